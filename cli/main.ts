@@ -1,0 +1,25 @@
+/** The `alt` command: one subcommand per module under `cli/commands/`. */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../lib/config.ts';
+import { registerDdl } from './commands/ddl.ts';
+import { registerDev } from './commands/dev.ts';
+
+const program = new Command('alt')
+  .description('ALT — Access Log Tracker: web analytics lake')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerDev(program);
+registerDdl(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  if (err instanceof ConfigError) {
+    console.error(`alt: ${err.message}`);
+    process.exit(2);
+  }
+  console.error(`alt: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}

@@ -1,0 +1,62 @@
+/**
+ * The stream between collector and transformer: Kinesis in AWS, the local segment log on one
+ * machine. Producers and consumers see only these interfaces; each implementation passes the same
+ * contract tests.
+ */
+
+/** One record as the collector writes it: an envelope (see `envelope.ts`) of many hits. */
+export interface StreamRecord {
+  /** Spreads load across shards; the collector uses a random key per record. */
+  partitionKey: string;
+  data: Uint8Array;
+}
+
+export interface StreamLimits {
+  /** Largest record the stream takes (Kinesis: 1 MiB). */
+  maxRecordBytes: number;
+  /** Most records per `put` (Kinesis PutRecords: 500). */
+  maxRecordsPerPut: number;
+}
+
+/** The producer side. */
+export interface Stream {
+  readonly limits: StreamLimits;
+  /**
+   * Resolves only once every record is durable (Kinesis acknowledged it, or it is appended and
+   * fsynced to disk); rejects if any record is not. Callers acknowledge hits only after this.
+   */
+  put(records: StreamRecord[]): Promise<void>;
+  /** Can this stream take writes now? (`/readyz`) */
+  isHealthy(): Promise<boolean>;
+  /** Flushes and releases resources; later `put`s reject. */
+  close(): Promise<void>;
+}
+
+/** One record as a consumer reads it. */
+export interface ReadRecord {
+  shardId: string;
+  /** Orders records within a shard; compares correctly as a string (zero-padded decimal). */
+  sequenceNumber: string;
+  data: Uint8Array;
+  /** When the stream accepted it (Kinesis ApproximateArrivalTimestamp, segment log append time). */
+  arrivedAt: Date;
+}
+
+/** Consecutive records of one shard: the unit the transformer processes exactly once. */
+export interface StreamBatch {
+  shardId: string;
+  /** Non-empty, in sequence order. */
+  records: ReadRecord[];
+}
+
+export const firstSeq = (b: StreamBatch): string => b.records[0].sequenceNumber;
+export const lastSeq = (b: StreamBatch): string => b.records[b.records.length - 1].sequenceNumber;
+
+/** The consumer side: a checkpointed reader. */
+export interface StreamReader {
+  /** The next records after the last committed checkpoint (of some shard); null when caught up. */
+  next(maxRecords: number): Promise<StreamBatch | null>;
+  /** Moves the checkpoint past `batch`, once everything it produced is durable. */
+  commit(batch: StreamBatch): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,87 @@
+/**
+ * The single source of truth for a hit in the lake (DESIGN §3).
+ *
+ * Every other column list in the repository — JSON Schemas, Parquet schema, Athena/Glue,
+ * Snowflake and Aurora DDL, data-quality queries — is derived from this array. Order matters:
+ * it is the Parquet column order and the external tables' column order.
+ */
+
+/** Logical types; each output format maps them once (see `types.ts`). */
+export type ColumnType = 'string' | 'int32' | 'timestamp' | 'boolean' | 'json';
+
+export interface Column {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly nullable: boolean;
+  readonly doc: string;
+}
+
+export const SCHEMA_VERSION = 1;
+
+export const EVENT_TYPES = ['pageview', 'event', 'request'] as const;
+export const SOURCES = ['beacon', 'pixel', 'server'] as const;
+export const APP_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED'] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+export type Source = (typeof SOURCES)[number];
+export type AppStatus = (typeof APP_STATUSES)[number];
+
+export const LAKE_COLUMNS = [
+  { name: 'log_id', type: 'string', nullable: false, doc: 'unique per hit (UUIDv7 text)' },
+  { name: 'app_id', type: 'string', nullable: false, doc: 'registered app' },
+  { name: 'client_sub_id', type: 'string', nullable: true, doc: 'customer-side sub-account or tenant' },
+  { name: 'module_id', type: 'string', nullable: true, doc: 'page module or widget that sent the hit' },
+  { name: 'event_type', type: 'string', nullable: false, doc: 'pageview | event | request' },
+  { name: 'event_name', type: 'string', nullable: true, doc: 'custom event name' },
+  { name: 'source', type: 'string', nullable: false, doc: 'beacon | pixel | server' },
+  { name: 'timestamp', type: 'timestamp', nullable: false, doc: 'event time, UTC' },
+  { name: 'received_at', type: 'timestamp', nullable: false, doc: 'arrival at the collector, UTC' },
+  { name: 'url', type: 'string', nullable: true, doc: 'page or request URL, fragment dropped' },
+  { name: 'referrer', type: 'string', nullable: true, doc: 'referring URL' },
+  { name: 'user_agent', type: 'string', nullable: false, doc: 'User-Agent header or server-supplied' },
+  { name: 'client_ip', type: 'string', nullable: false, doc: 'masked: IPv4 /24, IPv6 /48' },
+  { name: 'session_id', type: 'string', nullable: true, doc: 'only when the site opts into sessions' },
+  { name: 'visitor_id', type: 'string', nullable: false, doc: 'hash(daily salt, app, IP, UA): cookieless' },
+  { name: 'status_code', type: 'int32', nullable: true, doc: 'HTTP status of the page or request' },
+  { name: 'status', type: 'string', nullable: true, doc: 'application state: RUNNING | SUCCEEDED | FAILED' },
+  { name: 'response_time_ms', type: 'int32', nullable: true, doc: 'page or request latency in ms' },
+  { name: 'request_id', type: 'string', nullable: true, doc: 'joins to backend logs' },
+  { name: 'metadata', type: 'json', nullable: true, doc: 'free-form JSON object, at most 4 KiB' },
+  { name: 'is_bot', type: 'boolean', nullable: false, doc: 'true only when the app keeps bot hits' },
+  { name: 'schema_version', type: 'int32', nullable: false, doc: 'schema version of the row' },
+] as const satisfies readonly Column[];
+
+export type LakeColumnName = (typeof LAKE_COLUMNS)[number]['name'];
+
+/** Hive-style partition columns, derived from the UTC hour of `timestamp`; never stored in files. */
+export const PARTITION_COLUMNS = [
+  { name: 'year', digits: 4, min: 2020, max: 2100 },
+  { name: 'month', digits: 2, min: 1, max: 12 },
+  { name: 'day', digits: 2, min: 1, max: 31 },
+  { name: 'hour', digits: 2, min: 0, max: 23 },
+] as const;
+
+/** Dimensions of the `hits_hourly` rollup key besides `(app_id, hour)` (DESIGN §7). */
+export const ROLLUP_DIMENSIONS = [
+  'client_sub_id',
+  'module_id',
+  'event_type',
+  'source',
+  'status_code',
+  'status',
+] as const satisfies readonly LakeColumnName[];
+
+/**
+ * Upper bounds (inclusive, ms) of the fixed latency histogram kept per rollup row; the last
+ * bucket is open-ended. Fixed buckets make rollups mergeable across batches, so P95/P99
+ * come from Aurora without scanning the lake.
+ */
+export const LATENCY_BUCKETS_MS = [
+  5, 10, 25, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 30000,
+] as const;
+
+export function column(name: LakeColumnName): Column {
+  const found = LAKE_COLUMNS.find((c) => c.name === name);
+  if (!found) throw new Error(`unknown lake column ${name}`);
+  return found;
+}

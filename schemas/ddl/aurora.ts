@@ -1,0 +1,112 @@
+/**
+ * Aurora PostgreSQL schema (DESIGN §7) as ordered migrations. The SQL must run on PostgreSQL 15
+ * (Aurora) as well as on PGlite: `UNIQUE NULLS NOT DISTINCT` (PG 15+) lets nullable dimensions
+ * sit in the rollup key without sentinel values.
+ */
+import { column, LATENCY_BUCKETS_MS, ROLLUP_DIMENSIONS } from '../columns.ts';
+import { POSTGRES_TYPE } from '../types.ts';
+import { APP_ID_PATTERN } from '../wire.ts';
+
+export interface Migration {
+  /** `0001_init` — applied in lexical order, recorded in `schema_migrations`. */
+  id: string;
+  sql: string;
+}
+
+/** Number of histogram cells: one per bucket bound plus the open-ended last one. */
+export const HISTOGRAM_CELLS = LATENCY_BUCKETS_MS.length + 1;
+
+function init(): string {
+  const dims = ROLLUP_DIMENSIONS.map((d) => {
+    const c = column(d);
+    return `  ${c.name} ${POSTGRES_TYPE[c.type]}${c.nullable ? '' : ' NOT NULL'},`;
+  });
+  const key = ['app_id', 'hour', ...ROLLUP_DIMENSIONS].join(', ');
+  return `-- Applications registry: cached by the collector with a short TTL.
+CREATE TABLE IF NOT EXISTS applications (
+  app_id text PRIMARY KEY CHECK (app_id ~ '${APP_ID_PATTERN}'),
+  name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+  allowed_origins text[] NOT NULL DEFAULT '{}',
+  bot_policy text NOT NULL DEFAULT 'drop' CHECK (bot_policy IN ('drop', 'keep')),
+  write_key_sha256 text NOT NULL UNIQUE CHECK (write_key_sha256 ~ '^[0-9a-f]{64}$'),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  disabled_at timestamptz
+);
+
+-- Hourly rollups, one RANGE partition per month (created ahead by alt_ensure_month).
+-- hits and bot_hits count lake rows (bot_hits: is_bot = true); dropped_bots counts bot hits the
+-- app's policy kept out of the lake. rt_hist[i] counts response times <= alt_latency_bounds()[i],
+-- the last cell everything slower.
+CREATE TABLE IF NOT EXISTS hits_hourly (
+  app_id text NOT NULL,
+  hour timestamptz NOT NULL,
+${dims.join('\n')}
+  hits bigint NOT NULL DEFAULT 0,
+  bot_hits bigint NOT NULL DEFAULT 0,
+  dropped_bots bigint NOT NULL DEFAULT 0,
+  rt_count bigint NOT NULL DEFAULT 0,
+  rt_sum bigint NOT NULL DEFAULT 0,
+  rt_hist bigint[] NOT NULL DEFAULT array_fill(0::bigint, ARRAY[${HISTOGRAM_CELLS}]),
+  CONSTRAINT hits_hourly_key UNIQUE NULLS NOT DISTINCT (${key}),
+  CHECK (date_trunc('hour', hour) = hour),
+  CHECK (cardinality(rt_hist) = ${HISTOGRAM_CELLS})
+) PARTITION BY RANGE (hour);
+
+-- Exactly-once ledger: a batch's rollups commit in the same transaction as its row here.
+CREATE TABLE IF NOT EXISTS transform_batches (
+  shard_id text NOT NULL,
+  first_seq text NOT NULL,
+  last_seq text NOT NULL,
+  rows integer NOT NULL,
+  processed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (shard_id, first_seq, last_seq)
+);
+
+CREATE OR REPLACE FUNCTION alt_latency_bounds() RETURNS integer[]
+  LANGUAGE sql IMMUTABLE AS $$ SELECT ARRAY[${LATENCY_BUCKETS_MS.join(', ')}]::integer[] $$;
+
+-- Element-wise sum of two histograms, for upserts and for analysts' GROUP BY sums.
+CREATE OR REPLACE FUNCTION alt_hist_add(a bigint[], b bigint[]) RETURNS bigint[]
+  LANGUAGE sql IMMUTABLE AS $$
+    SELECT array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY i)
+    FROM unnest(a, b) WITH ORDINALITY AS t(x, y, i)
+  $$;
+
+CREATE OR REPLACE AGGREGATE alt_hist_sum(bigint[]) (
+  SFUNC = alt_hist_add, STYPE = bigint[], INITCOND = '{}'
+);
+
+-- Upper bound (ms) of the bucket holding quantile q; NULL for an empty histogram, and the last
+-- bound when q falls in the open-ended cell.
+CREATE OR REPLACE FUNCTION alt_hist_quantile(hist bigint[], q double precision) RETURNS integer
+  LANGUAGE sql IMMUTABLE AS $$
+    WITH cells AS (
+      SELECT i, sum(c) OVER (ORDER BY i) AS running, sum(c) OVER () AS total
+      FROM unnest(hist) WITH ORDINALITY AS t(c, i)
+    )
+    SELECT (alt_latency_bounds())[least(min(i), cardinality(alt_latency_bounds()))]::integer
+    FROM cells WHERE total > 0 AND running >= q * total
+  $$;
+
+-- Creates the month partition holding ts if it does not exist yet.
+CREATE OR REPLACE FUNCTION alt_ensure_month(ts timestamptz) RETURNS void
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    m timestamptz := date_trunc('month', ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+    name text := 'hits_hourly_' || to_char(m AT TIME ZONE 'UTC', 'YYYYMM');
+  BEGIN
+    EXECUTE format(
+      'CREATE TABLE IF NOT EXISTS %I PARTITION OF hits_hourly FOR VALUES FROM (%L) TO (%L)',
+      name, m, (m AT TIME ZONE 'UTC' + interval '1 month') AT TIME ZONE 'UTC');
+  END $$;
+
+-- Partitions from last month to three months ahead; the transformer creates others on demand.
+SELECT alt_ensure_month(now() + make_interval(months => k)) FROM generate_series(-1, 3) AS k;
+
+CREATE INDEX IF NOT EXISTS hits_hourly_app_hour ON hits_hourly (app_id, hour);
+`;
+}
+
+export function auroraMigrations(): Migration[] {
+  return [{ id: '0001_init', sql: init() }];
+}

@@ -1,0 +1,56 @@
+-- Generated from schemas/columns.ts by `npm run generate` — do not edit.
+-- Defaults shown; `npm run alt -- ddl <target>` prints it for your configuration.
+
+-- Run as ACCOUNTADMIN (integration) and as the lake owner role (stage, table).
+CREATE STORAGE INTEGRATION IF NOT EXISTS ALT_LAKE_INTEGRATION
+  TYPE = EXTERNAL_STAGE
+  STORAGE_PROVIDER = 'S3'
+  ENABLED = TRUE
+  STORAGE_AWS_ROLE_ARN = 'arn:aws:iam::123456789012:role/alt-dev-snowflake'
+  STORAGE_ALLOWED_LOCATIONS = ('s3://alt-lake-dev/hits/');
+
+CREATE DATABASE IF NOT EXISTS ALT;
+CREATE SCHEMA IF NOT EXISTS ALT.LAKE;
+
+CREATE STAGE IF NOT EXISTS ALT.LAKE.ALT_LAKE_STAGE
+  URL = 's3://alt-lake-dev/hits/'
+  STORAGE_INTEGRATION = ALT_LAKE_INTEGRATION
+  FILE_FORMAT = (TYPE = PARQUET);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS ALT.LAKE.HITS (
+  "YEAR" INTEGER AS (SPLIT_PART(SPLIT_PART(METADATA$FILENAME, '/', 1), '=', 2)::INTEGER),
+  "MONTH" INTEGER AS (SPLIT_PART(SPLIT_PART(METADATA$FILENAME, '/', 2), '=', 2)::INTEGER),
+  "DAY" INTEGER AS (SPLIT_PART(SPLIT_PART(METADATA$FILENAME, '/', 3), '=', 2)::INTEGER),
+  "HOUR" INTEGER AS (SPLIT_PART(SPLIT_PART(METADATA$FILENAME, '/', 4), '=', 2)::INTEGER),
+  "LOG_ID" VARCHAR AS (VALUE:log_id::VARCHAR) COMMENT 'unique per hit (UUIDv7 text)',
+  "APP_ID" VARCHAR AS (VALUE:app_id::VARCHAR) COMMENT 'registered app',
+  "CLIENT_SUB_ID" VARCHAR AS (VALUE:client_sub_id::VARCHAR) COMMENT 'customer-side sub-account or tenant',
+  "MODULE_ID" VARCHAR AS (VALUE:module_id::VARCHAR) COMMENT 'page module or widget that sent the hit',
+  "EVENT_TYPE" VARCHAR AS (VALUE:event_type::VARCHAR) COMMENT 'pageview | event | request',
+  "EVENT_NAME" VARCHAR AS (VALUE:event_name::VARCHAR) COMMENT 'custom event name',
+  "SOURCE" VARCHAR AS (VALUE:source::VARCHAR) COMMENT 'beacon | pixel | server',
+  "TIMESTAMP" TIMESTAMP_NTZ AS (VALUE:timestamp::TIMESTAMP_NTZ) COMMENT 'event time, UTC',
+  "RECEIVED_AT" TIMESTAMP_NTZ AS (VALUE:received_at::TIMESTAMP_NTZ) COMMENT 'arrival at the collector, UTC',
+  "URL" VARCHAR AS (VALUE:url::VARCHAR) COMMENT 'page or request URL, fragment dropped',
+  "REFERRER" VARCHAR AS (VALUE:referrer::VARCHAR) COMMENT 'referring URL',
+  "USER_AGENT" VARCHAR AS (VALUE:user_agent::VARCHAR) COMMENT 'User-Agent header or server-supplied',
+  "CLIENT_IP" VARCHAR AS (VALUE:client_ip::VARCHAR) COMMENT 'masked: IPv4 /24, IPv6 /48',
+  "SESSION_ID" VARCHAR AS (VALUE:session_id::VARCHAR) COMMENT 'only when the site opts into sessions',
+  "VISITOR_ID" VARCHAR AS (VALUE:visitor_id::VARCHAR) COMMENT 'hash(daily salt, app, IP, UA): cookieless',
+  "STATUS_CODE" INTEGER AS (VALUE:status_code::INTEGER) COMMENT 'HTTP status of the page or request',
+  "STATUS" VARCHAR AS (VALUE:status::VARCHAR) COMMENT 'application state: RUNNING | SUCCEEDED | FAILED',
+  "RESPONSE_TIME_MS" INTEGER AS (VALUE:response_time_ms::INTEGER) COMMENT 'page or request latency in ms',
+  "REQUEST_ID" VARCHAR AS (VALUE:request_id::VARCHAR) COMMENT 'joins to backend logs',
+  "METADATA" VARIANT AS (TRY_PARSE_JSON(VALUE:metadata::VARCHAR)) COMMENT 'free-form JSON object, at most 4 KiB',
+  "IS_BOT" BOOLEAN AS (VALUE:is_bot::BOOLEAN) COMMENT 'true only when the app keeps bot hits',
+  "SCHEMA_VERSION" INTEGER AS (VALUE:schema_version::INTEGER) COMMENT 'schema version of the row'
+)
+PARTITION BY ("YEAR", "MONTH", "DAY", "HOUR")
+LOCATION = @ALT.LAKE.ALT_LAKE_STAGE
+PATTERN = '.*[.]parquet'
+AUTO_REFRESH = TRUE
+FILE_FORMAT = (TYPE = PARQUET);
+
+-- The SQS queue to point the lake bucket's s3:ObjectCreated notifications at (hits/ prefix):
+-- SELECT "notification_channel" FROM TABLE(RESULT_SCAN(LAST_QUERY_ID())) after SHOW EXTERNAL TABLES LIKE 'HITS' IN SCHEMA ALT.LAKE;
+-- DESC INTEGRATION ALT_LAKE_INTEGRATION; gives STORAGE_AWS_IAM_USER_ARN and STORAGE_AWS_EXTERNAL_ID for the IAM trust policy.

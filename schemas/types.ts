@@ -1,0 +1,38 @@
+/** One mapping per output format from the logical column types of `columns.ts`. */
+import type { ColumnType } from './columns.ts';
+
+/** Athena / Glue (Hive DDL) types. */
+export const ATHENA_TYPE: Record<ColumnType, string> = {
+  string: 'string',
+  json: 'string',
+  int32: 'int',
+  timestamp: 'timestamp',
+  boolean: 'boolean',
+};
+
+/** Snowflake types for the `VALUE:<col>::<type>` casts of the external table. */
+export const SNOWFLAKE_TYPE: Record<ColumnType, string> = {
+  string: 'VARCHAR',
+  json: 'VARIANT',
+  int32: 'INTEGER',
+  timestamp: 'TIMESTAMP_NTZ',
+  boolean: 'BOOLEAN',
+};
+
+/** DuckDB types: the typed table the Parquet writer fills and the explicit `read_json` columns. */
+export const DUCKDB_TYPE: Record<ColumnType, string> = {
+  string: 'VARCHAR',
+  json: 'VARCHAR',
+  int32: 'INTEGER',
+  timestamp: 'TIMESTAMPTZ',
+  boolean: 'BOOLEAN',
+};
+
+/** PostgreSQL types, for any table that stores lake columns. */
+export const POSTGRES_TYPE: Record<ColumnType, string> = {
+  string: 'text',
+  json: 'jsonb',
+  int32: 'integer',
+  timestamp: 'timestamptz',
+  boolean: 'boolean',
+};

@@ -166,7 +166,7 @@ export const SETTINGS = {
   maxInflightBytes: setting(
     'ALT_MAX_INFLIGHT_BYTES',
     '--max-inflight-bytes',
-    int(1 << 20, 4 << 30),
+    int(2 ** 20, 16 * 2 ** 30),
     64 << 20,
     'hits held in memory before the collector answers 503',
   ),

@@ -32,7 +32,13 @@ export class OverloadedError extends Error {
 
 /** Hooks the sink calls so `metrics.ts` can count without the sink knowing prom-client. */
 export interface SinkObserver {
-  flushed?(info: { kind: EnvelopeKind; hits: number; bytes: number; records: number; latencyMs: number }): void;
+  flushed?(info: {
+    kind: EnvelopeKind;
+    hits: number;
+    bytes: number;
+    records: number;
+    latencyMs: number;
+  }): void;
   sinkError?(info: { sink: string; reason: string }): void;
   spooled?(info: { records: number; bytes: number }): void;
   spoolBytes?(bytes: number): void;

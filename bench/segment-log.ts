@@ -1,0 +1,102 @@
+/**
+ * Durable write throughput of the local stream: the segment log alone (group commit under
+ * concurrency) and the batcher over it (what the collector's routes await), on this machine's disk.
+ *
+ * `npx tsx bench/segment-log.ts [--seconds 5] [--dir DIR] [--out FILE]` prints JSON (also to FILE).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createBatcher } from '../collector/batcher.ts';
+import { createSegmentLogStream } from '../collector/sinks/segment-log.ts';
+import { EnvelopeKind } from '../lib/envelope.ts';
+import { openSegmentLog } from '../lib/segment-log/index.ts';
+import { makeRow } from '../test/durability/rows.ts';
+
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '5' }, dir: { type: 'string' }, out: { type: 'string' } },
+});
+const seconds = Number(values.seconds);
+
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+
+async function rawLog(base: string, concurrency: number, payloadBytes: number) {
+  const dir = await mkdtemp(join(base, 'raw-'));
+  const log = await openSegmentLog(dir);
+  const payload = Buffer.alloc(payloadBytes, 1);
+  const end = performance.now() + seconds * 1000;
+  let appends = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        await log.append([payload]);
+        appends++;
+      }
+    }),
+  );
+  const stats = log.stats();
+  await log.close();
+  await rm(dir, { recursive: true, force: true });
+  return {
+    concurrency,
+    payloadBytes,
+    appendsPerSec: Math.round(appends / seconds),
+    fsyncsPerSec: Math.round(stats.fsyncs / seconds),
+    appendsPerFsync: +(stats.appends / stats.fsyncs).toFixed(1),
+  };
+}
+
+async function batcher(base: string, workers: number) {
+  const dir = await mkdtemp(join(base, 'batcher-'));
+  const stream = await createSegmentLogStream(dir);
+  const sink = createBatcher({
+    stream,
+    flushHits: 500,
+    flushBytes: 256 * 1024,
+    lingerMs: 5,
+    maxInflightBytes: 64 << 20,
+  });
+  const latencies: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        await sink.submit(EnvelopeKind.LAKE_ROWS, [makeRow(`b-${n++}`)]);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const stats = stream.log.stats();
+  await sink.close();
+  await rm(dir, { recursive: true, force: true });
+  latencies.sort((a, b) => a - b);
+  return {
+    workers,
+    durableHitsPerSec: Math.round(latencies.length / seconds),
+    submitLatencyMs: { p50: +pct(latencies, 0.5).toFixed(2), p99: +pct(latencies, 0.99).toFixed(2) },
+    fsyncsPerSec: Math.round(stats.fsyncs / seconds),
+    recordsPerSec: Math.round(stats.records / seconds),
+  };
+}
+
+const base = values.dir ?? os.tmpdir();
+const root = await mkdtemp(join(base, 'alt-bench-seglog-'));
+try {
+  const result = {
+    bench: 'segment-log',
+    at: new Date().toISOString(),
+    host: { cpus: os.cpus().length, node: process.version, dir: root },
+    seconds,
+    raw: [await rawLog(root, 1, 20_000), await rawLog(root, 64, 20_000)],
+    batcher: [await batcher(root, 100), await batcher(root, 1000)],
+  };
+  const json = JSON.stringify(result, null, 2);
+  process.stdout.write(`${json}\n`);
+  if (values.out) await writeFile(values.out, `${json}\n`);
+} finally {
+  await rm(root, { recursive: true, force: true });
+}

@@ -1,0 +1,226 @@
+/**
+ * The `HitSink` the routes write to: groups rows of one kind into envelope records (flush at
+ * `flushHits` rows, `flushBytes` bytes or after `lingerMs`, whichever first), puts records to the
+ * `Stream`, and resolves each `submit` only when every record holding its rows is durable.
+ *
+ * Memory is bounded by `maxInflightBytes` (serialised rows accepted but not yet durable): a submit
+ * that would pass it is refused at once with `OverloadedError` and nothing of it is buffered.
+ */
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import type { EnvelopeKind } from '../lib/envelope.ts';
+import type { Stream, StreamRecord } from '../lib/stream.ts';
+import type { LakeRow } from '../schemas/lake.ts';
+import type { HitSink, SinkObserver } from './sink.ts';
+import { OverloadedError } from './sink.ts';
+
+const gzipAsync = promisify(gzip);
+
+export interface BatcherOptions {
+  stream: Stream;
+  flushHits: number;
+  flushBytes: number;
+  lingerMs: number;
+  maxInflightBytes: number;
+  observer?: SinkObserver;
+}
+
+/** One submit: settles when all records holding its rows settle. */
+interface Ticket {
+  pending: number;
+  done: boolean;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+/** Rows of one kind cut into one record (before encoding). */
+interface Chunk {
+  kind: EnvelopeKind;
+  lines: string[];
+  bytes: number;
+  tickets: Ticket[];
+}
+
+interface Open extends Chunk {
+  timer: NodeJS.Timeout | null;
+}
+
+/**
+ * The envelope format of `lib/envelope.ts` (kind byte + gzip level 1 of NDJSON), compressed off
+ * the event loop so a big batch does not stall request handling.
+ */
+async function encodeEnvelopeAsync(kind: EnvelopeKind, ndjson: string): Promise<Uint8Array> {
+  const body = await gzipAsync(ndjson, { level: 1 });
+  const out = new Uint8Array(body.length + 1);
+  out[0] = kind;
+  out.set(body, 1);
+  return out;
+}
+
+const randomKey = (): string => Math.random().toString(36).slice(2, 12);
+
+export function createBatcher(options: BatcherOptions): HitSink {
+  const { stream, flushHits, flushBytes, lingerMs, maxInflightBytes, observer } = options;
+  const open = new Map<EnvelopeKind, Open>();
+  let ready: Chunk[] = [];
+  let dispatchScheduled = false;
+  let inflightBytes = 0;
+  /** Chunks cut but not yet settled; close() waits for zero. */
+  let unsettled = 0;
+  let idleWaiters: (() => void)[] = [];
+  let closed = false;
+
+  const settleTicket = (t: Ticket, err?: Error): void => {
+    if (t.done) return;
+    if (err) {
+      t.done = true;
+      t.reject(err);
+      return;
+    }
+    if (--t.pending === 0) {
+      t.done = true;
+      t.resolve();
+    }
+  };
+
+  const chunkSettled = (c: Chunk, err?: Error): void => {
+    for (const t of c.tickets) settleTicket(t, err);
+    inflightBytes -= c.bytes;
+    observer?.inflightBytes?.(inflightBytes);
+    if (--unsettled === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  };
+
+  function cut(kind: EnvelopeKind): void {
+    const g = open.get(kind);
+    if (!g || g.lines.length === 0) return;
+    if (g.timer) clearTimeout(g.timer);
+    open.delete(kind);
+    unsettled++;
+    ready.push({ kind, lines: g.lines, bytes: g.bytes, tickets: g.tickets });
+    if (!dispatchScheduled) {
+      dispatchScheduled = true;
+      // Let the current tick's submits join: several records per put.
+      setImmediate(dispatch);
+    }
+  }
+
+  /** Encodes a chunk; splits one that compresses past the stream's record limit. */
+  async function encode(c: Chunk): Promise<{ chunk: Chunk; data: Uint8Array }[]> {
+    const data = await encodeEnvelopeAsync(c.kind, c.lines.join(''));
+    if (data.length <= stream.limits.maxRecordBytes) return [{ chunk: c, data }];
+    if (c.lines.length === 1) {
+      chunkSettled(c, new Error(`a hit of ${c.bytes} bytes does not fit in one stream record`));
+      return [];
+    }
+    const half = Math.ceil(c.lines.length / 2);
+    const parts = [c.lines.slice(0, half), c.lines.slice(half)].map((lines) => ({
+      kind: c.kind,
+      lines,
+      bytes: lines.reduce((n, l) => n + Buffer.byteLength(l), 0),
+      tickets: c.tickets,
+    }));
+    // One more chunk to settle for the same tickets.
+    unsettled++;
+    for (const t of c.tickets) t.pending++;
+    return (await Promise.all(parts.map(encode))).flat();
+  }
+
+  async function dispatch(): Promise<void> {
+    dispatchScheduled = false;
+    const chunks = ready;
+    ready = [];
+    const encoded = (
+      await Promise.all(
+        chunks.map((c) =>
+          encode(c).catch((err: Error) => {
+            chunkSettled(c, err);
+            return [];
+          }),
+        ),
+      )
+    ).flat();
+    const max = stream.limits.maxRecordsPerPut;
+    for (let i = 0; i < encoded.length; i += max) void put(encoded.slice(i, i + max));
+  }
+
+  async function put(items: { chunk: Chunk; data: Uint8Array }[]): Promise<void> {
+    const records: StreamRecord[] = items.map((it) => ({ partitionKey: randomKey(), data: it.data }));
+    const started = performance.now();
+    try {
+      await stream.put(records);
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      observer?.sinkError?.({ sink: 'stream', reason: err.message });
+      for (const it of items) chunkSettled(it.chunk, err);
+      return;
+    }
+    const latencyMs = performance.now() - started;
+    const byKind = new Map<EnvelopeKind, { hits: number; bytes: number; records: number }>();
+    for (const it of items) {
+      const s = byKind.get(it.chunk.kind) ?? { hits: 0, bytes: 0, records: 0 };
+      s.hits += it.chunk.lines.length;
+      s.bytes += it.data.length;
+      s.records++;
+      byKind.set(it.chunk.kind, s);
+      chunkSettled(it.chunk);
+    }
+    for (const [kind, s] of byKind) observer?.flushed?.({ kind, ...s, latencyMs });
+  }
+
+  return {
+    submit(kind, rows) {
+      if (closed) return Promise.reject(new Error('sink is closed'));
+      if (rows.length === 0) return Promise.resolve();
+      const lines = new Array<string>(rows.length);
+      const sizes = new Array<number>(rows.length);
+      let total = 0;
+      for (let i = 0; i < rows.length; i++) {
+        lines[i] = `${JSON.stringify(rows[i] satisfies LakeRow)}\n`;
+        sizes[i] = Buffer.byteLength(lines[i]);
+        total += sizes[i];
+      }
+      if (inflightBytes + total > maxInflightBytes) {
+        return Promise.reject(new OverloadedError('too many hits in flight'));
+      }
+      inflightBytes += total;
+      observer?.inflightBytes?.(inflightBytes);
+      return new Promise<void>((resolve, reject) => {
+        const ticket: Ticket = { pending: 0, done: false, resolve, reject };
+        for (let i = 0; i < lines.length; i++) {
+          let g = open.get(kind);
+          if (g && g.bytes + sizes[i] > flushBytes) {
+            cut(kind);
+            g = undefined;
+          }
+          if (!g) {
+            g = { kind, lines: [], bytes: 0, tickets: [], timer: null };
+            open.set(kind, g);
+          }
+          g.lines.push(lines[i]);
+          g.bytes += sizes[i];
+          if (g.tickets[g.tickets.length - 1] !== ticket) {
+            g.tickets.push(ticket);
+            ticket.pending++;
+          }
+          if (g.lines.length >= flushHits || g.bytes >= flushBytes) cut(kind);
+        }
+        const g = open.get(kind);
+        if (g && !g.timer) g.timer = setTimeout(() => cut(kind), lingerMs);
+      });
+    },
+    async isReady() {
+      return !closed && inflightBytes < maxInflightBytes && (await stream.isHealthy());
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const kind of [...open.keys()]) cut(kind);
+      if (unsettled > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
+      await stream.close();
+    },
+  };
+}

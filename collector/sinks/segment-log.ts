@@ -1,0 +1,44 @@
+/**
+ * `Stream` over the local segment log (the default without Kinesis): `put` resolves once the
+ * records are appended and fdatasync'ed. Partition keys are not kept (one local shard).
+ */
+
+import type { SegmentLog, SegmentLogOptions } from '../../lib/segment-log/index.ts';
+import { openSegmentLog } from '../../lib/segment-log/index.ts';
+import type { Stream, StreamLimits } from '../../lib/stream.ts';
+
+/** The same limits as Kinesis, so the batcher builds identical records whichever stream is used. */
+export const LOCAL_STREAM_LIMITS: StreamLimits = { maxRecordBytes: 1024 * 1024, maxRecordsPerPut: 500 };
+
+export interface SegmentLogStream extends Stream {
+  readonly log: SegmentLog;
+}
+
+export async function createSegmentLogStream(
+  dir: string,
+  options: SegmentLogOptions = {},
+): Promise<SegmentLogStream> {
+  const log = await openSegmentLog(dir, options);
+  let closed = false;
+  return {
+    log,
+    limits: LOCAL_STREAM_LIMITS,
+    async put(records) {
+      if (closed) throw new Error('stream is closed');
+      for (const r of records) {
+        if (r.data.length > LOCAL_STREAM_LIMITS.maxRecordBytes) {
+          throw new Error(`record of ${r.data.length} bytes exceeds ${LOCAL_STREAM_LIMITS.maxRecordBytes}`);
+        }
+      }
+      await log.append(records.map((r) => r.data));
+    },
+    async isHealthy() {
+      return !closed && log.isHealthy();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await log.close();
+    },
+  };
+}

@@ -55,22 +55,22 @@ const url = (...protocols: string[]): Parser<string> => ({
   },
 });
 
-interface Setting<T> {
+interface Setting<T, D extends T | undefined = T | undefined> {
   env: string;
   flag: string;
   parser: Parser<T>;
-  /** `undefined`: optional with no default. */
-  default: T | undefined;
+  /** `undefined`: optional with no default (the setting's type then includes `undefined`). */
+  default: D;
   doc: string;
 }
 
-const setting = <T>(
+const setting = <T, D extends T | undefined>(
   env: string,
   flag: string,
   parser: Parser<T>,
-  def: T | undefined,
+  def: D,
   doc: string,
-): Setting<T> => ({ env, flag, parser, default: def, doc });
+): Setting<T, D> => ({ env, flag, parser, default: def, doc });
 
 export const SETTINGS = {
   port: setting('ALT_PORT', '--port', int(0, 65535), 8080, 'collector HTTP port (0 picks a free one)'),
@@ -105,6 +105,20 @@ export const SETTINGS = {
     'Kinesis API endpoint (kinesis-local); unset: AWS',
   ),
   awsRegion: setting('AWS_REGION', '--aws-region', str, 'us-east-1', 'AWS region'),
+  athenaWorkgroup: setting(
+    'ALT_ATHENA_WORKGROUP',
+    '--workgroup',
+    str,
+    undefined,
+    'Athena workgroup for `alt query --athena` (stack output athenaWorkgroup)',
+  ),
+  athenaDatabase: setting(
+    'ALT_ATHENA_DATABASE',
+    '--database',
+    str,
+    'alt',
+    'Athena/Glue database of the hits table',
+  ),
   lakeBucket: setting(
     'ALT_LAKE_BUCKET',
     '--lake-bucket',
@@ -178,6 +192,13 @@ export const SETTINGS = {
     'disk spool size before /readyz fails and writes get 503',
   ),
   honorDnt: setting('ALT_HONOR_DNT', '--honor-dnt', bool, false, 'drop hits sent with Sec-GPC: 1 or DNT: 1'),
+  publicUrl: setting(
+    'ALT_PUBLIC_URL',
+    '--public-url',
+    url('http', 'https'),
+    undefined,
+    'collector URL as browsers reach it, used in snippets; unset: http://<host>:<port>',
+  ),
   logLevel: setting(
     'ALT_LOG_LEVEL',
     '--log-level',
@@ -188,7 +209,7 @@ export const SETTINGS = {
 } as const;
 
 type SettingsSpec = typeof SETTINGS;
-type ValueOf<S> = S extends Setting<infer T> ? T : never;
+type ValueOf<S> = S extends Setting<infer T, infer _D> ? T : never;
 
 export type Config = {
   [K in keyof SettingsSpec]: SettingsSpec[K]['default'] extends undefined

@@ -107,6 +107,23 @@ CREATE INDEX IF NOT EXISTS hits_hourly_app_hour ON hits_hourly (app_id, hour);
 `;
 }
 
+/**
+ * Daily salts for cookieless visitor ids, shared by every collector instance. The collector creates
+ * today's salt on first use and deletes salts older than yesterday: rotation destroys them, so
+ * yesterday's visitor ids cannot be recomputed from today's data.
+ */
+function visitorSalts(): string {
+  return `CREATE TABLE IF NOT EXISTS visitor_salts (
+  day date PRIMARY KEY,
+  salt bytea NOT NULL CHECK (length(salt) = 32),
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+`;
+}
+
 export function auroraMigrations(): Migration[] {
-  return [{ id: '0001_init', sql: init() }];
+  return [
+    { id: '0001_init', sql: init() },
+    { id: '0002_visitor_salts', sql: visitorSalts() },
+  ];
 }

@@ -1,0 +1,72 @@
+/**
+ * A validated hit + what the connection tells → one complete `LakeRow` (DESIGN §3, §4). Pure: the
+ * caller supplies arrival time, addresses and the day's salt. The full client address is used only
+ * for the visitor hash; the row gets the masked one.
+ */
+import { SCHEMA_VERSION, type Source } from '../../schemas/columns.ts';
+import type { LakeRow } from '../../schemas/lake.ts';
+import { type BatchHit, LIMITS } from '../../schemas/wire.ts';
+import type { BotPolicy } from './bot.ts';
+import { isBotUserAgent } from './bot.ts';
+import { maskIp } from './ip.ts';
+import { stripFragment } from './url.ts';
+import { uuidv7 } from './uuid7.ts';
+import { visitorId } from './visitor.ts';
+
+export interface HitContext {
+  source: Source;
+  receivedAt: Date;
+  /** Full client address from the connection (after trusted proxy hops). */
+  ip: string;
+  userAgent: string;
+  salt: Uint8Array;
+  botPolicy: BotPolicy;
+}
+
+export type Enriched =
+  /** Goes to the lake (`is_bot` true when the app keeps bots). */
+  | { kind: 'store'; row: LakeRow }
+  /** A bot under the `drop` policy: counted in rollups, kept out of the lake. */
+  | { kind: 'drop_bot'; row: LakeRow };
+
+/** Client time if inside [-24 h, +5 min] of arrival, else arrival time. */
+export function eventTime(eventMs: number | undefined, receivedMs: number): number {
+  if (eventMs === undefined) return receivedMs;
+  const inWindow =
+    eventMs >= receivedMs - LIMITS.pastWindowMs && eventMs <= receivedMs + LIMITS.futureWindowMs;
+  return inWindow ? eventMs : receivedMs;
+}
+
+export function enrichHit(hit: BatchHit, eventMs: number | undefined, ctx: HitContext): Enriched {
+  const receivedMs = ctx.receivedAt.getTime();
+  // /v1/batch may carry the original client's address and UA; browser routes never do.
+  const ip = hit.client_ip ?? ctx.ip;
+  const ua = hit.user_agent ?? ctx.userAgent;
+  // Server-side hits without a client UA carry the backend's own UA: not a bot, not a browser.
+  const bot = ctx.source === 'server' && hit.user_agent === undefined ? false : isBotUserAgent(ua);
+  const row: LakeRow = {
+    log_id: hit.log_id?.toLowerCase() ?? uuidv7(receivedMs),
+    app_id: hit.app_id,
+    client_sub_id: hit.client_sub_id ?? null,
+    module_id: hit.module_id ?? null,
+    event_type: hit.event_type,
+    event_name: hit.event_name ?? null,
+    source: ctx.source,
+    timestamp: new Date(eventTime(eventMs, receivedMs)).toISOString(),
+    received_at: ctx.receivedAt.toISOString(),
+    url: stripFragment(hit.url),
+    referrer: stripFragment(hit.referrer),
+    user_agent: ua,
+    client_ip: maskIp(ip),
+    session_id: hit.session_id ?? null,
+    visitor_id: visitorId(ctx.salt, hit.app_id, ip, ua),
+    status_code: hit.status_code ?? null,
+    status: hit.status ?? null,
+    response_time_ms: hit.response_time_ms ?? null,
+    request_id: hit.request_id ?? null,
+    metadata: hit.metadata === undefined ? null : JSON.stringify(hit.metadata),
+    is_bot: bot,
+    schema_version: SCHEMA_VERSION,
+  };
+  return bot && ctx.botPolicy === 'drop' ? { kind: 'drop_bot', row } : { kind: 'store', row };
+}

@@ -1,0 +1,110 @@
+/**
+ * The production entry point: wires config to real adapters and serves. `buildServer` has all the
+ * logic; this file only picks adapters.
+ *
+ *   registry + salts → PostgreSQL (`DATABASE_URL`, Aurora) or PGlite at `<dataDir>/pg`
+ *   sink             → batcher over the stream from config (local segment log, or Kinesis + spool)
+ *   beacon           → `beacon/dist/` when built
+ *
+ * SIGTERM/SIGINT: stop accepting (503 to new requests while closing), let in-flight requests
+ * finish, flush the batcher into the stream, close the database, exit.
+ *
+ * Run: `npx tsx collector/main.ts --port 8080` (every setting also as `ALT_*`, see README).
+ */
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+import { type Config, loadConfig, SETTINGS } from '../lib/config.ts';
+import { createPglite, createPostgres, migrate, type Sql } from '../lib/db/index.ts';
+import { createBatcher } from './batcher.ts';
+import { loadBeaconAssets } from './beacon-assets.ts';
+import { createMetrics } from './metrics.ts';
+import { createCachedRegistry } from './registry/cached-registry.ts';
+import { createSqlRegistry } from './registry/sql-registry.ts';
+import { createSqlSaltStore } from './salts.ts';
+import { buildServer } from './server.ts';
+import { createStreamFromConfig } from './sinks/from-config.ts';
+
+export const BEACON_DIST_DIR = fileURLToPath(new URL('../beacon/dist/', import.meta.url));
+
+/** The registry database: `DATABASE_URL` when set, else PGlite in the data directory. */
+export async function openRegistryDb(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Sql> {
+  const db = config.databaseUrl
+    ? createPostgres({ connectionString: config.databaseUrl })
+    : await createPglite(join(config.dataDir, 'pg'));
+  await migrate(db);
+  return db;
+}
+
+export interface RunningCollector {
+  app: FastifyInstance;
+  url: string;
+  /** Graceful stop: no new requests, flush, close. */
+  stop(): Promise<void>;
+}
+
+export async function startCollector(config: Config): Promise<RunningCollector> {
+  const db = await openRegistryDb(config);
+  const metrics = createMetrics({ defaultMetrics: true });
+  const stream = await createStreamFromConfig(config, metrics.observer);
+  const sink = createBatcher({
+    stream,
+    flushHits: config.flushHits,
+    flushBytes: config.flushBytes,
+    lingerMs: config.lingerMs,
+    maxInflightBytes: config.maxInflightBytes,
+    observer: metrics.observer,
+  });
+  const app = buildServer({
+    sink,
+    registry: createCachedRegistry(createSqlRegistry(db), { ttlMs: config.registryTtlSec * 1000 }),
+    salts: createSqlSaltStore(db),
+    config,
+    metrics,
+    beacon: loadBeaconAssets(BEACON_DIST_DIR),
+  });
+  const url = await app.listen({ host: config.host, port: config.port });
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    url,
+    stop() {
+      stopping ??= (async () => {
+        await app.close();
+        await sink.close();
+        await db.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const options = Object.fromEntries(
+    Object.entries(SETTINGS).map(([, s]) => [s.flag.slice(2), { type: 'string' as const }]),
+  );
+  const { values } = parseArgs({ options, strict: true });
+  const config = loadConfig(values);
+  const c = await startCollector(config);
+  c.app.log.info({ url: c.url }, 'collector listening');
+  const shutdown = (signal: string) => {
+    c.app.log.info({ signal }, 'stopping: draining requests and flushing the stream');
+    c.stop().then(
+      () => process.exit(0),
+      (err) => {
+        c.app.log.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err) => {
+    console.error(`collector: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * Every collector metric, emitted from this one module on its own prom-client Registry (so tests and
+ * several servers in one process do not collide). `docs/collector.md` lists each name and its
+ * labels; a test keeps the two equal. Also the `SinkObserver` the batcher reports flushes to.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { EnvelopeKind } from '../lib/envelope.ts';
+import type { SinkObserver } from './sink.ts';
+
+const kindName = (k: number) => (k === EnvelopeKind.DROPPED_BOTS ? 'dropped_bots' : 'lake_rows');
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  const registers = [registry];
+  const m = {
+    registry,
+    requests: new Counter({
+      name: 'alt_collector_requests_total',
+      help: 'HTTP requests answered, by route and status code',
+      labelNames: ['route', 'status'] as const,
+      registers,
+    }),
+    hitsAccepted: new Counter({
+      name: 'alt_collector_hits_accepted_total',
+      help: 'hits acknowledged (202/200) and handed to the stream, by source',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    hitsRejected: new Counter({
+      name: 'alt_collector_hits_rejected_total',
+      help: 'hits refused or not stored, by reason (error code, or dnt for honoured opt-outs)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    botHits: new Counter({
+      name: 'alt_collector_bot_hits_total',
+      help: 'hits from bots, by the app policy applied (drop: counted only; keep: stored with is_bot)',
+      labelNames: ['policy'] as const,
+      registers,
+    }),
+    requestHits: new Histogram({
+      name: 'alt_collector_request_hits',
+      help: 'hits per accepted request, by route',
+      labelNames: ['route'] as const,
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers,
+    }),
+    flushHits: new Histogram({
+      name: 'alt_collector_flush_hits',
+      help: 'hits per stream flush, by envelope kind',
+      labelNames: ['kind'] as const,
+      buckets: [1, 5, 10, 25, 50, 100, 250, 500],
+      registers,
+    }),
+    flushBytes: new Counter({
+      name: 'alt_collector_flush_bytes_total',
+      help: 'envelope bytes written to the stream, by envelope kind',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    flushLatency: new Histogram({
+      name: 'alt_collector_flush_latency_seconds',
+      help: 'time from a flush starting to the stream acknowledging it, by envelope kind',
+      labelNames: ['kind'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    spooledRecords: new Counter({
+      name: 'alt_collector_spooled_records_total',
+      help: 'records written to the disk spool because the stream was slow or down',
+      registers,
+    }),
+    spoolBytes: new Gauge({
+      name: 'alt_collector_spool_bytes',
+      help: 'bytes waiting in the disk spool',
+      registers,
+    }),
+    inflightBytes: new Gauge({
+      name: 'alt_collector_inflight_bytes',
+      help: 'bytes of hits held in memory, not yet durable',
+      registers,
+    }),
+    sinkErrors: new Counter({
+      name: 'alt_collector_sink_errors_total',
+      help: 'stream write failures, by sink and reason',
+      labelNames: ['sink', 'reason'] as const,
+      registers,
+    }),
+  };
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'alt_collector_' });
+
+  /** What the batcher calls; it does not know prom-client. */
+  const observer: SinkObserver = {
+    flushed(info) {
+      const kind = kindName(info.kind);
+      m.flushHits.observe({ kind }, info.hits);
+      m.flushBytes.inc({ kind }, info.bytes);
+      m.flushLatency.observe({ kind }, info.latencyMs / 1000);
+    },
+    sinkError: (info) => m.sinkErrors.inc({ sink: info.sink, reason: info.reason }),
+    spooled: (info) => m.spooledRecords.inc(info.records),
+    spoolBytes: (bytes) => m.spoolBytes.set(bytes),
+    inflightBytes: (bytes) => m.inflightBytes.set(bytes),
+  };
+  return { ...m, observer };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,65 @@
+/**
+ * In-memory cache in front of the registry: every hit names an app, so lookups must not reach the
+ * database per request. Entries live `ttlMs`; unknown ids and keys are cached too (negative
+ * caching) so random ids cannot hammer the database; the map is bounded (oldest entries go first).
+ * Concurrent misses for one key share one query.
+ */
+import { hashWriteKey } from './ids.ts';
+import type { App, AppRegistry } from './registry.ts';
+
+export interface CacheOptions {
+  ttlMs: number;
+  maxEntries?: number;
+  now?: () => number;
+}
+
+export function createCachedRegistry(inner: AppRegistry, opts: CacheOptions): AppRegistry {
+  const { ttlMs, maxEntries = 10_000, now = Date.now } = opts;
+  const entries = new Map<string, { at: number; value: Promise<App | null> }>();
+
+  function cached(key: string, load: () => Promise<App | null>): Promise<App | null> {
+    const hit = entries.get(key);
+    if (hit && now() - hit.at < ttlMs) return hit.value;
+    if (hit) entries.delete(key);
+    const value = load();
+    // A failed lookup is not cached: the next request retries.
+    value.catch(() => entries.get(key)?.value === value && entries.delete(key));
+    if (ttlMs > 0) {
+      entries.set(key, { at: now(), value });
+      while (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+    }
+    return value;
+  }
+
+  const forget = (appId: string) => {
+    for (const [k, v] of entries) {
+      v.value.then(
+        (app) => app?.appId === appId && entries.get(k) === v && entries.delete(k),
+        () => {},
+      );
+    }
+    entries.delete(`id:${appId}`);
+  };
+
+  return {
+    get: (appId) => cached(`id:${appId}`, () => inner.get(appId)),
+    // Keyed by the key's hash: the cache never holds a usable key.
+    getByWriteKey: (key) => cached(`key:${hashWriteKey(key)}`, () => inner.getByWriteKey(key)),
+    async create(app) {
+      const created = await inner.create(app);
+      entries.delete(`id:${created.app.appId}`);
+      return created;
+    },
+    list: () => inner.list(),
+    async disable(appId) {
+      const ok = await inner.disable(appId);
+      forget(appId);
+      return ok;
+    },
+    ping: () => inner.ping(),
+    /** Number of cached entries (tests). */
+    get size() {
+      return entries.size;
+    },
+  } as AppRegistry;
+}

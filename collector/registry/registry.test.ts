@@ -1,0 +1,189 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../../lib/db/migrate.ts';
+import { createPglite } from '../../lib/db/pglite.ts';
+import type { Sql } from '../../lib/db/sql.ts';
+import { createTestSchema, databaseUrl } from '../../test/helpers/postgres.ts';
+import { openTestDb } from '../testing/harness.ts';
+import { createCachedRegistry } from './cached-registry.ts';
+import { hashWriteKey, newAppId, newWriteKey, toBase62, writeKeyMatches } from './ids.ts';
+import type { AppRegistry } from './registry.ts';
+import { createSqlRegistry } from './sql-registry.ts';
+
+describe('ids and keys', () => {
+  it('app ids are alt_ + exactly 22 base62 characters, and never repeat', () => {
+    const ids = Array.from({ length: 2000 }, newAppId);
+    for (const id of ids) expect(id).toMatch(/^alt_[0-9A-Za-z]{22}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('encodes 128 bits into 22 base62 characters at the extremes', () => {
+    expect(toBase62(new Uint8Array(16), 22)).toBe('0'.repeat(22));
+    expect(toBase62(new Uint8Array(16).fill(255), 22)).toHaveLength(22);
+  });
+
+  it('write keys are long, random, and only their SHA-256 matches', () => {
+    const k = newWriteKey();
+    expect(k).toMatch(/^altk_[0-9A-Za-z]{43}$/);
+    expect(hashWriteKey(k)).toMatch(/^[0-9a-f]{64}$/);
+    expect(writeKeyMatches(k, hashWriteKey(k))).toBe(true);
+    expect(writeKeyMatches(`${k}x`, hashWriteKey(k))).toBe(false);
+    expect(writeKeyMatches(k, 'abc')).toBe(false);
+  });
+});
+
+const backends: [string, boolean, () => Promise<{ db: Sql; done(): Promise<void> }>][] = [
+  [
+    'PGlite',
+    true,
+    async () => {
+      const db = await createPglite();
+      return { db, done: () => db.close() };
+    },
+  ],
+  [
+    'PostgreSQL server',
+    Boolean(databaseUrl),
+    async () => {
+      const t = await createTestSchema();
+      return { db: t.db, done: t.drop };
+    },
+  ],
+];
+
+describe.each(backends)('SQL registry on %s', (_name, available, open) => {
+  let db: Sql;
+  let done: () => Promise<void>;
+  let registry: AppRegistry;
+  beforeAll(async () => {
+    if (!available) return;
+    ({ db, done } = await open());
+    await migrate(db);
+    registry = createSqlRegistry(db);
+  });
+  afterAll(async () => done?.());
+
+  it.runIf(available)('creates, finds, lists and disables apps', async () => {
+    const { app, writeKey } = await registry.create({
+      name: ' Shop ',
+      origins: ['https://Shop.Example/path', 'https://shop.example'],
+      botPolicy: 'keep',
+    });
+    expect(app).toMatchObject({
+      name: 'Shop',
+      allowedOrigins: ['https://shop.example'],
+      botPolicy: 'keep',
+      disabledAt: null,
+    });
+    expect(app.appId).toMatch(/^alt_[0-9A-Za-z]{22}$/);
+    expect(await registry.get(app.appId)).toEqual(app);
+    expect(await registry.getByWriteKey(writeKey)).toEqual(app);
+    expect(await registry.getByWriteKey(`${writeKey}x`)).toBeNull();
+    expect(await registry.get('alt_0000000000000000000000')).toBeNull();
+    expect(await registry.get("alt_'; DROP TABLE applications; --")).toBeNull();
+    expect((await registry.list()).map((a) => a.appId)).toContain(app.appId);
+
+    expect(await registry.disable(app.appId)).toBe(true);
+    expect((await registry.get(app.appId))?.disabledAt).toBeInstanceOf(Date);
+    expect(await registry.disable('alt_0000000000000000000000')).toBe(false);
+  });
+
+  it.runIf(available)('stores only the SHA-256 of the write key', async () => {
+    const { app, writeKey } = await registry.create({ name: 'keys' });
+    const rows = await db.query<Record<string, unknown>>('SELECT * FROM applications WHERE app_id = $1', [
+      app.appId,
+    ]);
+    const stored = JSON.stringify(rows.rows[0]);
+    expect(stored).not.toContain(writeKey);
+    expect(rows.rows[0].write_key_sha256).toBe(hashWriteKey(writeKey));
+  });
+
+  it.runIf(available)('defaults to the drop bot policy and refuses bad input', async () => {
+    expect((await registry.create({ name: 'd' })).app.botPolicy).toBe('drop');
+    await expect(registry.create({ name: '' })).rejects.toThrow(/name/);
+    await expect(registry.create({ name: 'x', origins: ['javascript:alert(1)'] })).rejects.toThrow();
+    await expect(registry.create({ name: 'x', botPolicy: 'maybe' as 'drop' })).rejects.toThrow(/policy/);
+  });
+
+  it.runIf(available)('ping says whether the database answers', async () => {
+    expect(await registry.ping()).toBe(true);
+  });
+});
+
+describe('cached registry', () => {
+  let db: Sql;
+  let done: () => Promise<void>;
+  beforeAll(async () => {
+    ({ db, done } = await openTestDb());
+    await migrate(db);
+  });
+  afterAll(async () => done?.());
+
+  function counting(inner: AppRegistry) {
+    const calls = { get: 0, key: 0 };
+    const wrapped: AppRegistry = {
+      ...inner,
+      get: (id) => {
+        calls.get++;
+        return inner.get(id);
+      },
+      getByWriteKey: (k) => {
+        calls.key++;
+        return inner.getByWriteKey(k);
+      },
+    };
+    return { calls, wrapped };
+  }
+
+  it('serves lookups from memory within the TTL and reloads after it', async () => {
+    let t = 0;
+    const sql = createSqlRegistry(db);
+    const { calls, wrapped } = counting(sql);
+    const cache = createCachedRegistry(wrapped, { ttlMs: 30_000, now: () => t });
+    const { app, writeKey } = await cache.create({ name: 'cached' });
+    for (let i = 0; i < 5; i++) expect((await cache.get(app.appId))?.appId).toBe(app.appId);
+    expect(calls.get).toBe(1);
+    for (let i = 0; i < 3; i++) expect((await cache.getByWriteKey(writeKey))?.appId).toBe(app.appId);
+    expect(calls.key).toBe(1);
+    // Disabled elsewhere (another instance): seen once the TTL passes.
+    await sql.disable(app.appId);
+    expect((await cache.get(app.appId))?.disabledAt).toBeNull();
+    t += 30_001;
+    expect((await cache.get(app.appId))?.disabledAt).toBeInstanceOf(Date);
+    expect(calls.get).toBe(2);
+  });
+
+  it('caches unknown ids too, so random ids do not reach the database each time', async () => {
+    let t = 0;
+    const { calls, wrapped } = counting(createSqlRegistry(db));
+    const cache = createCachedRegistry(wrapped, { ttlMs: 10_000, now: () => t });
+    for (let i = 0; i < 10; i++) expect(await cache.get('alt_0000000000000000000000')).toBeNull();
+    expect(calls.get).toBe(1);
+    t += 10_001;
+    await cache.get('alt_0000000000000000000000');
+    expect(calls.get).toBe(2);
+  });
+
+  it('stays bounded and disabling through it takes effect at once', async () => {
+    const cache = createCachedRegistry(createSqlRegistry(db), { ttlMs: 60_000, maxEntries: 50 });
+    for (let i = 0; i < 200; i++) await cache.get(newAppId());
+    expect((cache as unknown as { size: number }).size).toBeLessThanOrEqual(50);
+    const { app } = await cache.create({ name: 'to disable' });
+    expect((await cache.get(app.appId))?.disabledAt).toBeNull();
+    await cache.disable(app.appId);
+    expect((await cache.get(app.appId))?.disabledAt).toBeInstanceOf(Date);
+  });
+
+  it('does not cache failures', async () => {
+    let fail = true;
+    const inner = createSqlRegistry(db);
+    const flaky: AppRegistry = {
+      ...inner,
+      get: (id) => (fail ? Promise.reject(new Error('db down')) : inner.get(id)),
+    };
+    const cache = createCachedRegistry(flaky, { ttlMs: 60_000 });
+    const { app } = await inner.create({ name: 'flaky' });
+    await expect(cache.get(app.appId)).rejects.toThrow('db down');
+    fail = false;
+    expect((await cache.get(app.appId))?.appId).toBe(app.appId);
+  });
+});

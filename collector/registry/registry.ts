@@ -1,0 +1,39 @@
+/** The app registry (DESIGN §4, §7): what the collector asks about an `app_id` or a write key. */
+import type { BotPolicy } from '../enrich/bot.ts';
+
+export interface App {
+  appId: string;
+  name: string;
+  /** Origins (`https://example.com`) allowed to send browser hits; empty = any origin. */
+  allowedOrigins: string[];
+  botPolicy: BotPolicy;
+  createdAt: Date;
+  /** Set once the app is disabled; its hits are refused with 403 `app_disabled`. */
+  disabledAt: Date | null;
+}
+
+export interface NewApp {
+  name: string;
+  origins?: string[];
+  botPolicy?: BotPolicy;
+}
+
+export interface AppRegistry {
+  get(appId: string): Promise<App | null>;
+  /** The app a write key belongs to (keys are looked up by hash and compared in constant time). */
+  getByWriteKey(key: string): Promise<App | null>;
+  /** Registers an app; the write key is returned here once and never stored in clear. */
+  create(app: NewApp): Promise<{ app: App; writeKey: string }>;
+  list(): Promise<App[]>;
+  /** Returns false when no such app exists. */
+  disable(appId: string): Promise<boolean>;
+  /** Is the backing store reachable (`/readyz`)? */
+  ping(): Promise<boolean>;
+}
+
+/** Normalises an origin as browsers send it: scheme://host[:port], lower-case, no path. */
+export function normalizeOrigin(origin: string): string {
+  const u = new URL(origin);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`not an http(s) origin: ${origin}`);
+  return u.origin;
+}

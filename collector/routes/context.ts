@@ -1,0 +1,42 @@
+/** What every route module gets from `buildServer`. */
+import type { FastifyRequest } from 'fastify';
+import type { BeaconAssets } from '../beacon-assets.ts';
+import type { Metrics } from '../metrics.ts';
+import type { AppRegistry } from '../registry/registry.ts';
+import type { IngestService } from '../service.ts';
+import type { HitSink } from '../sink.ts';
+import type { Validator } from '../validate.ts';
+
+export interface RouteContext {
+  service: IngestService;
+  validator: Validator;
+  registry: AppRegistry;
+  sink: HitSink;
+  metrics: Metrics;
+  beacon: BeaconAssets;
+  /** Per-IP request limit options for `@fastify/rate-limit` (route `config.rateLimit`). */
+  ipRateLimit: { max: number; timeWindow: number };
+}
+
+/** The `Origin` header normalised as the registry stores origins; undefined when absent or opaque. */
+export function requestOrigin(
+  req: FastifyRequest,
+  header: 'origin' | 'referer' = 'origin',
+): string | undefined {
+  const raw = req.headers[header];
+  if (typeof raw !== 'string' || raw === '' || raw === 'null') return undefined;
+  try {
+    return new URL(raw).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+export const userAgentOf = (req: FastifyRequest): string => {
+  const ua = req.headers['user-agent'];
+  return typeof ua === 'string' ? ua.slice(0, 1024) : '';
+};
+
+/** `Sec-GPC: 1` or `DNT: 1`. */
+export const optedOut = (req: FastifyRequest): boolean =>
+  req.headers['sec-gpc'] === '1' || req.headers.dnt === '1';

@@ -1,0 +1,46 @@
+/** `POST /v1/hits` (beacon, sendBeacon-friendly) and its CORS preflight. */
+import type { FastifyInstance } from 'fastify';
+import { LIMITS } from '../../schemas/wire.ts';
+import { Errors, withDetails } from '../errors.ts';
+import { optedOut, type RouteContext, requestOrigin, userAgentOf } from './context.ts';
+
+export function registerHitsRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  // Preflight: the app is not known before the body, so any origin may ask; the POST itself is
+  // checked against the app's allowed origins. sendBeacon's text/plain needs no preflight at all.
+  app.options('/v1/hits', async (req, reply) => {
+    const origin = req.headers.origin;
+    reply.header('vary', 'Origin');
+    if (typeof origin === 'string' && origin !== '') {
+      reply
+        .header('access-control-allow-origin', origin)
+        .header('access-control-allow-methods', 'POST')
+        .header('access-control-allow-headers', 'Content-Type')
+        .header('access-control-max-age', '86400');
+    }
+    return reply.code(204).send();
+  });
+
+  app.post(
+    '/v1/hits',
+    { bodyLimit: LIMITS.hitsBodyBytes, config: { rateLimit: ctx.ipRateLimit } },
+    async (req, reply) => {
+      reply.header('vary', 'Origin');
+      const checked = ctx.validator.beaconBody(req.body);
+      if (!checked.ok) throw withDetails(new Errors.InvalidHit(checked.message), checked.details);
+      const origin = requestOrigin(req);
+      const result = await ctx.service.ingest({
+        route: 'hits',
+        source: 'beacon',
+        hits: checked.hits,
+        ip: req.ip,
+        userAgent: userAgentOf(req),
+        origin,
+        optOut: optedOut(req),
+      });
+      if (typeof req.headers.origin === 'string') {
+        reply.header('access-control-allow-origin', req.headers.origin);
+      }
+      return reply.code(202).send({ accepted: result.accepted });
+    },
+  );
+}

@@ -1,0 +1,167 @@
+/**
+ * Over real HTTP on 127.0.0.1: client address from X-Forwarded-For only for the trusted hops, and
+ * the production wiring (`startCollector`: PGlite registry, batcher, segment log) end to end.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../lib/config.ts';
+import type { Sql } from '../lib/db/sql.ts';
+import { decodeEnvelope, EnvelopeKind } from '../lib/envelope.ts';
+import { createSegmentLogReader } from '../lib/segment-log/index.ts';
+import type { LakeRow } from '../schemas/lake.ts';
+import { createCollectorLogger } from './logger.ts';
+import { openRegistryDb, startCollector } from './main.ts';
+import { createSqlRegistry } from './registry/sql-registry.ts';
+import { localStreamDir } from './sinks/from-config.ts';
+import { openTestDb, startHarness } from './testing/harness.ts';
+
+const CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+
+describe('X-Forwarded-For', () => {
+  let db: Sql;
+  let dbDone: () => Promise<void>;
+  beforeAll(async () => {
+    ({ db, done: dbDone } = await openTestDb());
+  });
+  afterAll(async () => dbDone?.());
+
+  async function clientIpWith(hops: number, xff: string): Promise<string> {
+    const h = await startHarness({ db, config: { trustProxyHops: hops } });
+    try {
+      const base = await h.listen();
+      // Above the ALB's 60 s idle timeout, so the ALB closes idle connections, not us.
+      expect(h.app.server.keepAliveTimeout).toBe(65_000);
+      expect(h.app.server.headersTimeout).toBeGreaterThan(65_000);
+      const { app } = await h.createApp();
+      const r = await fetch(`${base}/v1/hits`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', 'user-agent': CHROME, 'x-forwarded-for': xff },
+        body: JSON.stringify({ app_id: app.appId, event_type: 'pageview', url: 'https://a.example/' }),
+      });
+      expect(r.status).toBe(202);
+      return h.sink.rows()[0].client_ip;
+    } finally {
+      await h.close();
+    }
+  }
+
+  it('behind one proxy, takes the address the proxy appended; a forged value in front is ignored', async () => {
+    expect(await clientIpWith(1, '203.0.113.77')).toBe('203.0.113.0');
+    expect(await clientIpWith(1, '6.6.6.6, 203.0.113.77')).toBe('203.0.113.0');
+    expect(await clientIpWith(1, '6.6.6.6,7.7.7.7, 2001:db8:aa:bb::1')).toBe('2001:db8:aa::');
+  });
+
+  it('with no trusted hops, ignores the header entirely', async () => {
+    expect(await clientIpWith(0, '203.0.113.77')).toBe('127.0.0.0');
+  });
+
+  it('logs only the masked address and never the write key or forwarded addresses', async () => {
+    const lines: string[] = [];
+    const logger = createCollectorLogger('trace', { write: (l: string) => lines.push(l) });
+    const h = await startHarness({ db, config: { trustProxyHops: 1 }, logger });
+    try {
+      const base = await h.listen();
+      const { app, writeKey } = await h.createApp();
+      h.sink.mode = 'fail';
+      const r = await fetch(`${base}/v1/batch`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${writeKey}`,
+          'x-forwarded-for': '6.6.6.6, 203.0.113.77',
+        },
+        body: JSON.stringify({
+          hits: [{ app_id: app.appId, event_type: 'event', client_ip: '198.51.100.23' }],
+        }),
+      });
+      expect(r.status).toBe(503);
+    } finally {
+      await h.close();
+    }
+    const log = lines.join('');
+    expect(log).toContain('request refused');
+    expect(log).toContain('203.0.113.0');
+    expect(log).toContain('memory sink told to fail');
+    for (const secret of ['203.0.113.77', '6.6.6.6', '198.51.100.23', 'altk_'])
+      expect(log).not.toContain(secret);
+  });
+
+  it('with two hops, takes the second address from the right', async () => {
+    expect(await clientIpWith(2, '6.6.6.6, 198.51.100.9, 10.0.0.1')).toBe('198.51.100.0');
+  });
+});
+
+describe('startCollector (production wiring: PGlite registry, batcher, segment log)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'alt-collector-'));
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  it('acknowledges hits only once they are in the local stream, and drains on stop', async () => {
+    const config = loadConfig({ dataDir: dir, port: '0', logLevel: 'silent', stream: 'local' }, {});
+    const setup = await openRegistryDb(config);
+    const { app, writeKey } = await createSqlRegistry(setup).create({ name: 'e2e' });
+    await setup.close();
+
+    const c = await startCollector(config);
+    let stopped = false;
+    try {
+      const hits = Array.from({ length: 30 }, (_, i) => ({
+        app_id: app.appId,
+        event_type: 'pageview',
+        url: `https://a.example/p/${i}`,
+      }));
+      const responses = await Promise.all([
+        fetch(`${c.url}/v1/hits`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain', 'user-agent': CHROME },
+          body: JSON.stringify(hits),
+        }),
+        fetch(`${c.url}/v1/batch`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${writeKey}` },
+          body: JSON.stringify({
+            hits: [
+              { app_id: app.appId, event_type: 'request', log_id: '0190b7a0-0000-7000-8000-0000000000bb' },
+            ],
+          }),
+        }),
+        fetch(`${c.url}/v1/hits`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain', 'user-agent': 'curl/8.0' },
+          body: JSON.stringify(hits[0]),
+        }),
+      ]);
+      expect(responses.map((r) => r.status)).toEqual([202, 202, 202]);
+      expect((await fetch(`${c.url}/readyz`)).status).toBe(200);
+      const metrics = await (await fetch(`${c.url}/metrics`)).text();
+      expect(metrics).toMatch(/alt_collector_flush_hits_count\{kind="lake_rows"\} [1-9]/);
+      expect(metrics).toContain('alt_collector_process_cpu_seconds_total');
+      await c.stop();
+      stopped = true;
+    } finally {
+      if (!stopped) await c.stop();
+    }
+
+    const reader = await createSegmentLogReader(localStreamDir(dir), { retention: false });
+    const rows: { kind: number; row: LakeRow }[] = [];
+    for (let b = await reader.next(1000); b; b = await reader.next(1000)) {
+      for (const rec of b.records) {
+        const d = decodeEnvelope(rec.data);
+        if (!d.ok) throw new Error(d.reason);
+        for (const l of d.lines) rows.push({ kind: d.kind, row: JSON.parse(l) as LakeRow });
+      }
+      await reader.commit(b);
+    }
+    await reader.close();
+    const lake = rows.filter((r) => r.kind === EnvelopeKind.LAKE_ROWS).map((r) => r.row);
+    expect(lake).toHaveLength(31);
+    expect(new Set(lake.map((r) => r.url))).toContain('https://a.example/p/29');
+    expect(lake.find((r) => r.source === 'server')?.log_id).toBe('0190b7a0-0000-7000-8000-0000000000bb');
+    expect(rows.filter((r) => r.kind === EnvelopeKind.DROPPED_BOTS)).toHaveLength(1);
+  });
+});

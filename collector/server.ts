@@ -1,0 +1,261 @@
+/**
+ * `buildServer(deps)`: the collector as a Fastify instance (not listening), with every route of
+ * DESIGN §4. Adapters come in through `deps`, so tests use an in-memory sink and PGlite while
+ * `main.ts` wires Kinesis/segment log and Aurora.
+ *
+ * Robustness rules applied here: one JSON parser for `application/json` and `text/plain` that
+ * refuses bad UTF-8 and non-UTF-8 charsets, any `Content-Encoding` other than identity refused
+ * with 415 before the body is read, body limits per route enforced from `Content-Length` before
+ * reading, and an error handler that maps every failure to the documented JSON shape — nothing a
+ * client sends produces a 500.
+ */
+import type { Duplex } from 'node:stream';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../lib/config.ts';
+import { LIMITS } from '../schemas/wire.ts';
+import { createAppRateLimiter } from './app-rate-limit.ts';
+import type { BeaconAssets } from './beacon-assets.ts';
+import {
+  type CollectorError,
+  type ErrorDetail,
+  Errors,
+  errorBody,
+  wireCode,
+  withRetryAfter,
+} from './errors.ts';
+import { createCollectorLogger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import type { AppRegistry } from './registry/registry.ts';
+import { registerAssetRoutes } from './routes/assets.ts';
+import { registerBatchRoute } from './routes/batch.ts';
+import type { RouteContext } from './routes/context.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { registerHitsRoutes } from './routes/hits.ts';
+import { registerPixelRoute } from './routes/pixel.ts';
+import type { SaltStore } from './salts.ts';
+import { createIngestService } from './service.ts';
+import type { HitSink } from './sink.ts';
+import { createValidator } from './validate.ts';
+
+export type CollectorConfig = Pick<
+  Config,
+  'trustProxyHops' | 'rateLimitPerIp' | 'rateLimitPerApp' | 'honorDnt' | 'logLevel'
+>;
+
+export interface ServerDeps {
+  sink: HitSink;
+  registry: AppRegistry;
+  salts: SaltStore;
+  config: CollectorConfig;
+  /** A pino logger; default: pino at `config.logLevel` with IPs masked and secrets redacted. */
+  logger?: Logger;
+  metrics?: Metrics;
+  now?: () => Date;
+  beacon?: BeaconAssets;
+}
+
+/** ALB idle timeout is 60 s: keep connections open longer so the ALB, not us, closes them. */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** Fastify's own 4xx errors → the collector's codes. */
+const UNSUPPORTED_TYPE = 'send the body as application/json or text/plain (UTF-8 JSON)';
+
+function fastifyErrorCode(err: FastifyError): { status: number; code: string; message?: string } | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, code: 'too_large' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      return { status: 415, code: 'unsupported_media_type', message: UNSUPPORTED_TYPE };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { status: 400, code: 'invalid_json' };
+  }
+  const s = err.statusCode ?? 0;
+  if (s === 413) return { status: 413, code: 'too_large' };
+  if (s === 415) return { status: 415, code: 'unsupported_media_type', message: UNSUPPORTED_TYPE };
+  if (s === 404) return { status: 404, code: 'not_found' };
+  if (s >= 400 && s < 500) return { status: 400, code: 'invalid_json' };
+  return undefined;
+}
+
+// fatal: malformed UTF-8 is refused rather than silently turned into U+FFFD. Stateless for
+// one-shot decode() calls, so one instance serves every request.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+function parseJsonBody(req: FastifyRequest, body: Buffer): unknown {
+  const type = String(req.headers['content-type'] ?? '');
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1]?.toLowerCase();
+  if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new Errors.UnsupportedMediaType(`charset ${charset} is not supported; send UTF-8`);
+  }
+  let text: string;
+  try {
+    text = UTF8.decode(body);
+  } catch {
+    throw new Errors.InvalidJson('the body is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Errors.InvalidJson((err as Error).message.slice(0, 200));
+  }
+}
+
+/**
+ * Requests Node's HTTP parser refuses never reach Fastify's error handler: answer them here in
+ * the same JSON shape (431 for oversized headers, 400 otherwise), then close the socket.
+ */
+function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const body = JSON.stringify(
+    tooLarge
+      ? errorBody('too_large', 'the request headers are too large')
+      : errorBody('bad_request', new Errors.BadRequest().message),
+  );
+  socket.end(
+    `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const { config } = deps;
+  const metrics = deps.metrics ?? createMetrics();
+  const now = deps.now ?? (() => new Date());
+  const app = Fastify({
+    ...(deps.logger
+      ? { loggerInstance: deps.logger }
+      : { loggerInstance: createCollectorLogger(config.logLevel) }),
+    // Trust exactly N hops (what proxy-addr does for a number; Fastify's types only take a function):
+    // with N = 1 behind the ALB, the client is the address the ALB appended, whatever else is forged.
+    trustProxy:
+      config.trustProxyHops > 0 ? (_addr: string, hop: number) => hop < config.trustProxyHops : false,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    bodyLimit: LIMITS.hitsBodyBytes,
+    return503OnClosing: true,
+    clientErrorHandler,
+    requestIdHeader: false,
+    // Per-request info logs would dominate CPU at thousands of hits/s; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+  }) as unknown as FastifyInstance;
+  // Node's headersTimeout must exceed keepAliveTimeout or idle keep-alive sockets race it.
+  app.server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'buffer' }, (req, body, done) => {
+    try {
+      done(null, parseJsonBody(req, body as Buffer));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+
+  // Refused before reading: we do not inflate client bodies (no gzip bombs), and say so.
+  app.addHook('onRequest', async (req) => {
+    const enc = req.headers['content-encoding'];
+    if (enc !== undefined && String(enc).trim().toLowerCase() !== 'identity') {
+      throw new Errors.UnsupportedMediaType(`Content-Encoding ${String(enc).slice(0, 40)} is not supported`);
+    }
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.requests.inc({ route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
+  });
+
+  app.setErrorHandler((err: FastifyError & Partial<CollectorError>, req, reply) => {
+    let status: number;
+    let code: string;
+    let message = err.message;
+    const own = wireCode(err);
+    if (own) {
+      status = err.statusCode ?? 400;
+      code = own;
+    } else {
+      const mapped = fastifyErrorCode(err);
+      if (mapped) {
+        ({ status, code } = mapped);
+        message = mapped.message ?? message;
+        if (code === 'too_large') message = `the body is larger than ${req.routeOptions.bodyLimit} bytes`;
+      } else {
+        // A bug, not the client's fault: logged, answered 503 so the client retries, never a 500.
+        req.log.error({ err }, 'unexpected error');
+        const e = withRetryAfter(new Errors.Overloaded(), 1);
+        status = 503;
+        code = 'overloaded';
+        message = e.message;
+        err.retryAfterSec = e.retryAfterSec;
+      }
+    }
+    // Failures on our side are worth a line; client mistakes are counted in metrics, not logged.
+    if (status >= 500) {
+      const cause = err.cause instanceof Error ? err.cause.message : undefined;
+      req.log.warn({ req, code, cause }, 'request refused');
+    }
+    if (err.retryAfterSec) reply.header('retry-after', String(err.retryAfterSec));
+    if (req.routeOptions.url === '/v1/hits' && code !== 'origin_not_allowed' && req.headers.origin) {
+      reply.header('access-control-allow-origin', req.headers.origin);
+    }
+    metrics.hitsRejected.inc({ reason: code });
+    const details: ErrorDetail[] = Array.isArray(err.details) ? err.details : [];
+    return reply
+      .code(status)
+      .type('application/json; charset=utf-8')
+      .send(errorBody(code, message, details));
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const e = new Errors.NotFound(req.method, req.url.split('?')[0].slice(0, 200));
+    return reply.code(404).send(errorBody('not_found', e.message));
+  });
+
+  const ctx: RouteContext = {
+    service: createIngestService({
+      sink: deps.sink,
+      registry: deps.registry,
+      salts: deps.salts,
+      metrics,
+      appLimiter: createAppRateLimiter(config.rateLimitPerApp, () => now().getTime()),
+      honorDnt: config.honorDnt,
+      now,
+    }),
+    validator: createValidator(),
+    registry: deps.registry,
+    sink: deps.sink,
+    metrics,
+    beacon: deps.beacon ?? { files: new Map() },
+    ipRateLimit: { max: config.rateLimitPerIp, timeWindow: 60_000 },
+  };
+
+  // Per-IP limit (in memory, per instance). Registered first so the routes below see its hooks.
+  app.register(rateLimit, {
+    global: false,
+    keyGenerator: (req) => req.ip,
+    errorResponseBuilder: (_req, c) =>
+      withRetryAfter(
+        new Errors.RateLimited(`at most ${c.max} requests per minute per address`),
+        c.ttl / 1000,
+      ),
+  });
+  app.register(async (scope) => {
+    registerHitsRoutes(scope, ctx);
+    registerPixelRoute(scope, ctx);
+    registerBatchRoute(scope, ctx);
+    registerAssetRoutes(scope, ctx);
+    registerHealthRoutes(scope, ctx);
+  });
+  return app;
+}

@@ -1,0 +1,102 @@
+/**
+ * `alt transform --once`, `alt compact` and `alt replay` as a user runs them: the real CLI in a
+ * subprocess over a data dir whose segment log holds envelopes, as the collector writes them.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createPglite } from '../../lib/db/pglite.ts';
+import { EnvelopeKind, encodeRows } from '../../lib/envelope.ts';
+import { openSegmentLog } from '../../lib/segment-log/index.ts';
+import { createFsStore } from '../../transformer/lake/fs-store.ts';
+import { makeRow } from '../../transformer/testing/fixtures.ts';
+
+const ALT = resolve(import.meta.dirname, '../../bin/alt.mjs');
+
+function alt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const env = { ...process.env, DATABASE_URL: '' };
+    execFile(process.execPath, [ALT, ...args], { env, timeout: 120_000 }, (err, stdout, stderr) => {
+      done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+const retried = makeRow({ timestamp: '2026-11-25T03:10:00Z' });
+// Each test spawns the CLI two or three times and the first one initialises PGlite's data dir:
+// seconds each on a loaded 2-core machine.
+const SLOW = { timeout: 180_000 };
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'alt-transform-cli-'));
+  const log = await openSegmentLog(join(dir, 'stream'));
+  await log.append([
+    encodeRows(EnvelopeKind.LAKE_ROWS, [retried, makeRow({ timestamp: '2026-11-25T03:20:00Z' })]),
+    encodeRows(EnvelopeKind.LAKE_ROWS, [{ ...retried }, makeRow({ timestamp: '2026-11-25T02:50:00Z' })]),
+    encodeRows(EnvelopeKind.DROPPED_BOTS, [makeRow({ timestamp: '2026-11-25T03:30:00Z', is_bot: true })]),
+    new Uint8Array([0x01, 0x1f, 0x8b]),
+  ]);
+  await log.close();
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+it(
+  'drains the local stream once into hits/, raw/, bad/ and the rollups; a second run finds nothing',
+  SLOW,
+  async () => {
+    const first = await alt(['transform', '--once', '--json', '--data-dir', dir]);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      records: 4,
+      lakeRows: 3,
+      droppedBots: 1,
+      duplicates: 1,
+      bad: 1,
+      hours: ['year=2026/month=11/day=25/hour=02', 'year=2026/month=11/day=25/hour=03'],
+    });
+    const again = await alt(['transform', '--once', '--json', '--data-dir', dir]);
+    expect(JSON.parse(again.stdout)).toMatchObject({ batches: 0, records: 0 });
+
+    const keys = (await createFsStore(join(dir, 'lake')).list('')).map((o) => o.key);
+    expect(keys.filter((k) => k.startsWith('hits/'))).toEqual([
+      'hits/year=2026/month=11/day=25/hour=02/compacted.parquet',
+      'hits/year=2026/month=11/day=25/hour=03/compacted.parquet',
+    ]);
+    expect(keys.filter((k) => k.startsWith('raw/'))).toHaveLength(1);
+    expect(keys.filter((k) => k.startsWith('bad/'))).toHaveLength(1);
+  },
+);
+
+it('compacts an hour and replays hours from raw/, keeping rollups equal to the lake', SLOW, async () => {
+  const compact = await alt(['compact', '--hour', '2026-11-25T03', '--json', '--data-dir', dir]);
+  expect(compact.code).toBe(0);
+  expect(JSON.parse(compact.stdout)).toMatchObject({ inputs: 1, rowsIn: 2, rowsOut: 2 });
+  const replay = await alt([
+    'replay',
+    '--from',
+    'raw',
+    '--hours',
+    '2026-11-25T02..2026-11-25T03',
+    '--json',
+    '--data-dir',
+    dir,
+  ]);
+  expect(replay.code).toBe(0);
+  expect(JSON.parse(replay.stdout)).toMatchObject({ rawFiles: 1, rows: 3 });
+
+  const db = await createPglite(join(dir, 'pg'));
+  try {
+    const r = await db.query<{ hits: number; dropped: number; batches: number }>(
+      'SELECT sum(hits)::int AS hits, sum(dropped_bots)::int AS dropped, (SELECT count(*)::int FROM transform_batches) AS batches FROM hits_hourly',
+    );
+    expect(r.rows[0]).toEqual({ hits: 3, dropped: 1, batches: 1 });
+  } finally {
+    await db.close();
+  }
+});

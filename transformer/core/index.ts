@@ -1,0 +1,17 @@
+export {
+  type BadItem,
+  type BatchCounts,
+  type BatchPlan,
+  type PartitionGroup,
+  type PlanOptions,
+  planBatch,
+} from './plan.ts';
+export {
+  bucketOf,
+  computeDeltas,
+  createRollupAccumulator,
+  hourOf,
+  type RollupDelta,
+  type RollupDimensions,
+} from './rollup.ts';
+export { type LineOutcome, validateLine } from './validate.ts';

@@ -1,0 +1,128 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { LATENCY_BUCKETS_MS } from '../../schemas/columns.ts';
+import { partitionOf } from '../../schemas/lake.ts';
+import { makeBatch, makeRow } from '../testing/fixtures.ts';
+import { planBatch } from './plan.ts';
+import { bucketOf, hourOf } from './rollup.ts';
+
+describe('planBatch', () => {
+  it('splits a mixed-hour, out-of-order batch by the UTC hour of each timestamp', () => {
+    const late = makeRow({ timestamp: '2026-11-24T03:59:59.999999Z' }); // a day late
+    const now = makeRow({ timestamp: '2026-11-25T03:00:00Z' });
+    const early = makeRow({ timestamp: '2026-11-25T02:59:59.999Z' });
+    const nextDay = makeRow({ timestamp: '2026-12-31T23:30:00+00:00'.replace('+00:00', 'Z') });
+    const plan = planBatch(
+      makeBatch([
+        [now, late],
+        [early, nextDay],
+      ]),
+    );
+    expect(plan.partitions.map((p) => [p.partition, p.rows.map((r) => r.log_id)])).toEqual([
+      ['year=2026/month=11/day=24/hour=03', [late.log_id]],
+      ['year=2026/month=11/day=25/hour=02', [early.log_id]],
+      ['year=2026/month=11/day=25/hour=03', [now.log_id]],
+      ['year=2026/month=12/day=31/hour=23', [nextDay.log_id]],
+    ]);
+    for (const g of plan.partitions)
+      for (const r of g.rows) expect(partitionOf(r.timestamp)).toBe(g.partition);
+    expect(plan.counts).toMatchObject({ records: 2, lakeRows: 4, bad: 0 });
+  });
+
+  it('sends poisoned records and lines to bad with a reason; the rest of the batch survives', () => {
+    const good = [makeRow(), makeRow()];
+    const corrupt = new Uint8Array([0x01, 0x1f, 0x8b, 0x08, 0x00, 0x42]);
+    const unknown = new Uint8Array([0x09, 1, 2]);
+    const withBadLines = new Uint8Array([
+      0x01,
+      ...gzipSync(
+        [
+          '{not json',
+          JSON.stringify({ ...makeRow(), status_code: 'x' }),
+          JSON.stringify({ ...makeRow(), extra: 1 }),
+          JSON.stringify(makeRow({ timestamp: '2026-13-45T99:00:00Z' })),
+          JSON.stringify(good[1]).replace('"pageview"', '"pageviewz"'),
+          JSON.stringify(makeRow({ log_id: 'ok-line' })),
+        ].join('\n'),
+      ),
+    ]);
+    const plan = planBatch(makeBatch([good, corrupt, withBadLines, unknown]));
+    expect(plan.partitions.flatMap((p) => p.rows.map((r) => r.log_id)).sort()).toEqual(
+      [...good.map((r) => r.log_id), 'ok-line'].sort(),
+    );
+    expect(
+      plan.bad.map((b) => [b.sequence_number.slice(-1), b.line_no ?? null, b.reason.split(':')[0]]),
+    ).toEqual([
+      ['2', null, 'corrupt gzip body'],
+      ['3', 0, 'invalid JSON'],
+      ['3', 1, 'schema'],
+      ['3', 2, 'schema'],
+      ['3', 3, 'schema'],
+      ['3', 4, 'schema'],
+      ['4', null, 'unknown envelope version 0x09'],
+    ]);
+    expect(plan.bad[3].reason).toContain('extra');
+    expect(plan.bad[0].data_base64).toBe(Buffer.from(corrupt).toString('base64'));
+    expect(plan.bad[1].line).toBe('{not json');
+  });
+
+  it('drops duplicate log_ids within a batch (first wins) and counts dropped bots apart', () => {
+    const a = makeRow();
+    const dup = { ...a, url: 'https://example.com/retry' };
+    const bot = makeRow({ is_bot: true });
+    const plan = planBatch(makeBatch([[a, dup], { dropped: [bot, bot] }, [a]]));
+    expect(plan.counts).toMatchObject({ lakeRows: 1, droppedBots: 1, duplicates: 3 });
+    expect(plan.partitions[0].rows[0].url).toBe(a.url);
+    const d = plan.deltas.find((x) => x.dims.module_id === bot.module_id && x.dropped_bots > 0);
+    expect(d?.dropped_bots).toBe(1);
+    expect(plan.deltas.reduce((n, x) => n + x.hits, 0)).toBe(1);
+  });
+
+  it('accepts a bare JSON record, pretty-printed, and hands the writer a single NDJSON line', () => {
+    const row = makeRow();
+    const plan = planBatch(makeBatch([new Uint8Array(Buffer.from(JSON.stringify(row, null, 2)))]));
+    expect(plan.partitions[0].lines).toEqual([JSON.stringify(row)]);
+  });
+
+  it('computes rollup deltas keyed by app, hour and dimensions, NULL distinct from empty', () => {
+    const ts = '2026-11-25T03:10:00Z';
+    const plan = planBatch(
+      makeBatch([
+        [
+          makeRow({ timestamp: ts, client_sub_id: null, module_id: null, response_time_ms: 5 }),
+          makeRow({ timestamp: ts, client_sub_id: '', module_id: null, response_time_ms: 6 }),
+          makeRow({
+            timestamp: ts,
+            client_sub_id: null,
+            module_id: null,
+            response_time_ms: null,
+            is_bot: true,
+          }),
+        ],
+      ]),
+    );
+    expect(plan.deltas).toHaveLength(2);
+    const nullKey = plan.deltas.find((d) => d.dims.client_sub_id === null)!;
+    expect(nullKey).toMatchObject({
+      hour: '2026-11-25T03:00:00.000Z',
+      hits: 2,
+      bot_hits: 1,
+      rt_count: 1,
+      rt_sum: 5,
+    });
+    expect(nullKey.rt_hist[0]).toBe(1);
+  });
+});
+
+describe('rollup helpers', () => {
+  it('buckets latencies by inclusive upper bounds, the last cell open-ended', () => {
+    expect(bucketOf(0)).toBe(0);
+    expect(bucketOf(LATENCY_BUCKETS_MS[0])).toBe(0);
+    expect(bucketOf(LATENCY_BUCKETS_MS[0] + 1)).toBe(1);
+    expect(bucketOf(LATENCY_BUCKETS_MS.at(-1)!)).toBe(LATENCY_BUCKETS_MS.length - 1);
+    expect(bucketOf(LATENCY_BUCKETS_MS.at(-1)! + 1)).toBe(LATENCY_BUCKETS_MS.length);
+  });
+  it('truncates to the UTC hour', () => {
+    expect(hourOf('2026-01-01T00:59:59.999999Z')).toBe('2026-01-01T00:00:00.000Z');
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * Compaction of one hour partition: merge its files into `compacted.parquet`, sorted by
+ * (timestamp, log_id), one row per `log_id` (the earliest `received_at` wins), then recompute the
+ * hour's rollups from the result.
+ *
+ * What a concurrent reader of `hits/<hour>/*.parquet` may observe, in order:
+ *  1. the old files only;
+ *  2. after the new `compacted.parquet` is in place (an atomic PUT on S3; write-temp-then-rename
+ *     locally, the temporary name matching no `*.parquet` glob): the new file AND the old inputs —
+ *     rows may appear twice for that moment, none is ever missing or half-written;
+ *  3. after the inputs are deleted: the compacted file only. A reader that listed an input just
+ *     before its deletion can fail with "file not found" and must retry its query.
+ * The rollups of the hour are replaced after step 3, in one transaction.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LAKE_COLUMNS, LATENCY_BUCKETS_MS, ROLLUP_DIMENSIONS } from '../../schemas/columns.ts';
+import { HISTOGRAM_CELLS } from '../../schemas/ddl/aurora.ts';
+import { DUCKDB_TYPE } from '../../schemas/types.ts';
+import type { RollupDelta, RollupDimensions } from '../core/rollup.ts';
+import type { ObjectStore } from '../lake/object-store.ts';
+import { COMPACTED, compactedKey, hitsPrefix, partitionStart } from '../lake/paths.ts';
+import { openDuckdb, PARQUET_OPTIONS, quoteIdent, quoteLiteral } from '../parquet/duckdb-sql.ts';
+import type { RollupStore } from '../rollups/store.ts';
+
+export interface CompactDeps {
+  store: ObjectStore;
+  rollups?: RollupStore;
+}
+
+export interface CompactOptions {
+  /**
+   * Merge only these keys (replay's rebuilt files) and delete every other file of the hour: the
+   * hour is rebuilt from them. Default: every `.parquet` of the hour.
+   */
+  sources?: readonly string[];
+}
+
+export interface CompactResult {
+  partition: string;
+  inputs: number;
+  rowsIn: number;
+  rowsOut: number;
+  /** Null when the hour had no files (nothing changed). */
+  key: string | null;
+}
+
+// Every column cast to its lake type: files from the parquetjs writer read as TIMESTAMP (no zone).
+const CAST_COLUMNS = LAKE_COLUMNS.map(
+  (c) => `CAST(${quoteIdent(c.name)} AS ${DUCKDB_TYPE[c.type]}) AS ${quoteIdent(c.name)}`,
+).join(', ');
+
+const ROLLUP_SQL = (file: string) => `
+SELECT app_id, ${ROLLUP_DIMENSIONS.map(quoteIdent).join(', ')},
+  CASE WHEN response_time_ms IS NULL THEN NULL
+       ELSE len(list_filter([${LATENCY_BUCKETS_MS.join(', ')}], b -> b < response_time_ms)) END AS bucket,
+  count(*) AS hits, count(*) FILTER (WHERE is_bot) AS bot_hits,
+  count(response_time_ms) AS rt_count, coalesce(sum(response_time_ms), 0) AS rt_sum
+FROM read_parquet(${quoteLiteral(file)}) GROUP BY ALL`;
+
+export async function compactHour(
+  deps: CompactDeps,
+  partition: string,
+  opts: CompactOptions = {},
+): Promise<CompactResult> {
+  const hour = partitionStart(partition);
+  const all = (await deps.store.list(hitsPrefix(partition)))
+    .map((o) => o.key)
+    .filter((k) => k.endsWith('.parquet'));
+  const inputs = opts.sources ? [...opts.sources] : all;
+  if (inputs.length === 0) return { partition, inputs: 0, rowsIn: 0, rowsOut: 0, key: null };
+  const target = compactedKey(partition);
+
+  const dir = await mkdtemp(join(tmpdir(), 'alt-compact-'));
+  const db = await openDuckdb();
+  try {
+    const local: string[] = [];
+    for (const [i, key] of inputs.entries()) {
+      const file = join(dir, `${i}.parquet`);
+      if (await deps.store.download(key, file)) local.push(file);
+    }
+    if (local.length === 0) return { partition, inputs: 0, rowsIn: 0, rowsOut: 0, key: null };
+    const out = join(dir, COMPACTED);
+    const list = `[${local.map(quoteLiteral).join(', ')}]`;
+    const counted = await db.conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM read_parquet(${list})`);
+    const rowsIn = Number(counted.getRowObjectsJS()[0].n);
+    await db.conn.run(`COPY (
+      SELECT ${LAKE_COLUMNS.map((c) => quoteIdent(c.name)).join(', ')} FROM (
+        SELECT ${CAST_COLUMNS}, filename FROM read_parquet(${list}, filename = true)
+      )
+      QUALIFY row_number() OVER (PARTITION BY log_id ORDER BY received_at, filename) = 1
+      ORDER BY "timestamp", log_id
+    ) TO ${quoteLiteral(out)} ${PARQUET_OPTIONS}`);
+    const agg = (await db.conn.runAndReadAll(ROLLUP_SQL(out))).getRowObjectsJS();
+
+    // Swap: new file in place first, then the inputs go (see the header for what readers see).
+    const onlyCompacted = inputs.length === 1 && inputs[0] === target && all.length === 1;
+    if (!onlyCompacted) await deps.store.put(target, { file: out });
+    const stale = all.filter((k) => k !== target);
+    if (stale.length > 0) await deps.store.delete(stale);
+
+    const deltas = foldRollups(agg, hour.toISOString());
+    if (deps.rollups) await deps.rollups.replaceHour(hour, deltas);
+    return {
+      partition,
+      inputs: inputs.length,
+      rowsIn,
+      rowsOut: deltas.reduce((n, d) => n + d.hits, 0),
+      key: target,
+    };
+  } finally {
+    db.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function foldRollups(rows: Record<string, unknown>[], hour: string): RollupDelta[] {
+  const byKey = new Map<string, RollupDelta>();
+  for (const r of rows) {
+    const dims = Object.fromEntries(ROLLUP_DIMENSIONS.map((d) => [d, r[d] ?? null])) as RollupDimensions;
+    const key = JSON.stringify([r.app_id, ...ROLLUP_DIMENSIONS.map((d) => r[d] ?? null)]);
+    let e = byKey.get(key);
+    if (!e) {
+      e = {
+        app_id: String(r.app_id),
+        hour,
+        dims,
+        hits: 0,
+        bot_hits: 0,
+        dropped_bots: 0,
+        rt_count: 0,
+        rt_sum: 0,
+        rt_hist: new Array(HISTOGRAM_CELLS).fill(0),
+      };
+      byKey.set(key, e);
+    }
+    e.hits += Number(r.hits);
+    e.bot_hits += Number(r.bot_hits);
+    e.rt_count += Number(r.rt_count);
+    e.rt_sum += Number(r.rt_sum);
+    if (r.bucket !== null && r.bucket !== undefined) e.rt_hist[Number(r.bucket)] += Number(r.rt_count);
+  }
+  return [...byKey.values()];
+}

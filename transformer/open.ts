@@ -1,0 +1,85 @@
+/**
+ * Wires the transformer's adapters from the typed config, for the CLI commands and `alt dev`:
+ * lake = `<dataDir>/lake` (or the S3 bucket when `lakeBucket` is set), rollups = PGlite at
+ * `<dataDir>/pg` (or `databaseUrl`), migrated on open.
+ */
+import { join } from 'node:path';
+import type { Config } from '../lib/config.ts';
+import { migrate } from '../lib/db/migrate.ts';
+import { createPglite } from '../lib/db/pglite.ts';
+import { createPostgres } from '../lib/db/postgres.ts';
+import type { Sql } from '../lib/db/sql.ts';
+import { createFsStore } from './lake/fs-store.ts';
+import type { ObjectStore } from './lake/object-store.ts';
+import { createS3Store } from './lake/s3-store.ts';
+import { compactHour } from './maintenance/compact.ts';
+import { createWriter, type WriterName } from './parquet/index.ts';
+import type { ParquetWriter } from './parquet/writer.ts';
+import { type BatchProcessor, createBatchProcessor } from './process-batch.ts';
+import { createSqlRollupStore } from './rollups/sql-store.ts';
+import type { RollupStore } from './rollups/store.ts';
+
+export type TransformerConfig = Pick<
+  Config,
+  'dataDir' | 'databaseUrl' | 'lakeBucket' | 's3Endpoint' | 'awsRegion'
+>;
+
+export interface Transformer {
+  store: ObjectStore;
+  writer: ParquetWriter;
+  db: Sql;
+  rollups: RollupStore;
+  processor: BatchProcessor;
+  compact(partition: string): ReturnType<typeof compactHour>;
+  close(): Promise<void>;
+}
+
+export function openStore(config: TransformerConfig): ObjectStore {
+  if (config.lakeBucket) {
+    const [bucket, ...prefix] = config.lakeBucket.replace(/^s3:\/\//, '').split('/');
+    return createS3Store({
+      bucket,
+      prefix: prefix.filter(Boolean).join('/') || undefined,
+      endpoint: config.s3Endpoint,
+      region: config.awsRegion,
+    });
+  }
+  return createFsStore(join(config.dataDir, 'lake'));
+}
+
+export async function openDatabase(config: TransformerConfig): Promise<Sql> {
+  const db = config.databaseUrl
+    ? createPostgres({ connectionString: config.databaseUrl, max: 2 })
+    : await createPglite(join(config.dataDir, 'pg'));
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return db;
+}
+
+export async function openTransformer(
+  config: TransformerConfig,
+  writerName: WriterName = 'duckdb',
+  /** An already-open, migrated database to share (`alt dev`: PGlite allows one opener per dir). */
+  shared?: Sql,
+): Promise<Transformer> {
+  const store = openStore(config);
+  const db = shared ?? (await openDatabase(config));
+  const writer = await createWriter(writerName);
+  const rollups = createSqlRollupStore(db);
+  return {
+    store,
+    writer,
+    db,
+    rollups,
+    processor: createBatchProcessor({ store, writer, rollups }),
+    compact: (partition) => compactHour({ store, rollups }, partition),
+    async close() {
+      await writer.close();
+      if (!shared) await db.close();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/** DuckDB pieces shared by the writers and maintenance, all derived from `LAKE_COLUMNS`. */
+
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { LAKE_COLUMNS } from '../../schemas/columns.ts';
+import { DUCKDB_TYPE } from '../../schemas/types.ts';
+
+export const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
+export const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** `{'log_id': 'VARCHAR', …}` — explicit `read_json` columns: no type inference. */
+export const READ_JSON_COLUMNS = `{${LAKE_COLUMNS.map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(DUCKDB_TYPE[c.type])}`).join(', ')}}`;
+
+/** The §3 column list in order, for SELECTs that fix the Parquet column order. */
+export const SELECT_COLUMNS = LAKE_COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
+
+/** `CREATE TABLE` body with the typed lake columns. */
+export const TABLE_COLUMNS = LAKE_COLUMNS.map(
+  (c) => `${quoteIdent(c.name)} ${DUCKDB_TYPE[c.type]}${c.nullable ? '' : ' NOT NULL'}`,
+).join(', ');
+
+/**
+ * ZSTD; row groups up to DuckDB's 122,880 rows (a batch file is one group; a compacted hour a few).
+ */
+export const PARQUET_OPTIONS = '(FORMAT parquet, COMPRESSION zstd)';
+
+export function readJsonSql(file: string): string {
+  return `read_json(${quoteLiteral(file)}, columns = ${READ_JSON_COLUMNS}, format = 'newline_delimited')`;
+}
+
+/** An in-memory DuckDB with the session in UTC (timestamps display and bucket in UTC). */
+export async function openDuckdb(): Promise<{ conn: DuckDBConnection; close(): void }> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  await conn.run("SET TimeZone = 'UTC'");
+  return {
+    conn,
+    close() {
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}

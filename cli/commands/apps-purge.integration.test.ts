@@ -1,0 +1,55 @@
+/** `alt apps purge` as a user runs it: dry run first, then --yes, then the app is gone from `alt query`. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { makeLakeRow, seedLake } from '../../test/helpers/seed-lake.ts';
+import { createDuckdbEngine } from '../query/duckdb-engine.ts';
+
+const ALT = resolve(import.meta.dirname, '../../bin/alt.mjs');
+const GONE = 'alt_goneGoneGone0000000001';
+const STAY = 'alt_stayStayStay0000000002';
+
+function alt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [ALT, ...args],
+      { env: { ...process.env, DATABASE_URL: '' }, timeout: 60_000 },
+      (err, stdout, stderr) =>
+        done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+let dataDir: string;
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'alt-purge-cli-'));
+  await seedLake(join(dataDir, 'lake'), [
+    makeLakeRow({ app_id: GONE, timestamp: '2026-11-24T10:01:00Z' }),
+    makeLakeRow({ app_id: STAY, timestamp: '2026-11-24T10:02:00Z' }),
+  ]);
+});
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+it('reports on a dry run, then purges with --yes', async () => {
+  const dry = await alt(['apps', 'purge', GONE, '--data-dir', dataDir]);
+  expect(dry.code).toBe(0);
+  expect(dry.stdout).toMatch(/hits\/: would remove 1 rows of alt_goneGoneGone0000000001 from 1 files/);
+  expect(dry.stdout).toMatch(/dry run: nothing changed/);
+
+  const real = await alt(['apps', 'purge', GONE, '--data-dir', dataDir, '--yes']);
+  expect(real.code).toBe(0);
+  expect(real.stdout).toMatch(/hits\/: removed 1 rows .* from 1 files\n.*: -1, 1 left/);
+  expect(real.stdout).toMatch(/hits_hourly: no rollup database found/);
+
+  const engine = await createDuckdbEngine({ lakeDir: join(dataDir, 'lake') });
+  try {
+    expect((await engine.run('SELECT app_id FROM hits')).rows).toEqual([[STAY]]);
+  } finally {
+    await engine.close();
+  }
+});

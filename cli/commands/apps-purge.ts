@@ -1,0 +1,42 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../../lib/config.ts';
+import { readDevLock } from '../local/dev-lock.ts';
+import { describePurge, purgeApp } from '../purge/purge-app.ts';
+import { openRollupDb } from '../query/open.ts';
+
+/**
+ * `alt apps purge <app_id>`: adds itself to the `apps` command when another module registered it
+ * first (register this after it), or creates it.
+ */
+export function registerAppsPurge(program: Command): void {
+  const apps =
+    program.commands.find((c) => c.name() === 'apps') ?? program.command('apps').description('manage apps');
+  apps
+    .command('purge')
+    .description("delete an app's hits from the local lake (hits/, raw/, bad/) and its rollups")
+    .argument('<app_id>', 'the app to purge')
+    .option('--data-dir <dir>', 'local stack data directory')
+    .option('--database-url <url>', 'PostgreSQL with the rollups (instead of PGlite)')
+    .option('--yes', 'really purge; without it, only report what would change')
+    .action(async (appId: string, flags: { yes?: boolean; [k: string]: string | boolean | undefined }) => {
+      const config = loadConfig(flags);
+      const dev = readDevLock(config.dataDir);
+      if (dev) {
+        // The transformer would keep writing the app's hits and PGlite is dev's alone.
+        throw new Error(`alt dev is running for ${config.dataDir} (pid ${dev.pid}): stop it, then purge`);
+      }
+      const db = await openRollupDb(config);
+      try {
+        const report = await purgeApp({
+          lakeDir: join(config.dataDir, 'lake'),
+          appId,
+          rollups: db,
+          dryRun: !flags.yes,
+        });
+        process.stdout.write(describePurge(appId, report));
+      } finally {
+        await db?.close();
+      }
+    });
+}

@@ -1,0 +1,176 @@
+/**
+ * The local `QueryEngine`: DuckDB in memory over the lake's Parquet files (`hits`, with the
+ * hive partition columns typed as integers so filters on them prune files) and a snapshot of the
+ * `hits_hourly` rollups read from PostgreSQL/PGlite, plus the Trino-compat macros.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBResultReader } from '@duckdb/node-api';
+import type { Queryable } from '../../lib/db/sql.ts';
+import { LAKE_COLUMNS, PARTITION_COLUMNS, ROLLUP_DIMENSIONS } from '../../schemas/columns.ts';
+import { DUCKDB_TYPE } from '../../schemas/types.ts';
+import type { QueryEngine, QueryResult, QueryValue } from './engine.ts';
+import { TRINO_COMPAT_MACROS } from './trino-compat.ts';
+
+/** Where `hits_hourly` comes from: an open database (PGlite, PostgreSQL) or any rows provider (the dev admin API). */
+export type RollupSource = Queryable | (() => Promise<Record<string, unknown>[]>);
+
+export interface DuckdbEngineOptions {
+  /** `<dataDir>/lake`: the engine reads `hits/year=*\/month=*\/day=*\/hour=*\/*.parquet` under it. */
+  lakeDir: string;
+  /** Omitted: `hits_hourly` exists but is empty. */
+  rollups?: RollupSource;
+}
+
+const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+/** `hits_hourly` columns: the rollup key (DESIGN §7) then the measures of `0001_init.sql`. */
+export const ROLLUP_COLUMNS: readonly { name: string; type: string }[] = [
+  { name: 'app_id', type: 'VARCHAR' },
+  { name: 'hour', type: 'TIMESTAMPTZ' },
+  ...ROLLUP_DIMENSIONS.map((d) => ({
+    name: d,
+    type: DUCKDB_TYPE[LAKE_COLUMNS.find((c) => c.name === d)?.type ?? 'string'],
+  })),
+  ...['hits', 'bot_hits', 'dropped_bots', 'rt_count', 'rt_sum'].map((name) => ({ name, type: 'BIGINT' })),
+  { name: 'rt_hist', type: 'BIGINT[]' },
+];
+
+export function hitsGlob(lakeDir: string): string {
+  return join(lakeDir, 'hits', ...PARTITION_COLUMNS.map((p) => `${p.name}=*`), '*.parquet');
+}
+
+async function lakeHasFiles(lakeDir: string): Promise<boolean> {
+  try {
+    const entries = await readdir(join(lakeDir, 'hits'), { recursive: true });
+    return entries.some((e) => e.endsWith('.parquet'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/** The `hits` view: lake columns in schema order, then year/month/day/hour as INTEGER. */
+export function hitsViewSql(lakeDir: string, hasFiles: boolean): string {
+  const partitions = PARTITION_COLUMNS.map((p) => p.name);
+  if (!hasFiles) {
+    // No files yet: same columns and types, no rows (read_parquet fails on an empty glob).
+    const cols = [
+      ...LAKE_COLUMNS.map((c) => `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS ${q(c.name)}`),
+      ...partitions.map((p) => `CAST(NULL AS INTEGER) AS ${q(p)}`),
+    ];
+    return `CREATE OR REPLACE VIEW hits AS SELECT ${cols.join(', ')} WHERE false`;
+  }
+  const cols = [
+    // Casts pin the schema's types whichever Parquet writer made the file; no-op casts are free.
+    // No union_by_name: it would open every file at bind time and defeat partition pruning.
+    ...LAKE_COLUMNS.map((c) => `CAST(${q(c.name)} AS ${DUCKDB_TYPE[c.type]}) AS ${q(c.name)}`),
+    ...partitions.map(q),
+  ];
+  const hiveTypes = `{${partitions.map((p) => `${sqlString(p)}: INTEGER`).join(', ')}}`;
+  return `CREATE OR REPLACE VIEW hits AS SELECT ${cols.join(', ')} FROM read_parquet(${sqlString(hitsGlob(lakeDir))}, hive_partitioning = true, hive_types = ${hiveTypes})`;
+}
+
+/**
+ * The `hits_hourly` rows the engine loads, from an open database. `alt dev` serves this over its
+ * admin API (op `ROLLUPS_ADMIN_OP`) so `alt query` never opens its PGlite.
+ */
+export async function readRollupRows(source: Queryable): Promise<Record<string, unknown>[]> {
+  try {
+    const r = await source.query(`SELECT ${ROLLUP_COLUMNS.map((c) => c.name).join(', ')} FROM hits_hourly`);
+    return r.rows;
+  } catch (err) {
+    // A database with no migrations yet has no rollups: an empty table, not an error.
+    if ((err as { code?: string }).code === '42P01') return [];
+    throw err;
+  }
+}
+
+/** The admin API op of `alt dev` that returns `readRollupRows(db)`. */
+export const ROLLUPS_ADMIN_OP = 'hitsHourly';
+
+async function readRollups(source: RollupSource): Promise<Record<string, unknown>[]> {
+  return typeof source === 'function' ? source() : readRollupRows(source);
+}
+
+async function loadRollups(conn: DuckDBConnection, source: RollupSource | undefined): Promise<void> {
+  await conn.run(
+    `CREATE OR REPLACE TABLE hits_hourly (${ROLLUP_COLUMNS.map((c) => `${q(c.name)} ${c.type}`).join(', ')})`,
+  );
+  if (!source) return;
+  const rows = await readRollups(source);
+  if (rows.length === 0) return;
+  const json = JSON.stringify(
+    rows.map((r) =>
+      Object.fromEntries(
+        ROLLUP_COLUMNS.map((c) => {
+          const v = r[c.name];
+          return [c.name, v instanceof Date ? v.toISOString() : v];
+        }),
+      ),
+    ),
+  );
+  const structure = JSON.stringify([Object.fromEntries(ROLLUP_COLUMNS.map((c) => [c.name, c.type]))]);
+  await conn.run(
+    `INSERT INTO hits_hourly SELECT unnest(from_json($1::JSON, ${sqlString(structure)}), recursive := true)`,
+    [json],
+  );
+}
+
+const INTEGER_LIKE = /^(U?BIGINT|U?HUGEINT|DECIMAL\(\d+,\d+\))(\[\])*$/;
+
+/** DuckDB's JSON rows carry 64/128-bit integers and decimals as strings; numbers read better. */
+function normalize(value: unknown, numeric: boolean): QueryValue {
+  if (value === null || value === undefined) return null;
+  if (Array.isArray(value)) return value.map((v) => normalize(v, numeric));
+  if (numeric && typeof value === 'string') {
+    const n = Number(value);
+    return Number.isFinite(n) && (Number.isSafeInteger(n) || !/^-?\d+$/.test(value)) ? n : value;
+  }
+  if (typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalize(v, false)]));
+  }
+  return value as QueryValue;
+}
+
+function toResult(reader: DuckDBResultReader, started: number): QueryResult {
+  const types = reader.columnTypes().map(String);
+  const columns = reader.columnNames().map((name, i) => ({ name, type: types[i] }));
+  const numeric = types.map((t) => INTEGER_LIKE.test(t));
+  const rows = reader.getRowsJson().map((row) => row.map((v, i) => normalize(v, numeric[i])));
+  return { columns, rows, stats: { engine: 'duckdb', elapsedMs: performance.now() - started } };
+}
+
+export async function createDuckdbEngine(opts: DuckdbEngineOptions): Promise<QueryEngine> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    // Timestamps are UTC in the lake; show and extract them in UTC, as Athena does.
+    await conn.run("SET TimeZone = 'UTC'");
+    for (const m of TRINO_COMPAT_MACROS) await conn.run(m.sql);
+    await conn.run(hitsViewSql(opts.lakeDir, await lakeHasFiles(opts.lakeDir)));
+    await loadRollups(conn, opts.rollups);
+  } catch (err) {
+    conn.closeSync();
+    instance.closeSync();
+    throw err;
+  }
+  return {
+    async run(sql) {
+      const started = performance.now();
+      // Several statements (setup, then a SELECT) run in order; the last one's rows are the result.
+      if (!/[^\s;]/.test(sql)) throw new Error('no SQL statement given');
+      const statements = await conn.extractStatements(sql);
+      let reader: DuckDBResultReader | undefined;
+      for (let i = 0; i < statements.count; i++) {
+        reader = await (await statements.prepare(i)).runAndReadAll();
+      }
+      return toResult(reader as DuckDBResultReader, started);
+    },
+    async close() {
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}

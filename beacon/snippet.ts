@@ -1,0 +1,97 @@
+/**
+ * The HTML a site owner pastes (DESIGN §8, `alt apps snippet`): the queue stub, the async
+ * `<script>` for the immutable hashed beacon with Subresource Integrity, and a `<noscript>`
+ * pixel for visitors without JavaScript.
+ *
+ * The pixel cannot know the page URL without server-side templating. By default it carries no
+ * `url` and asks the browser to send the full page URL as `Referer`
+ * (`referrerpolicy="no-referrer-when-downgrade"`); the collector takes `url` from `Referer` for
+ * pixel pageviews. A site that renders HTML on the server can pass `pixelUrlTemplate` (e.g.
+ * `{{ request.url | urlencode }}`), inserted verbatim as the `url` parameter.
+ */
+import { createHash } from 'node:crypto';
+import { APP_ID_PATTERN, LIMITS } from '../schemas/wire.ts';
+import type { BeaconManifest } from './build.ts';
+
+/** The pre-load queue: calls made before the beacon arrives are kept and replayed by it. */
+export const QUEUE_STUB = 'window.alt=window.alt||function(){(alt.q=alt.q||[]).push(arguments)}';
+
+/** The CSP source that allows the inline stub under a strict `script-src` (no 'unsafe-inline'). */
+export const QUEUE_STUB_CSP_SOURCE = `'sha256-${createHash('sha256').update(QUEUE_STUB).digest('base64')}'`;
+
+export type SnippetOptions = {
+  appId: string;
+  /** collector origin as browsers reach it, e.g. `https://t.example.com` */
+  collectorUrl: string;
+  manifest: Pick<BeaconManifest, 'file' | 'integrity'>;
+  /** `data-sub` → `client_sub_id` */
+  sub?: string;
+  /** `data-module` → `module_id` */
+  module?: string;
+  /** `data-session="true"`: a per-tab `session_id` in sessionStorage */
+  session?: boolean;
+  /** `data-respect-dnt="true"`: send nothing when the visitor sets GPC or DNT */
+  respectDnt?: boolean;
+  /** verbatim, already URL-encoded `url` value of the noscript pixel (a server template) */
+  pixelUrlTemplate?: string;
+};
+
+export class SnippetError extends Error {}
+
+const escapeAttr = (v: string) =>
+  v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function checkId(name: string, v: string | undefined): void {
+  // The collector refuses control characters.
+  if (v !== undefined && (v.length === 0 || v.length > LIMITS.idChars || /[\u0000-\u001f\u007f]/.test(v)))
+    throw new SnippetError(`${name} must be 1–${LIMITS.idChars} characters without control characters`);
+}
+
+/** The collector origin without a trailing slash; throws on anything but an http(s) URL. */
+export function normalizeCollectorUrl(raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new SnippetError(`collector URL "${raw}" is not a URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new SnippetError(`collector URL "${raw}" must be http(s)`);
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+/** The `<script>` and `<noscript>` tags for one app. */
+export function renderSnippet(o: SnippetOptions): string {
+  if (!new RegExp(APP_ID_PATTERN).test(o.appId))
+    throw new SnippetError(`"${o.appId}" is not an app id (alt_ followed by 22 letters or digits)`);
+  checkId('sub', o.sub);
+  checkId('module', o.module);
+  const base = normalizeCollectorUrl(o.collectorUrl);
+
+  // The beacon posts to its own origin unless told otherwise: a collector under a path needs data-api.
+  const api = new URL(base).pathname.length > 1 ? base : undefined;
+  const data: [string, string | undefined][] = [
+    ['app', o.appId],
+    ['api', api],
+    ['sub', o.sub],
+    ['module', o.module],
+    ['session', o.session ? 'true' : undefined],
+    ['respect-dnt', o.respectDnt ? 'true' : undefined],
+  ];
+  const attrs = data
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => ` data-${k}="${escapeAttr(v!)}"`)
+    .join('');
+
+  const pixel = new URLSearchParams({ app_id: o.appId, event_type: 'pageview' });
+  if (o.sub) pixel.set('client_sub_id', o.sub);
+  if (o.module) pixel.set('module_id', o.module);
+  let pixelSrc = `${base}/v1/p.gif?${pixel}`;
+  if (o.pixelUrlTemplate) pixelSrc += `&url=${o.pixelUrlTemplate}`;
+
+  return [
+    `<script>${QUEUE_STUB}</script>`,
+    `<script async src="${escapeAttr(`${base}/${o.manifest.file}`)}" integrity="${o.manifest.integrity}" crossorigin="anonymous"${attrs}></script>`,
+    `<noscript><img src="${escapeAttr(pixelSrc)}" alt="" width="1" height="1" referrerpolicy="no-referrer-when-downgrade" style="position:absolute;border:0"></noscript>`,
+  ].join('\n');
+}

@@ -1,0 +1,120 @@
+/**
+ * Aurora PostgreSQL Serverless v2 (DESIGN §7): private subnets only, encrypted storage, master
+ * password generated and rotated by RDS in Secrets Manager (never in config or state), reachable
+ * only from the collector and transformer security groups. Migrations are applied on deploy by the
+ * one-shot migration Lambda (see Transformer).
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+
+export interface AuroraArgs {
+  vpcId: pulumi.Input<string>;
+  privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  clientSecurityGroupIds: pulumi.Input<string>[];
+  engineVersion: string;
+  minCapacity: number;
+  maxCapacity: number;
+  instances: number;
+  deletionProtection: boolean;
+  backupRetentionDays: number;
+}
+
+export const DATABASE_NAME = 'alt';
+export const DATABASE_PORT = 5432;
+
+export class Aurora extends pulumi.ComponentResource {
+  readonly key: aws.kms.Key;
+  readonly securityGroup: aws.ec2.SecurityGroup;
+  readonly ingressRules: aws.vpc.SecurityGroupIngressRule[];
+  readonly subnetGroup: aws.rds.SubnetGroup;
+  readonly cluster: aws.rds.Cluster;
+  readonly instances: aws.rds.ClusterInstance[];
+  readonly endpoint: pulumi.Output<string>;
+  readonly secretArn: pulumi.Output<string>;
+
+  constructor(name: string, args: AuroraArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('alt:db:Aurora', name, {}, opts);
+    const parent = { parent: this };
+    this.key = new aws.kms.Key(
+      `${name}-key`,
+      { description: 'ALT Aurora storage encryption', enableKeyRotation: true, deletionWindowInDays: 30 },
+      parent,
+    );
+    this.securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-db`,
+      { vpcId: args.vpcId, description: 'PostgreSQL from the ALT collector and transformer only' },
+      parent,
+    );
+    this.ingressRules = args.clientSecurityGroupIds.map(
+      (sg, i) =>
+        new aws.vpc.SecurityGroupIngressRule(
+          `${name}-db-from-${i}`,
+          {
+            securityGroupId: this.securityGroup.id,
+            referencedSecurityGroupId: sg,
+            ipProtocol: 'tcp',
+            fromPort: DATABASE_PORT,
+            toPort: DATABASE_PORT,
+          },
+          parent,
+        ),
+    );
+    this.subnetGroup = new aws.rds.SubnetGroup(
+      `${name}-subnets`,
+      { subnetIds: args.privateSubnetIds },
+      parent,
+    );
+    const prodLike = args.deletionProtection;
+    this.cluster = new aws.rds.Cluster(
+      `${name}-cluster`,
+      {
+        engine: 'aurora-postgresql',
+        engineMode: 'provisioned',
+        engineVersion: args.engineVersion,
+        databaseName: DATABASE_NAME,
+        masterUsername: 'alt_admin',
+        manageMasterUserPassword: true,
+        storageEncrypted: true,
+        kmsKeyId: this.key.arn,
+        dbSubnetGroupName: this.subnetGroup.name,
+        vpcSecurityGroupIds: [this.securityGroup.id],
+        port: DATABASE_PORT,
+        serverlessv2ScalingConfiguration: {
+          minCapacity: args.minCapacity,
+          maxCapacity: args.maxCapacity,
+          // Scaling to 0 ACU pauses the database (needs a recent minor version, see DESIGN §12).
+          ...(args.minCapacity === 0 ? { secondsUntilAutoPause: 900 } : {}),
+        },
+        deletionProtection: args.deletionProtection,
+        backupRetentionPeriod: args.backupRetentionDays,
+        preferredBackupWindow: '03:00-04:00',
+        copyTagsToSnapshot: true,
+        skipFinalSnapshot: !prodLike,
+        finalSnapshotIdentifier: prodLike ? `${name}-final` : undefined,
+        enabledCloudwatchLogsExports: ['postgresql'],
+      },
+      { parent: this, protect: prodLike },
+    );
+    this.instances = Array.from(
+      { length: args.instances },
+      (_, i) =>
+        new aws.rds.ClusterInstance(
+          `${name}-instance-${i}`,
+          {
+            clusterIdentifier: this.cluster.id,
+            instanceClass: 'db.serverless',
+            engine: 'aurora-postgresql',
+            engineVersion: this.cluster.engineVersion,
+            dbSubnetGroupName: this.subnetGroup.name,
+            publiclyAccessible: false,
+            // Instance 0 is the writer; the reader is promoted on failover.
+            promotionTier: i,
+          },
+          parent,
+        ),
+    );
+    this.endpoint = this.cluster.endpoint;
+    this.secretArn = this.cluster.masterUserSecrets.apply((s) => s?.[0]?.secretArn ?? '');
+    this.registerOutputs({ endpoint: this.endpoint, secretArn: this.secretArn });
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The collector instance's boot script (pure: config in, script out, so tests can read it).
+ * Installs Node and the CloudWatch agent from the AL2023 repositories (S3-backed, reachable over
+ * the S3 gateway endpoint), mounts the encrypted spool volume, unpacks the collector bundle from
+ * its S3 artifact and runs it under systemd with `Restart=always`. A drain service watches the
+ * instance's target lifecycle state and, when the ASG terminates it, stops the collector (SIGTERM
+ * flushes the spool to Kinesis) before completing the lifecycle action.
+ */
+
+export interface UserDataInput {
+  region: string;
+  artifactBucket: string;
+  artifactKey: string;
+  streamName: string;
+  lakeBucket: string;
+  databaseHost: string;
+  databaseSecretArn: string;
+  asgName: string;
+  lifecycleHookName: string;
+  port: number;
+  metricsNamespace: string;
+  logGroupName: string;
+  /** Spool cap: 80 % of the volume, so /readyz fails (and the ALB drains the host) before the disk fills. */
+  spoolMaxBytes: number;
+  /** Proxies in front of the collector: 1 (ALB), 2 when CloudFront forwards `/v1/*` to the ALB. */
+  trustProxyHops: number;
+}
+
+/** The collector's data dir (its disk spool lives under it), mounted on the encrypted spool volume. */
+export const SPOOL_DIR = '/var/lib/alt';
+
+export function collectorUserData(i: UserDataInput): string {
+  const agentConfig = JSON.stringify({
+    agent: { metrics_collection_interval: 60 },
+    metrics: {
+      namespace: i.metricsNamespace,
+      append_dimensions: {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the CloudWatch agent's own placeholder
+        AutoScalingGroupName: '${aws:AutoScalingGroupName}',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the CloudWatch agent's own placeholder
+        InstanceId: '${aws:InstanceId}',
+      },
+      aggregation_dimensions: [['AutoScalingGroupName']],
+      metrics_collected: {
+        disk: { resources: [SPOOL_DIR], measurement: ['used_percent'] },
+        mem: { measurement: ['used_percent'] },
+      },
+    },
+    logs: {
+      logs_collected: {
+        files: {
+          collect_list: [{ file_path: '/var/log/alt/collector.log', log_group_name: i.logGroupName }],
+        },
+      },
+      metrics_collected: {
+        // The collector's Prometheus metrics (spool depth among them) become CloudWatch metrics via EMF.
+        prometheus: {
+          prometheus_config_path: '/opt/aws/amazon-cloudwatch-agent/etc/prometheus.yaml',
+          log_group_name: i.logGroupName,
+          emf_processor: {
+            metric_namespace: i.metricsNamespace,
+            metric_declaration: [
+              {
+                source_labels: ['job'],
+                label_matcher: '^alt-collector$',
+                dimensions: [['AutoScalingGroupName']],
+                metric_selectors: [
+                  '^alt_collector_spool_bytes$',
+                  '^alt_collector_inflight_bytes$',
+                  '^alt_collector_spooled_records_total$',
+                ],
+              },
+            ],
+          },
+        },
+      },
+    },
+  });
+  return `#!/bin/bash
+set -euo pipefail
+export AWS_DEFAULT_REGION=${i.region}
+dnf install -y nodejs20 amazon-cloudwatch-agent unzip jq
+
+# Spool volume: the second EBS device (NVMe name varies), formatted once, mounted for the collector.
+ROOT=$(lsblk -no PKNAME "$(findmnt -no SOURCE /)")
+DEV=$(lsblk -dpno NAME,TYPE | awk '$2=="disk"{print $1}' | grep -v "/dev/$ROOT" | head -n1)
+blkid "$DEV" || mkfs.xfs "$DEV"
+mkdir -p ${SPOOL_DIR} && mount "$DEV" ${SPOOL_DIR}
+echo "$DEV ${SPOOL_DIR} xfs defaults,nofail 0 2" >> /etc/fstab
+useradd --system --home /opt/alt alt || true
+chown alt ${SPOOL_DIR}; mkdir -p /var/log/alt && chown alt /var/log/alt
+
+mkdir -p /opt/alt/collector
+aws s3 cp s3://${i.artifactBucket}/${i.artifactKey} /tmp/collector.zip
+unzip -oq /tmp/collector.zip -d /opt/alt/collector
+
+# DATABASE_URL from the RDS-managed secret, read at each start so rotation needs only a restart.
+cat > /opt/alt/env.sh <<'ENV'
+#!/bin/bash
+S=$(aws secretsmanager get-secret-value --secret-id '${i.databaseSecretArn}' --query SecretString --output text)
+U=$(jq -rn --arg s "$S" '$s|fromjson|.username|@uri'); P=$(jq -rn --arg s "$S" '$s|fromjson|.password|@uri')
+echo "DATABASE_URL=postgres://$U:$P@${i.databaseHost}:5432/alt?sslmode=require" > /run/alt.env
+ENV
+chmod 755 /opt/alt/env.sh
+
+cat > /etc/systemd/system/alt-collector.service <<'UNIT'
+[Unit]
+Description=ALT collector
+After=network-online.target
+Wants=network-online.target
+[Service]
+User=alt
+PermissionsStartOnly=true
+ExecStartPre=/opt/alt/env.sh
+EnvironmentFile=/run/alt.env
+Environment=NODE_ENV=production AWS_REGION=${i.region} ALT_HOST=0.0.0.0 ALT_PORT=${i.port}
+Environment=ALT_STREAM=kinesis ALT_KINESIS_STREAM=${i.streamName} ALT_LAKE_BUCKET=${i.lakeBucket}
+Environment=ALT_DATA_DIR=${SPOOL_DIR} ALT_SPOOL_MAX_BYTES=${i.spoolMaxBytes} ALT_TRUST_PROXY_HOPS=${i.trustProxyHops}
+ExecStart=/usr/bin/node /opt/alt/collector/main.mjs
+StandardOutput=append:/var/log/alt/collector.log
+StandardError=append:/var/log/alt/collector.log
+Restart=always
+RestartSec=2
+KillSignal=SIGTERM
+TimeoutStopSec=120
+LimitNOFILE=65536
+[Install]
+WantedBy=multi-user.target
+UNIT
+
+cat > /opt/alt/drain.sh <<'DRAIN'
+#!/bin/bash
+# IMDSv2 only: every metadata read needs a session token.
+md() { T=$(curl -sX PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 60'); curl -sf -H "X-aws-ec2-metadata-token: $T" "http://169.254.169.254/latest/meta-data/$1"; }
+until [ "$(md autoscaling/target-lifecycle-state)" = "Terminated" ]; do sleep 5; done
+systemctl stop alt-collector
+aws autoscaling complete-lifecycle-action --auto-scaling-group-name '${i.asgName}' \\
+  --lifecycle-hook-name '${i.lifecycleHookName}' --instance-id "$(md instance-id)" --lifecycle-action-result CONTINUE
+DRAIN
+chmod 755 /opt/alt/drain.sh
+cat > /etc/systemd/system/alt-drain.service <<'UNIT'
+[Unit]
+Description=ALT collector drain on scale-in
+[Service]
+ExecStart=/opt/alt/drain.sh
+Restart=on-failure
+[Install]
+WantedBy=multi-user.target
+UNIT
+
+cat > /opt/aws/amazon-cloudwatch-agent/etc/prometheus.yaml <<'PROM'
+global: { scrape_interval: 60s }
+scrape_configs:
+  - job_name: alt-collector
+    static_configs: [{ targets: ['127.0.0.1:${i.port}'], labels: { AutoScalingGroupName: '${i.asgName}' } }]
+PROM
+cat > /opt/aws/amazon-cloudwatch-agent/etc/alt.json <<'AGENT'
+${agentConfig}
+AGENT
+/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \\
+  -c file:/opt/aws/amazon-cloudwatch-agent/etc/alt.json
+
+systemctl daemon-reload
+systemctl enable --now alt-collector alt-drain
+`;
+}

@@ -1,0 +1,261 @@
+/**
+ * The collector fleet: a launch template (IMDSv2 only, encrypted root and spool volumes), an
+ * instance role that may only put records on the hit stream, emit its own metrics and logs, read
+ * its artifact and the database secret, and complete its own lifecycle action; an ASG across the
+ * private subnets behind the ALB target group with a termination lifecycle hook for draining and,
+ * when configured, target tracking on ALBRequestCountPerTarget.
+ */
+import path from 'node:path';
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import type { Arch } from '../config.ts';
+import { collectorUserData } from './collector-user-data.ts';
+import { assumeRolePolicy, logStatement, policyDocument, servicePrincipal } from './iam.ts';
+import { createPrivateBucket, type PrivateBucket } from './private-bucket.ts';
+
+export interface CollectorArgs {
+  region: string;
+  accountId: pulumi.Input<string>;
+  /** Fixed ASG name: the boot script needs it to complete its lifecycle action. */
+  groupName: string;
+  bundleDir: string;
+  instanceType: string;
+  architecture: Arch;
+  minSize: number;
+  maxSize: number;
+  desiredCapacity: number;
+  spoolVolumeGiB: number;
+  targetRequestsPerInstance: number;
+  privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  securityGroupId: pulumi.Input<string>;
+  albSecurityGroupId: pulumi.Input<string>;
+  targetGroupArn: pulumi.Input<string>;
+  /** `<alb arn suffix>/<target group arn suffix>` for the request-count metric. */
+  requestCountLabel: pulumi.Input<string>;
+  stream: { name: pulumi.Input<string>; arn: pulumi.Input<string>; keyArn: pulumi.Input<string> };
+  lakeBucketName: pulumi.Input<string>;
+  database: { host: pulumi.Input<string>; secretArn: pulumi.Input<string> };
+  logRetentionDays: number;
+  port: number;
+  trustProxyHops: number;
+}
+
+export const COLLECTOR_METRICS_NAMESPACE = 'ALT/Collector';
+export const LIFECYCLE_HOOK_NAME = 'drain';
+
+export class Collector extends pulumi.ComponentResource {
+  readonly artifacts: PrivateBucket;
+  readonly artifact: aws.s3.BucketObjectv2;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  readonly role: aws.iam.Role;
+  readonly rolePolicy: aws.iam.RolePolicy;
+  readonly instanceProfile: aws.iam.InstanceProfile;
+  readonly ingressFromAlb: aws.vpc.SecurityGroupIngressRule;
+  readonly launchTemplate: aws.ec2.LaunchTemplate;
+  readonly group: aws.autoscaling.Group;
+  readonly scalingPolicy?: aws.autoscaling.Policy;
+  readonly groupNameOutput: pulumi.Output<string>;
+
+  constructor(name: string, args: CollectorArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('alt:ingest:Collector', name, {}, opts);
+    const parent = { parent: this };
+    this.artifacts = createPrivateBucket(`${name}-artifacts`, { versioning: true }, this);
+    const artifactKey = 'collector/bundle.zip';
+    this.artifact = new aws.s3.BucketObjectv2(
+      `${name}-bundle`,
+      {
+        bucket: this.artifacts.bucket.id,
+        key: artifactKey,
+        source: new pulumi.asset.FileArchive(path.resolve(args.bundleDir)),
+      },
+      parent,
+    );
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { retentionInDays: args.logRetentionDays },
+      parent,
+    );
+    this.role = new aws.iam.Role(
+      `${name}-role`,
+      { assumeRolePolicy: assumeRolePolicy([servicePrincipal('ec2.amazonaws.com')]) },
+      parent,
+    );
+    const groupArn = pulumi.interpolate`arn:aws:autoscaling:${args.region}:${args.accountId}:autoScalingGroup:*:autoScalingGroupName/${args.groupName}`;
+    this.rolePolicy = new aws.iam.RolePolicy(
+      `${name}-policy`,
+      {
+        role: this.role.id,
+        policy: policyDocument([
+          {
+            Sid: 'PutHits',
+            Effect: 'Allow',
+            Action: ['kinesis:PutRecords', 'kinesis:PutRecord', 'kinesis:DescribeStreamSummary'],
+            Resource: args.stream.arn,
+          },
+          // Writing to a stream encrypted with a customer key needs a data key from that key.
+          { Sid: 'StreamKey', Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: args.stream.keyArn },
+          {
+            Sid: 'OwnMetrics',
+            Effect: 'Allow',
+            Action: 'cloudwatch:PutMetricData',
+            Resource: '*',
+            Condition: { StringEquals: { 'cloudwatch:namespace': COLLECTOR_METRICS_NAMESPACE } },
+          },
+          logStatement(this.logGroup.arn),
+          {
+            Sid: 'ReadArtifact',
+            Effect: 'Allow',
+            Action: 's3:GetObject',
+            Resource: pulumi.interpolate`${this.artifacts.bucket.arn}/${artifactKey}`,
+          },
+          {
+            Sid: 'DatabaseSecret',
+            Effect: 'Allow',
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: args.database.secretArn,
+          },
+          {
+            Sid: 'DrainSelf',
+            Effect: 'Allow',
+            Action: 'autoscaling:CompleteLifecycleAction',
+            Resource: groupArn,
+          },
+        ]),
+      },
+      parent,
+    );
+    this.instanceProfile = new aws.iam.InstanceProfile(`${name}-profile`, { role: this.role.name }, parent);
+    this.ingressFromAlb = new aws.vpc.SecurityGroupIngressRule(
+      `${name}-from-alb`,
+      {
+        securityGroupId: args.securityGroupId,
+        referencedSecurityGroupId: args.albSecurityGroupId,
+        ipProtocol: 'tcp',
+        fromPort: args.port,
+        toPort: args.port,
+      },
+      parent,
+    );
+    const amiArch = args.architecture === 'arm64' ? 'arm64' : 'x86_64';
+    const userData = pulumi
+      .all([
+        args.stream.name,
+        args.lakeBucketName,
+        args.database.host,
+        args.database.secretArn,
+        this.artifacts.bucket.bucket,
+        this.logGroup.name,
+        this.artifact.etag,
+      ])
+      .apply(
+        ([streamName, lakeBucket, databaseHost, databaseSecretArn, artifactBucket, logGroupName, etag]) =>
+          Buffer.from(
+            // The artifact's ETag in the script makes a new bundle a new template version → instance refresh.
+            `${collectorUserData({
+              region: args.region,
+              artifactBucket,
+              artifactKey,
+              streamName,
+              lakeBucket,
+              databaseHost,
+              databaseSecretArn,
+              asgName: args.groupName,
+              trustProxyHops: args.trustProxyHops,
+              lifecycleHookName: LIFECYCLE_HOOK_NAME,
+              port: args.port,
+              metricsNamespace: COLLECTOR_METRICS_NAMESPACE,
+              logGroupName,
+              spoolMaxBytes: Math.floor(args.spoolVolumeGiB * 1024 ** 3 * 0.8),
+            })}# bundle ${etag}\n`,
+          ).toString('base64'),
+      );
+    this.launchTemplate = new aws.ec2.LaunchTemplate(
+      `${name}-lt`,
+      {
+        // Resolved by EC2 at launch: always the current Amazon Linux 2023 for the architecture.
+        imageId: `resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${amiArch}`,
+        instanceType: args.instanceType,
+        iamInstanceProfile: { arn: this.instanceProfile.arn },
+        vpcSecurityGroupIds: [args.securityGroupId],
+        metadataOptions: {
+          httpEndpoint: 'enabled',
+          httpTokens: 'required',
+          httpPutResponseHopLimit: 1,
+          instanceMetadataTags: 'disabled',
+        },
+        blockDeviceMappings: [
+          {
+            deviceName: '/dev/xvda',
+            ebs: { volumeSize: 16, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' },
+          },
+          {
+            deviceName: '/dev/sdf',
+            ebs: {
+              volumeSize: args.spoolVolumeGiB,
+              volumeType: 'gp3',
+              encrypted: 'true',
+              deleteOnTermination: 'true',
+            },
+          },
+        ],
+        monitoring: { enabled: true },
+        userData,
+        updateDefaultVersion: true,
+      },
+      parent,
+    );
+    this.group = new aws.autoscaling.Group(
+      `${name}-asg`,
+      {
+        name: args.groupName,
+        vpcZoneIdentifiers: args.privateSubnetIds,
+        minSize: args.minSize,
+        maxSize: args.maxSize,
+        desiredCapacity: args.desiredCapacity,
+        launchTemplate: {
+          id: this.launchTemplate.id,
+          version: pulumi.interpolate`${this.launchTemplate.latestVersion}`,
+        },
+        targetGroupArns: [args.targetGroupArn],
+        healthCheckType: 'ELB',
+        healthCheckGracePeriod: 180,
+        defaultInstanceWarmup: 120,
+        // Hook in the group itself so the very first instances are drained too.
+        initialLifecycleHooks: [
+          {
+            name: LIFECYCLE_HOOK_NAME,
+            lifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+            heartbeatTimeout: 300,
+            defaultResult: 'CONTINUE',
+          },
+        ],
+        instanceRefresh: {
+          strategy: 'Rolling',
+          preferences: { minHealthyPercentage: 50, instanceWarmup: '120' },
+        },
+        enabledMetrics: ['GroupInServiceInstances', 'GroupDesiredCapacity', 'GroupTerminatingInstances'],
+        tags: [{ key: 'Name', value: args.groupName, propagateAtLaunch: true }],
+      },
+      parent,
+    );
+    if (args.targetRequestsPerInstance > 0) {
+      this.scalingPolicy = new aws.autoscaling.Policy(
+        `${name}-requests`,
+        {
+          autoscalingGroupName: this.group.name,
+          policyType: 'TargetTrackingScaling',
+          targetTrackingConfiguration: {
+            targetValue: args.targetRequestsPerInstance,
+            predefinedMetricSpecification: {
+              predefinedMetricType: 'ALBRequestCountPerTarget',
+              resourceLabel: args.requestCountLabel,
+            },
+          },
+        },
+        parent,
+      );
+    }
+    this.groupNameOutput = this.group.name;
+    this.registerOutputs({ groupName: this.groupNameOutput, artifactBucket: this.artifacts.bucket.bucket });
+  }
+}

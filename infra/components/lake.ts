@@ -1,0 +1,94 @@
+/**
+ * The S3 lake: `raw/` (gz NDJSON, the source of truth for replays), `hits/` (Parquet, queried),
+ * `bad/` (rejects). Raw data cools down to IA at 30 days and Glacier Instant Retrieval at 90 —
+ * still readable in milliseconds, so `alt replay --from raw` keeps working — and expires after
+ * `rawExpireDays`. Optionally notifies Snowflake's SQS queue so its external table auto-refreshes.
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { createPrivateBucket, type PrivateBucket } from './private-bucket.ts';
+
+export interface LakeArgs {
+  rawExpireDays: number;
+  noncurrentVersionExpireDays: number;
+  snowflakeSqsArn?: string;
+}
+
+export const LAKE_PREFIXES = { raw: 'raw/', hits: 'hits/', bad: 'bad/' } as const;
+
+export class Lake extends pulumi.ComponentResource {
+  readonly key: aws.kms.Key;
+  readonly storage: PrivateBucket;
+  readonly bucket: aws.s3.Bucket;
+  readonly lifecycle: aws.s3.BucketLifecycleConfiguration;
+  readonly notification?: aws.s3.BucketNotification;
+  readonly bucketName: pulumi.Output<string>;
+  readonly bucketArn: pulumi.Output<string>;
+  readonly keyArn: pulumi.Output<string>;
+
+  constructor(name: string, args: LakeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('alt:lake:Lake', name, {}, opts);
+    this.key = new aws.kms.Key(
+      `${name}-key`,
+      { description: 'ALT lake encryption', enableKeyRotation: true, deletionWindowInDays: 30 },
+      { parent: this },
+    );
+    this.storage = createPrivateBucket(name, { kmsKeyArn: this.key.arn, versioning: true }, this);
+    this.bucket = this.storage.bucket;
+    const expire = (days: number) => (days > 0 ? { expiration: { days } } : {});
+    this.lifecycle = new aws.s3.BucketLifecycleConfiguration(
+      `${name}-lifecycle`,
+      {
+        bucket: this.bucket.id,
+        rules: [
+          {
+            id: 'raw-tiering',
+            status: 'Enabled',
+            filter: { prefix: LAKE_PREFIXES.raw },
+            transitions: [
+              { days: 30, storageClass: 'STANDARD_IA' },
+              { days: 90, storageClass: 'GLACIER_IR' },
+            ],
+            ...expire(args.rawExpireDays),
+          },
+          {
+            id: 'bad-expiry',
+            status: 'Enabled',
+            filter: { prefix: LAKE_PREFIXES.bad },
+            ...expire(args.rawExpireDays),
+          },
+          {
+            // Retried batches overwrite their files (names come from sequence numbers), which leaves
+            // noncurrent versions behind; compaction does the same.
+            id: 'noncurrent-and-multipart',
+            status: 'Enabled',
+            filter: {},
+            noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionExpireDays },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+          },
+        ],
+      },
+      { parent: this, dependsOn: this.storage.versioning ? [this.storage.versioning] : [] },
+    );
+    if (args.snowflakeSqsArn) {
+      this.notification = new aws.s3.BucketNotification(
+        `${name}-snowflake-events`,
+        {
+          bucket: this.bucket.id,
+          queues: [
+            {
+              queueArn: args.snowflakeSqsArn,
+              events: ['s3:ObjectCreated:*'],
+              filterPrefix: LAKE_PREFIXES.hits,
+            },
+          ],
+        },
+        { parent: this },
+      );
+    }
+    this.bucketName = this.bucket.bucket;
+    this.bucketArn = this.bucket.arn;
+    this.keyArn = this.key.arn;
+    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, keyArn: this.keyArn });
+  }
+}

@@ -1,0 +1,342 @@
+/**
+ * The typed stack configuration: one object per stack, read from `Pulumi.<stack>.yaml` by
+ * `index.ts` and validated here so a wrong value stops `pulumi up` with a message naming the key,
+ * before any resource is planned. Defaults are the dev values; prod overrides them.
+ */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+export type Environment = 'dev' | 'prod';
+export type Arch = 'arm64' | 'x86_64';
+
+export interface CollectorConfig {
+  instanceType: string;
+  /** Must match `instanceType` (Graviton `*g*` types are arm64) and the shipped bundle. */
+  architecture: Arch;
+  minSize: number;
+  maxSize: number;
+  desiredCapacity: number;
+  spoolVolumeGiB: number;
+  /** ALBRequestCountPerTarget target for target tracking; 0 disables scaling (dev). */
+  targetRequestsPerInstance: number;
+}
+
+export interface TransformerConfig {
+  /** Must match the DuckDB binary installed beside the bundle (`infra/build`). */
+  architecture: Arch;
+  memoryMb: number;
+  timeoutSeconds: number;
+  batchSize: number;
+  batchingWindowSeconds: number;
+  maximumRetryAttempts: number;
+  maximumRecordAgeSeconds: number;
+  parallelizationFactor: number;
+}
+
+export interface AuroraConfig {
+  engineVersion: string;
+  minCapacity: number;
+  maxCapacity: number;
+  instances: number;
+  deletionProtection: boolean;
+  backupRetentionDays: number;
+}
+
+export interface SnowflakeConfig {
+  /** Pinned: the storage integration is created with this id, so re-creating it keeps the trust. */
+  externalId: string;
+  /** `STORAGE_AWS_IAM_USER_ARN` from `DESC INTEGRATION`; until known, the role trusts this account only. */
+  principalArn?: string;
+  /** `notification_channel` from `SHOW EXTERNAL TABLES`: S3 events for AUTO_REFRESH. */
+  sqsArn?: string;
+  database: string;
+  schema: string;
+}
+
+export interface StackConfig {
+  environment: Environment;
+  region: string;
+  /** Two AZs at least: an ALB and an Aurora subnet group both need two. */
+  availabilityZones: string[];
+  vpcCidr: string;
+  /** Dev: interface endpoints in the first AZ only (each AZ costs ~$7/month per endpoint). */
+  singleAzEndpoints: boolean;
+  /** Regional ACM certificate for the ALB's HTTPS listener. */
+  certificateArn: string;
+  sslPolicy: string;
+  /** Hostname that resolves to the ALB and matches `certificateArn`; needed to route `/v1/*` via CloudFront. */
+  apiDomainName?: string;
+  routeApiThroughCdn: boolean;
+  /** Optional beacon hostname on CloudFront, with a us-east-1 ACM certificate. */
+  cdnDomainName?: string;
+  cdnCertificateArn?: string;
+  cdnPriceClass: 'PriceClass_100' | 'PriceClass_200' | 'PriceClass_All';
+  wafRateLimitPer5Min: number;
+  /** Built artifacts: `collector/`, `transformer/`, `migrate/` bundles and `beacon/` files (see infra/build). */
+  artifactsDir: string;
+  collector: CollectorConfig;
+  streamRetentionHours: number;
+  /** Days after which raw/ and bad/ objects expire (0 keeps them forever; otherwise > 90). */
+  rawExpireDays: number;
+  noncurrentVersionExpireDays: number;
+  transformer: TransformerConfig;
+  aurora: AuroraConfig;
+  athenaBytesScannedCutoff: number;
+  snowflake?: SnowflakeConfig;
+  alarmEmail?: string;
+  logRetentionDays: number;
+}
+
+export const DEFAULTS: Omit<StackConfig, 'region' | 'availabilityZones' | 'certificateArn' | 'artifactsDir'> =
+  {
+    environment: 'dev',
+    vpcCidr: '10.40.0.0/16',
+    singleAzEndpoints: true,
+    sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+    routeApiThroughCdn: false,
+    cdnPriceClass: 'PriceClass_100',
+    wafRateLimitPer5Min: 20_000,
+    collector: {
+      instanceType: 't4g.small',
+      architecture: 'arm64',
+      minSize: 1,
+      maxSize: 1,
+      desiredCapacity: 1,
+      spoolVolumeGiB: 20,
+      targetRequestsPerInstance: 0,
+    },
+    streamRetentionHours: 24,
+    rawExpireDays: 365,
+    noncurrentVersionExpireDays: 30,
+    transformer: {
+      architecture: 'arm64',
+      memoryMb: 1024,
+      timeoutSeconds: 120,
+      batchSize: 10_000,
+      batchingWindowSeconds: 30,
+      maximumRetryAttempts: 5,
+      maximumRecordAgeSeconds: 21_600,
+      parallelizationFactor: 1,
+    },
+    aurora: {
+      engineVersion: '16.6',
+      minCapacity: 0.5,
+      maxCapacity: 2,
+      instances: 1,
+      deletionProtection: false,
+      backupRetentionDays: 1,
+    },
+    athenaBytesScannedCutoff: 10 * 1024 ** 3,
+    logRetentionDays: 30,
+  };
+
+/** Every key a stack may set (`alt:<key>`, plus `region` from `aws:region`). */
+export const CONFIG_KEYS = [
+  ...Object.keys(DEFAULTS),
+  'region',
+  'availabilityZones',
+  'certificateArn',
+  'artifactsDir',
+  'apiDomainName',
+  'cdnDomainName',
+  'cdnCertificateArn',
+  'snowflake',
+  'alarmEmail',
+];
+
+/** TLS 1.3 policies; the default ELBSecurityPolicy-2016-08 still allows TLS 1.0. */
+const TLS13 = /^ELBSecurityPolicy-TLS13-/;
+const ARN = /^arn:aws[a-z-]*:/;
+
+export class StackConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid stack config:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'StackConfigError';
+  }
+}
+
+type Raw = Record<string, unknown>;
+const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Merges `raw` over the defaults and checks every key. Throws one `StackConfigError` listing every
+ * problem (key: what is wrong, what is allowed), so a user fixes the YAML in one pass.
+ */
+export function validateConfig(raw: Raw, opts: { checkArtifacts?: boolean } = {}): StackConfig {
+  const problems: string[] = [];
+  const known = new Set(CONFIG_KEYS);
+  for (const k of Object.keys(raw)) {
+    if (raw[k] !== undefined && !known.has(k))
+      problems.push(`${k}: unknown key (known: ${[...known].sort().join(', ')})`);
+  }
+  const merged = {
+    ...DEFAULTS,
+    ...raw,
+    collector: { ...DEFAULTS.collector, ...(isObject(raw.collector) ? raw.collector : {}) },
+    transformer: { ...DEFAULTS.transformer, ...(isObject(raw.transformer) ? raw.transformer : {}) },
+    aurora: { ...DEFAULTS.aurora, ...(isObject(raw.aurora) ? raw.aurora : {}) },
+  } as StackConfig;
+  const c = merged;
+  const need = (ok: boolean, msg: string) => {
+    if (!ok) problems.push(msg);
+  };
+  const int = (key: string, v: unknown, min: number, max: number) =>
+    need(
+      Number.isInteger(v) && (v as number) >= min && (v as number) <= max,
+      `${key}: expected an integer from ${min} to ${max}, got ${JSON.stringify(v)}`,
+    );
+  const str = (key: string, v: unknown, re?: RegExp, hint?: string) =>
+    need(
+      typeof v === 'string' && v.length > 0 && (!re || re.test(v)),
+      `${key}: expected ${hint ?? 'a non-empty string'}, got ${JSON.stringify(v)}`,
+    );
+
+  need(
+    c.environment === 'dev' || c.environment === 'prod',
+    `environment: expected dev or prod, got ${JSON.stringify(c.environment)}`,
+  );
+  str('region', c.region, /^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1');
+  need(
+    Array.isArray(c.availabilityZones) &&
+      c.availabilityZones.length >= 2 &&
+      c.availabilityZones.every(
+        (z) => typeof z === 'string' && typeof c.region === 'string' && z.startsWith(c.region),
+      ),
+    `availabilityZones: expected at least 2 zones of ${c.region} (an ALB and an Aurora subnet group need two), got ${JSON.stringify(c.availabilityZones)}`,
+  );
+  str('vpcCidr', c.vpcCidr, /^\d+\.\d+\.0\.0\/16$/, 'a /16 CIDR such as 10.40.0.0/16');
+  str('certificateArn', c.certificateArn, /^arn:aws[a-z-]*:acm:/, 'an ACM certificate ARN');
+  str('sslPolicy', c.sslPolicy, TLS13, 'a TLS 1.3 policy (ELBSecurityPolicy-TLS13-…)');
+  if (c.routeApiThroughCdn)
+    str('apiDomainName', c.apiDomainName, /\./, 'the ALB hostname when routeApiThroughCdn is true');
+  if (c.cdnDomainName !== undefined || c.cdnCertificateArn !== undefined) {
+    str('cdnDomainName', c.cdnDomainName, /\./, 'a hostname');
+    str(
+      'cdnCertificateArn',
+      c.cdnCertificateArn,
+      /^arn:aws[a-z-]*:acm:us-east-1:/,
+      'a us-east-1 ACM ARN (CloudFront)',
+    );
+  }
+  need(
+    ['PriceClass_100', 'PriceClass_200', 'PriceClass_All'].includes(c.cdnPriceClass),
+    `cdnPriceClass: expected PriceClass_100, PriceClass_200 or PriceClass_All, got ${JSON.stringify(c.cdnPriceClass)}`,
+  );
+  int('wafRateLimitPer5Min', c.wafRateLimitPer5Min, 10, 2_000_000_000);
+  str('artifactsDir', c.artifactsDir);
+
+  const col = c.collector;
+  str('collector.instanceType', col.instanceType, /^[a-z0-9-]+\.[a-z0-9]+$/, 'an EC2 instance type');
+  need(
+    col.architecture === 'arm64' || col.architecture === 'x86_64',
+    'collector.architecture: expected arm64 or x86_64',
+  );
+  if (typeof col.instanceType === 'string') {
+    const graviton = /^[a-z]+\d+g[a-z]*\./.test(col.instanceType);
+    need(
+      graviton === (col.architecture === 'arm64'),
+      `collector.architecture: ${col.architecture} does not match instance type ${col.instanceType}`,
+    );
+  }
+  int('collector.minSize', col.minSize, 1, 100);
+  int('collector.maxSize', col.maxSize, 1, 100);
+  int('collector.desiredCapacity', col.desiredCapacity, 1, 100);
+  need(
+    col.minSize <= col.desiredCapacity && col.desiredCapacity <= col.maxSize,
+    `collector: expected minSize ≤ desiredCapacity ≤ maxSize, got ${col.minSize}/${col.desiredCapacity}/${col.maxSize}`,
+  );
+  int('collector.spoolVolumeGiB', col.spoolVolumeGiB, 1, 16_384);
+  int('collector.targetRequestsPerInstance', col.targetRequestsPerInstance, 0, 10_000_000);
+
+  int('streamRetentionHours', c.streamRetentionHours, 24, 8760);
+  need(
+    Number.isInteger(c.rawExpireDays) &&
+      (c.rawExpireDays === 0 || (c.rawExpireDays > 90 && c.rawExpireDays <= 36_500)),
+    `rawExpireDays: expected 0 (keep forever) or an integer above 90 (raw/ moves to Glacier IR at 90 days), got ${JSON.stringify(c.rawExpireDays)}`,
+  );
+  int('noncurrentVersionExpireDays', c.noncurrentVersionExpireDays, 1, 36_500);
+
+  const t = c.transformer;
+  need(
+    t.architecture === 'arm64' || t.architecture === 'x86_64',
+    'transformer.architecture: expected arm64 or x86_64',
+  );
+  int('transformer.memoryMb', t.memoryMb, 128, 10_240);
+  int('transformer.timeoutSeconds', t.timeoutSeconds, 1, 900);
+  int('transformer.batchSize', t.batchSize, 1, 10_000);
+  int('transformer.batchingWindowSeconds', t.batchingWindowSeconds, 0, 300);
+  int('transformer.maximumRetryAttempts', t.maximumRetryAttempts, 0, 10_000);
+  int('transformer.maximumRecordAgeSeconds', t.maximumRecordAgeSeconds, 60, 604_800);
+  int('transformer.parallelizationFactor', t.parallelizationFactor, 1, 10);
+  need(
+    t.maximumRecordAgeSeconds <= c.streamRetentionHours * 3600,
+    `transformer.maximumRecordAgeSeconds: ${t.maximumRecordAgeSeconds} exceeds the stream retention (${c.streamRetentionHours} h)`,
+  );
+
+  const a = c.aurora;
+  str(
+    'aurora.engineVersion',
+    a.engineVersion,
+    /^1[5-7]\.\d+$/,
+    'an Aurora PostgreSQL 15–17 version such as 16.6',
+  );
+  need(
+    typeof a.minCapacity === 'number' &&
+      a.minCapacity >= 0 &&
+      a.minCapacity * 2 === Math.round(a.minCapacity * 2),
+    `aurora.minCapacity: expected ACUs in steps of 0.5 from 0, got ${JSON.stringify(a.minCapacity)}`,
+  );
+  need(
+    typeof a.maxCapacity === 'number' && a.maxCapacity >= Math.max(1, a.minCapacity) && a.maxCapacity <= 256,
+    `aurora.maxCapacity: expected ACUs from max(1, minCapacity) to 256, got ${JSON.stringify(a.maxCapacity)}`,
+  );
+  int('aurora.instances', a.instances, 1, 15);
+  need(typeof a.deletionProtection === 'boolean', 'aurora.deletionProtection: expected true or false');
+  int('aurora.backupRetentionDays', a.backupRetentionDays, 1, 35);
+  int('athenaBytesScannedCutoff', c.athenaBytesScannedCutoff, 10 * 1024 ** 2, Number.MAX_SAFE_INTEGER);
+  int('logRetentionDays', c.logRetentionDays, 1, 3653);
+  if (c.alarmEmail !== undefined) str('alarmEmail', c.alarmEmail, /^[^@\s]+@[^@\s]+$/, 'an e-mail address');
+
+  if (c.snowflake !== undefined) {
+    const s = c.snowflake;
+    if (!isObject(s)) problems.push('snowflake: expected an object');
+    else {
+      str('snowflake.externalId', s.externalId, /^[A-Za-z0-9_+=,.@:/-]{2,1224}$/, 'a pinned external id');
+      if (s.principalArn !== undefined)
+        str('snowflake.principalArn', s.principalArn, /^arn:aws:iam::\d{12}:user\//, 'an IAM user ARN');
+      if (s.sqsArn !== undefined) str('snowflake.sqsArn', s.sqsArn, /^arn:aws:sqs:/, 'an SQS queue ARN');
+      str('snowflake.database', s.database, /^[A-Za-z_][A-Za-z0-9_$]*$/, 'a Snowflake identifier');
+      str('snowflake.schema', s.schema, /^[A-Za-z_][A-Za-z0-9_$]*$/, 'a Snowflake identifier');
+    }
+  }
+
+  // Production safety is not optional: a prod stack that could lose data or capacity is refused.
+  if (c.environment === 'prod') {
+    need(col.minSize >= 2, 'collector.minSize: prod needs at least 2 instances across AZs');
+    need(
+      col.targetRequestsPerInstance > 0,
+      'collector.targetRequestsPerInstance: prod needs target tracking (> 0)',
+    );
+    need(a.deletionProtection === true, 'aurora.deletionProtection: must be true in prod');
+    need(a.backupRetentionDays >= 7, 'aurora.backupRetentionDays: prod keeps at least 7 days of backups');
+    need(a.instances >= 2, 'aurora.instances: prod needs a writer and a reader in another AZ');
+    need(!c.singleAzEndpoints, 'singleAzEndpoints: must be false in prod');
+  }
+
+  if (opts.checkArtifacts !== false && typeof c.artifactsDir === 'string') {
+    for (const part of ARTIFACT_PARTS) {
+      const dir = path.join(c.artifactsDir, part);
+      need(
+        existsSync(dir) && statSync(dir).isDirectory(),
+        `artifactsDir: ${dir} is missing — run \`npx tsx infra/build/main.ts --out ${c.artifactsDir}\` first`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new StackConfigError(problems);
+  return c;
+}
+
+/** The folders `infra/build` writes and the program uploads. */
+export const ARTIFACT_PARTS = ['collector', 'transformer', 'migrate', 'beacon'] as const;
+
+export const isArn = (s: string) => ARN.test(s);

@@ -1,0 +1,252 @@
+/**
+ * Each policy check passes a small compliant plan and fails on a deliberately bad resource, so a
+ * clean run over the real stacks (stack-*.test.ts) means something.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  alarmsCoverPipeline,
+  encryptionAtRest,
+  iamScopedToArns,
+  imdsV2Only,
+  noPublicBuckets,
+  noPublicDatabases,
+  REQUIRED_ALARMS,
+  runAllChecks,
+  tlsOnlyBuckets,
+} from './checks.ts';
+import { type PlannedResource, T } from './resources.ts';
+
+const BUCKET_ARN = 'arn:aws:s3:::lake';
+const doc = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
+const tlsDeny = {
+  Effect: 'Deny',
+  Principal: '*',
+  Action: 's3:*',
+  Resource: [BUCKET_ARN, `${BUCKET_ARN}/*`],
+  Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+};
+const r = (type: string, name: string, inputs: Record<string, unknown>, id?: string): PlannedResource => ({
+  type,
+  name,
+  inputs,
+  id,
+});
+
+/** A compliant plan touching every resource type the checks read. */
+function goodPlan(): PlannedResource[] {
+  return [
+    r(T.bucket, 'lake', { forceDestroy: false }, 'lake-id'),
+    r(T.publicAccessBlock, 'lake-pab', {
+      bucket: 'lake-id',
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    }),
+    r(T.bucketEncryption, 'lake-enc', {
+      bucket: 'lake-id',
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms' } }],
+    }),
+    r(T.bucketPolicy, 'lake-policy', {
+      bucket: 'lake-id',
+      policy: doc(tlsDeny, {
+        Effect: 'Allow',
+        Principal: { Service: 'cloudfront.amazonaws.com' },
+        Action: 's3:GetObject',
+        Resource: `${BUCKET_ARN}/*`,
+        Condition: { StringEquals: { 'AWS:SourceArn': 'arn:aws:cloudfront::1:distribution/X' } },
+      }),
+    }),
+    r(T.stream, 'hits', { encryptionType: 'KMS', kmsKeyId: 'arn:aws:kms:eu-west-1:1:key/k' }),
+    r(T.rdsCluster, 'db', { storageEncrypted: true }),
+    r(T.rdsClusterInstance, 'db-0', { publiclyAccessible: false }),
+    r(T.securityGroup, 'alb', {
+      ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: ['0.0.0.0/0'] }],
+    }),
+    r(T.ingressRule, 'db-from-collector', {
+      fromPort: 5432,
+      toPort: 5432,
+      referencedSecurityGroupId: 'sg-1',
+    }),
+    r(T.queue, 'dlq', { sqsManagedSseEnabled: true }),
+    r(T.topic, 'alarms', { kmsMasterKeyId: 'key-id' }),
+    r(T.launchTemplate, 'lt', {
+      metadataOptions: { httpTokens: 'required' },
+      blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { encrypted: 'true' } }],
+    }),
+    r(T.workgroup, 'wg', {
+      configuration: {
+        enforceWorkgroupConfiguration: true,
+        resultConfiguration: { encryptionConfiguration: { encryptionOption: 'SSE_KMS' } },
+      },
+    }),
+    r(T.role, 'role', {
+      assumeRolePolicy: doc({
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { Service: 'lambda.amazonaws.com' },
+      }),
+    }),
+    r(T.rolePolicy, 'role-policy', {
+      policy: doc(
+        { Effect: 'Allow', Action: ['s3:GetObject'], Resource: `${BUCKET_ARN}/*` },
+        {
+          Effect: 'Allow',
+          Action: ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface'],
+          Resource: '*',
+        },
+      ),
+    }),
+    ...REQUIRED_ALARMS.map((a, i) =>
+      r(T.metricAlarm, `alarm-${i}`, {
+        namespace: a.namespace,
+        metricName: a.metricName,
+        alarmActions: ['arn:aws:sns:eu-west-1:1:t'],
+      }),
+    ),
+  ];
+}
+
+/** The good plan with one resource's inputs replaced (or a resource added/removed). */
+function withChange(change: (plan: PlannedResource[]) => void): PlannedResource[] {
+  const plan = goodPlan();
+  change(plan);
+  return plan;
+}
+const patch = (plan: PlannedResource[], name: string, inputs: Record<string, unknown>) => {
+  const res = plan.find((x) => x.name === name)!;
+  res.inputs = { ...res.inputs, ...inputs };
+};
+const drop = (plan: PlannedResource[], name: string) =>
+  plan.splice(
+    plan.findIndex((x) => x.name === name),
+    1,
+  );
+
+describe('policy checks', () => {
+  it('all pass on a compliant plan', () => {
+    expect(runAllChecks(goodPlan())).toEqual([]);
+  });
+
+  it('noPublicBuckets fails without a full public access block, or with a public/unpinned grant', () => {
+    expect(noPublicBuckets(withChange((p) => drop(p, 'lake-pab')))).toMatchObject([
+      { message: 'no public access block' },
+    ]);
+    expect(
+      noPublicBuckets(withChange((p) => patch(p, 'lake-pab', { restrictPublicBuckets: false })))[0].message,
+    ).toContain('restrictPublicBuckets');
+    expect(noPublicBuckets(withChange((p) => patch(p, 'lake', { acl: 'public-read' })))[0].message).toBe(
+      'ACL public-read',
+    );
+    const worldRead = doc(tlsDeny, {
+      Effect: 'Allow',
+      Principal: { AWS: '*' },
+      Action: 's3:GetObject',
+      Resource: `${BUCKET_ARN}/*`,
+    });
+    expect(
+      noPublicBuckets(withChange((p) => patch(p, 'lake-policy', { policy: worldRead })))[0].message,
+    ).toContain('any principal');
+    const unpinned = doc(tlsDeny, {
+      Effect: 'Allow',
+      Principal: { Service: 'cloudfront.amazonaws.com' },
+      Action: 's3:GetObject',
+      Resource: `${BUCKET_ARN}/*`,
+    });
+    expect(
+      noPublicBuckets(withChange((p) => patch(p, 'lake-policy', { policy: unpinned })))[0].message,
+    ).toContain('AWS:SourceArn');
+  });
+
+  it('noPublicDatabases fails on a public instance or a database port open to the internet', () => {
+    expect(noPublicDatabases(withChange((p) => patch(p, 'db-0', { publiclyAccessible: true })))).toHaveLength(
+      1,
+    );
+    const open = { ingress: [{ protocol: 'tcp', fromPort: 5432, toPort: 5432, cidrBlocks: ['0.0.0.0/0'] }] };
+    expect(noPublicDatabases(withChange((p) => patch(p, 'alb', open)))[0].message).toContain('5432');
+    expect(
+      noPublicDatabases(withChange((p) => patch(p, 'db-from-collector', { cidrIpv4: '0.0.0.0/0' }))),
+    ).toHaveLength(1);
+  });
+
+  it('encryptionAtRest fails on each unencrypted store', () => {
+    const cases: [string, Record<string, unknown>][] = [
+      ['hits', { encryptionType: 'NONE' }],
+      ['db', { storageEncrypted: false }],
+      ['dlq', { sqsManagedSseEnabled: false }],
+      ['alarms', { kmsMasterKeyId: undefined }],
+      ['lt', { blockDeviceMappings: [{ deviceName: '/dev/sdf', ebs: { encrypted: 'false' } }] }],
+      ['wg', { configuration: { enforceWorkgroupConfiguration: false, resultConfiguration: {} } }],
+    ];
+    for (const [name, inputs] of cases) {
+      expect(encryptionAtRest(withChange((p) => patch(p, name, inputs))).length, name).toBeGreaterThan(0);
+    }
+    expect(encryptionAtRest(withChange((p) => drop(p, 'lake-enc')))[0].message).toBe(
+      'no default server-side encryption',
+    );
+  });
+
+  it('tlsOnlyBuckets fails when the policy lacks the SecureTransport deny or the bucket has no policy', () => {
+    const noDeny = doc({
+      Effect: 'Allow',
+      Principal: { Service: 'x.amazonaws.com' },
+      Action: 's3:GetObject',
+      Resource: `${BUCKET_ARN}/*`,
+    });
+    expect(tlsOnlyBuckets(withChange((p) => patch(p, 'lake-policy', { policy: noDeny })))).toHaveLength(1);
+    const objectsOnly = doc({ ...tlsDeny, Resource: `${BUCKET_ARN}/*` });
+    expect(tlsOnlyBuckets(withChange((p) => patch(p, 'lake-policy', { policy: objectsOnly })))).toHaveLength(
+      1,
+    );
+    expect(tlsOnlyBuckets(withChange((p) => drop(p, 'lake-policy')))).toHaveLength(1);
+  });
+
+  it('imdsV2Only fails when tokens are optional', () => {
+    expect(
+      imdsV2Only(withChange((p) => patch(p, 'lt', { metadataOptions: { httpTokens: 'optional' } }))),
+    ).toHaveLength(1);
+    expect(imdsV2Only(withChange((p) => patch(p, 'lt', { metadataOptions: undefined })))).toHaveLength(1);
+  });
+
+  it('iamScopedToArns fails on wildcard actions, "*" resources outside the AWS exceptions, public trust, managed policies', () => {
+    const policy = (s: object) => withChange((p) => patch(p, 'role-policy', { policy: doc(s) }));
+    expect(
+      iamScopedToArns(policy({ Effect: 'Allow', Action: 's3:*', Resource: BUCKET_ARN }))[0].message,
+    ).toContain('wildcard action s3:*');
+    expect(
+      iamScopedToArns(policy({ Effect: 'Allow', Action: '*', Resource: BUCKET_ARN }))[0].message,
+    ).toContain('wildcard action *');
+    expect(
+      iamScopedToArns(policy({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }))[0].message,
+    ).toContain('Resource "*"');
+    expect(
+      iamScopedToArns(
+        policy({
+          Effect: 'Allow',
+          Action: ['cloudwatch:PutMetricData', 'kinesis:PutRecords'],
+          Resource: '*',
+        }),
+      ),
+    ).toHaveLength(1);
+    expect(
+      iamScopedToArns(policy({ Effect: 'Allow', Action: 's3:GetObject', Resource: 'lake/*' }))[0].message,
+    ).toContain('not an ARN');
+    const publicTrust = doc({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: '*' } });
+    expect(
+      iamScopedToArns(withChange((p) => patch(p, 'role', { assumeRolePolicy: publicTrust }))),
+    ).toHaveLength(1);
+    const attach = r(T.rolePolicyAttachment, 'admin', {
+      policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+    });
+    expect(iamScopedToArns(withChange((p) => p.push(attach)))[0].message).toContain('AdministratorAccess');
+    // Deny statements may be broad: the TLS-only deny uses s3:* on purpose.
+    expect(iamScopedToArns(policy({ Effect: 'Deny', Action: 's3:*', Resource: '*' }))).toEqual([]);
+  });
+
+  it('alarmsCoverPipeline fails when an item has no alarm or the alarm notifies no one', () => {
+    const missing = alarmsCoverPipeline(withChange((p) => drop(p, 'alarm-7')));
+    expect(missing).toEqual([expect.objectContaining({ message: expect.stringContaining('spool depth') })]);
+    const silent = alarmsCoverPipeline(withChange((p) => patch(p, 'alarm-0', { alarmActions: [] })));
+    expect(silent[0].message).toContain('notifies no one');
+  });
+});

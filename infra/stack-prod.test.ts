@@ -1,0 +1,3 @@
+import { describeStack } from './testing/stack-suite.ts';
+
+describeStack('prod');

@@ -1,0 +1,175 @@
+/**
+ * The whole ALT stack from one typed config (DESIGN §9). `createStack` validates the config,
+ * builds every component in dependency order and returns them with the outputs `index.ts` exports.
+ */
+import path from 'node:path';
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { Aurora } from './components/aurora.ts';
+import { BeaconCdn } from './components/beacon-cdn.ts';
+import { Catalog } from './components/catalog.ts';
+import { Collector } from './components/collector.ts';
+import { Edge } from './components/edge.ts';
+import { HitStream } from './components/hit-stream.ts';
+import { Lake } from './components/lake.ts';
+import { Monitoring } from './components/monitoring.ts';
+import { Network } from './components/network.ts';
+import { SnowflakeIntegration } from './components/snowflake.ts';
+import { Transformer } from './components/transformer.ts';
+import { type StackConfig, validateConfig } from './config.ts';
+
+/** The collector's port behind the ALB (its keepAliveTimeout must exceed the ALB's 60 s idle timeout). */
+export const COLLECTOR_PORT = 8080;
+
+export interface AltStack {
+  config: StackConfig;
+  network: Network;
+  edge: Edge;
+  beacon: BeaconCdn;
+  stream: HitStream;
+  lake: Lake;
+  aurora: Aurora;
+  collector: Collector;
+  transformer: Transformer;
+  catalog: Catalog;
+  snowflake?: SnowflakeIntegration;
+  monitoring: Monitoring;
+  outputs: Record<string, pulumi.Input<unknown>>;
+}
+
+export function createStack(raw: Record<string, unknown>): AltStack {
+  const config = validateConfig(raw);
+  const prefix = `alt-${config.environment}`;
+  const artifact = (part: string) => path.join(config.artifactsDir, part);
+  const accountId = aws.getCallerIdentityOutput().accountId;
+
+  const network = new Network(prefix, {
+    region: config.region,
+    cidr: config.vpcCidr,
+    availabilityZones: config.availabilityZones,
+    singleAzEndpoints: config.singleAzEndpoints,
+  });
+  const stream = new HitStream(`${prefix}-hits`, { retentionHours: config.streamRetentionHours });
+  const lake = new Lake(`${prefix}-lake`, {
+    rawExpireDays: config.rawExpireDays,
+    noncurrentVersionExpireDays: config.noncurrentVersionExpireDays,
+    snowflakeSqsArn: config.snowflake?.sqsArn,
+  });
+  const edge = new Edge(`${prefix}-edge`, {
+    vpcId: network.vpc.id,
+    publicSubnetIds: network.publicSubnetIds,
+    certificateArn: config.certificateArn,
+    sslPolicy: config.sslPolicy,
+    wafRateLimitPer5Min: config.wafRateLimitPer5Min,
+    collectorPort: COLLECTOR_PORT,
+    behindCdn: config.routeApiThroughCdn,
+  });
+  const beacon = new BeaconCdn(`${prefix}-beacon`, {
+    beaconDir: artifact('beacon'),
+    priceClass: config.cdnPriceClass,
+    domainName: config.cdnDomainName,
+    certificateArn: config.cdnCertificateArn,
+    apiOriginDomain: config.routeApiThroughCdn ? config.apiDomainName : undefined,
+  });
+  const aurora = new Aurora(`${prefix}-db`, {
+    vpcId: network.vpc.id,
+    privateSubnetIds: network.privateSubnetIds,
+    clientSecurityGroupIds: [network.collectorSecurityGroup.id, network.transformerSecurityGroup.id],
+    ...config.aurora,
+  });
+  const database = { host: aurora.endpoint, secretArn: aurora.secretArn };
+  // Dev keeps the collector in the AZ that has the interface endpoints (no cross-AZ charges).
+  const collectorSubnets = config.singleAzEndpoints
+    ? network.privateSubnetIds.apply((ids) => ids.slice(0, 1))
+    : network.privateSubnetIds;
+  const collector = new Collector(`${prefix}-collector`, {
+    region: config.region,
+    accountId,
+    groupName: `${prefix}-collector`,
+    bundleDir: artifact('collector'),
+    ...config.collector,
+    privateSubnetIds: collectorSubnets,
+    securityGroupId: network.collectorSecurityGroup.id,
+    albSecurityGroupId: edge.securityGroup.id,
+    targetGroupArn: edge.targetGroup.arn,
+    requestCountLabel: pulumi.interpolate`${edge.loadBalancer.arnSuffix}/${edge.targetGroup.arnSuffix}`,
+    stream: { name: stream.streamName, arn: stream.streamArn, keyArn: stream.key.arn },
+    lakeBucketName: lake.bucketName,
+    database,
+    logRetentionDays: config.logRetentionDays,
+    port: COLLECTOR_PORT,
+    trustProxyHops: config.routeApiThroughCdn ? 2 : 1,
+  });
+  const transformer = new Transformer(`${prefix}-transformer`, {
+    ...config.transformer,
+    bundleDir: artifact('transformer'),
+    migrateBundleDir: artifact('migrate'),
+    privateSubnetIds: network.privateSubnetIds,
+    securityGroupId: network.transformerSecurityGroup.id,
+    stream: { arn: stream.streamArn, keyArn: stream.key.arn },
+    lake: { bucketName: lake.bucketName, bucketArn: lake.bucketArn, keyArn: lake.keyArn },
+    database,
+    logRetentionDays: config.logRetentionDays,
+  });
+  const catalog = new Catalog(`${prefix}-catalog`, {
+    databaseName: `alt_${config.environment}`,
+    lakeBucketName: lake.bucketName,
+    lakeKeyArn: lake.keyArn,
+    bytesScannedCutoff: config.athenaBytesScannedCutoff,
+  });
+  const snowflake = config.snowflake
+    ? new SnowflakeIntegration(`${prefix}-snowflake`, {
+        accountId,
+        ...config.snowflake,
+        lakeBucketName: lake.bucketName,
+        lakeBucketArn: lake.bucketArn,
+        lakeKeyArn: lake.keyArn,
+      })
+    : undefined;
+  const monitoring = new Monitoring(`${prefix}-monitoring`, {
+    region: config.region,
+    accountId,
+    streamName: stream.streamName,
+    albArnSuffix: edge.loadBalancer.arnSuffix,
+    targetGroupArnSuffix: edge.targetGroup.arnSuffix,
+    collectorGroupName: collector.group.name,
+    transformerFunctionName: transformer.function.name,
+    dlqName: transformer.dlq.name,
+    auroraClusterId: aurora.cluster.clusterIdentifier,
+    alarmEmail: config.alarmEmail,
+  });
+
+  const outputs: Record<string, pulumi.Input<unknown>> = {
+    collectorUrl: pulumi.interpolate`https://${config.apiDomainName ?? edge.dnsName}`,
+    albDnsName: edge.dnsName,
+    beaconUrl: pulumi.interpolate`https://${config.cdnDomainName ?? beacon.domainName}/b.js`,
+    cdnDomainName: beacon.domainName,
+    streamName: stream.streamName,
+    lakeBucket: lake.bucketName,
+    athenaWorkgroup: catalog.workgroup.name,
+    glueDatabase: catalog.database.name,
+    auroraEndpoint: aurora.endpoint,
+    auroraSecretArn: aurora.secretArn,
+    transformerFunction: transformer.function.name,
+    dlqUrl: transformer.dlq.url,
+    alarmTopicArn: monitoring.topic.arn,
+    dashboardName: monitoring.dashboard.dashboardName,
+    snowflakeRoleArn: snowflake?.role.arn ?? 'snowflake not configured',
+    snowflakeSql: snowflake?.sql ?? 'snowflake not configured',
+  };
+  return {
+    config,
+    network,
+    edge,
+    beacon,
+    stream,
+    lake,
+    aurora,
+    collector,
+    transformer,
+    catalog,
+    snowflake,
+    monitoring,
+    outputs,
+  };
+}

@@ -1,8 +1,16 @@
 /** The `alt` command: one subcommand per module under `cli/commands/`. */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../lib/config.ts';
+import { registerApps } from './commands/apps.ts';
+import { registerAppsPurge } from './commands/apps-purge.ts';
+import { registerSnippet } from './commands/apps-snippet.ts';
+import { registerCompact } from './commands/compact.ts';
 import { registerDdl } from './commands/ddl.ts';
 import { registerDev } from './commands/dev.ts';
+import { registerQuery } from './commands/query.ts';
+import { registerReplay } from './commands/replay.ts';
+import { registerTransform } from './commands/transform.ts';
+import { registerValidate } from './commands/validate.ts';
 
 const program = new Command('alt')
   .description('ALT — Access Log Tracker: web analytics lake')
@@ -11,6 +19,13 @@ const program = new Command('alt')
 
 registerDev(program);
 registerDdl(program);
+registerQuery(program);
+registerValidate(program);
+registerSnippet(registerApps(program));
+registerAppsPurge(program);
+registerTransform(program);
+registerCompact(program);
+registerReplay(program);
 
 try {
   await program.parseAsync(process.argv);

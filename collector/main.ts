@@ -21,6 +21,7 @@ import { createBatcher } from './batcher.ts';
 import { loadBeaconAssets } from './beacon-assets.ts';
 import { createMetrics } from './metrics.ts';
 import { createCachedRegistry } from './registry/cached-registry.ts';
+import type { AppRegistry } from './registry/registry.ts';
 import { createSqlRegistry } from './registry/sql-registry.ts';
 import { createSqlSaltStore } from './salts.ts';
 import { buildServer } from './server.ts';
@@ -40,12 +41,21 @@ export async function openRegistryDb(config: Pick<Config, 'databaseUrl' | 'dataD
 export interface RunningCollector {
   app: FastifyInstance;
   url: string;
-  /** Graceful stop: no new requests, flush, close. */
+  /** The cached registry the server uses: changes through it take effect at once. */
+  registry: AppRegistry;
+  /** Graceful stop: no new requests, flush, close (the database too, unless it was passed in). */
   stop(): Promise<void>;
 }
 
-export async function startCollector(config: Config): Promise<RunningCollector> {
-  const db = await openRegistryDb(config);
+export interface StartOptions {
+  /** An open, migrated database to share (`alt dev`: PGlite allows one opener per data dir). */
+  db?: Sql;
+  /** Adds routes before listening (`alt dev`'s demo page). */
+  extend?(app: FastifyInstance): void;
+}
+
+export async function startCollector(config: Config, opts: StartOptions = {}): Promise<RunningCollector> {
+  const db = opts.db ?? (await openRegistryDb(config));
   const metrics = createMetrics({ defaultMetrics: true });
   const stream = await createStreamFromConfig(config, metrics.observer);
   const sink = createBatcher({
@@ -56,24 +66,27 @@ export async function startCollector(config: Config): Promise<RunningCollector> 
     maxInflightBytes: config.maxInflightBytes,
     observer: metrics.observer,
   });
+  const registry = createCachedRegistry(createSqlRegistry(db), { ttlMs: config.registryTtlSec * 1000 });
   const app = buildServer({
     sink,
-    registry: createCachedRegistry(createSqlRegistry(db), { ttlMs: config.registryTtlSec * 1000 }),
+    registry,
     salts: createSqlSaltStore(db),
     config,
     metrics,
     beacon: loadBeaconAssets(BEACON_DIST_DIR),
   });
+  opts.extend?.(app);
   const url = await app.listen({ host: config.host, port: config.port });
   let stopping: Promise<void> | undefined;
   return {
     app,
     url,
+    registry,
     stop() {
       stopping ??= (async () => {
         await app.close();
         await sink.close();
-        await db.close();
+        if (!opts.db) await db.close();
       })();
       return stopping;
     },

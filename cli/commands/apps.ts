@@ -4,37 +4,56 @@
  * are registered by their own modules onto the same `apps` command.
  */
 import type { Command } from 'commander';
-import type { App } from '../../collector/registry/registry.ts';
 import { createSqlRegistry } from '../../collector/registry/sql-registry.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { createPglite, createPostgres, migrate, type Sql } from '../../lib/db/index.ts';
+import { callAdmin } from '../local/admin.ts';
+import { type AppJson, appJson, type NewAppArgs, parseNewApp } from '../local/apps-admin.ts';
+import { readDevLock } from '../local/dev-lock.ts';
 
 interface DbFlags {
   dataDir?: string;
   databaseUrl?: string;
 }
 
-async function withRegistry<T>(flags: DbFlags, fn: (r: ReturnType<typeof createSqlRegistry>) => Promise<T>) {
+/** The operations `alt apps` needs, on the registry database or through a running `alt dev`. */
+interface AppsBackend {
+  create(a: NewAppArgs): Promise<AppJson & { write_key: string }>;
+  list(): Promise<AppJson[]>;
+  disable(appId: string): Promise<boolean>;
+}
+
+async function withRegistry<T>(flags: DbFlags, fn: (r: AppsBackend) => Promise<T>): Promise<T> {
   const config = loadConfig({ dataDir: flags.dataDir, databaseUrl: flags.databaseUrl });
+  // PGlite allows one process per data dir: while `alt dev` holds it, go through its admin API
+  // (which also makes the change visible to its collector at once).
+  const lock = config.databaseUrl ? null : readDevLock(config.dataDir);
+  if (lock) {
+    return fn({
+      create: (a) => callAdmin(lock, 'appsCreate', { ...a }),
+      list: () => callAdmin(lock, 'appsList'),
+      disable: async (appId) =>
+        (await callAdmin<{ disabled: boolean }>(lock, 'appsDisable', { app_id: appId })).disabled,
+    });
+  }
   const db: Sql = config.databaseUrl
     ? createPostgres({ connectionString: config.databaseUrl, max: 1 })
     : await createPglite(`${config.dataDir}/pg`);
   try {
     await migrate(db);
-    return await fn(createSqlRegistry(db));
+    const r = createSqlRegistry(db);
+    return await fn({
+      async create(a) {
+        const { app, writeKey } = await r.create(parseNewApp(a));
+        return { ...appJson(app), write_key: writeKey };
+      },
+      list: async () => (await r.list()).map(appJson),
+      disable: (appId) => r.disable(appId),
+    });
   } finally {
     await db.close();
   }
 }
-
-const appJson = (a: App) => ({
-  app_id: a.appId,
-  name: a.name,
-  allowed_origins: a.allowedOrigins,
-  bot_policy: a.botPolicy,
-  created_at: a.createdAt.toISOString(),
-  disabled_at: a.disabledAt?.toISOString() ?? null,
-});
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -57,23 +76,21 @@ export function registerApps(program: Command): Command {
       .option('--bot-policy <policy>', 'drop | keep', 'drop')
       .option('--json', 'print {"app_id","write_key"}'),
   ).action(async (o: DbFlags & { name: string; origin: string[]; botPolicy: string; json?: boolean }) => {
-    if (o.botPolicy !== 'drop' && o.botPolicy !== 'keep') {
-      throw new Error(`--bot-policy must be drop or keep, not "${o.botPolicy}"`);
-    }
-    const { app, writeKey } = await withRegistry(o, (r) =>
-      r.create({ name: o.name, origins: o.origin, botPolicy: o.botPolicy as 'drop' | 'keep' }),
+    const app = await withRegistry(o, (r) =>
+      r.create({ name: o.name, origins: o.origin, bot_policy: o.botPolicy }),
     );
+    const writeKey = app.write_key;
     if (o.json) {
-      process.stdout.write(`${JSON.stringify({ app_id: app.appId, write_key: writeKey })}\n`);
+      process.stdout.write(`${JSON.stringify({ app_id: app.app_id, write_key: writeKey })}\n`);
       return;
     }
     process.stdout.write(
       [
         `app "${app.name}" registered`,
-        `  app_id:     ${app.appId}`,
+        `  app_id:     ${app.app_id}`,
         `  write key:  ${writeKey}`,
-        `  origins:    ${app.allowedOrigins.length ? app.allowedOrigins.join(', ') : 'any'}`,
-        `  bot policy: ${app.botPolicy}`,
+        `  origins:    ${app.allowed_origins.length ? app.allowed_origins.join(', ') : 'any'}`,
+        `  bot policy: ${app.bot_policy}`,
         '',
         'The write key is shown only this once (only its SHA-256 is stored): keep it for POST /v1/batch.',
         '',
@@ -85,7 +102,7 @@ export function registerApps(program: Command): Command {
     async (o: DbFlags & { json?: boolean }) => {
       const list = await withRegistry(o, (r) => r.list());
       if (o.json) {
-        process.stdout.write(`${JSON.stringify(list.map(appJson))}\n`);
+        process.stdout.write(`${JSON.stringify(list)}\n`);
         return;
       }
       if (!list.length) {
@@ -93,9 +110,9 @@ export function registerApps(program: Command): Command {
         return;
       }
       for (const a of list) {
-        const state = a.disabledAt ? `disabled ${a.disabledAt.toISOString()}` : 'active';
-        const origins = a.allowedOrigins.length ? a.allowedOrigins.join(',') : 'any origin';
-        process.stdout.write(`${a.appId}  ${a.name}  [${state}, bots: ${a.botPolicy}, ${origins}]\n`);
+        const state = a.disabled_at ? `disabled ${a.disabled_at}` : 'active';
+        const origins = a.allowed_origins.length ? a.allowed_origins.join(',') : 'any origin';
+        process.stdout.write(`${a.app_id}  ${a.name}  [${state}, bots: ${a.bot_policy}, ${origins}]\n`);
       }
     },
   );

@@ -2,7 +2,10 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../lib/config.ts';
 import { parseHour } from '../../transformer/lake/paths.ts';
+import type { CompactResult } from '../../transformer/maintenance/compact.ts';
 import { openTransformer } from '../../transformer/open.ts';
+import { callAdmin } from '../local/admin.ts';
+import { readDevLock } from '../local/dev-lock.ts';
 
 interface CompactFlags {
   hour: string;
@@ -25,6 +28,16 @@ export function registerCompact(program: Command): void {
     .action(async (flags: CompactFlags) => {
       const partition = parseHour(flags.hour);
       const config = loadConfig(flags);
+      const lock = config.databaseUrl || config.lakeBucket ? null : readDevLock(config.dataDir);
+      if (lock) {
+        const r = await callAdmin<CompactResult>(lock, 'compact', { hour: flags.hour });
+        process.stdout.write(
+          flags.json
+            ? `${JSON.stringify(r)}\n`
+            : `${partition}: ${r.inputs} files, ${r.rowsIn} rows → ${r.rowsOut} rows\n`,
+        );
+        return;
+      }
       const t = await openTransformer(config);
       try {
         if (process.stderr.isTTY && !flags.json) process.stderr.write(`compacting ${partition}…\n`);

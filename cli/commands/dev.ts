@@ -1,24 +1,188 @@
+/**
+ * `alt dev` (= `npm start`): the whole pipeline on one machine — collector on the segment-log
+ * stream, the transformer loop writing the local lake, PGlite (or `DATABASE_URL`) for registry and
+ * rollups, a demo app and page. Other `alt` commands reach this process through its loopback admin
+ * API (see `cli/local/`), because PGlite allows one process per data directory.
+ */
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { ensureBeacon } from '../../beacon/build.ts';
+import { renderSnippet } from '../../beacon/snippet.ts';
+import { openRegistryDb, startCollector } from '../../collector/main.ts';
+import type { AppRegistry } from '../../collector/registry/registry.ts';
 import { loadConfig } from '../../lib/config.ts';
+import { createSegmentLogReader } from '../../lib/stream-readers/segment-log.ts';
+import { createPoller, type DrainResult } from '../../transformer/drivers/poller.ts';
+import { parseHour } from '../../transformer/lake/paths.ts';
+import { openTransformer } from '../../transformer/open.ts';
+import { type AdminHandlers, startAdminServer } from '../local/admin.ts';
+import { appJson, type NewAppArgs, parseNewApp } from '../local/apps-admin.ts';
+import { demoPage } from '../local/demo-page.ts';
+import { newAdminToken, writeDevLock } from '../local/dev-lock.ts';
+import { ROLLUPS_ADMIN_OP, readRollupRows } from '../query/duckdb-engine.ts';
+
+interface DemoApp {
+  app_id: string;
+  write_key: string;
+}
+
+/** The demo app is created on first run and remembered in the data dir (a local, single-user stack). */
+async function demoApp(registry: AppRegistry, dataDir: string): Promise<DemoApp & { created: boolean }> {
+  const file = join(dataDir, 'demo-app.json');
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoApp;
+    if (await registry.get(saved.app_id)) return { ...saved, created: false };
+  }
+  const { app, writeKey } = await registry.create({ name: 'demo', origins: [], botPolicy: 'drop' });
+  const saved = { app_id: app.appId, write_key: writeKey };
+  writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { ...saved, created: true };
+}
+
+/**
+ * Runs lake work one job at a time: the timer loop, `alt transform --once` and `alt compact` must
+ * never touch the same hour concurrently.
+ */
+function createMutex(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (fn) => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => {});
+    return run;
+  };
+}
 
 export function registerDev(program: Command): void {
   program
     .command('dev')
-    .description('run the whole pipeline locally (collector, stream, transformer, PGlite)')
-    .option('--port <port>', 'collector port')
-    .option('--data-dir <dir>', 'data directory')
-    .option('--flush-interval <seconds>', 'seconds between transformer runs')
-    .action((flags: Record<string, string>) => {
-      const config = loadConfig(flags);
-      console.log(
+    .description('run the whole pipeline locally: collector, stream, transformer loop, PGlite, demo page')
+    .option('--port <port>', 'collector port (default 8080)')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--data-dir <dir>', 'data directory (default ./.alt)')
+    .option('--database-url <url>', 'use this PostgreSQL instead of PGlite')
+    .option('--flush-interval <seconds>', 'seconds between transformer runs (default 10)')
+    .option('--log-level <level>', 'collector log level (default warn here)')
+    .action(async (flags: Record<string, string | undefined>) => {
+      const config = loadConfig({
+        ...flags,
+        '--flush-interval': flags.flushInterval,
+        '--log-level': flags.logLevel ?? process.env.ALT_LOG_LEVEL ?? 'warn',
+        // alt dev is the local stack: the stream is always the local segment log.
+        '--stream': 'local',
+      });
+      const dataDir = resolve(config.dataDir);
+      const say = (s: string) => process.stdout.write(`${s}\n`);
+
+      say(`ALT local stack: starting (data in ${dataDir})…`);
+      const manifest = await ensureBeacon();
+      const db = await openRegistryDb({ ...config, dataDir });
+      let page = '';
+      const collector = await startCollector(
+        { ...config, dataDir },
+        {
+          db,
+          extend(app) {
+            app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(page));
+          },
+        },
+      );
+      const transformer = await openTransformer({ ...config, dataDir }, 'duckdb', db);
+      const reader = await createSegmentLogReader(join(dataDir, 'stream'));
+      const poller = createPoller({ reader, processor: transformer.processor, compact: transformer.compact });
+      const exclusive = createMutex();
+      const drain = () => exclusive<DrainResult>(() => poller.runOnce());
+
+      const demo = await demoApp(collector.registry, dataDir);
+      const snippet = renderSnippet({ appId: demo.app_id, collectorUrl: collector.url, manifest });
+      page = demoPage({ appId: demo.app_id, snippet, dataDir });
+
+      const handlers: AdminHandlers = {
+        async appsCreate(body) {
+          const { app, writeKey } = await collector.registry.create(
+            parseNewApp(body as unknown as NewAppArgs),
+          );
+          return { ...appJson(app), write_key: writeKey };
+        },
+        async appsList() {
+          return (await collector.registry.list()).map(appJson);
+        },
+        async appsDisable(body) {
+          return { disabled: await collector.registry.disable(String(body.app_id)) };
+        },
+        transform: () => drain(),
+        async compact(body) {
+          const partition = parseHour(String(body.hour));
+          return exclusive(() => transformer.compact(partition));
+        },
+        [ROLLUPS_ADMIN_OP]: () => readRollupRows(db),
+      };
+      const token = newAdminToken();
+      const admin = await startAdminServer(token, handlers);
+      const releaseLock = writeDevLock(dataDir, {
+        pid: process.pid,
+        collectorUrl: collector.url,
+        adminPort: admin.port,
+        token,
+      });
+
+      const stop = new AbortController();
+      const loop = (async () => {
+        while (!stop.signal.aborted) {
+          await new Promise((r) => {
+            const t = setTimeout(r, config.flushIntervalSec * 1000);
+            stop.signal.addEventListener('abort', () => r(clearTimeout(t)), { once: true });
+          });
+          try {
+            const r = await drain();
+            if (r.records > 0) {
+              say(`transformer: ${r.lakeRows} hits to the lake (${r.hours.length} hours compacted)`);
+            }
+          } catch (err) {
+            say(`transformer: ${(err as Error).message} (will retry)`);
+          }
+        }
+      })();
+
+      say(
         [
-          'ALT local stack — not yet runnable in this build.',
           '',
-          'What exists today: the schema source (schemas/), the generated DDL and the config loader.',
-          `It would start: collector on http://${config.host}:${config.port}, data in ${config.dataDir}.`,
+          `ALT is running. Open the demo page and click around:  ${collector.url}/`,
           '',
-          'Try:  npm run alt -- ddl athena | snowflake | aurora | quality',
+          `  collector   ${collector.url}/v1/hits   (metrics: ${collector.url}/metrics)`,
+          `  demo app    ${demo.app_id}${demo.created ? '  (created now; write key in demo-app.json in the data dir)' : ''}`,
+          `  lake        ${join(dataDir, 'lake')}   (written every ${config.flushIntervalSec} s)`,
+          `  database    ${config.databaseUrl ? 'DATABASE_URL' : join(dataDir, 'pg')}`,
+          '',
+          'In another terminal:',
+          '  npm run alt -- transform --once          # move hits into the lake now',
+          '  npm run alt -- query "SELECT event_type, status, count(*) AS hits FROM hits GROUP BY ALL"',
+          '  npm run alt -- validate                  # data-quality checks',
+          '  npm run alt -- apps create --name "My site" --origin https://example.com',
+          '',
+          'Snippet for your own page:',
+          snippet,
+          '',
+          'Ctrl-C stops (pending hits are flushed and transformed first).',
         ].join('\n'),
       );
+
+      await new Promise<void>((done) => {
+        const shutdown = () => done();
+        process.once('SIGINT', shutdown);
+        process.once('SIGTERM', shutdown);
+      });
+      say('stopping: flushing the collector and draining the stream…');
+      stop.abort();
+      await loop;
+      await collector.stop();
+      await drain().catch((err) => say(`final drain failed: ${(err as Error).message}`));
+      await admin.close();
+      await reader.close();
+      await transformer.close();
+      await db.close();
+      releaseLock();
+      say('stopped.');
     });
 }

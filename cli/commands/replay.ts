@@ -4,6 +4,7 @@ import { loadConfig } from '../../lib/config.ts';
 import { hourRange, parseHour } from '../../transformer/lake/paths.ts';
 import { replayHours } from '../../transformer/maintenance/replay.ts';
 import { openTransformer } from '../../transformer/open.ts';
+import { readDevLock } from '../local/dev-lock.ts';
 
 interface ReplayFlags {
   from: 'raw';
@@ -33,6 +34,12 @@ export function registerReplay(program: Command): void {
     .action(async (flags: ReplayFlags) => {
       const hours = parseHours(flags.hours);
       const config = loadConfig(flags);
+      const lock = config.databaseUrl || config.lakeBucket ? null : readDevLock(config.dataDir);
+      if (lock) {
+        throw new Error(
+          `alt dev (pid ${lock.pid}) is using ${config.dataDir}: stop it (Ctrl-C) before replaying, so no batch lands mid-rebuild`,
+        );
+      }
       const t = await openTransformer(config);
       const tty = process.stderr.isTTY && !flags.json;
       try {

@@ -6,9 +6,11 @@ import type { StreamReader } from '../../lib/stream.ts';
 import { createKinesisReader } from '../../lib/stream-readers/kinesis.ts';
 import { createKinesisClient } from '../../lib/stream-readers/kinesis-client.ts';
 import { createSegmentLogReader } from '../../lib/stream-readers/segment-log.ts';
-import { createPoller } from '../../transformer/drivers/poller.ts';
+import { createPoller, type DrainResult } from '../../transformer/drivers/poller.ts';
 import { openTransformer } from '../../transformer/open.ts';
 import type { WriterName } from '../../transformer/parquet/index.ts';
+import { callAdmin } from '../local/admin.ts';
+import { readDevLock } from '../local/dev-lock.ts';
 
 interface TransformFlags {
   once?: boolean;
@@ -29,6 +31,16 @@ function openReader(config: Config): Promise<StreamReader> {
   return createSegmentLogReader(join(config.dataDir, 'stream'));
 }
 
+function printDrain(r: DrainResult, json: boolean | undefined): void {
+  if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
+  else {
+    process.stdout.write(
+      `${r.batches} batches, ${r.records} records: ${r.lakeRows} hits to the lake, ${r.droppedBots} dropped bots counted, ` +
+        `${r.duplicates} duplicates dropped, ${r.bad} bad; compacted ${r.hours.length} hours\n`,
+    );
+  }
+}
+
 export function registerTransform(program: Command): void {
   program
     .command('transform')
@@ -47,6 +59,15 @@ export function registerTransform(program: Command): void {
     .action(async (flags: TransformFlags) => {
       // commander camel-cases --flush-interval to flushInterval; the setting is flushIntervalSec.
       const config = loadConfig({ ...flags, '--flush-interval': flags.flushInterval });
+      // While `alt dev` holds the data dir, its own transformer does the work (one process per PGlite).
+      const lock = config.databaseUrl || config.stream !== 'local' ? null : readDevLock(config.dataDir);
+      if (lock) {
+        if (!flags.once)
+          throw new Error(`alt dev (pid ${lock.pid}) is already transforming ${config.dataDir}`);
+        const r = await callAdmin<DrainResult>(lock, 'transform');
+        printDrain(r, flags.json);
+        return;
+      }
       const t = await openTransformer(config, flags.writer);
       const reader = await openReader(config);
       const tty = process.stderr.isTTY && !flags.json;
@@ -64,13 +85,7 @@ export function registerTransform(program: Command): void {
         if (flags.once) {
           const r = await poller.runOnce();
           if (tty) process.stderr.write('\r');
-          if (flags.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-          else {
-            process.stdout.write(
-              `${r.batches} batches, ${r.records} records: ${r.lakeRows} hits to the lake, ${r.droppedBots} dropped bots counted, ` +
-                `${r.duplicates} duplicates dropped, ${r.bad} bad; compacted ${r.hours.length} hours\n`,
-            );
-          }
+          printDrain(r, flags.json);
           return;
         }
         const stop = new AbortController();

@@ -200,11 +200,21 @@ describe('beacon isolation in chromium', () => {
       (window as unknown as AltWindow).alt('event', 'leaving', { status: 'SUCCEEDED' });
       location.href = '/next';
     });
-    const hits = await h.collector.waitFor((all) => all.some((x) => x.event_name === 'leaving'));
+    // The visitor really left: the next page loaded and counted its view with /unload as referrer.
+    // Waiting for it also keeps page.close() from racing the navigation's commit: Chromium then
+    // acknowledges the close without closing, and page.close() never settles (crbug 536385539,
+    // microsoft/playwright#42068; playwright-core 1.65 does not retry).
+    const hits = await h.collector.waitFor(
+      (all) => all.some((x) => x.event_name === 'leaving') && under(all, '/next').length === 1,
+    );
     expect(hits.find((x) => x.event_name === 'leaving')).toMatchObject({
       event_type: 'event',
       url: `${h.site.url}/unload`,
       status: 'SUCCEEDED',
+    });
+    expect(under(hits, '/next')[0]).toMatchObject({
+      event_type: 'pageview',
+      referrer: `${h.site.url}/unload`,
     });
     await page.close();
   });

@@ -12,7 +12,6 @@ import { renderSnippet } from '../../beacon/snippet.ts';
 import { openRegistryDb, startCollector } from '../../collector/main.ts';
 import type { AppRegistry } from '../../collector/registry/registry.ts';
 import { loadConfig } from '../../lib/config.ts';
-import { createSegmentLogReader } from '../../lib/stream-readers/segment-log.ts';
 import { createPoller, type DrainResult } from '../../transformer/drivers/poller.ts';
 import { parseHour } from '../../transformer/lake/paths.ts';
 import { openTransformer } from '../../transformer/open.ts';
@@ -21,6 +20,7 @@ import { appJson, type NewAppArgs, parseNewApp } from '../local/apps-admin.ts';
 import { demoPage } from '../local/demo-page.ts';
 import { newAdminToken, writeDevLock } from '../local/dev-lock.ts';
 import { ROLLUPS_ADMIN_OP, readRollupRows } from '../query/duckdb-engine.ts';
+import { openReader } from './transform.ts';
 
 interface DemoApp {
   app_id: string;
@@ -62,6 +62,11 @@ export function registerDev(program: Command): void {
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--data-dir <dir>', 'data directory (default ./.alt)')
     .option('--database-url <url>', 'use this PostgreSQL instead of PGlite')
+    .option(
+      '--kinesis-endpoint <url>',
+      'write to and read from this Kinesis API (e.g. kinesis-local) instead of the local log',
+    )
+    .option('--kinesis-stream <name>', 'Kinesis stream name (default alt-hits)')
     .option('--flush-interval <seconds>', 'seconds between transformer runs (default 10)')
     .option('--log-level <level>', 'collector log level (default warn here)')
     .action(async (flags: Record<string, string | undefined>) => {
@@ -69,8 +74,8 @@ export function registerDev(program: Command): void {
         ...flags,
         '--flush-interval': flags.flushInterval,
         '--log-level': flags.logLevel ?? process.env.ALT_LOG_LEVEL ?? 'warn',
-        // alt dev is the local stack: the stream is always the local segment log.
-        '--stream': 'local',
+        // The local segment log, unless a Kinesis API is named (then Kinesis with the disk spool).
+        '--stream': flags.kinesisEndpoint ? 'kinesis' : 'local',
       });
       const dataDir = resolve(config.dataDir);
       const say = (s: string) => process.stdout.write(`${s}\n`);
@@ -89,7 +94,7 @@ export function registerDev(program: Command): void {
         },
       );
       const transformer = await openTransformer({ ...config, dataDir }, 'duckdb', db);
-      const reader = await createSegmentLogReader(join(dataDir, 'stream'));
+      const reader = await openReader({ ...config, dataDir });
       const poller = createPoller({ reader, processor: transformer.processor, compact: transformer.compact });
       const exclusive = createMutex();
       const drain = () => exclusive<DrainResult>(() => poller.runOnce());
@@ -154,6 +159,7 @@ export function registerDev(program: Command): void {
           `  demo app    ${demo.app_id}${demo.created ? '  (created now; write key in demo-app.json in the data dir)' : ''}`,
           `  lake        ${join(dataDir, 'lake')}   (written every ${config.flushIntervalSec} s)`,
           `  database    ${config.databaseUrl ? 'DATABASE_URL' : join(dataDir, 'pg')}`,
+          `  stream      ${config.stream === 'kinesis' ? `Kinesis ${config.kinesisStream} at ${config.kinesisEndpoint} (spool: ${join(dataDir, 'spool')})` : join(dataDir, 'stream')}`,
           '',
           'In another terminal:',
           '  npm run alt -- transform --once          # move hits into the lake now',

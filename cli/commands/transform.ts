@@ -19,8 +19,8 @@ interface TransformFlags {
   [flag: string]: string | boolean | undefined;
 }
 
-/** The local segment log in `<dataDir>/stream`, or Kinesis (kinesis-local) with `--stream kinesis`. */
-function openReader(config: Config): Promise<StreamReader> {
+/** The local segment log in `<dataDir>/stream`, or Kinesis (kinesis-local) with `--stream kinesis` (also used by `alt dev`). */
+export function openReader(config: Config): Promise<StreamReader> {
   if (config.stream === 'kinesis') {
     return createKinesisReader({
       client: createKinesisClient({ region: config.awsRegion, endpoint: config.kinesisEndpoint }),

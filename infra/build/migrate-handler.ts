@@ -1,36 +1,29 @@
 /**
  * The one-shot migration Lambda: reads the RDS-managed master secret, connects to Aurora over TLS
  * and applies `auroraMigrations()` (idempotent: applied ids are recorded). Invoked by the stack on
- * every deploy whose migration set changed.
+ * every deploy whose migration set changed. The connection string comes from the same
+ * `lib/db/aurora-secret.ts` as the transformer's (DATABASE_URL, when set, wins).
  */
+import {
+  type GetSecretString,
+  getSecretStringFromRuntime,
+  resolveDatabaseUrl,
+} from '../../lib/db/aurora-secret.ts';
 import { createPostgres, migrate } from '../../lib/db/index.ts';
 
-interface SecretsManagerModule {
-  SecretsManagerClient: new (c: object) => { send(cmd: unknown): Promise<{ SecretString?: string }> };
-  GetSecretValueCommand: new (input: { SecretId: string }) => unknown;
-}
-
-// The nodejs22.x runtime ships AWS SDK v3; this project does not depend on the Secrets Manager
-// client, so it is loaded from the runtime (a non-literal specifier keeps it out of the bundle).
-const SECRETS_MANAGER = '@aws-sdk/client-secrets-manager';
-
-export async function handler(): Promise<{ applied: string[] }> {
-  const secretArn = process.env.ALT_DATABASE_SECRET_ARN;
-  const host = process.env.ALT_DATABASE_HOST;
-  if (!secretArn || !host) throw new Error('ALT_DATABASE_SECRET_ARN and ALT_DATABASE_HOST are required');
-  const sm = (await import(SECRETS_MANAGER)) as SecretsManagerModule;
-  const secret = await new sm.SecretsManagerClient({}).send(
-    new sm.GetSecretValueCommand({ SecretId: secretArn }),
-  );
-  const { username, password } = JSON.parse(secret.SecretString ?? '{}') as {
-    username: string;
-    password: string;
+export function createMigrateHandler(
+  env: NodeJS.ProcessEnv = process.env,
+  getSecretString: GetSecretString = getSecretStringFromRuntime,
+) {
+  return async (): Promise<{ applied: string[] }> => {
+    // Fetched on every invocation: it runs once per deploy, after any rotation.
+    const db = createPostgres({ connectionString: await resolveDatabaseUrl(env, getSecretString), max: 1 });
+    try {
+      return { applied: await migrate(db) };
+    } finally {
+      await db.close();
+    }
   };
-  const url = `postgres://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${host}:5432/alt?sslmode=no-verify`;
-  const db = createPostgres({ connectionString: url, max: 1 });
-  try {
-    return { applied: await migrate(db) };
-  } finally {
-    await db.close();
-  }
 }
+
+export const handler = createMigrateHandler();

@@ -95,11 +95,13 @@ aws s3 cp s3://${i.artifactBucket}/${i.artifactKey} /tmp/collector.zip
 unzip -oq /tmp/collector.zip -d /opt/alt/collector
 
 # DATABASE_URL from the RDS-managed secret, read at each start so rotation needs only a restart.
+# TLS without CA verification (as the Lambdas): the RDS CA bundle is not on the image and the
+# instances have no route to fetch it; the connection stays inside the VPC.
 cat > /opt/alt/env.sh <<'ENV'
 #!/bin/bash
 S=$(aws secretsmanager get-secret-value --secret-id '${i.databaseSecretArn}' --query SecretString --output text)
 U=$(jq -rn --arg s "$S" '$s|fromjson|.username|@uri'); P=$(jq -rn --arg s "$S" '$s|fromjson|.password|@uri')
-echo "DATABASE_URL=postgres://$U:$P@${i.databaseHost}:5432/alt?sslmode=require" > /run/alt.env
+echo "DATABASE_URL=postgres://$U:$P@${i.databaseHost}:5432/alt?sslmode=no-verify" > /run/alt.env
 ENV
 chmod 755 /opt/alt/env.sh
 

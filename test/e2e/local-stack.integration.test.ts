@@ -4,82 +4,17 @@
  * from `/v1/batch`, `alt transform --once`, then `alt query` and `alt validate` — and a restart
  * keeps everything.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../browser/helpers/harness.ts';
+import { altCli, type Dev } from './alt-cli.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const VISITOR_UA =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-const ALT = join(ROOT, 'bin', 'alt.mjs');
 const dataDir = mkdtempSync(join(tmpdir(), 'alt-e2e-'));
-
-function alt(args: string[], withDataDir = true): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [ALT, ...args, ...(withDataDir ? ['--data-dir', dataDir] : [])], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-async function altJson<T>(args: string[]): Promise<T> {
-  const r = await alt(args);
-  if (r.code !== 0) throw new Error(`alt ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
-
-interface Dev {
-  child: ChildProcess;
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** Starts `alt dev` on a free port; resolves once it printed its collector URL. */
-function startDev(): Promise<Dev> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [ALT, 'dev', '--port', '0', '--data-dir', dataDir, '--flush-interval', '3600'],
-      { cwd: ROOT, env: { ...process.env, DATABASE_URL: '' } },
-    );
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`alt dev did not start:\n${out}`)), 90_000);
-    child.stderr.on('data', (d) => {
-      out += d;
-    });
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /collector\s+(http:\/\/127\.0\.0\.1:\d+)\/v1\/hits/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({
-          child,
-          url: m[1],
-          stop: () =>
-            new Promise((stopped) => {
-              child.once('exit', () => stopped());
-              child.kill('SIGINT');
-            }),
-        });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`alt dev exited with ${code}:\n${out}`)));
-  });
-}
 
 interface HitRow {
   log_id: string;
@@ -100,6 +35,7 @@ interface HitRow {
 const QUERY = `SELECT log_id, event_type, event_name, source, url, client_ip, status_code, status,
   strftime("timestamp", '%Y-%m-%dT%H') AS ts, year, month, day, hour FROM hits ORDER BY source, event_type`;
 
+const { alt, altJson, startDev } = altCli(dataDir);
 let dev: Dev;
 let site: Server;
 let siteUrl: string;

@@ -1,28 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../lib/db/migrate.ts';
-import { createPglite } from '../lib/db/pglite.ts';
 import type { Sql } from '../lib/db/sql.ts';
-import { createTestSchema, databaseUrl } from '../test/helpers/postgres.ts';
+import { databaseBackends } from '../test/helpers/databases.ts';
 import { createMemorySaltStore, createSqlSaltStore } from './salts.ts';
 
-const backends: [string, boolean, () => Promise<{ db: Sql; done(): Promise<void> }>][] = [
-  [
-    'PGlite',
-    true,
-    async () => {
-      const db = await createPglite();
-      return { db, done: () => db.close() };
-    },
-  ],
-  [
-    'PostgreSQL server',
-    Boolean(databaseUrl),
-    async () => {
-      const t = await createTestSchema();
-      return { db: t.db, done: t.drop };
-    },
-  ],
-];
+const backends = databaseBackends({ migrated: false });
 
 const day = (d: string) => new Date(`${d}T12:00:00Z`);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sql } from '../lib/db/sql.ts';
 import type { StreamBatch } from '../lib/stream.ts';
+import { databaseBackends } from '../test/helpers/databases.ts';
 import { createPoller } from './drivers/poller.ts';
 import { createFsStore } from './lake/fs-store.ts';
 import type { ObjectStore } from './lake/object-store.ts';
@@ -19,7 +20,6 @@ import type { ParquetWriter } from './parquet/writer.ts';
 import { createBatchProcessor } from './process-batch.ts';
 import { createSqlRollupStore } from './rollups/sql-store.ts';
 import type { RollupStore } from './rollups/store.ts';
-import { databaseBackends } from './testing/databases.ts';
 import { makeBatch, makeRow, memoryReader } from './testing/fixtures.ts';
 
 const H03 = 'year=2026/month=11/day=25/hour=03';

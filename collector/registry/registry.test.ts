@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../lib/db/migrate.ts';
-import { createPglite } from '../../lib/db/pglite.ts';
 import type { Sql } from '../../lib/db/sql.ts';
-import { createTestSchema, databaseUrl } from '../../test/helpers/postgres.ts';
+import { databaseBackends } from '../../test/helpers/databases.ts';
 import { openTestDb } from '../testing/harness.ts';
 import { createCachedRegistry } from './cached-registry.ts';
 import { hashWriteKey, newAppId, newWriteKey, toBase62, writeKeyMatches } from './ids.ts';
@@ -31,24 +30,7 @@ describe('ids and keys', () => {
   });
 });
 
-const backends: [string, boolean, () => Promise<{ db: Sql; done(): Promise<void> }>][] = [
-  [
-    'PGlite',
-    true,
-    async () => {
-      const db = await createPglite();
-      return { db, done: () => db.close() };
-    },
-  ],
-  [
-    'PostgreSQL server',
-    Boolean(databaseUrl),
-    async () => {
-      const t = await createTestSchema();
-      return { db: t.db, done: t.drop };
-    },
-  ],
-];
+const backends = databaseBackends({ migrated: false });
 
 describe.each(backends)('SQL registry on %s', (_name, available, open) => {
   let db: Sql;

@@ -1,29 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LATENCY_BUCKETS_MS } from '../../schemas/columns.ts';
 import { auroraMigrations, HISTOGRAM_CELLS } from '../../schemas/ddl/aurora.ts';
-import { createTestSchema, databaseUrl } from '../../test/helpers/postgres.ts';
+import { databaseBackends } from '../../test/helpers/databases.ts';
 import { migrate } from './migrate.ts';
-import { createPglite } from './pglite.ts';
 import type { Sql } from './sql.ts';
 
-const backends: [string, boolean, () => Promise<{ db: Sql; done(): Promise<void> }>][] = [
-  [
-    'PGlite',
-    true,
-    async () => {
-      const db = await createPglite();
-      return { db, done: () => db.close() };
-    },
-  ],
-  [
-    'PostgreSQL server',
-    Boolean(databaseUrl),
-    async () => {
-      const t = await createTestSchema();
-      return { db: t.db, done: t.drop };
-    },
-  ],
-];
+const backends = databaseBackends({ migrated: false });
 
 describe.each(backends)('Aurora migrations on %s', (_name, available, open) => {
   let db: Sql;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { Sql } from '../../lib/db/sql.ts';
+import { databaseBackends } from '../../test/helpers/databases.ts';
 import { createS3Store } from '../lake/s3-store.ts';
 import { compactHour } from '../maintenance/compact.ts';
 import { createDuckdbWriter } from '../parquet/duckdb.ts';
@@ -15,7 +16,6 @@ import { openDuckdb, quoteLiteral } from '../parquet/duckdb-sql.ts';
 import type { ParquetWriter } from '../parquet/writer.ts';
 import { createBatchProcessor } from '../process-batch.ts';
 import { createSqlRollupStore } from '../rollups/sql-store.ts';
-import { databaseBackends } from '../testing/databases.ts';
 import { startS3rver, TEST_CREDENTIALS } from '../testing/s3rver.ts';
 import { batchesOf, createKinesisHandler, type KinesisStreamEvent } from './lambda.ts';
 

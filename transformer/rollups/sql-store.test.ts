@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../../lib/db/sql.ts';
 import { HISTOGRAM_CELLS } from '../../schemas/ddl/aurora.ts';
+import { databaseBackends } from '../../test/helpers/databases.ts';
 import { computeDeltas } from '../core/rollup.ts';
-import { databaseBackends } from '../testing/databases.ts';
 import { makeRow } from '../testing/fixtures.ts';
 import { createSqlRollupStore } from './sql-store.ts';
 

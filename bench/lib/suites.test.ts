@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { summarizeCpuProfile } from './cpu-profile.ts';
+import { evaluate } from './results.ts';
+import { beaconFigures, segmentLogFigures, transformerFigures } from './suites.ts';
+
+describe('transformer bench result → figures', () => {
+  const result = {
+    ceiling: { hitsPerSec: 96_019 },
+    writers: {
+      duckdb: { hitsPerSec: 23_300 },
+      parquetjs: { hitsPerSec: 6_810 },
+    },
+    rollups: { hitsPerSec: 754_658, keyUpsertsPerSec: 4830 },
+  };
+
+  it('holds the DuckDB path to 0.3× the ceiling and 100,000 hits/s, rollups to 50,000 hits/s', () => {
+    const { transformer, rollups } = transformerFigures(result);
+    const duck = evaluate(transformer.find((f) => f.id === 'transformer.duckdb')!);
+    expect(duck.ratio).toBeCloseTo(23_300 / 96_019);
+    expect(duck.met).toBe(false);
+    expect(evaluate(transformer.find((f) => f.id === 'transformer.duckdb.absolute')!).met).toBe(false);
+    expect(transformer.find((f) => f.id === 'transformer.parquetjs')?.target).toBeUndefined();
+    expect(evaluate(rollups[0]).met).toBe(true);
+    expect(rollups[0].note).toBe('4830 keys/s');
+  });
+
+  it('drops figures whose fields are missing instead of reporting zeros', () => {
+    const { transformer, rollups } = transformerFigures({ writers: { duckdb: { hitsPerSec: 5 } } });
+    expect(transformer.map((f) => f.id)).toEqual(['transformer.duckdb', 'transformer.duckdb.absolute']);
+    expect(transformer[0].baseline).toBeUndefined();
+    expect(rollups).toEqual([]);
+  });
+});
+
+describe('beacon bench result → figures', () => {
+  const result = {
+    bytes: { raw: 2100, gzip: 980, br: 850 },
+    parse_execute_ms: { median: 0.4, p95: 0.9 },
+    empty_inline_script_ms: { median: 0.1 },
+    event_call_us: { median: 3.2 },
+    requests_refused_by_collector: 0,
+  };
+
+  it('holds the gzip size to the 1,024-byte budget and counts refused hits', () => {
+    const figs = beaconFigures(result).map(evaluate);
+    const gz = figs.find((f) => f.id === 'beacon.gzip')!;
+    expect(gz.met).toBe(true);
+    expect(gz.note).toBe('2100 B raw, 850 B brotli');
+    expect(figs.find((f) => f.id === 'beacon.parse-execute')!.ratio).toBeCloseTo(4);
+    expect(figs.find((f) => f.id === 'beacon.refused')!.met).toBe(true);
+    const over = beaconFigures({ ...result, bytes: { gzip: 1100 } }).map(evaluate);
+    expect(over[0].met).toBe(false);
+    expect(over[0].note).toBeUndefined();
+  });
+});
+
+describe('segment-log bench result → figures', () => {
+  it('shows group commit against one append at a time and holds the batcher to 5,000 hits/s', () => {
+    const figs = segmentLogFigures({
+      raw: [
+        { concurrency: 1, appendsPerSec: 262, appendsPerFsync: 1 },
+        { concurrency: 64, appendsPerSec: 4877, appendsPerFsync: 31.7 },
+      ],
+      batcher: [
+        { workers: 100, durableHitsPerSec: 7440, submitLatencyMs: { p50: 10.58, p99: 68.04 } },
+        { workers: 10, durableHitsPerSec: 900 },
+      ],
+    }).map(evaluate);
+    expect(figs.map((f) => f.id)).toEqual([
+      'segment-log.group-commit.c64',
+      'segment-log.batcher.w100',
+      'segment-log.batcher.w10',
+    ]);
+    expect(figs[0].ratio).toBeCloseTo(4877 / 262);
+    expect(figs[0].note).toBe('31.7 appends per fsync');
+    expect(figs[1].met).toBe(true);
+    expect(figs[1].note).toBe('submit p50 10.58 ms, p99 68.04 ms');
+    expect(figs[2].met).toBe(false);
+    expect(figs[2].note).toBeUndefined();
+  });
+});
+
+describe('CPU profile summary', () => {
+  const profile = {
+    startTime: 0,
+    endTime: 10_000_000,
+    nodes: [
+      { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, hitCount: 0 },
+      { id: 2, callFrame: { functionName: '(idle)', url: '', lineNumber: -1 }, hitCount: 2 },
+      {
+        id: 3,
+        callFrame: {
+          functionName: 'compile',
+          url: 'file:///repo/node_modules/ajv/lib/core.js',
+          lineNumber: 9,
+        },
+        hitCount: 3,
+      },
+      {
+        id: 4,
+        callFrame: { functionName: 'submit', url: 'file:///repo/collector/batcher.ts', lineNumber: 0 },
+        hitCount: 5,
+      },
+    ],
+    // start-up (ajv compiling) first, then the load (batcher)
+    samples: [3, 3, 3, 2, 4, 4, 4, 4, 4, 2],
+    timeDeltas: [1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6],
+  };
+
+  it('ranks self time by module and by function, idle apart', () => {
+    const s = summarizeCpuProfile(profile, { root: '/repo' });
+    expect(s.modules[0]).toEqual({ name: 'collector/batcher.ts', self: 0.5 });
+    expect(s.modules[1]).toEqual({ name: 'ajv', self: 0.3 });
+    expect(s.functions[0].name).toBe('submit collector/batcher.ts:1');
+    expect(s.idle).toBeCloseTo(0.2);
+  });
+
+  it('can keep only the last seconds of the profile (the load, not the start-up)', () => {
+    const s = summarizeCpuProfile(profile, { root: '/repo', lastMs: 6000 });
+    expect(s.modules.map((m) => m.name)).toEqual(['collector/batcher.ts']);
+    expect(s.samples).toBe(7);
+  });
+});

@@ -1,0 +1,170 @@
+/**
+ * How each benchmark script's own JSON becomes table figures. The collector script writes figures
+ * itself; the transformer and beacon scripts (other modules' benches) write their own shapes, read
+ * here field by field — a field that is missing just drops its figure. Pure.
+ */
+import type { Figure } from './results.ts';
+
+type Json = Record<string, unknown>;
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const get = (o: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Json)[k] : undefined), o);
+
+/** `bench/transformer.ts` → writer throughput against DuckDB's own ceiling, and rollups/s. */
+export function transformerFigures(j: unknown): { transformer: Figure[]; rollups: Figure[] } {
+  const transformer: Figure[] = [];
+  const ceiling = num(get(j, 'ceiling', 'hitsPerSec'));
+  const base = ceiling === undefined ? undefined : { label: 'DuckDB read_json → COPY', value: ceiling };
+  if (ceiling !== undefined) {
+    transformer.push({
+      id: 'transformer.ceiling',
+      label: "DuckDB's own read_json → COPY (the ceiling)",
+      value: ceiling,
+      unit: 'hits/s',
+    });
+  }
+  const writers: [string, string][] = [
+    ['duckdb', 'transformer, DuckDB read_json path'],
+    ['duckdb-appender', 'transformer, DuckDB appender path'],
+    ['parquetjs', 'transformer, parquetjs-lite (pure JS)'],
+  ];
+  for (const [key, label] of writers) {
+    const v = num(get(j, 'writers', key, 'hitsPerSec'));
+    if (v === undefined) continue;
+    transformer.push({
+      id: `transformer.${key}`,
+      label: `${label}, end to end`,
+      value: v,
+      unit: 'hits/s',
+      baseline: base,
+      target: key === 'duckdb' ? { on: 'ratio', op: '>=', value: 0.3 } : undefined,
+    });
+    if (key === 'duckdb') {
+      transformer.push({
+        id: 'transformer.duckdb.absolute',
+        label: `${label}, absolute`,
+        value: v,
+        unit: 'hits/s',
+        target: { on: 'value', op: '>=', value: 100_000 },
+      });
+    }
+  }
+  const rollups: Figure[] = [];
+  const r = num(get(j, 'rollups', 'hitsPerSec'));
+  if (r !== undefined) {
+    rollups.push({
+      id: 'rollups.hits-per-sec',
+      label: 'rollup upserts into PostgreSQL, hits/s',
+      value: r,
+      unit: 'hits/s',
+      target: { on: 'value', op: '>=', value: 50_000 },
+      note: [
+        num(get(j, 'rollups', 'keyUpsertsPerSec')) !== undefined
+          ? `${Math.round(num(get(j, 'rollups', 'keyUpsertsPerSec'))!)} keys/s`
+          : '',
+      ]
+        .filter(Boolean)
+        .join(''),
+    });
+  }
+  for (const f of rollups) if (!f.note) delete f.note;
+  return { transformer, rollups };
+}
+
+/**
+ * `bench/beacon.ts` → gzip size against the 1,024-byte budget (DESIGN §8), parse + execute time
+ * in chromium against an empty inline script, and that every hit it sent was accepted.
+ */
+export function beaconFigures(j: unknown): Figure[] {
+  const out: Figure[] = [];
+  const gzip = num(get(j, 'bytes', 'gzip'));
+  const raw = num(get(j, 'bytes', 'raw'));
+  const br = num(get(j, 'bytes', 'br'));
+  if (gzip !== undefined) {
+    const note = [raw !== undefined ? `${raw} B raw` : '', br !== undefined ? `${br} B brotli` : '']
+      .filter(Boolean)
+      .join(', ');
+    out.push({
+      id: 'beacon.gzip',
+      label: 'beacon size, gzip',
+      value: gzip,
+      unit: 'bytes',
+      target: { on: 'value', op: '<=', value: 1024 },
+      ...(note ? { note } : {}),
+    });
+  }
+  const pe = num(get(j, 'parse_execute_ms', 'median'));
+  const empty = num(get(j, 'empty_inline_script_ms', 'median'));
+  if (pe !== undefined) {
+    out.push({
+      id: 'beacon.parse-execute',
+      label: 'beacon parse + execute in chromium, median',
+      value: pe,
+      unit: 'ms',
+      baseline: empty !== undefined ? { label: 'empty inline script', value: empty } : undefined,
+    });
+  }
+  const ev = num(get(j, 'event_call_us', 'median'));
+  if (ev !== undefined) {
+    out.push({ id: 'beacon.event-call', label: "one alt('event', …) call, median", value: ev, unit: 'µs' });
+  }
+  const refused = num(get(j, 'requests_refused_by_collector'));
+  if (refused !== undefined) {
+    out.push({
+      id: 'beacon.refused',
+      label: 'beacon requests refused by the validating collector',
+      value: refused,
+      unit: 'count',
+      target: { on: 'value', op: '==', value: 0 },
+    });
+  }
+  return out;
+}
+
+interface RawRun {
+  concurrency: number;
+  appendsPerSec: number;
+  appendsPerFsync: number;
+}
+interface BatcherRun {
+  workers: number;
+  durableHitsPerSec: number;
+  submitLatencyMs?: { p50: number; p99: number };
+}
+
+/**
+ * `bench/segment-log.ts` → group commit (appends/s with 64 concurrent appenders against one at a
+ * time) and durable hits/s through the batcher over the log, held to the 5,000 hits/s the
+ * collector claims.
+ */
+export function segmentLogFigures(j: unknown): Figure[] {
+  const out: Figure[] = [];
+  const raw = (get(j, 'raw') as RawRun[] | undefined) ?? [];
+  const single = raw.find((r) => r.concurrency === 1);
+  for (const r of raw.filter((x) => x.concurrency > 1)) {
+    out.push({
+      id: `segment-log.group-commit.c${r.concurrency}`,
+      label: `segment log appends/s, ${r.concurrency} concurrent appenders`,
+      value: r.appendsPerSec,
+      unit: 'appends/s',
+      baseline: single
+        ? { label: 'one append at a time, one fsync each', value: single.appendsPerSec }
+        : undefined,
+      note: `${r.appendsPerFsync} appends per fsync`,
+    });
+  }
+  for (const b of (get(j, 'batcher') as BatcherRun[] | undefined) ?? []) {
+    out.push({
+      id: `segment-log.batcher.w${b.workers}`,
+      label: `durable hits/s through the batcher, ${b.workers} concurrent submitters`,
+      value: b.durableHitsPerSec,
+      unit: 'hits/s',
+      target: { on: 'value', op: '>=', value: 5000 },
+      ...(b.submitLatencyMs
+        ? { note: `submit p50 ${b.submitLatencyMs.p50} ms, p99 ${b.submitLatencyMs.p99} ms` }
+        : {}),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,25 @@
+/**
+ * The baseline process: Fastify with no plugins, answering `POST /v1/hits` with 204 after parsing
+ * the same body the collector gets. Whatever the collector costs on top of this is ALT's overhead.
+ * Prints one JSON line `{"port":…}` on stdout once listening.
+ */
+import Fastify from 'fastify';
+import { announce } from './announce.ts';
+
+const app = Fastify({ logger: false });
+// sendBeacon bodies arrive as text/plain; parse them as JSON like the collector does.
+app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => {
+  try {
+    done(null, JSON.parse(body as string));
+  } catch (err) {
+    done(err as Error, undefined);
+  }
+});
+app.post('/v1/hits', async (_req, reply) => reply.code(204).send());
+app.get('/healthz', async () => ({ ok: true }));
+
+const address = await app.listen({ host: '127.0.0.1', port: 0, backlog: 4096 });
+announce({ port: Number(new URL(address).port) });
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(sig, () => void app.close().then(() => process.exit(0)));
+}

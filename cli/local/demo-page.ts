@@ -16,7 +16,7 @@ export function demoPage(opts: { appId: string; snippet: string; dataDir: string
   body { font: 16px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; color: #1f2328; }
   code, pre { background: #f6f8fa; border-radius: 4px; padding: .1rem .3rem; }
   pre { padding: .75rem; overflow-x: auto; }
-  button, a.nav { margin: .25rem .5rem .25rem 0; padding: .4rem .8rem; border: 1px solid #d0d7de; border-radius: 6px; background: #fff; cursor: pointer; color: inherit; text-decoration: none; display: inline-block; }
+  button, a.nav { font: inherit; margin: .25rem .5rem .25rem 0; padding: .4rem .8rem; border: 1px solid #d0d7de; border-radius: 6px; background: #fff; cursor: pointer; color: inherit; text-decoration: none; display: inline-block; }
   #log { font-size: .9rem; color: #57606a; }
 </style>
 ${opts.snippet}

@@ -1,19 +1,20 @@
 /**
  * What a site owner sees arrive at the collector when the snippet runs in a real browser:
  * pageviews with Navigation Timing, SPA navigations without double counting, custom events,
- * calls queued before load, sub/module ids, sessions and DNT. Hits are asserted as the
- * collector received (and schema-validated) them.
+ * calls queued before load, sub/module ids, sessions and DNT. Hits are asserted as the real
+ * collector stored them: enriched lake rows, absent fields null.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BeaconHit } from '../../schemas/wire.ts';
+import type { LakeRow } from '../../schemas/lake.ts';
 import { type Harness, startHarness } from './helpers/harness.ts';
-import { APP_ID } from './helpers/site.ts';
 
 let h: Harness;
-const OTHER_APP = 'alt_ZYXWVUTSRQPONMLKJIHGFE';
+/** A second app on the same site, for a sentinel page. */
+let OTHER_APP: string;
 
 beforeAll(async () => {
   h = await startHarness();
+  OTHER_APP = await h.collector.createApp({ origins: [h.site.url] });
   h.site.route('/basic', { fixture: 'basic.html' });
   h.site.route('/next', { fixture: 'basic.html' });
   h.site.route('/missing', { fixture: 'basic.html', status: 404 });
@@ -30,7 +31,7 @@ afterAll(async () => {
 });
 
 /** Hits whose url path starts with `prefix` (each test uses its own paths). */
-const under = (hits: BeaconHit[], prefix: string) =>
+const under = (hits: LakeRow[], prefix: string) =>
   hits.filter((x) => x.url && new URL(x.url).pathname.startsWith(prefix));
 
 describe('beacon in chromium', () => {
@@ -42,13 +43,20 @@ describe('beacon in chromium', () => {
     const hits = await h.collector.waitFor((all) => under(all, '/next').length === 1);
 
     const [first] = under(hits, '/basic');
+    // As stored: fragment gone, server-side fields filled in, the address masked to its /24.
     expect(first).toMatchObject({
-      app_id: APP_ID,
+      app_id: h.site.appId,
       event_type: 'pageview',
+      source: 'beacon',
       url: `${h.site.url}/basic?utm=a`,
+      referrer: null,
       status_code: 200,
+      user_agent: h.userAgent,
+      client_ip: '127.0.0.0',
+      session_id: null,
+      is_bot: false,
     });
-    expect(first.referrer).toBeUndefined();
+    expect(first.timestamp).toBe(first.received_at); // the beacon sends no clock: arrival time
     expect(Number.isInteger(first.response_time_ms)).toBe(true);
     expect(first.response_time_ms).toBeGreaterThanOrEqual(0);
     const [next] = under(hits, '/next');
@@ -57,8 +65,16 @@ describe('beacon in chromium', () => {
       referrer: `${h.site.url}/basic?utm=a`,
       status_code: 200,
     });
+    // Cookieless, yet the same visitor on both pages (same day, address and browser).
+    expect(next.visitor_id).toBe(first.visitor_id);
+    expect(next.log_id).not.toBe(first.log_id);
 
+    // The page ran the beacon build the collector itself served (the snippet's hashed, SRI-checked URL).
+    expect(h.collector.requests()).toContainEqual(
+      expect.objectContaining({ method: 'GET', path: `/${h.manifest.file}`, status: 200 }),
+    );
     const req = h.collector.requests().find((r) => r.hits.some((x) => x.url?.includes('/basic')))!;
+    expect(req.status).toBe(202);
     expect(req.headers['content-type']).toMatch(/^text\/plain/);
     expect(req.headers.origin).toBe(h.site.url);
     expect(errors).toEqual([]);
@@ -93,8 +109,8 @@ describe('beacon in chromium', () => {
     expect(views[1].referrer).toBe(`${h.site.url}/spa`);
     expect(views[3].referrer).toBe(`${h.site.url}/spa/b`);
     // Navigation Timing belongs to the document load only.
-    expect(views[1].status_code).toBeUndefined();
-    expect(views[1].response_time_ms).toBeUndefined();
+    expect(views[1].status_code).toBeNull();
+    expect(views[1].response_time_ms).toBeNull();
     // data-sub / data-module reach every hit.
     expect(views.every((v) => v.client_sub_id === 'tenant-7' && v.module_id === 'shell')).toBe(true);
     expect(errors).toEqual([]);
@@ -123,9 +139,24 @@ describe('beacon in chromium', () => {
     const hits = await h.collector.waitFor((all) => all.filter((x) => x.event_type === 'event').length >= 2);
     const events = under(hits, '/spa/events').filter((x) => x.event_type === 'event');
 
+    // Whole lake rows: what the page gave, what the server added, and null for the rest.
+    const stored = {
+      log_id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/),
+      source: 'beacon',
+      timestamp: expect.any(String),
+      received_at: expect.any(String),
+      referrer: null,
+      user_agent: h.userAgent,
+      client_ip: '127.0.0.0',
+      session_id: null,
+      visitor_id: expect.any(String),
+      is_bot: false,
+      schema_version: 1,
+    };
     expect(events).toEqual([
       {
-        app_id: APP_ID,
+        ...stored,
+        app_id: h.site.appId,
         event_type: 'event',
         event_name: 'checkout',
         url: `${h.site.url}/spa/events`,
@@ -135,10 +166,11 @@ describe('beacon in chromium', () => {
         status_code: 201,
         response_time_ms: 84, // integers on the wire
         request_id: 'req-42',
-        metadata: { plan: 'pro', ab: ['B'] },
+        metadata: '{"plan":"pro","ab":["B"]}', // JSON text in the lake
       },
       {
-        app_id: APP_ID,
+        ...stored,
+        app_id: h.site.appId,
         event_type: 'event',
         event_name: 'payment',
         url: `${h.site.url}/spa/events`,
@@ -146,6 +178,9 @@ describe('beacon in chromium', () => {
         module_id: 'shell',
         status: 'FAILED',
         status_code: 502,
+        response_time_ms: null,
+        request_id: null,
+        metadata: null,
       },
     ]);
     // Both events left in one request.
@@ -160,7 +195,7 @@ describe('beacon in chromium', () => {
     await page.goto(`${h.site.url}/queue`);
     const hits = await h.collector.waitFor((all) => under(all, '/queue').length === 3);
     expect(under(hits, '/queue').map((x) => [x.event_type, x.event_name, x.status])).toEqual([
-      ['pageview', undefined, undefined],
+      ['pageview', null, null],
       ['event', 'before_load', 'RUNNING'],
       ['event', 'before_load_2', 'SUCCEEDED'],
     ]);
@@ -185,9 +220,7 @@ describe('beacon in chromium', () => {
     expect(await page.evaluate(() => sessionStorage.getItem('alt_sid'))).toBe(id);
     expect(await page.evaluate(() => document.cookie)).toBe('');
     // Without the attribute no hit carries a session id.
-    expect(hits.filter((x) => !x.url?.includes('/session')).every((x) => x.session_id === undefined)).toBe(
-      true,
-    );
+    expect(hits.filter((x) => !x.url?.includes('/session')).every((x) => x.session_id === null)).toBe(true);
     await page.close();
   });
 

@@ -1,171 +1,156 @@
 /**
- * A stand-in for the collector's browser-facing surface, for beacon tests: it serves the built
- * beacon (`/b.js`, `/b.<hash>.js`, CORS for SRI) and answers `POST /v1/hits` the way DESIGN §4
- * says the real one does — 202, CORS per `Origin`, preflight, 415 for other media types — and
- * validates every body with the real `schemas/wire.ts` `BeaconBodySchema` (plus `url` required on
- * pageviews). A field the real collector would refuse is refused here too, and recorded as such.
+ * The real collector behind the browser tests: `buildServer` with a real app registry (PostgreSQL
+ * when `DATABASE_URL` is set, else PGlite, migrated), in-memory salts and a memory sink, on
+ * 127.0.0.1 port 0, serving the beacon built into the test's temp dir through `loadBeaconAssets`.
  *
- * The shape `{ url, hits(), requests(), close() }` is what the browser tests use; the real
- * `buildServer` can stand behind the same shape (hits read back from its sink).
+ * `hits()` are the lake rows the collector stored — enriched server-side (masked `client_ip`,
+ * `source`, `visitor_id`, fragment-free `url`, `metadata` as JSON text, nulls for absent fields) —
+ * so tests assert what reached the lake, not what the page meant to send. `requests()` is a
+ * request log kept by Fastify hooks on the same server: headers as received, the parsed body,
+ * the status and headers of the answer, and the collector's error for refused requests.
  */
-import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { Ajv } from 'ajv';
-import { BeaconBodySchema, type BeaconHit } from '../../../schemas/wire.ts';
+import { loadBeaconAssets } from '../../../collector/beacon-assets.ts';
+import type { BotPolicy } from '../../../collector/enrich/bot.ts';
+import { createCachedRegistry } from '../../../collector/registry/cached-registry.ts';
+import { createSqlRegistry } from '../../../collector/registry/sql-registry.ts';
+import { createMemorySaltStore } from '../../../collector/salts.ts';
+import { buildServer } from '../../../collector/server.ts';
+import { openTestDb, TEST_CONFIG } from '../../../collector/testing/harness.ts';
+import { createMemorySink } from '../../../collector/testing/memory-sink.ts';
+import { migrate } from '../../../lib/db/migrate.ts';
+import type { Sql } from '../../../lib/db/sql.ts';
+import { EnvelopeKind } from '../../../lib/envelope.ts';
+import type { LakeRow } from '../../../schemas/lake.ts';
+import type { BeaconHit } from '../../../schemas/wire.ts';
 
 export type ReceivedRequest = {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
-  body: string;
-  /** what we answered */
+  /** what the collector answered */
   status: number;
-  responseHeaders: Record<string, string>;
-  /** the accepted hits of this request (empty when refused) */
+  responseHeaders: Record<string, unknown>;
+  /** the hits of an accepted `/v1/hits` body, as the collector parsed it (empty otherwise) */
   hits: BeaconHit[];
-  /** why it was refused */
+  /** the collector's error answer (`code: message`) when it refused the request */
   error?: string;
 };
 
 export type Collector = {
   /** origin, e.g. `http://127.0.0.1:41234` */
   url: string;
-  /** every accepted hit, in arrival order */
-  hits(): BeaconHit[];
-  /** every request to `/v1/hits` (accepted or not), in arrival order */
+  /** registers an app (default bot policy `drop`, like a real one) and returns its `app_id` */
+  createApp(app: { origins: string[]; botPolicy?: BotPolicy }): Promise<string>;
+  /** every row the collector stored for the lake, in submit order */
+  hits(): LakeRow[];
+  /** every request the collector answered, in arrival order */
   requests(): ReceivedRequest[];
-  /** resolves with the accepted hits once `done(hits)` is true; rejects after `timeoutMs` */
-  waitFor(done: (hits: BeaconHit[]) => boolean, timeoutMs?: number): Promise<BeaconHit[]>;
+  /** resolves with the stored rows once `done(rows)` is true; rejects after `timeoutMs` */
+  waitFor(done: (hits: LakeRow[]) => boolean, timeoutMs?: number): Promise<LakeRow[]>;
   close(): Promise<void>;
 };
 
-const validate = new Ajv({ allErrors: true, coerceTypes: false }).compile(BeaconBodySchema);
+const bodyHits = (body: unknown): BeaconHit[] =>
+  (Array.isArray(body) ? body : [body]).filter((h): h is BeaconHit => typeof h === 'object' && h !== null);
 
-function check(body: string): { hits: BeaconHit[] } | { error: string } {
-  let parsed: unknown;
+/** Starts the real collector on 127.0.0.1 (port 0), serving the beacon built into `beaconDir`. */
+export async function startCollector(opts: { beaconDir: string }): Promise<Collector> {
+  const { db, done: closeDb } = await openTestDb();
   try {
-    parsed = JSON.parse(body);
-  } catch {
-    return { error: 'invalid_json' };
+    return await serve(db, opts.beaconDir, closeDb);
+  } catch (err) {
+    await closeDb();
+    throw err;
   }
-  if (!validate(parsed)) return { error: `invalid_hit: ${JSON.stringify(validate.errors)}` };
-  const hits = (Array.isArray(parsed) ? parsed : [parsed]) as BeaconHit[];
-  const noUrl = hits.findIndex((h) => h.event_type === 'pageview' && !h.url);
-  if (noUrl >= 0) return { error: `invalid_hit: [${noUrl}] pageview without url` };
-  return { hits };
 }
 
-/** Starts the recording collector on 127.0.0.1 (port 0), serving the beacon from `beaconDir`. */
-export async function startCollector(opts: { beaconDir: string }): Promise<Collector> {
+async function serve(db: Sql, beaconDir: string, closeDb: () => Promise<void>): Promise<Collector> {
+  await migrate(db);
+  const registry = createCachedRegistry(createSqlRegistry(db), { ttlMs: 60_000 });
+  const sink = createMemorySink();
+  const app = buildServer({
+    sink,
+    registry,
+    salts: createMemorySaltStore(),
+    config: TEST_CONFIG,
+    beacon: loadBeaconAssets(beaconDir),
+  });
+
   const received: ReceivedRequest[] = [];
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const path = (req.url ?? '/').split('?')[0];
-      const origin = req.headers.origin;
-      const cors: Record<string, string> = origin
-        ? { 'access-control-allow-origin': origin, vary: 'Origin' }
-        : {};
-      const send = (status: number, headers: Record<string, string>, body: string | Buffer = '') => {
-        res.writeHead(status, headers).end(body);
-        return { status, headers };
-      };
-
-      const beacon = /^\/b(\.[0-9a-f]{8})?\.js$/.exec(path);
-      if (req.method === 'GET' && beacon) {
-        try {
-          const code = await readFile(join(opts.beaconDir, path.slice(1)));
-          // `*` so `<script crossorigin="anonymous" integrity=…>` can check the hash from any site.
-          send(
-            200,
-            {
-              'content-type': 'text/javascript; charset=utf-8',
-              'access-control-allow-origin': '*',
-              'cache-control': beacon[1] ? 'public, max-age=31536000, immutable' : 'public, max-age=300',
-            },
-            code,
-          );
-        } catch {
-          send(404, {});
-        }
-        return;
+  const errors = new WeakMap<object, string>();
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (reply.statusCode >= 400 && typeof payload === 'string') {
+      try {
+        const { error } = JSON.parse(payload) as { error: { code: string; message: string } };
+        errors.set(req, `${error.code}: ${error.message}`);
+      } catch {
+        errors.set(req, payload.slice(0, 200));
       }
-      if (path !== '/v1/hits') {
-        send(404, {});
-        return;
-      }
-      if (req.method === 'OPTIONS') {
-        send(204, {
-          ...cors,
-          'access-control-allow-methods': 'POST',
-          'access-control-allow-headers': 'content-type',
-          'access-control-max-age': '86400',
-        });
-        return;
-      }
-      const body = Buffer.concat(chunks).toString('utf8');
-      const record = (status: number, headers: Record<string, string>, hits: BeaconHit[], error?: string) => {
-        const r = send(
-          status,
-          headers,
-          error ? JSON.stringify({ error: error.split(':')[0], message: error }) : '',
-        );
-        received.push({
-          method: req.method ?? '',
-          path,
-          headers: req.headers,
-          body,
-          status: r.status,
-          responseHeaders: r.headers,
-          hits,
-          error,
-        });
-      };
-      const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-      if (req.method !== 'POST') return record(405, cors, [], 'method_not_allowed');
-      if (type !== 'text/plain' && type !== 'application/json')
-        return record(415, cors, [], `unsupported_media_type: ${type}`);
-      const result = check(body);
-      if ('error' in result)
-        return record(400, { ...cors, 'content-type': 'application/json' }, [], result.error);
-      record(202, cors, result.hits);
+    }
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const path = req.url.split('?')[0];
+    received.push({
+      method: req.method,
+      path,
+      headers: req.headers,
+      status: reply.statusCode,
+      responseHeaders: reply.getHeaders(),
+      hits: path === '/v1/hits' && reply.statusCode === 202 ? bodyHits(req.body) : [],
+      error: errors.get(req),
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const address = app.server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${address.port}`;
 
-  const hits = () => received.flatMap((r) => r.hits);
+  const hits = () => sink.rows(EnvelopeKind.LAKE_ROWS);
   let refusalsReported = 0;
+  let botsReported = 0;
   return {
     url,
+    async createApp({ origins, botPolicy }) {
+      const { app: created } = await registry.create({ name: 'browser test site', origins, botPolicy });
+      return created.appId;
+    },
     hits,
     requests: () => [...received],
     async waitFor(done, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {
-        // Each refusal fails the one wait that sees it first (a test that meant to be refused
-        // checks requests() instead), so one bad request does not fail every later test.
-        const refusals = received.filter((r) => r.error);
+        // Each refusal (or hit dropped as a bot) fails the one wait that sees it first (a test that
+        // meant to be refused checks requests() instead), so one bad request does not fail every
+        // later test.
+        const refusals = received.filter((r) => r.path === '/v1/hits' && r.status >= 400);
         if (refusals.length > refusalsReported) {
           const refused = refusals[refusalsReported];
           refusalsReported = refusals.length;
-          throw new Error(`collector refused a request: ${refused.error}\n${refused.body}`);
+          throw new Error(`collector refused a request with ${refused.status}: ${refused.error}`);
+        }
+        const bots = sink.rows(EnvelopeKind.DROPPED_BOTS);
+        if (bots.length > botsReported) {
+          const bot = bots[botsReported];
+          botsReported = bots.length;
+          throw new Error(`collector dropped a hit as a bot (user agent "${bot.user_agent}"): ${bot.url}`);
         }
         const now = hits();
         if (done(now)) return now;
         if (Date.now() > until)
-          throw new Error(`collector: condition not met in ${timeoutMs} ms; hits: ${JSON.stringify(now)}`);
+          throw new Error(`collector: condition not met in ${timeoutMs} ms; rows: ${JSON.stringify(now)}`);
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    async close() {
+      await app.close();
+      await closeDb();
+    },
   };
 }

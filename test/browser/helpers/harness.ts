@@ -1,7 +1,13 @@
 /**
  * One browser per test file, a new context and page per test: builds the beacon into a temp dir
- * (never a stale `beacon/dist`), starts the recording collector and the page origin, and launches
- * Debian chromium through playwright-core with the DESIGN §12 flags.
+ * (never a stale `beacon/dist`), starts the real collector serving that build and the page origin
+ * (registered with the collector as an app for its origin), and launches Debian chromium through
+ * playwright-core with the DESIGN §12 flags.
+ *
+ * Pages present the User-Agent headful Chrome of the same build sends (`HeadlessChrome/` →
+ * `Chrome/`): the collector rightly drops headless browsers as bots under the default `drop`
+ * policy, and the tests are about what a site owner sees of real visitors, with the app
+ * configured as a real one is.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,6 +33,16 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }
 
+/** The browser's own User-Agent as its headful build sends it. */
+async function visitorUserAgent(browser: Browser): Promise<string> {
+  const cdp = await browser.newBrowserCDPSession();
+  const { userAgent } = await cdp.send('Browser.getVersion');
+  await cdp.detach();
+  const ua = userAgent.replace('HeadlessChrome/', 'Chrome/');
+  if (/headless/i.test(ua)) throw new Error(`unexpected chromium user agent: ${userAgent}`);
+  return ua;
+}
+
 export type TestPage = {
   page: Page;
   context: BrowserContext;
@@ -39,6 +55,8 @@ export type Harness = {
   collector: Collector;
   site: Site;
   browser: Browser;
+  /** the User-Agent every test page sends */
+  userAgent: string;
   newPage(init?: { script?: string }): Promise<TestPage>;
   close(): Promise<void>;
 };
@@ -47,16 +65,22 @@ export async function startHarness(): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'alt-beacon-'));
   const manifest = await buildBeacon(dir);
   const collector = await startCollector({ beaconDir: dir });
-  const site = await startSite({ collectorUrl: collector.url, manifest });
+  const site = await startSite({
+    collectorUrl: collector.url,
+    manifest,
+    register: (origin) => collector.createApp({ origins: [origin] }),
+  });
   const browser = await launchChromium();
+  const userAgent = await visitorUserAgent(browser);
   const contexts: BrowserContext[] = [];
   return {
     manifest,
     collector,
     site,
     browser,
+    userAgent,
     async newPage(init) {
-      const context = await browser.newContext();
+      const context = await browser.newContext({ userAgent });
       contexts.push(context);
       if (init?.script) await context.addInitScript(init.script);
       const page = await context.newPage();

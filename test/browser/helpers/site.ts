@@ -3,6 +3,8 @@
  * fixtures from `test/browser/fixtures/`. A fixture's `{{snippet}}` is replaced by the real
  * `renderSnippet` output, `{{stub}}` by the queue stub alone, `{{collector}}` by the collector origin; a route may set a status and a
  * Content-Security-Policy, where `{{inline}}` becomes the hashes of the page's inline scripts.
+ * Like a real site owner, the site registers itself with the collector for its own origin and
+ * puts the `app_id` it got into its snippets.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -15,9 +17,6 @@ import { QUEUE_STUB, renderSnippet, type SnippetOptions } from '../../../beacon/
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 
-/** A valid app id (the wire schema checks its shape). */
-export const APP_ID = 'alt_0123456789abcdefghijkl';
-
 export type Route = {
   fixture: string;
   snippet?: Partial<Omit<SnippetOptions, 'manifest' | 'collectorUrl'>>;
@@ -27,6 +26,8 @@ export type Route = {
 
 export type Site = {
   url: string;
+  /** the app registered for this origin; the default `data-app` of every snippet */
+  appId: string;
   /** serve `path` (any path under it, for SPA deep links) from a fixture */
   route(path: string, route: Route): void;
   close(): Promise<void>;
@@ -39,15 +40,21 @@ export function inlineScriptHashes(html: string): string {
     .join(' ');
 }
 
-export async function startSite(opts: { collectorUrl: string; manifest: BeaconManifest }): Promise<Site> {
+export async function startSite(opts: {
+  collectorUrl: string;
+  manifest: BeaconManifest;
+  /** registers an app allowed to send from `origin`; returns its `app_id` */
+  register(origin: string): Promise<string>;
+}): Promise<Site> {
   const routes = new Map<string, Route>();
+  let appId = '';
 
   const render = (r: Route) =>
     readFileSync(join(FIXTURES, r.fixture), 'utf8')
       .replaceAll(
         '{{snippet}}',
         renderSnippet({
-          appId: APP_ID,
+          appId,
           collectorUrl: opts.collectorUrl,
           manifest: opts.manifest,
           ...r.snippet,
@@ -84,13 +91,16 @@ export async function startSite(opts: { collectorUrl: string; manifest: BeaconMa
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    route: (path, route) => routes.set(path, route),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  try {
+    appId = await opts.register(url);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { url, appId, route: (path, route) => routes.set(path, route), close };
 }

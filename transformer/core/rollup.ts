@@ -21,6 +21,21 @@ export interface RollupDelta {
   rt_hist: number[];
 }
 
+/** A zero delta for one rollup key, to accumulate into. */
+export function emptyDelta(app_id: string, hour: string, dims: RollupDimensions): RollupDelta {
+  return {
+    app_id,
+    hour,
+    dims,
+    hits: 0,
+    bot_hits: 0,
+    dropped_bots: 0,
+    rt_count: 0,
+    rt_sum: 0,
+    rt_hist: new Array(HISTOGRAM_CELLS).fill(0),
+  };
+}
+
 export function hourOf(timestamp: string): string {
   return new Date(hourMsOf(timestamp)).toISOString();
 }
@@ -59,17 +74,11 @@ export function createRollupAccumulator() {
         hour = new Date(hourMs).toISOString();
         hours.set(hourMs, hour);
       }
-      e = {
-        app_id: row.app_id,
+      e = emptyDelta(
+        row.app_id,
         hour,
-        dims: Object.fromEntries(ROLLUP_DIMENSIONS.map((d) => [d, row[d]])) as RollupDimensions,
-        hits: 0,
-        bot_hits: 0,
-        dropped_bots: 0,
-        rt_count: 0,
-        rt_sum: 0,
-        rt_hist: new Array(HISTOGRAM_CELLS).fill(0),
-      };
+        Object.fromEntries(ROLLUP_DIMENSIONS.map((d) => [d, row[d]])) as RollupDimensions,
+      );
       byKey.set(key, e);
     }
     return e;

@@ -16,9 +16,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAKE_COLUMNS, LATENCY_BUCKETS_MS, ROLLUP_DIMENSIONS } from '../../schemas/columns.ts';
-import { HISTOGRAM_CELLS } from '../../schemas/ddl/aurora.ts';
 import { DUCKDB_TYPE } from '../../schemas/types.ts';
-import type { RollupDelta, RollupDimensions } from '../core/rollup.ts';
+import { emptyDelta, type RollupDelta, type RollupDimensions } from '../core/rollup.ts';
 import type { ObjectStore } from '../lake/object-store.ts';
 import { COMPACTED, compactedKey, hitsPrefix, partitionStart } from '../lake/paths.ts';
 import { openDuckdb, PARQUET_OPTIONS, quoteIdent, quoteLiteral } from '../parquet/duckdb-sql.ts';
@@ -122,17 +121,7 @@ function foldRollups(rows: Record<string, unknown>[], hour: string): RollupDelta
     const key = JSON.stringify([r.app_id, ...ROLLUP_DIMENSIONS.map((d) => r[d] ?? null)]);
     let e = byKey.get(key);
     if (!e) {
-      e = {
-        app_id: String(r.app_id),
-        hour,
-        dims,
-        hits: 0,
-        bot_hits: 0,
-        dropped_bots: 0,
-        rt_count: 0,
-        rt_sum: 0,
-        rt_hist: new Array(HISTOGRAM_CELLS).fill(0),
-      };
+      e = emptyDelta(String(r.app_id), hour, dims);
       byKey.set(key, e);
     }
     e.hits += Number(r.hits);

@@ -142,6 +142,8 @@ describe('batcher', () => {
     expect(refused).toBeGreaterThan(0);
     expect(accepted.length).toBeGreaterThan(0);
     expect(Math.max(...inflight)).toBeLessThanOrEqual(max);
+    // Full: routes can tell before they read a body.
+    expect(sink.hasRoom?.()).toBe(false);
     while (s.heldCount() === 0) await new Promise((r) => setTimeout(r, 1));
     s.release();
     const release = setInterval(s.release, 1);
@@ -154,6 +156,7 @@ describe('batcher', () => {
     expect(delivered).toHaveLength(accepted.length);
     expect(delivered.filter((id) => refusedIds.includes(id))).toEqual([]);
     expect(inflight[inflight.length - 1]).toBe(0);
+    expect(sink.hasRoom?.()).toBe(true);
     const after = sink.submit(EnvelopeKind.LAKE_ROWS, rows(1, 'after'));
     const release2 = setInterval(s.release, 1);
     await after;

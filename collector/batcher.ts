@@ -69,6 +69,8 @@ export function createBatcher(options: BatcherOptions): HitSink {
   let unsettled = 0;
   let idleWaiters: (() => void)[] = [];
   let closed = false;
+  /** `hasRoom()` is false with less free than about two beacon rows: a request then is refused anyway. */
+  const earlyRefuseRoom = Math.min(2048, Math.floor(maxInflightBytes / 16));
 
   const settleTicket = (t: Ticket, err?: Error): void => {
     if (t.done) return;
@@ -211,6 +213,9 @@ export function createBatcher(options: BatcherOptions): HitSink {
         const g = open.get(kind);
         if (g && !g.timer) g.timer = setTimeout(() => cut(kind), lingerMs);
       });
+    },
+    hasRoom() {
+      return !closed && inflightBytes + earlyRefuseRoom <= maxInflightBytes;
     },
     async isReady() {
       return !closed && inflightBytes < maxInflightBytes && (await stream.isHealthy());

@@ -75,6 +75,9 @@ describe('POST /v1/hits', () => {
     const r = await post(pageview(open, { status_code: 404, response_time_ms: 87, metadata: { ab: 'x' } }));
     expect(r.statusCode).toBe(202);
     expect(r.json()).toEqual({ accepted: 1 });
+    expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
+    // No per-address limit headers on an accepted hit (only a 429 says when to retry).
+    expect(Object.keys(r.headers).filter((k) => k.startsWith('x-ratelimit'))).toEqual([]);
     const row = h.sink.rows().at(before)!;
     expect(row).toMatchObject({
       app_id: open,
@@ -206,6 +209,21 @@ describe('POST /v1/hits', () => {
     expect([failing.statusCode, errorOf(failing).error]).toEqual([503, 'overloaded']);
     expect(failing.headers['retry-after']).toBe('1');
     h.sink.mode = 'ok';
+    expect((await post(pageview(open))).statusCode).toBe(202);
+  });
+
+  it('503 overloaded before the body is read when the sink has no room (even for a bad body)', async () => {
+    h.sink.mode = 'full';
+    try {
+      const before = h.sink.rows().length;
+      for (const body of [pageview(open), '{not json']) {
+        const r = await post(body);
+        expect([r.statusCode, errorOf(r).error, r.headers['retry-after']]).toEqual([503, 'overloaded', '1']);
+      }
+      expect(h.sink.rows()).toHaveLength(before);
+    } finally {
+      h.sink.mode = 'ok';
+    }
     expect((await post(pageview(open))).statusCode).toBe(202);
   });
 

@@ -10,6 +10,7 @@ import type { LakeRow } from '../schemas/lake.ts';
 import type { BatchHit } from '../schemas/wire.ts';
 import type { AppRateLimiter } from './app-rate-limit.ts';
 import { enrichHit } from './enrich/row.ts';
+import { createVisitorIdCache } from './enrich/visitor.ts';
 import { Errors, withDetails, withRetryAfter } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import type { App, AppRegistry } from './registry/registry.ts';
@@ -49,9 +50,12 @@ export interface IngestDeps {
   now: () => Date;
 }
 
+const DAY_MS = 86_400_000;
+
 /** Thrown errors are the collector's own (`errors.ts`); the route's error handler answers them. */
 export function createIngestService(deps: IngestDeps) {
   const { sink, registry, salts, metrics, appLimiter } = deps;
+  const visitorIdOf = createVisitorIdCache();
 
   async function resolveApps(req: IngestRequest): Promise<Map<string, App>> {
     const apps = new Map<string, App>();
@@ -70,7 +74,12 @@ export function createIngestService(deps: IngestDeps) {
       apps.set(req.keyApp.appId, req.keyApp);
       return apps;
     }
-    const ids = [...new Set(req.hits.map((h) => h.hit.app_id))];
+    // Most requests carry one hit, or hits of one app: no Set for those.
+    const first = req.hits[0]?.hit.app_id;
+    const ids =
+      req.hits.length > 0 && req.hits.every((h) => h.hit.app_id === first)
+        ? [first]
+        : [...new Set(req.hits.map((h) => h.hit.app_id))];
     const found = await lookup(ids);
     for (const [i, id] of ids.entries()) {
       const app = found[i];
@@ -90,11 +99,28 @@ export function createIngestService(deps: IngestDeps) {
 
   async function lookup(ids: string[]): Promise<(App | null)[]> {
     try {
+      if (ids.length === 1) return [await registry.get(ids[0])];
       return await Promise.all(ids.map((id) => registry.get(id)));
     } catch (cause) {
       // Registry unreachable: the client may retry; never a 500.
       throw withRetryAfter(new Errors.Overloaded({ cause }), 5);
     }
+  }
+
+  // The day's salt held here too, so a hit costs no await once the day's salt is known.
+  let day: { startMs: number; salt: Uint8Array } | undefined;
+  const knownSalt = (ms: number): Uint8Array | undefined =>
+    day && ms >= day.startMs && ms < day.startMs + DAY_MS ? day.salt : undefined;
+  async function loadSalt(at: Date): Promise<Uint8Array> {
+    const ms = at.getTime();
+    let salt: Uint8Array;
+    try {
+      salt = await salts.saltFor(at);
+    } catch (cause) {
+      throw withRetryAfter(new Errors.Overloaded({ cause }), 5);
+    }
+    day = { startMs: ms - (ms % DAY_MS), salt };
+    return salt;
   }
 
   return {
@@ -114,12 +140,7 @@ export function createIngestService(deps: IngestDeps) {
         return { accepted: n, stored: 0, droppedBots: 0, optedOut: true };
       }
       const receivedAt = deps.now();
-      let salt: Uint8Array;
-      try {
-        salt = await salts.saltFor(receivedAt);
-      } catch (cause) {
-        throw withRetryAfter(new Errors.Overloaded({ cause }), 5);
-      }
+      const salt = knownSalt(receivedAt.getTime()) ?? (await loadSalt(receivedAt));
       const store: LakeRow[] = [];
       const drop: LakeRow[] = [];
       for (const { hit, eventMs } of req.hits) {
@@ -131,16 +152,20 @@ export function createIngestService(deps: IngestDeps) {
           userAgent: req.userAgent,
           salt,
           botPolicy: app.botPolicy,
+          visitorIdOf,
         });
         if (e.kind === 'drop_bot') drop.push(e.row);
         else store.push(e.row);
         if (e.row.is_bot) metrics.botHits.inc({ policy: app.botPolicy });
       }
       try {
-        await Promise.all([
-          store.length ? sink.submit(EnvelopeKind.LAKE_ROWS, store) : undefined,
-          drop.length ? sink.submit(EnvelopeKind.DROPPED_BOTS, drop) : undefined,
-        ]);
+        if (!drop.length) await sink.submit(EnvelopeKind.LAKE_ROWS, store);
+        else if (!store.length) await sink.submit(EnvelopeKind.DROPPED_BOTS, drop);
+        else
+          await Promise.all([
+            sink.submit(EnvelopeKind.LAKE_ROWS, store),
+            sink.submit(EnvelopeKind.DROPPED_BOTS, drop),
+          ]);
       } catch (cause) {
         metrics.hitsRejected.inc({ reason: 'overloaded' }, n);
         const retry = cause instanceof OverloadedError ? cause.retryAfterSec : 1;

@@ -15,6 +15,11 @@ export interface HitSink {
   submit(kind: EnvelopeKind, rows: readonly LakeRow[]): Promise<void>;
   /** Can take writes now: stream reachable or spool has room (`/readyz`). */
   isReady(): Promise<boolean>;
+  /**
+   * Optional, synchronous: false when the memory bound is (nearly) reached, so a submit now would
+   * be refused anyway. Routes ask before reading and parsing a body, to refuse cheaply under load.
+   */
+  hasRoom?(): boolean;
   /** Flushes everything buffered, then closes the stream (SIGTERM). */
   close(): Promise<void>;
 }

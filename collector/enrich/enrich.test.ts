@@ -6,7 +6,7 @@ import { maskIp, normalizeIp } from './ip.ts';
 import { enrichHit, eventTime, type HitContext } from './row.ts';
 import { stripFragment } from './url.ts';
 import { uuidv7 } from './uuid7.ts';
-import { visitorId } from './visitor.ts';
+import { createVisitorIdCache, visitorId } from './visitor.ts';
 
 const CHROME =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
@@ -66,6 +66,25 @@ describe('visitor id', () => {
     // Uses the full address: two visitors in one /24 stay apart.
     expect(visitorId(saltA, APP, '203.0.113.78', CHROME)).not.toBe(v);
     expect(visitorId(saltA, APP, '203.0.113.77', `${CHROME} Edg/1`)).not.toBe(v);
+  });
+
+  it('memoised: the same ids as visitorId, for every input, across salt changes, expiry and a full map', () => {
+    const cached = createVisitorIdCache({ maxEntries: 2, ttlMs: 1000 });
+    const cases: [Uint8Array, string, string, string, number][] = [
+      [saltA, APP, '203.0.113.77', CHROME, 0],
+      [saltA, APP, '203.0.113.77', CHROME, 10],
+      [saltB, APP, '203.0.113.77', CHROME, 20],
+      [saltA, APP, '203.0.113.77', CHROME, 30],
+      [saltA, APP, '203.0.113.78', CHROME, 40],
+      [saltA, APP, '203.0.113.79', CHROME, 50],
+      [saltA, 'alt_0123456789abcdefghijkm', '203.0.113.77', CHROME, 60],
+      [saltA, APP, '203.0.113.77', `${CHROME} Edg/1`, 5000],
+      [saltA, APP, '::ffff:203.0.113.77', CHROME, 5010],
+      [saltA, APP, '203.0.113.77', CHROME, 0],
+    ];
+    for (const [salt, app, ip, ua, at] of cases) {
+      expect(cached(salt, app, ip, ua, at)).toBe(visitorId(salt, app, ip, ua));
+    }
   });
 });
 

@@ -11,7 +11,7 @@ import { isBotUserAgent } from './bot.ts';
 import { maskIp } from './ip.ts';
 import { stripFragment } from './url.ts';
 import { uuidv7 } from './uuid7.ts';
-import { visitorId } from './visitor.ts';
+import { type VisitorIdFn, visitorId } from './visitor.ts';
 
 export interface HitContext {
   source: Source;
@@ -21,6 +21,8 @@ export interface HitContext {
   userAgent: string;
   salt: Uint8Array;
   botPolicy: BotPolicy;
+  /** Memoised visitor ids (`createVisitorIdCache`); default: computed every time. */
+  visitorIdOf?: VisitorIdFn;
 }
 
 export type Enriched =
@@ -59,7 +61,9 @@ export function enrichHit(hit: BatchHit, eventMs: number | undefined, ctx: HitCo
     user_agent: ua,
     client_ip: maskIp(ip),
     session_id: hit.session_id ?? null,
-    visitor_id: visitorId(ctx.salt, hit.app_id, ip, ua),
+    visitor_id: ctx.visitorIdOf
+      ? ctx.visitorIdOf(ctx.salt, hit.app_id, ip, ua, receivedMs)
+      : visitorId(ctx.salt, hit.app_id, ip, ua),
     status_code: hit.status_code ?? null,
     status: hit.status ?? null,
     response_time_ms: hit.response_time_ms ?? null,

@@ -25,12 +25,27 @@ export function requestOrigin(
 ): string | undefined {
   const raw = req.headers[header];
   if (typeof raw !== 'string' || raw === '' || raw === 'null') return undefined;
-  try {
-    return new URL(raw).origin;
-  } catch {
-    return undefined;
+  // A site's hits repeat a handful of origins: parse each once (bounded, cleared when full).
+  // Referers carry whole URLs and vary per page, so only `Origin` is memoised.
+  if (header === 'origin') {
+    const known = ORIGINS.get(raw);
+    if (known !== undefined) return known ?? undefined;
   }
+  let origin: string | undefined;
+  try {
+    origin = new URL(raw).origin;
+  } catch {
+    origin = undefined;
+  }
+  if (header === 'origin') {
+    if (ORIGINS.size >= ORIGINS_MAX) ORIGINS.clear();
+    ORIGINS.set(raw, origin ?? null);
+  }
+  return origin;
 }
+
+const ORIGINS_MAX = 1000;
+const ORIGINS = new Map<string, string | null>();
 
 export const userAgentOf = (req: FastifyRequest): string => {
   const ua = req.headers['user-agent'];

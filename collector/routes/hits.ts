@@ -1,8 +1,10 @@
 /** `POST /v1/hits` (beacon, sendBeacon-friendly) and its CORS preflight. */
 import type { FastifyInstance } from 'fastify';
 import { LIMITS } from '../../schemas/wire.ts';
-import { Errors, withDetails } from '../errors.ts';
+import { Errors, withDetails, withRetryAfter } from '../errors.ts';
 import { optedOut, type RouteContext, requestOrigin, userAgentOf } from './context.ts';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function registerHitsRoutes(app: FastifyInstance, ctx: RouteContext): void {
   // Preflight: the app is not known before the body, so any origin may ask; the POST itself is
@@ -22,7 +24,15 @@ export function registerHitsRoutes(app: FastifyInstance, ctx: RouteContext): voi
 
   app.post(
     '/v1/hits',
-    { bodyLimit: LIMITS.hitsBodyBytes, config: { rateLimit: ctx.ipRateLimit } },
+    {
+      bodyLimit: LIMITS.hitsBodyBytes,
+      config: { rateLimit: ctx.ipRateLimit },
+      // Memory full: refuse before the body is read, parsed and enriched (it would be refused after).
+      onRequest: (_req, _reply, done) => {
+        if (ctx.sink.hasRoom && !ctx.sink.hasRoom()) done(withRetryAfter(new Errors.Overloaded(), 1));
+        else done();
+      },
+    },
     async (req, reply) => {
       reply.header('vary', 'Origin');
       const checked = ctx.validator.beaconBody(req.body);
@@ -40,7 +50,8 @@ export function registerHitsRoutes(app: FastifyInstance, ctx: RouteContext): voi
       if (typeof req.headers.origin === 'string') {
         reply.header('access-control-allow-origin', req.headers.origin);
       }
-      return reply.code(202).send({ accepted: result.accepted });
+      // The documented `{"accepted":n}`, serialised by hand: the same bytes, less work per hit.
+      return reply.code(202).header('content-type', JSON_TYPE).send(`{"accepted":${result.accepted}}`);
     },
   );
 }

@@ -7,7 +7,8 @@ export interface MemorySink extends HitSink {
   readonly batches: { kind: EnvelopeKind; rows: LakeRow[] }[];
   /** All rows of one kind, in submit order. */
   rows(kind?: EnvelopeKind): LakeRow[];
-  mode: 'ok' | 'fail' | 'overloaded';
+  /** `full`: `hasRoom()` is false (the route refuses before reading the body). */
+  mode: 'ok' | 'fail' | 'overloaded' | 'full';
   ready: boolean;
   closed: boolean;
 }
@@ -24,6 +25,7 @@ export function createMemorySink(): MemorySink {
       if (sink.mode === 'fail') throw new Error('memory sink told to fail');
       sink.batches.push({ kind, rows: [...rows] });
     },
+    hasRoom: () => sink.mode !== 'full',
     async isReady() {
       return sink.ready;
     },

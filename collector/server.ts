@@ -63,6 +63,7 @@ export interface ServerDeps {
 
 /** ALB idle timeout is 60 s: keep connections open longer so the ALB, not us, closes them. */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+export const REQUEST_TIMEOUT_MS = KEEP_ALIVE_TIMEOUT_MS + 5_000;
 
 /** Fastify's own 4xx errors → the collector's codes. */
 const UNSUPPORTED_TYPE = 'send the body as application/json or text/plain (UTF-8 JSON)';
@@ -145,6 +146,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     trustProxy:
       config.trustProxyHops > 0 ? (_addr: string, hop: number) => hop < config.trustProxyHops : false,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // A client that sends headers and then trickles its body is cut off (408) instead of holding a
+    // socket forever (Fastify's default is no limit). Above headersTimeout, as Node requires.
+    requestTimeout: REQUEST_TIMEOUT_MS,
     bodyLimit: LIMITS.hitsBodyBytes,
     return503OnClosing: true,
     clientErrorHandler,

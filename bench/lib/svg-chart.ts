@@ -42,7 +42,8 @@ export function renderChart(figures: Figure[], title: string): string {
   const height = top + rows.length * rowH + 40;
   const x = (score: number) => labelW + (Math.min(score, CAP) / CAP) * barW;
   const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" role="img">`,
+    `<title>${esc(title)}: each figure against its target</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="10" y="20" font-size="15" font-weight="bold">${esc(title)}</text>`,
     `<text x="10" y="38" fill="#555">bar = achieved against target (1 = on target, longer is better, capped at ${CAP}); green met, red missed</text>`,

@@ -9,6 +9,7 @@
  * policy, and the tests are about what a site owner sees of real visitors, with the app
  * configured as a real one is.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,9 +29,27 @@ export const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
+const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * The User-Agent headful Chrome of this build sends. Set browser-wide with `--user-agent`, not only
+ * per context: a `sendBeacon` that outlives its page (sent during navigation) goes out from the
+ * network service without the context's override, and would be dropped as `HeadlessChrome`.
+ */
+export function visitorUserAgentOf(versionLine: string): string {
+  const major = /(\d+)\.\d+\.\d+\.\d+/.exec(versionLine)?.[1];
+  if (!major) throw new Error(`cannot read the chromium version from: ${versionLine}`);
+  return `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${major}.0.0.0 Safari/537.36`;
+}
+
+let visitorUa: string | undefined;
+
 export function launchChromium(): Promise<Browser> {
+  visitorUa ??= visitorUserAgentOf(
+    execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+  );
   // `launch` gives every browser a fresh temporary user-data-dir.
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, `--user-agent=${visitorUa}`] });
 }
 
 /** The browser's own User-Agent as its headful build sends it. */

@@ -6,15 +6,11 @@
  * Memory is bounded by `maxInflightBytes` (serialised rows accepted but not yet durable): a submit
  * that would pass it is refused at once with `OverloadedError` and nothing of it is buffered.
  */
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
-import type { EnvelopeKind } from '../lib/envelope.ts';
+import { type EnvelopeKind, encodeEnvelopeAsync } from '../lib/envelope.ts';
 import type { Stream, StreamRecord } from '../lib/stream.ts';
 import type { LakeRow } from '../schemas/lake.ts';
 import type { HitSink, SinkObserver } from './sink.ts';
 import { OverloadedError } from './sink.ts';
-
-const gzipAsync = promisify(gzip);
 
 export interface BatcherOptions {
   stream: Stream;
@@ -43,18 +39,6 @@ interface Chunk {
 
 interface Open extends Chunk {
   timer: NodeJS.Timeout | null;
-}
-
-/**
- * The envelope format of `lib/envelope.ts` (kind byte + gzip level 1 of NDJSON), compressed off
- * the event loop so a big batch does not stall request handling.
- */
-async function encodeEnvelopeAsync(kind: EnvelopeKind, ndjson: string): Promise<Uint8Array> {
-  const body = await gzipAsync(ndjson, { level: 1 });
-  const out = new Uint8Array(body.length + 1);
-  out[0] = kind;
-  out.set(body, 1);
-  return out;
 }
 
 const randomKey = (): string => Math.random().toString(36).slice(2, 12);

@@ -9,7 +9,8 @@
  * out of the lake — the transformer only counts them (`hits_hourly.dropped_bots`) and archives them
  * in raw/. A record that starts with `{` is one bare JSON hit (lenient input, e.g. put by hand).
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzipSync, gzip, gzipSync } from 'node:zlib';
 import type { LakeRow } from '../schemas/lake.ts';
 
 export const EnvelopeKind = { LAKE_ROWS: 0x01, DROPPED_BOTS: 0x02 } as const;
@@ -17,13 +18,27 @@ export type EnvelopeKind = (typeof EnvelopeKind)[keyof typeof EnvelopeKind];
 
 const BARE_JSON = 0x7b; // '{'
 
+const gzipAsync = promisify(gzip);
 /** gzip level 1: envelopes are built on the collector's hot path; the lake recompresses with ZSTD. */
-export function encodeEnvelope(kind: EnvelopeKind, ndjson: string | Uint8Array): Uint8Array {
-  const body = gzipSync(ndjson, { level: 1 });
+const GZIP = { level: 1 };
+
+function frame(kind: EnvelopeKind, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(body.length + 1);
   out[0] = kind;
   out.set(body, 1);
   return out;
+}
+
+export function encodeEnvelope(kind: EnvelopeKind, ndjson: string | Uint8Array): Uint8Array {
+  return frame(kind, gzipSync(ndjson, GZIP));
+}
+
+/** The same, compressed on the libuv pool so a big batch does not stall request handling. */
+export async function encodeEnvelopeAsync(
+  kind: EnvelopeKind,
+  ndjson: string | Uint8Array,
+): Promise<Uint8Array> {
+  return frame(kind, await gzipAsync(ndjson, GZIP));
 }
 
 export function encodeRows(kind: EnvelopeKind, rows: readonly LakeRow[]): Uint8Array {

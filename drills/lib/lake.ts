@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import type { StreamReader } from '../../lib/stream.ts';
-import { createPoller, type DrainResult } from '../../transformer/drivers/poller.ts';
+import { createPoller, type DrainResult, emptyDrainResult } from '../../transformer/drivers/poller.ts';
 import { openTransformer, type Transformer } from '../../transformer/open.ts';
 import { openDuckdb, quoteLiteral } from '../../transformer/parquet/duckdb-sql.ts';
 import type { ProcessorDeps } from '../../transformer/process-batch.ts';
@@ -79,15 +79,7 @@ export async function transformAndMeasure(o: TransformOptions): Promise<LakeRepo
 }
 
 async function drainAll(o: TransformOptions, processor: Transformer['processor']) {
-  const total: DrainResult = {
-    batches: 0,
-    records: 0,
-    lakeRows: 0,
-    droppedBots: 0,
-    bad: 0,
-    duplicates: 0,
-    hours: [],
-  };
+  const total = emptyDrainResult();
   const crashes: string[] = [];
   const deadline = Date.now() + (o.deadlineMs ?? 60_000);
   const attempts = o.attempts ?? 3;

@@ -35,18 +35,14 @@ export interface Poller {
   run(intervalMs: number, signal: AbortSignal): Promise<void>;
 }
 
+export function emptyDrainResult(): DrainResult {
+  return { batches: 0, records: 0, lakeRows: 0, droppedBots: 0, bad: 0, duplicates: 0, hours: [] };
+}
+
 export function createPoller(deps: PollerDeps): Poller {
   const maxRecords = deps.maxRecords ?? 500;
   async function runOnce(): Promise<DrainResult> {
-    const out: DrainResult = {
-      batches: 0,
-      records: 0,
-      lakeRows: 0,
-      droppedBots: 0,
-      bad: 0,
-      duplicates: 0,
-      hours: [],
-    };
+    const out = emptyDrainResult();
     const touched = new Set<string>();
     for (;;) {
       const batch = await deps.reader.next(maxRecords);

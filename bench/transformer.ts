@@ -18,6 +18,7 @@ import { EnvelopeKind, encodeEnvelope } from '../lib/envelope.ts';
 import type { StreamBatch } from '../lib/stream.ts';
 import type { LakeRow } from '../schemas/lake.ts';
 import { planBatch } from '../transformer/core/plan.ts';
+import { createFsStore } from '../transformer/lake/fs-store.ts';
 import {
   openDuckdb,
   PARQUET_OPTIONS,
@@ -26,6 +27,7 @@ import {
   SELECT_COLUMNS,
 } from '../transformer/parquet/duckdb-sql.ts';
 import { createWriter, type WriterName } from '../transformer/parquet/index.ts';
+import { createBatchProcessor } from '../transformer/process-batch.ts';
 import { createSqlRollupStore } from '../transformer/rollups/sql-store.ts';
 
 const { values } = parseArgs({
@@ -166,6 +168,25 @@ async function main() {
         rssMiBAfterEachBatch: rss,
       };
       process.stderr.write(`${name}: ${JSON.stringify(writers[name])}\n`);
+    }
+    {
+      // What a deployment runs per batch: the processor (core, raw/ archive, Parquet per hour,
+      // every object put into a lake directory), without rollups (measured apart below).
+      const lake = join(dir, 'lake');
+      const w = await createWriter('duckdb');
+      const processor = createBatchProcessor({ store: createFsStore(lake), writer: w });
+      t0 = process.hrtime.bigint();
+      for (const b of batches) await processor.process(b);
+      const total = secs(t0);
+      await w.close();
+      await rm(lake, { recursive: true, force: true });
+      writers['processor-duckdb'] = {
+        hits: TOTAL,
+        seconds: +total.toFixed(3),
+        hitsPerSec: rate(TOTAL, total),
+        ratioToCeiling: +(rate(TOTAL, total) / ceiling).toFixed(3),
+      };
+      process.stderr.write(`processor-duckdb: ${JSON.stringify(writers['processor-duckdb'])}\n`);
     }
     result.ceiling = { what: 'DuckDB read_json (explicit columns) → COPY parquet zstd', hitsPerSec: ceiling };
     result.writers = writers;

@@ -21,6 +21,9 @@ const BARE_JSON = 0x7b; // '{'
 const gzipAsync = promisify(gzip);
 /** gzip level 1: envelopes are built on the collector's hot path; the lake recompresses with ZSTD. */
 const GZIP = { level: 1 };
+/** 64 KiB output chunks: ~3× faster than the 16 KiB default on records of a few hundred KiB (fewer
+ * chunks to allocate and concatenate). */
+const GUNZIP = { chunkSize: 64 * 1024 };
 
 function frame(kind: EnvelopeKind, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(body.length + 1);
@@ -51,22 +54,62 @@ export type DecodedEnvelope =
   | { ok: true; kind: EnvelopeKind; lines: string[] }
   | { ok: false; reason: string };
 
-/** Splits a record into NDJSON lines (not yet parsed or validated); never throws. */
-export function decodeEnvelope(data: Uint8Array): DecodedEnvelope {
+/** A record's NDJSON body as bytes, not yet split into lines. */
+export type OpenedEnvelope =
+  | { ok: true; kind: EnvelopeKind; body: Buffer; bare: boolean }
+  | { ok: false; reason: string };
+
+/** Checks the header and decompresses; never throws. `bare`: a lenient single-JSON-hit record. */
+export function openEnvelope(data: Uint8Array): OpenedEnvelope {
   if (data.length === 0) return { ok: false, reason: 'empty record' };
   const head = data[0];
   if (head === BARE_JSON) {
-    return { ok: true, kind: EnvelopeKind.LAKE_ROWS, lines: [Buffer.from(data).toString('utf8')] };
+    return {
+      ok: true,
+      kind: EnvelopeKind.LAKE_ROWS,
+      body: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+      bare: true,
+    };
   }
   if (head !== EnvelopeKind.LAKE_ROWS && head !== EnvelopeKind.DROPPED_BOTS) {
     return { ok: false, reason: `unknown envelope version 0x${head.toString(16).padStart(2, '0')}` };
   }
-  let text: string;
   try {
-    text = gunzipSync(data.subarray(1)).toString('utf8');
+    return { ok: true, kind: head as EnvelopeKind, body: gunzipSync(data.subarray(1), GUNZIP), bare: false };
   } catch (err) {
     return { ok: false, reason: `corrupt gzip body: ${(err as Error).message}` };
   }
-  const lines = text.split('\n').filter((l) => l.length > 0);
-  return { ok: true, kind: head as EnvelopeKind, lines };
+}
+
+/** Splits a record into NDJSON lines (not yet parsed or validated); never throws. */
+export function decodeEnvelope(data: Uint8Array): DecodedEnvelope {
+  const opened = openEnvelope(data);
+  if (!opened.ok) return opened;
+  const lines = opened.bare ? [opened.body.toString('utf8')] : splitLines(opened.body);
+  return { ok: true, kind: opened.kind, lines };
+}
+
+/**
+ * Calls `fn(start, end)` for each non-empty line of NDJSON bytes (`end` excludes the newline).
+ * Splitting bytes at 0x0A is safe in UTF-8: no multi-byte sequence contains that byte.
+ */
+export function forEachLine(body: Uint8Array, fn: (start: number, end: number) => void): void {
+  let start = 0;
+  while (start < body.length) {
+    const nl = body.indexOf(0x0a, start);
+    const end = nl < 0 ? body.length : nl;
+    if (end > start) fn(start, end);
+    start = end + 1;
+  }
+}
+
+/**
+ * Non-empty lines of UTF-8 NDJSON, each decoded on its own. Decoding a whole body into one string
+ * first is ~20× slower per line: a body of a few hundred KiB becomes a large-object-space string,
+ * whose allocation dominated the transformer's profile.
+ */
+export function splitLines(body: Buffer): string[] {
+  const lines: string[] = [];
+  forEachLine(body, (start, end) => lines.push(body.toString('utf8', start, end)));
+  return lines;
 }

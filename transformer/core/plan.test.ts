@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { LATENCY_BUCKETS_MS } from '../../schemas/columns.ts';
 import { partitionOf } from '../../schemas/lake.ts';
+import { parseRows } from '../parquet/writer.ts';
 import { makeBatch, makeRow } from '../testing/fixtures.ts';
 import { planBatch } from './plan.ts';
 import { bucketOf, hourOf } from './rollup.ts';
@@ -18,14 +19,14 @@ describe('planBatch', () => {
         [early, nextDay],
       ]),
     );
-    expect(plan.partitions.map((p) => [p.partition, p.rows.map((r) => r.log_id)])).toEqual([
+    expect(plan.partitions.map((p) => [p.partition, parseRows(p).map((r) => r.log_id)])).toEqual([
       ['year=2026/month=11/day=24/hour=03', [late.log_id]],
       ['year=2026/month=11/day=25/hour=02', [early.log_id]],
       ['year=2026/month=11/day=25/hour=03', [now.log_id]],
       ['year=2026/month=12/day=31/hour=23', [nextDay.log_id]],
     ]);
     for (const g of plan.partitions)
-      for (const r of g.rows) expect(partitionOf(r.timestamp)).toBe(g.partition);
+      for (const r of parseRows(g)) expect(partitionOf(r.timestamp)).toBe(g.partition);
     expect(plan.counts).toMatchObject({ records: 2, lakeRows: 4, bad: 0 });
   });
 
@@ -47,7 +48,7 @@ describe('planBatch', () => {
       ),
     ]);
     const plan = planBatch(makeBatch([good, corrupt, withBadLines, unknown]));
-    expect(plan.partitions.flatMap((p) => p.rows.map((r) => r.log_id)).sort()).toEqual(
+    expect(plan.partitions.flatMap((p) => parseRows(p).map((r) => r.log_id)).sort()).toEqual(
       [...good.map((r) => r.log_id), 'ok-line'].sort(),
     );
     expect(
@@ -72,7 +73,7 @@ describe('planBatch', () => {
     const bot = makeRow({ is_bot: true });
     const plan = planBatch(makeBatch([[a, dup], { dropped: [bot, bot] }, [a]]));
     expect(plan.counts).toMatchObject({ lakeRows: 1, droppedBots: 1, duplicates: 3 });
-    expect(plan.partitions[0].rows[0].url).toBe(a.url);
+    expect(parseRows(plan.partitions[0])[0].url).toBe(a.url);
     const d = plan.deltas.find((x) => x.dims.module_id === bot.module_id && x.dropped_bots > 0);
     expect(d?.dropped_bots).toBe(1);
     expect(plan.deltas.reduce((n, x) => n + x.hits, 0)).toBe(1);
@@ -81,7 +82,24 @@ describe('planBatch', () => {
   it('accepts a bare JSON record, pretty-printed, and hands the writer a single NDJSON line', () => {
     const row = makeRow();
     const plan = planBatch(makeBatch([new Uint8Array(Buffer.from(JSON.stringify(row, null, 2)))]));
-    expect(plan.partitions[0].lines).toEqual([JSON.stringify(row)]);
+    expect(Buffer.concat(plan.partitions[0].ndjson).toString()).toBe(`${JSON.stringify(row)}\n`);
+  });
+
+  it('hands the writer whole newline-terminated lines: clean records as one chunk, bad lines cut out', () => {
+    const ts = '2026-11-25T03:10:00Z';
+    const [a, b, c, d] = Array.from({ length: 4 }, () => makeRow({ timestamp: ts }));
+    const other = makeRow({ timestamp: '2026-11-25T04:10:00Z' });
+    // No trailing newline on the last line, a blank line, a bad line and another hour in the middle.
+    const body = [a, b, '{bad', c, other, '', d].map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
+    const plan = planBatch(makeBatch([[a, b], new Uint8Array([0x01, ...gzipSync(body.join('\n'))])]));
+    expect(plan.counts).toMatchObject({ lakeRows: 5, duplicates: 2, bad: 1 });
+    const [h3, h4] = plan.partitions;
+    expect(h3.count).toBe(4);
+    expect(Buffer.concat(h3.ndjson).toString()).toBe(
+      [a, b, c, d].map((r) => `${JSON.stringify(r)}\n`).join(''),
+    );
+    expect(h3.ndjson[0].length).toBe(Buffer.byteLength(`${JSON.stringify(a)}\n${JSON.stringify(b)}\n`));
+    expect(Buffer.concat(h4.ndjson).toString()).toBe(`${JSON.stringify(other)}\n`);
   });
 
   it('computes rollup deltas keyed by app, hour and dimensions, NULL distinct from empty', () => {

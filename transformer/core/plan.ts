@@ -4,9 +4,9 @@
  * dropped (first wins), valid rows grouped by the hour partition of their UTC `timestamp`, and
  * rollup deltas computed. Nothing here does I/O or throws for bad data.
  */
-import { decodeEnvelope, EnvelopeKind } from '../../lib/envelope.ts';
+import { EnvelopeKind, forEachLine, openEnvelope } from '../../lib/envelope.ts';
 import { firstSeq, lastSeq, type StreamBatch } from '../../lib/stream.ts';
-import { type LakeRow, partitionOf } from '../../schemas/lake.ts';
+import { partitionOf } from '../../schemas/lake.ts';
 import { createRollupAccumulator, HOUR_MS, type RollupDelta } from './rollup.ts';
 import { validateLine } from './validate.ts';
 
@@ -26,9 +26,14 @@ export interface BadItem {
 export interface PartitionGroup {
   /** `year=YYYY/month=MM/day=DD/hour=HH` */
   partition: string;
-  /** Verbatim NDJSON lines (the DuckDB fast path parses these itself). */
-  lines: string[];
-  rows: LakeRow[];
+  /**
+   * The group's rows as NDJSON bytes: runs of whole, newline-terminated lines, mostly views into the
+   * decompressed records. Consecutive accepted lines of a record share one run, so a clean record is
+   * one chunk, and no per-row object outlives the plan (keeping parsed rows made GC a third of it).
+   */
+  ndjson: Uint8Array[];
+  /** Rows in `ndjson`. */
+  count: number;
 }
 
 export interface BatchCounts {
@@ -57,14 +62,28 @@ export interface PlanOptions {
   onlyPartitions?: ReadonlySet<string>;
 }
 
+/** One hour's group while planning, with its open run: bytes `[start, end)` of `body` not yet in `ndjson`. */
+interface HourState {
+  group: PartitionGroup;
+  body: Buffer | null;
+  start: number;
+  end: number;
+}
+
+const NEWLINE = Buffer.from('\n');
+
+function closeRun(h: HourState): void {
+  if (!h.body) return;
+  h.group.ndjson.push(h.body.subarray(h.start, h.end));
+  if (h.body[h.end - 1] !== 0x0a) h.group.ndjson.push(NEWLINE);
+  h.body = null;
+}
+
 export function planBatch(batch: StreamBatch, opts: PlanOptions = {}): BatchPlan {
-  const groups = new Map<string, PartitionGroup>();
   const bad: BadItem[] = [];
   const seenLake = new Set<string>();
   const seenDropped = new Set<string>();
   const acc = createRollupAccumulator();
-  // Partition names per hour, computed once: the per-hit path only does a Map lookup.
-  const partitionNames = new Map<number, string>();
   const counts: BatchCounts = {
     records: batch.records.length,
     lakeRows: 0,
@@ -72,21 +91,56 @@ export function planBatch(batch: StreamBatch, opts: PlanOptions = {}): BatchPlan
     duplicates: 0,
     bad: 0,
   };
+  // Per hour (epoch ms of its start): the partition name and group, built once; the per-hit path
+  // is a numeric Map lookup, skipped when a hit is in the same hour as the one before.
+  const hours = new Map<number, HourState | null>();
+  let lastHourMs = Number.NaN;
+  let last: HourState | null = null;
+  const hourState = (hourMs: number): HourState | null => {
+    if (hourMs === lastHourMs) return last;
+    let h = hours.get(hourMs);
+    if (h === undefined) {
+      const partition = partitionOf(new Date(hourMs));
+      h =
+        opts.onlyPartitions && !opts.onlyPartitions.has(partition)
+          ? null
+          : { group: { partition, ndjson: [], count: 0 }, body: null, start: 0, end: 0 };
+      hours.set(hourMs, h);
+    }
+    lastHourMs = hourMs;
+    last = h;
+    return h;
+  };
+  const addLine = (h: HourState, body: Buffer, start: number, end: number) => {
+    h.group.count++;
+    const lineEnd = end < body.length ? end + 1 : end; // through its newline, when it has one
+    if (h.body === body && h.end === start) {
+      h.end = lineEnd;
+      return;
+    }
+    closeRun(h);
+    h.body = body;
+    h.start = start;
+    h.end = lineEnd;
+  };
 
   for (const rec of batch.records) {
-    const decoded = decodeEnvelope(rec.data);
-    if (!decoded.ok) {
+    const opened = openEnvelope(rec.data);
+    if (!opened.ok) {
       bad.push({
         shard_id: batch.shardId,
         sequence_number: rec.sequenceNumber,
-        reason: decoded.reason,
+        reason: opened.reason,
         data_base64: Buffer.from(rec.data).toString('base64'),
       });
       continue;
     }
-    const dropped = decoded.kind === EnvelopeKind.DROPPED_BOTS;
-    for (let i = 0; i < decoded.lines.length; i++) {
-      const line = decoded.lines[i];
+    const { body, bare } = opened;
+    const dropped = opened.kind === EnvelopeKind.DROPPED_BOTS;
+    let lineNo = 0;
+    const onLine = (start: number, end: number) => {
+      const i = lineNo++;
+      const line = body.toString('utf8', start, end);
       const out = validateLine(line);
       if (!out.ok) {
         bad.push({
@@ -96,38 +150,39 @@ export function planBatch(batch: StreamBatch, opts: PlanOptions = {}): BatchPlan
           reason: out.reason,
           line,
         });
-        continue;
+        return;
       }
       const row = out.row;
       const hourMs = out.timestampMs - (((out.timestampMs % HOUR_MS) + HOUR_MS) % HOUR_MS);
-      let partition = partitionNames.get(hourMs);
-      if (!partition) {
-        partition = partitionOf(new Date(hourMs));
-        partitionNames.set(hourMs, partition);
-      }
-      if (opts.onlyPartitions && !opts.onlyPartitions.has(partition)) continue;
+      const h = hourState(hourMs);
+      if (!h) return; // an hour not being replayed
       const seen = dropped ? seenDropped : seenLake;
       if (seen.has(row.log_id)) {
         counts.duplicates++;
-        continue;
+        return;
       }
       seen.add(row.log_id);
       if (dropped) {
         counts.droppedBots++;
         acc.addDroppedBot(row, hourMs);
-        continue;
+        return;
       }
       counts.lakeRows++;
       acc.addLakeRow(row, hourMs);
-      let g = groups.get(partition);
-      if (!g) {
-        g = { partition, lines: [], rows: [] };
-        groups.set(partition, g);
-      }
-      // A bare JSON record may be pretty-printed; NDJSON needs it on one line.
-      g.lines.push(line.includes('\n') ? JSON.stringify(row) : line);
-      g.rows.push(row);
-    }
+      if (bare) {
+        // A bare JSON record may be pretty-printed; NDJSON needs it on one line.
+        const one = Buffer.from(`${JSON.stringify(row)}\n`);
+        addLine(h, one, 0, one.length - 1);
+      } else addLine(h, body, start, end);
+    };
+    if (bare) onLine(0, body.length);
+    else forEachLine(body, onLine);
+  }
+  const groups: PartitionGroup[] = [];
+  for (const h of hours.values()) {
+    if (!h || h.group.count === 0) continue;
+    closeRun(h);
+    groups.push(h.group);
   }
   counts.bad = bad.length;
   return {
@@ -135,7 +190,7 @@ export function planBatch(batch: StreamBatch, opts: PlanOptions = {}): BatchPlan
     firstSeq: firstSeq(batch),
     lastSeq: lastSeq(batch),
     arrivedAt: batch.records[0].arrivedAt,
-    partitions: [...groups.values()].sort((a, b) => a.partition.localeCompare(b.partition)),
+    partitions: groups.sort((a, b) => a.partition.localeCompare(b.partition)),
     bad,
     deltas: acc.deltas(),
     counts,

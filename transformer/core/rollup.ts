@@ -6,6 +6,11 @@ import { LATENCY_BUCKETS_MS, ROLLUP_DIMENSIONS } from '../../schemas/columns.ts'
 import { HISTOGRAM_CELLS } from '../../schemas/ddl/aurora.ts';
 import type { LakeRow } from '../../schemas/lake.ts';
 
+// Module-local copies: the hot loops below read these per hit, and an imported binding can cost an
+// accessor call per read under some loaders (it showed in the transformer profile under tsx).
+const DIMENSIONS = ROLLUP_DIMENSIONS;
+const BOUNDS = LATENCY_BUCKETS_MS;
+
 export type RollupDimensions = { [D in (typeof ROLLUP_DIMENSIONS)[number]]: LakeRow[D] };
 
 export interface RollupDelta {
@@ -42,8 +47,8 @@ export function hourOf(timestamp: string): string {
 
 /** Index of the histogram cell for a latency: first bound >= ms, else the open-ended last cell. */
 export function bucketOf(ms: number): number {
-  for (let i = 0; i < LATENCY_BUCKETS_MS.length; i++) if (ms <= LATENCY_BUCKETS_MS[i]) return i;
-  return LATENCY_BUCKETS_MS.length;
+  for (let i = 0; i < BOUNDS.length; i++) if (ms <= BOUNDS[i]) return i;
+  return BOUNDS.length;
 }
 
 export const HOUR_MS = 3_600_000;
@@ -63,7 +68,7 @@ export function createRollupAccumulator() {
   const hours = new Map<number, string>();
   const entry = (row: LakeRow, hourMs: number): RollupDelta => {
     let key = `${row.app_id}\u0001${hourMs}`;
-    for (const d of ROLLUP_DIMENSIONS) {
+    for (const d of DIMENSIONS) {
       const v = row[d];
       key += v === null ? '\u0001\u0000' : `\u0001${v}`;
     }
@@ -77,7 +82,7 @@ export function createRollupAccumulator() {
       e = emptyDelta(
         row.app_id,
         hour,
-        Object.fromEntries(ROLLUP_DIMENSIONS.map((d) => [d, row[d]])) as RollupDimensions,
+        Object.fromEntries(DIMENSIONS.map((d) => [d, row[d]])) as RollupDimensions,
       );
       byKey.set(key, e);
     }

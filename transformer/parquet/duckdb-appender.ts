@@ -5,7 +5,7 @@
 import { DuckDBTimestampTZValue } from '@duckdb/node-api';
 import { LAKE_COLUMNS } from '../../schemas/columns.ts';
 import { openDuckdb, PARQUET_OPTIONS, quoteLiteral, SELECT_COLUMNS, TABLE_COLUMNS } from './duckdb-sql.ts';
-import { isoToMicros, type ParquetWriter, type RowsInput } from './writer.ts';
+import { isoToMicros, type ParquetWriter, parseRows, type RowsInput } from './writer.ts';
 
 export async function createDuckdbAppenderWriter(): Promise<ParquetWriter> {
   const db = await openDuckdb();
@@ -16,7 +16,7 @@ export async function createDuckdbAppenderWriter(): Promise<ParquetWriter> {
       const run = async () => {
         await db.conn.run(`CREATE OR REPLACE TEMP TABLE batch (${TABLE_COLUMNS})`);
         const app = await db.conn.createAppender('batch');
-        for (const row of input.rows) {
+        for (const row of parseRows(input)) {
           for (const c of LAKE_COLUMNS) {
             const v = row[c.name];
             if (v === null) app.appendNull();

@@ -1,5 +1,6 @@
 /** DuckDB pieces shared by the writers and maintenance, all derived from `LAKE_COLUMNS`. */
 
+import { availableParallelism } from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { LAKE_COLUMNS } from '../../schemas/columns.ts';
@@ -28,9 +29,13 @@ export function readJsonSql(file: string): string {
   return `read_json(${quoteLiteral(file)}, columns = ${READ_JSON_COLUMNS}, format = 'newline_delimited')`;
 }
 
-/** An in-memory DuckDB with the session in UTC (timestamps display and bucket in UTC). */
+/**
+ * An in-memory DuckDB with the session in UTC (timestamps display and bucket in UTC) and one thread
+ * per CPU this process may run on. DuckDB's default counts the machine's cores and ignores CPU
+ * affinity (taskset, cgroup cpusets), so a process pinned to one core ran two threads on it.
+ */
 export async function openDuckdb(): Promise<{ conn: DuckDBConnection; close(): void }> {
-  const instance = await DuckDBInstance.create(':memory:');
+  const instance = await DuckDBInstance.create(':memory:', { threads: String(availableParallelism()) });
   const conn = await instance.connect();
   await conn.run("SET TimeZone = 'UTC'");
   return {

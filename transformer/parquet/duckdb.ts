@@ -21,7 +21,7 @@ export async function createDuckdbWriter(): Promise<ParquetWriter> {
     write(input: RowsInput, file: string) {
       const run = async () => {
         const ndjson = join(dir, `in-${n++}.ndjson`);
-        await writeFile(ndjson, input.lines.length ? `${input.lines.join('\n')}\n` : '');
+        await writeFile(ndjson, input.ndjson);
         try {
           await db.conn.run(
             `COPY (SELECT ${SELECT_COLUMNS} FROM ${readJsonSql(ndjson)}) TO ${quoteLiteral(file)} ${PARQUET_OPTIONS}`,

@@ -3,7 +3,7 @@ import { createDuckdbAppenderWriter } from './duckdb-appender.ts';
 import { createParquetjsWriter } from './parquetjs.ts';
 import type { ParquetWriter } from './writer.ts';
 
-export type { ParquetWriter, RowsInput } from './writer.ts';
+export { type ParquetWriter, parseRows, type RowsInput, rowsInput } from './writer.ts';
 export { createDuckdbAppenderWriter, createDuckdbWriter, createParquetjsWriter };
 
 export type WriterName = ParquetWriter['name'];

@@ -9,7 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import { LAKE_COLUMNS } from '../../schemas/columns.ts';
-import { isoToMicros, type ParquetWriter, type RowsInput } from './writer.ts';
+import { isoToMicros, type ParquetWriter, parseRows, type RowsInput } from './writer.ts';
 
 interface PqWriter {
   appendRow(row: Record<string, unknown>): Promise<void>;
@@ -67,7 +67,7 @@ export async function createParquetjsWriter(): Promise<ParquetWriter> {
     name: 'parquetjs',
     async write(input: RowsInput, file: string) {
       const w = await parquet.ParquetWriter.openFile(schema, file, { rowGroupSize: 1_000_000 });
-      for (const row of input.rows) {
+      for (const row of parseRows(input)) {
         const out: Record<string, unknown> = {};
         for (const c of LAKE_COLUMNS) {
           const v = row[c.name];

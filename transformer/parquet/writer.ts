@@ -3,12 +3,28 @@
  * columns of `LAKE_COLUMNS` in order, timestamps as INT64 TIMESTAMP(MICROS, UTC), INT32 integers,
  * BOOLEAN `is_bot`, UTF8 strings.
  */
+import { forEachLine } from '../../lib/envelope.ts';
 import type { LakeRow } from '../../schemas/lake.ts';
 
-/** The rows of one file: verbatim NDJSON lines and the same rows parsed (writers use either). */
+/** The rows of one file as validated NDJSON: chunks of whole, newline-terminated lines. */
 export interface RowsInput {
-  lines: readonly string[];
-  rows: readonly LakeRow[];
+  ndjson: readonly Uint8Array[];
+  count: number;
+}
+
+/** Rows as objects, for writers that feed values from JS (the DuckDB default parses the bytes). */
+export function parseRows(input: RowsInput): LakeRow[] {
+  const rows: LakeRow[] = [];
+  for (const chunk of input.ndjson) {
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    forEachLine(buf, (start, end) => rows.push(JSON.parse(buf.toString('utf8', start, end)) as LakeRow));
+  }
+  return rows;
+}
+
+/** The input for rows already in hand (tests, tools). */
+export function rowsInput(rows: readonly LakeRow[]): RowsInput {
+  return { ndjson: [Buffer.from(rows.map((r) => `${JSON.stringify(r)}\n`).join(''))], count: rows.length };
 }
 
 export interface ParquetWriter {

@@ -9,7 +9,7 @@ import type { LakeRow } from '../../schemas/lake.ts';
 import { makeRow } from '../testing/fixtures.ts';
 import { openDuckdb, quoteLiteral } from './duckdb-sql.ts';
 import { createWriter, type WriterName } from './index.ts';
-import { isoToMicros } from './writer.ts';
+import { isoToMicros, rowsInput } from './writer.ts';
 
 const WRITERS: WriterName[] = ['duckdb', 'duckdb-appender', 'parquetjs'];
 
@@ -66,7 +66,7 @@ beforeAll(async () => {
   for (const name of WRITERS) {
     const w = await createWriter(name);
     files[name] = join(dir, `${name}.parquet`);
-    await w.write({ lines: rows.map((r) => JSON.stringify(r)), rows }, files[name]);
+    await w.write(rowsInput(rows), files[name]);
     await w.close();
   }
 });

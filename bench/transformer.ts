@@ -7,9 +7,10 @@
  *
  * Prints a table and writes bench/results/transformer-<date>.json.
  */
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { migrate } from '../lib/db/migrate.ts';
@@ -31,8 +32,15 @@ import { createBatchProcessor } from '../transformer/process-batch.ts';
 import { createSqlRollupStore } from '../transformer/rollups/sql-store.ts';
 
 const { values } = parseArgs({
-  options: { hits: { type: 'string', default: '500000' }, batch: { type: 'string', default: '50000' } },
+  options: {
+    hits: { type: 'string', default: '500000' },
+    batch: { type: 'string', default: '50000' },
+    rounds: { type: 'string', default: '3' },
+    'one-core-child': { type: 'boolean', default: false },
+  },
 });
+const ROUNDS = Number(values.rounds);
+const ONE_CORE_CHILD = values['one-core-child'];
 const TOTAL = Number(values.hits);
 const BATCH = Number(values.batch);
 const HITS_PER_RECORD = 500; // the collector's flush size (DESIGN §4)
@@ -99,6 +107,130 @@ function makeBatches(total: number): { batches: StreamBatch[]; ndjson: string[] 
 
 const secs = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 const rate = (n: number, s: number) => Math.round(n / s);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : Math.round((s[s.length / 2 - 1] + s[s.length / 2]) / 2);
+};
+
+interface WriterRun {
+  seconds: number;
+  hitsPerSec: number;
+  writerOnlyHitsPerSec: number;
+  coreOnlyHitsPerSec: number;
+  rssMiBAfterEachBatch: number[];
+}
+
+/** The core (`planBatch`) then the writer, batch after batch, timed apart and together. */
+async function measureWriter(name: WriterName, use: StreamBatch[], dir: string): Promise<WriterRun> {
+  const hits = use.reduce((n, b) => n + b.records.length, 0) * HITS_PER_RECORD;
+  const w = await createWriter(name);
+  let coreS = 0;
+  let writeS = 0;
+  const rss: number[] = [];
+  const t0 = process.hrtime.bigint();
+  for (const [i, b] of use.entries()) {
+    const c0 = process.hrtime.bigint();
+    const plan = planBatch(b);
+    coreS += secs(c0);
+    const w0 = process.hrtime.bigint();
+    for (const g of plan.partitions) await w.write(g, join(dir, `${name}-${i}.parquet`));
+    writeS += secs(w0);
+    rss.push(Math.round(process.memoryUsage().rss / 2 ** 20));
+  }
+  const total = secs(t0);
+  await w.close();
+  return {
+    seconds: +total.toFixed(3),
+    hitsPerSec: rate(hits, total),
+    writerOnlyHitsPerSec: rate(hits, writeS),
+    coreOnlyHitsPerSec: rate(hits, coreS),
+    rssMiBAfterEachBatch: rss,
+  };
+}
+
+async function measureCeiling(files: string[], dir: string): Promise<number> {
+  const duck = await openDuckdb();
+  const t0 = process.hrtime.bigint();
+  for (const [i, f] of files.entries()) {
+    await duck.conn.run(
+      `COPY (SELECT ${SELECT_COLUMNS} FROM ${readJsonSql(f)}) TO ${quoteLiteral(join(dir, `ceil-${i}.parquet`))} ${PARQUET_OPTIONS}`,
+    );
+  }
+  const r = rate(TOTAL, secs(t0));
+  duck.close();
+  return r;
+}
+
+/**
+ * What a deployment runs per batch: the processor (core, raw/ archive, Parquet per hour, every object
+ * put into a lake directory), without rollups (measured apart).
+ */
+async function measureProcessor(batches: StreamBatch[], dir: string): Promise<number> {
+  const lake = join(dir, 'lake');
+  const w = await createWriter('duckdb');
+  const processor = createBatchProcessor({ store: createFsStore(lake), writer: w });
+  const t0 = process.hrtime.bigint();
+  for (const b of batches) await processor.process(b);
+  const total = secs(t0);
+  await w.close();
+  await rm(lake, { recursive: true, force: true });
+  return rate(TOTAL, total);
+}
+
+async function measureRounds(batches: StreamBatch[], files: string[], dir: string) {
+  const ceilings: number[] = [];
+  const duck: WriterRun[] = [];
+  const proc: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    ceilings.push(await measureCeiling(files, dir));
+    duck.push(await measureWriter('duckdb', batches, dir));
+    proc.push(await measureProcessor(batches, dir));
+    process.stderr.write(
+      `round ${r + 1}/${ROUNDS}: ceiling ${ceilings[r]}, duckdb ${duck[r].hitsPerSec} (core ${duck[r].coreOnlyHitsPerSec}, writer ${duck[r].writerOnlyHitsPerSec}), processor ${proc[r]} hits/s\n`,
+    );
+  }
+  const ceiling = median(ceilings);
+  const ratios = (xs: number[]) => median(xs.map((x, i) => Math.round((1000 * x) / ceilings[i]))) / 1000;
+  const d = (k: keyof WriterRun) => median(duck.map((x) => x[k] as number));
+  return {
+    ceiling: {
+      what: 'DuckDB read_json (explicit columns) → COPY parquet zstd',
+      hitsPerSec: ceiling,
+      rounds: ceilings,
+    },
+    writers: {
+      duckdb: {
+        hits: TOTAL,
+        hitsPerSec: d('hitsPerSec'),
+        writerOnlyHitsPerSec: d('writerOnlyHitsPerSec'),
+        coreOnlyHitsPerSec: d('coreOnlyHitsPerSec'),
+        ratioToCeiling: ratios(duck.map((x) => x.hitsPerSec)),
+        rounds: duck.map((x) => x.hitsPerSec),
+        rssMiBAfterEachBatch: duck.at(-1)?.rssMiBAfterEachBatch,
+      },
+      'processor-duckdb': {
+        hits: TOTAL,
+        hitsPerSec: median(proc),
+        ratioToCeiling: ratios(proc),
+        rounds: proc,
+      },
+    } as Record<string, unknown>,
+  };
+}
+
+/** This script again under `taskset -c 0` (DuckDB then sizes itself to one thread). */
+async function oneCoreRounds(): Promise<unknown> {
+  const args = [...process.execArgv, process.argv[1], '--hits', String(TOTAL), '--batch', String(BATCH)];
+  const child = spawnSync('taskset', ['-c', '0', process.execPath, ...args, '--one-core-child'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 2 ** 20,
+  });
+  if (child.error || child.status !== 0) {
+    return { error: `taskset run failed: ${child.error?.message ?? `exit ${child.status}`}` };
+  }
+  return JSON.parse(child.stdout);
+}
 
 async function main() {
   const dir = await mkdtemp(join(tmpdir(), 'alt-bench-'));
@@ -107,6 +239,7 @@ async function main() {
     node: process.version,
     cpus: cpus().length,
     cpu: cpus()[0]?.model,
+    cpusAllowed: availableParallelism(),
     // Other work on the machine skews every number; the ratio to the same-run ceiling less so.
     loadAverage1mAtStart: +loadavg()[0].toFixed(2),
     hits: TOTAL,
@@ -123,73 +256,35 @@ async function main() {
       files.push(join(dir, `in-${i}.ndjson`));
       await writeFile(files[i], text);
     }
-    const duck = await openDuckdb();
-    let t0 = process.hrtime.bigint();
-    for (const [i, f] of files.entries()) {
-      await duck.conn.run(
-        `COPY (SELECT ${SELECT_COLUMNS} FROM ${readJsonSql(f)}) TO ${quoteLiteral(join(dir, `ceil-${i}.parquet`))} ${PARQUET_OPTIONS}`,
-      );
-    }
-    const ceiling = rate(TOTAL, secs(t0));
-    duck.close();
-    for (const f of files) await rm(f);
-    process.stderr.write(`ceiling read_json → COPY: ${ceiling} hits/s\n`);
+    // A deployed transformer's heap holds one batch, not the whole run's text: let it go.
+    ndjson.length = 0;
 
-    // 2. Each writer behind the full core: decode envelopes, validate, dedupe, group, write.
-    const writers: Record<string, unknown> = {};
-    for (const name of ['duckdb', 'duckdb-appender', 'parquetjs'] as WriterName[]) {
+    // 2. Rounds of ceiling, DuckDB path and full processor, interleaved so that a noisy minute
+    //    hits all three; medians are reported, with each round's figures.
+    const rounds = await measureRounds(batches, files, dir);
+    if (ONE_CORE_CHILD) {
+      console.log(JSON.stringify({ cpusAllowed: availableParallelism(), ...rounds }));
+      return;
+    }
+    const writers: Record<string, unknown> = { ...rounds.writers };
+    result.ceiling = rounds.ceiling;
+
+    // The same rounds pinned to one CPU (taskset), DuckDB on one thread: the "one core" target.
+    if (!ONE_CORE_CHILD) result.oneCore = await oneCoreRounds();
+
+    // 3. The other writers once, against the median ceiling.
+    const ceiling = rounds.ceiling.hitsPerSec;
+    for (const name of ['duckdb-appender', 'parquetjs'] as WriterName[]) {
       // parquetjs-lite is ~10× slower: a fifth of the data keeps the run short.
       const use =
         name === 'parquetjs' ? batches.slice(0, Math.max(1, Math.ceil(batches.length / 5))) : batches;
       const hits = use.reduce((n, b) => n + b.records.length, 0) * HITS_PER_RECORD;
-      const w = await createWriter(name);
-      let coreS = 0;
-      let writeS = 0;
-      const rss: number[] = [];
-      t0 = process.hrtime.bigint();
-      for (const [i, b] of use.entries()) {
-        const c0 = process.hrtime.bigint();
-        const plan = planBatch(b);
-        coreS += secs(c0);
-        const w0 = process.hrtime.bigint();
-        for (const g of plan.partitions) await w.write(g, join(dir, `${name}-${i}.parquet`));
-        writeS += secs(w0);
-        rss.push(Math.round(process.memoryUsage().rss / 2 ** 20));
-      }
-      const total = secs(t0);
-      await w.close();
-      writers[name] = {
-        hits,
-        seconds: +total.toFixed(3),
-        hitsPerSec: rate(hits, total),
-        writerOnlyHitsPerSec: rate(hits, writeS),
-        coreOnlyHitsPerSec: rate(hits, coreS),
-        ratioToCeiling: +(rate(hits, total) / ceiling).toFixed(3),
-        rssMiBAfterEachBatch: rss,
-      };
+      const m = await measureWriter(name, use, dir);
+      writers[name] = { hits, ...m, ratioToCeiling: +(m.hitsPerSec / ceiling).toFixed(3) };
       process.stderr.write(`${name}: ${JSON.stringify(writers[name])}\n`);
     }
-    {
-      // What a deployment runs per batch: the processor (core, raw/ archive, Parquet per hour,
-      // every object put into a lake directory), without rollups (measured apart below).
-      const lake = join(dir, 'lake');
-      const w = await createWriter('duckdb');
-      const processor = createBatchProcessor({ store: createFsStore(lake), writer: w });
-      t0 = process.hrtime.bigint();
-      for (const b of batches) await processor.process(b);
-      const total = secs(t0);
-      await w.close();
-      await rm(lake, { recursive: true, force: true });
-      writers['processor-duckdb'] = {
-        hits: TOTAL,
-        seconds: +total.toFixed(3),
-        hitsPerSec: rate(TOTAL, total),
-        ratioToCeiling: +(rate(TOTAL, total) / ceiling).toFixed(3),
-      };
-      process.stderr.write(`processor-duckdb: ${JSON.stringify(writers['processor-duckdb'])}\n`);
-    }
-    result.ceiling = { what: 'DuckDB read_json (explicit columns) → COPY parquet zstd', hitsPerSec: ceiling };
     result.writers = writers;
+    for (const f of files) await rm(f);
 
     // 3. Memory as batches grow: peak RSS of the DuckDB path per batch size.
     const growth: Record<string, number> = {};
@@ -218,7 +313,7 @@ async function main() {
       await migrate(db);
       const store = createSqlRollupStore(db);
       const plans = batches.map((b) => planBatch(b));
-      t0 = process.hrtime.bigint();
+      const t0 = process.hrtime.bigint();
       let keys = 0;
       for (const p of plans) {
         keys += p.deltas.length;

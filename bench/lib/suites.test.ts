@@ -24,6 +24,30 @@ describe('transformer bench result → figures', () => {
     expect(rollups[0].note).toBe('4830 keys/s');
   });
 
+  it('reports the one-core run beside the default one, with the rounds behind each median', () => {
+    const { transformer } = transformerFigures({
+      ...result,
+      writers: {
+        ...result.writers,
+        'processor-duckdb': { hitsPerSec: 20_000, rounds: [19_000, 20_000, 21_500] },
+      },
+      oneCore: {
+        ceiling: { hitsPerSec: 240_000 },
+        writers: { duckdb: { hitsPerSec: 120_000 }, 'processor-duckdb': { hitsPerSec: 100_000 } },
+      },
+    });
+    const one = evaluate(transformer.find((f) => f.id === 'transformer.duckdb.one-core')!);
+    expect(one.ratio).toBeCloseTo(0.5);
+    expect(one.met).toBe(true);
+    expect(evaluate(transformer.find((f) => f.id === 'transformer.duckdb.absolute.one-core')!).met).toBe(
+      true,
+    );
+    expect(transformer.find((f) => f.id === 'transformer.processor-duckdb')?.note).toBe(
+      'median of 3 rounds: 19k, 20k, 22k',
+    );
+    expect(transformer.find((f) => f.id === 'transformer.processor-duckdb')?.target).toBeUndefined();
+  });
+
   it('drops figures whose fields are missing instead of reporting zeros', () => {
     const { transformer, rollups } = transformerFigures({ writers: { duckdb: { hitsPerSec: 5 } } });
     expect(transformer.map((f) => f.id)).toEqual(['transformer.duckdb', 'transformer.duckdb.absolute']);

@@ -171,8 +171,7 @@ export function createIngestService(deps: IngestDeps) {
         const retry = cause instanceof OverloadedError ? cause.retryAfterSec : 1;
         throw withRetryAfter(new Errors.Overloaded({ cause }), retry);
       }
-      metrics.hitsAccepted.inc({ source: req.source }, n);
-      metrics.requestHits.observe({ route: req.route }, n);
+      metrics.countAccepted(req.source, req.route, n);
       return { accepted: n, stored: store.length, droppedBots: drop.length, optedOut: false };
     },
   };

@@ -32,6 +32,20 @@ export interface Stream {
   close(): Promise<void>;
 }
 
+/**
+ * A `put` that failed after the stream had taken some of its records (Kinesis accepted one
+ * PutRecords call of several, or some entries of one). `delivered[i]` is true for the records the
+ * stream holds: a caller that retries sends only the others, instead of duplicating these.
+ */
+export class PartialPutError extends Error {
+  readonly delivered: readonly boolean[];
+  constructor(message: string, delivered: readonly boolean[], options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PartialPutError';
+    this.delivered = delivered;
+  }
+}
+
 /** One record as a consumer reads it. */
 export interface ReadRecord {
   shardId: string;

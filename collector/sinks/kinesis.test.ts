@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StreamRecord } from '../../lib/stream.ts';
+import { PartialPutError, type StreamRecord } from '../../lib/stream.ts';
 import { backoffDelay } from './backoff.ts';
 import { createKinesisStream, KINESIS_LIMITS, splitIntoCalls } from './kinesis.ts';
 
@@ -95,6 +95,39 @@ describe('Kinesis sink', () => {
     expect(calls.length).toBeGreaterThan(2);
     // After the first call only the refused entry was sent again.
     for (const c of calls.slice(1)) expect(dataOf(c.args[0].input)).toEqual([2]);
+    await s.close();
+  });
+
+  it('names the records Kinesis took when a put fails part-way (one call of several, or entries of one)', async () => {
+    // 600 records → calls of 500 and 100. The second call is refused for good; in the first, the
+    // entry with data byte 7 keeps being throttled until the deadline.
+    kinesisMock.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => {
+      const ids = dataOf(input);
+      if (ids.length === 100) {
+        throw Object.assign(new Error('Access denied'), { name: 'AccessDeniedException' });
+      }
+      return {
+        FailedRecordCount: ids.filter((id) => id === 7).length,
+        Records: ids.map((id) =>
+          id === 7
+            ? { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'Rate exceeded' }
+            : { SequenceNumber: `${id}`, ShardId: 's' },
+        ),
+      };
+    });
+    const s = stream({ deadlineMs: 100, backoff: { minMs: 5, maxMs: 10 } });
+    const records = Array.from({ length: 600 }, (_, i) => rec(i));
+    const err = await s.put(records).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PartialPutError);
+    const { delivered, message } = err as PartialPutError;
+    expect(message).toMatch(/AccessDeniedException|did not accept/);
+    expect(message).toMatch(/\(498 of 600 records were accepted\)/);
+    // Data bytes wrap at 256: records 7 and 263 carry byte 7; records 500.. were in the refused call.
+    expect(delivered.flatMap((ok, i) => (ok ? [] : [i]))).toEqual([
+      7,
+      263,
+      ...Array.from({ length: 100 }, (_, i) => 500 + i),
+    ]);
     await s.close();
   });
 

@@ -2,7 +2,8 @@
  * `Stream` over Kinesis PutRecords. A put is split into calls of ≤ 500 records and ≤ 5 MiB; when
  * Kinesis accepts only some entries of a call (throttling), only the failed entries are retried,
  * with exponential backoff and jitter, until a deadline — then the put rejects. It never resolves
- * for a record Kinesis did not accept.
+ * for a record Kinesis did not accept; when it rejects after Kinesis took some records, the error is
+ * a `PartialPutError` naming them, so the caller's retry does not send them twice.
  */
 import {
   DescribeStreamSummaryCommand,
@@ -10,7 +11,7 @@ import {
   PutRecordsCommand,
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
-import type { Stream, StreamLimits, StreamRecord } from '../../lib/stream.ts';
+import { PartialPutError, type Stream, type StreamLimits, type StreamRecord } from '../../lib/stream.ts';
 import { BACKOFF_DEFAULTS, type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
 
 export const KINESIS_SINK_DEFAULTS = {
@@ -91,12 +92,14 @@ export function createKinesisStream(options: KinesisStreamOptions): KinesisStrea
   let lastSuccessAt = Number.NEGATIVE_INFINITY;
   let closed = false;
 
-  async function putCall(records: StreamRecord[]): Promise<void> {
+  /** One PutRecords call's records, with their indices in the put (`delivered` is marked by those). */
+  async function putCall(records: StreamRecord[], indices: number[], delivered: boolean[]): Promise<void> {
     const deadline = Date.now() + deadlineMs;
     let pending: PutRecordsRequestEntry[] = records.map((r) => ({
       Data: r.data,
       PartitionKey: r.partitionKey,
     }));
+    let pendingIndices = indices;
     for (let attempt = 1; ; attempt++) {
       let reason: string;
       const timeout = Math.max(1, Math.min(requestTimeoutMs, deadline - Date.now()));
@@ -110,6 +113,8 @@ export function createKinesisStream(options: KinesisStreamOptions): KinesisStrea
         if (results.length !== pending.length) {
           reason = `PutRecords answered ${results.length} results for ${pending.length} entries`;
         } else {
+          for (let i = 0; i < results.length; i++)
+            if (!results[i].ErrorCode) delivered[pendingIndices[i]] = true;
           const failed = pending.filter((_, i) => results[i].ErrorCode);
           if (failed.length === 0) {
             lastSuccessAt = Date.now();
@@ -118,6 +123,7 @@ export function createKinesisStream(options: KinesisStreamOptions): KinesisStrea
           const first = results.find((r) => r.ErrorCode);
           reason = `${first?.ErrorCode}: ${first?.ErrorMessage ?? ''}`;
           stats.entriesRetried += failed.length;
+          pendingIndices = pendingIndices.filter((_, i) => results[i].ErrorCode);
           pending = failed;
         }
       } catch (err) {
@@ -147,7 +153,25 @@ export function createKinesisStream(options: KinesisStreamOptions): KinesisStrea
           throw new Error(`record of ${r.data.length} bytes exceeds ${KINESIS_LIMITS.maxRecordBytes}`);
         }
       }
-      await Promise.all(splitIntoCalls(records).map(putCall));
+      const delivered = new Array<boolean>(records.length).fill(false);
+      let next = 0;
+      const calls = splitIntoCalls(records).map((call) => {
+        const indices = call.map(() => next++);
+        return putCall(call, indices, delivered);
+      });
+      // Every call settles before the put does, so `delivered` is final when it rejects.
+      const failures = (await Promise.allSettled(calls)).filter((r) => r.status === 'rejected');
+      if (failures.length === 0) return;
+      const cause = failures[0].reason as Error;
+      if (!delivered.some(Boolean)) throw cause;
+      const n = delivered.filter(Boolean).length;
+      throw new PartialPutError(
+        `${cause.message} (${n} of ${records.length} records were accepted)`,
+        delivered,
+        {
+          cause,
+        },
+      );
     },
     async isHealthy() {
       if (closed) return false;

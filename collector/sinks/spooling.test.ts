@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Stream, StreamRecord } from '../../lib/stream.ts';
+import { PartialPutError, type Stream, type StreamRecord } from '../../lib/stream.ts';
 import { OverloadedError } from '../sink.ts';
 import { createSpoolingStream } from './spooling.ts';
 
@@ -73,6 +73,42 @@ describe('spooling stream', () => {
     await s.put(recs(20, 1));
     expect(p.received).toEqual(names(0, 21));
     expect(spooled.reduce((a, b) => a + b, 0)).toBe(15);
+    await s.close();
+  });
+
+  it('after a partial put, spools and re-sends only the records the primary did not take', async () => {
+    const received: string[] = [];
+    let refuse = (_name: string) => false;
+    const primary: Stream = {
+      limits: { maxRecordBytes: 1 << 20, maxRecordsPerPut: 500 },
+      async put(records) {
+        const names = records.map((r) => Buffer.from(r.data).toString());
+        const delivered = names.map((n) => !refuse(n));
+        for (const [i, n] of names.entries()) if (delivered[i]) received.push(n);
+        if (delivered.every(Boolean)) return;
+        throw new PartialPutError('throttled', delivered);
+      },
+      isHealthy: async () => true,
+      async close() {},
+    };
+    const spooled: number[] = [];
+    const s = await createSpoolingStream({
+      primary,
+      spoolDir: dir,
+      spoolMaxBytes: 1 << 20,
+      ...fastDrain,
+      observer: { spooled: (i) => spooled.push(i.records) },
+    });
+    // Odd records are refused: the put resolves (they are spooled), the even ones are not spooled.
+    refuse = (n) => Number(n.slice(1)) % 2 === 1;
+    await s.put(recs(0, 6));
+    expect(spooled).toEqual([3]);
+    // The drain's first attempt gets r1 through, then r3 and r5 on the next.
+    let attempts = 0;
+    refuse = (n) => (n === 'r3' || n === 'r5') && attempts++ < 2;
+    await s.whenDrained();
+    expect([...received].sort()).toEqual(names(0, 6).sort());
+    expect(received.filter((n) => n === 'r1')).toHaveLength(1);
     await s.close();
   });
 

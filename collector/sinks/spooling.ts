@@ -7,14 +7,15 @@
  * by a previous run is drained on start.
  *
  * At-least-once: a put that timed out may still land in the primary and is then replayed from the
- * spool too; the transformer deduplicates by `log_id`. Give the primary its own deadline below
+ * spool too; the transformer deduplicates by `log_id`. A put the primary took in part
+ * (`PartialPutError`) is not: only the records it did not take are spooled or re-sent. Give the primary its own deadline below
  * `primaryTimeoutMs` (see `from-config.ts`) so that this stays rare.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { SegmentLog, SegmentLogReader } from '../../lib/segment-log/index.ts';
 import { createSegmentLogReader, openSegmentLog } from '../../lib/segment-log/index.ts';
-import type { Stream, StreamRecord } from '../../lib/stream.ts';
+import { PartialPutError, type Stream, type StreamRecord } from '../../lib/stream.ts';
 import { OverloadedError, type SinkObserver } from '../sink.ts';
 import { type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
 
@@ -52,6 +53,11 @@ export interface SpoolingStream extends Stream {
 }
 
 class TimeoutError extends Error {}
+
+interface Taken {
+  first: string;
+  delivered: boolean[];
+}
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -115,6 +121,8 @@ export async function createSpoolingStream(options: SpoolingStreamOptions): Prom
 
   async function drainLoop(): Promise<void> {
     let attempt = 0;
+    /** Records of the batch being drained that the primary already holds (after a partial put). */
+    let taken: Taken | null = null;
     while (!closed) {
       const batch = await reader.next(drainBatchRecords);
       if (!batch) {
@@ -125,13 +133,23 @@ export async function createSpoolingStream(options: SpoolingStreamOptions): Prom
         });
         continue;
       }
+      // A retried batch starts at the same record (the checkpoint did not move), so what the
+      // primary took last time is known by index and not sent again.
+      const first = batch.records[0].sequenceNumber;
+      const cur: Taken = taken && taken.first === first ? taken : { first, delivered: [] };
+      taken = cur;
+      const todo = batch.records.flatMap((r, i) => (cur.delivered[i] ? [] : [{ i, data: r.data }]));
       try {
-        const records = batch.records.map((r) => ({ partitionKey: randomUUID(), data: r.data }));
-        await withTimeout(primary.put(records), drainTimeoutMs, 'draining the spool');
+        const records = todo.map((r) => ({ partitionKey: randomUUID(), data: r.data }));
+        if (records.length > 0) await withTimeout(primary.put(records), drainTimeoutMs, 'draining the spool');
         await reader.commit(batch);
+        taken = null;
         attempt = 0;
         observer?.spoolBytes?.(pendingBytes());
       } catch (err) {
+        if (err instanceof PartialPutError) {
+          for (const [k, ok] of err.delivered.entries()) if (ok) cur.delivered[todo[k].i] = true;
+        }
         if (closed) break;
         attempt++;
         observer?.sinkError?.({ sink: 'spool-drain', reason: (err as Error).message });
@@ -166,6 +184,11 @@ export async function createSpoolingStream(options: SpoolingStreamOptions): Prom
         } catch (err) {
           observer?.sinkError?.({ sink: 'primary', reason: (err as Error).message });
           if (closed) throw err;
+          // Spool only what the primary did not take; the rest is durable there already.
+          if (err instanceof PartialPutError) {
+            await spool(records.filter((_, i) => !err.delivered[i]));
+            return;
+          }
         }
       }
       await spool(records);

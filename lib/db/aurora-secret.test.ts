@@ -91,4 +91,19 @@ describe('createDatabaseUrlResolver', () => {
     expect(b).toBe(a);
     expect(get).toHaveBeenCalledTimes(2);
   });
+
+  it('reads the secret again after invalidate() (the password rotated)', async () => {
+    let password = 'before';
+    const get = vi.fn(async () => secret('u', password));
+    const resolve = createDatabaseUrlResolver({
+      env: { ALT_DATABASE_HOST: HOST, ALT_DATABASE_SECRET_ARN: ARN },
+      getSecretString: get,
+    });
+    expect(await resolve()).toContain(':before@');
+    password = 'after';
+    expect(await resolve()).toContain(':before@');
+    resolve.invalidate();
+    expect(await resolve()).toContain(':after@');
+    expect(get).toHaveBeenCalledTimes(2);
+  });
 });

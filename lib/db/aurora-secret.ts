@@ -87,19 +87,33 @@ export async function resolveDatabaseUrl(
   return auroraConnectionString(await getSecretString(secretArn), { host });
 }
 
+/** The cached database URL, and a way to drop it when the server refuses it. */
+export interface DatabaseUrlResolver {
+  (): Promise<string>;
+  /** Forget the URL: the next call reads the secret again (after a password rotation). */
+  invalidate(): void;
+}
+
 /**
  * `resolveDatabaseUrl` once per process (a warm Lambda container does not call Secrets Manager
- * again). A failure is not cached: the next call tries again. `env` is read on the first call.
+ * again) until `invalidate()` — which `createPostgres` calls when the server refuses the password,
+ * as it does after the RDS-managed secret rotates (every 7 days by default). A failure is not
+ * cached: the next call tries again. `env` is read on the first call.
  */
 export function createDatabaseUrlResolver(
   opts: { env?: DatabaseEnv; getSecretString?: GetSecretString } = {},
-): () => Promise<string> {
+): DatabaseUrlResolver {
   let url: Promise<string> | undefined;
-  return () => {
+  const resolve = () => {
     url ??= resolveDatabaseUrl(opts.env ?? process.env, opts.getSecretString).catch((err) => {
       url = undefined;
       throw err;
     });
     return url;
   };
+  return Object.assign(resolve, {
+    invalidate() {
+      url = undefined;
+    },
+  });
 }

@@ -8,21 +8,72 @@ const INT8_ARRAY = 1016 as Parameters<typeof pg.types.setTypeParser>[0];
 pg.types.setTypeParser(INT8_ARRAY, (v: string) => (v === '{}' ? [] : v.slice(1, -1).split(',').map(Number)));
 
 export interface PostgresOptions {
-  connectionString: string;
+  /**
+   * A URL, or a function that returns the current one (credentials from a rotating secret). A
+   * function is called when a pool is created: at first use, and again after the server refused
+   * the credentials.
+   */
+  connectionString: string | (() => Promise<string>);
+  /**
+   * Called when the server refuses the credentials (SQLSTATE class 28: a rotated password, a
+   * removed role), before the pool is rebuilt with a fresh `connectionString()` and the statement
+   * retried once. Only with a function `connectionString`: a fixed URL cannot get better.
+   */
+  onAuthFailure?: () => void;
   /** Sets `search_path` on every connection (tests isolate themselves in a schema). */
   schema?: string;
   max?: number;
 }
 
+/** invalid_authorization_specification (28000), invalid_password (28P01). */
+const isAuthFailure = (err: unknown): boolean =>
+  typeof err === 'object' &&
+  err !== null &&
+  ['28000', '28P01'].includes((err as { code?: string }).code ?? '');
+
 export function createPostgres(opts: PostgresOptions): Sql {
-  const pool = new pg.Pool({
-    connectionString: opts.connectionString,
-    max: opts.max ?? 10,
-    options: opts.schema ? `-c search_path=${opts.schema}` : undefined,
-  });
-  // An idle client's error (server restart) must not crash the process; the next query reconnects.
-  pool.on('error', () => {});
-  const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
+  const { connectionString } = opts;
+  const open = async (): Promise<pg.Pool> => {
+    const url = typeof connectionString === 'string' ? connectionString : await connectionString();
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: opts.max ?? 10,
+      options: opts.schema ? `-c search_path=${opts.schema}` : undefined,
+    });
+    // An idle client's error (server restart) must not crash the process; the next query reconnects.
+    pool.on('error', () => {});
+    return pool;
+  };
+  let current: Promise<pg.Pool> | undefined;
+  const pool = (): Promise<pg.Pool> => {
+    current ??= open().catch((err) => {
+      current = undefined;
+      throw err;
+    });
+    return current;
+  };
+
+  /**
+   * Runs `fn` on the pool; if connecting was refused for its credentials, rebuilds the pool once
+   * with fresh ones. Safe to repeat: authentication fails before any statement runs.
+   */
+  async function withPool<T>(fn: (p: pg.Pool) => Promise<T>): Promise<T> {
+    const used = pool();
+    const p = await used;
+    try {
+      return await fn(p);
+    } catch (err) {
+      if (typeof connectionString === 'string' || !isAuthFailure(err)) throw err;
+      if (current === used) {
+        opts.onAuthFailure?.();
+        current = undefined;
+        void p.end().catch(() => {});
+      }
+      return fn(await pool());
+    }
+  }
+
+  const wrap = (c: Pick<pg.PoolClient, 'query'>): Queryable => ({
     async query<R>(text: string, params?: unknown[]): Promise<QueryResult<R>> {
       const r = await c.query(text, params as unknown[]);
       return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
@@ -34,9 +85,10 @@ export function createPostgres(opts: PostgresOptions): Sql {
   });
   return {
     kind: 'postgres',
-    ...wrap(pool),
+    query: (text, params) => withPool((p) => wrap(p).query(text, params)),
+    exec: (text) => withPool((p) => wrap(p).exec(text)),
     async transaction(fn) {
-      const client = await pool.connect();
+      const client = await withPool((p) => p.connect());
       try {
         await client.query('BEGIN');
         const result = await fn(wrap(client));
@@ -50,7 +102,9 @@ export function createPostgres(opts: PostgresOptions): Sql {
       }
     },
     async close() {
-      await pool.end();
+      const p = current;
+      current = undefined;
+      if (p) await (await p.catch(() => undefined))?.end();
     },
   };
 }

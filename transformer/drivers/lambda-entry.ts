@@ -41,7 +41,13 @@ export function createLambdaEntry(opts: LambdaEntryOptions = {}) {
   async function wire() {
     const bucket = env.ALT_LAKE_BUCKET;
     if (!bucket) throw new Error('ALT_LAKE_BUCKET is not set');
-    const db = createPostgres({ connectionString: await databaseUrl(), max: 2 });
+    // The URL comes from the secret; when the server refuses it (the secret rotated), the pool is
+    // rebuilt with the secret read again, so a warm container survives a rotation.
+    const db = createPostgres({
+      connectionString: databaseUrl,
+      onAuthFailure: databaseUrl.invalidate,
+      max: 2,
+    });
     try {
       await migrate(db);
     } catch (err) {

@@ -89,6 +89,20 @@ export const SETTINGS = {
     undefined,
     'use this PostgreSQL for registry and rollups instead of PGlite',
   ),
+  databaseHost: setting(
+    'ALT_DATABASE_HOST',
+    '--database-host',
+    str,
+    undefined,
+    'Aurora endpoint: with --database-secret-arn, credentials come from the secret (no DATABASE_URL)',
+  ),
+  databaseSecretArn: setting(
+    'ALT_DATABASE_SECRET_ARN',
+    '--database-secret-arn',
+    str,
+    undefined,
+    "RDS-managed secret holding Aurora's credentials; read again when a rotation makes them stale",
+  ),
   stream: setting(
     'ALT_STREAM',
     '--stream',

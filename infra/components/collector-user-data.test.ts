@@ -39,7 +39,11 @@ describe('collectorUserData', () => {
     expect(script).toContain('Restart=always');
     expect(script).toContain('ALT_STREAM=kinesis ALT_KINESIS_STREAM=alt-prod-hits-1');
     expect(script).toContain('ALT_SPOOL_MAX_BYTES=1000 ALT_TRUST_PROXY_HOPS=2');
-    expect(script).toContain("--secret-id 'arn:aws:secretsmanager:eu-west-1:1:secret:rds!cluster-x'");
+    expect(script).toContain(
+      'ALT_DATABASE_HOST=db.cluster-x.eu-west-1.rds.amazonaws.com ALT_DATABASE_SECRET_ARN=arn:aws:secretsmanager:eu-west-1:1:secret:rds!cluster-x',
+    );
+    // No password in the environment or on disk: the collector asks Secrets Manager itself.
+    expect(script).not.toContain('DATABASE_URL');
     expect(script).toContain('ExecStart=/usr/bin/node /opt/alt/collector/main.mjs');
   });
 

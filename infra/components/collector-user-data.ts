@@ -79,7 +79,7 @@ export function collectorUserData(i: UserDataInput): string {
   return `#!/bin/bash
 set -euo pipefail
 export AWS_DEFAULT_REGION=${i.region}
-dnf install -y nodejs20 amazon-cloudwatch-agent unzip jq
+dnf install -y nodejs20 amazon-cloudwatch-agent unzip
 
 # Spool volume: the second EBS device (NVMe name varies), formatted once, mounted for the collector.
 ROOT=$(lsblk -no PKNAME "$(findmnt -no SOURCE /)")
@@ -94,16 +94,6 @@ mkdir -p /opt/alt/collector
 aws s3 cp s3://${i.artifactBucket}/${i.artifactKey} /tmp/collector.zip
 unzip -oq /tmp/collector.zip -d /opt/alt/collector
 
-# DATABASE_URL from the RDS-managed secret, read at each start so rotation needs only a restart.
-# TLS without CA verification (as the Lambdas): the RDS CA bundle is not on the image and the
-# instances have no route to fetch it; the connection stays inside the VPC.
-cat > /opt/alt/env.sh <<'ENV'
-#!/bin/bash
-S=$(aws secretsmanager get-secret-value --secret-id '${i.databaseSecretArn}' --query SecretString --output text)
-U=$(jq -rn --arg s "$S" '$s|fromjson|.username|@uri'); P=$(jq -rn --arg s "$S" '$s|fromjson|.password|@uri')
-echo "DATABASE_URL=postgres://$U:$P@${i.databaseHost}:5432/alt?sslmode=no-verify" > /run/alt.env
-ENV
-chmod 755 /opt/alt/env.sh
 
 cat > /etc/systemd/system/alt-collector.service <<'UNIT'
 [Unit]
@@ -112,9 +102,10 @@ After=network-online.target
 Wants=network-online.target
 [Service]
 User=alt
-PermissionsStartOnly=true
-ExecStartPre=/opt/alt/env.sh
-EnvironmentFile=/run/alt.env
+# The collector reads Aurora's credentials from the RDS-managed secret itself, and reads them
+# again when a rotation makes them stale (no restart). TLS without CA verification, as the Lambdas:
+# the RDS CA bundle is not on the image and the connection stays inside the VPC.
+Environment=ALT_DATABASE_HOST=${i.databaseHost} ALT_DATABASE_SECRET_ARN=${i.databaseSecretArn}
 Environment=NODE_ENV=production AWS_REGION=${i.region} ALT_HOST=0.0.0.0 ALT_PORT=${i.port}
 Environment=ALT_STREAM=kinesis ALT_KINESIS_STREAM=${i.streamName} ALT_LAKE_BUCKET=${i.lakeBucket}
 Environment=ALT_DATA_DIR=${SPOOL_DIR} ALT_SPOOL_MAX_BYTES=${i.spoolMaxBytes} ALT_TRUST_PROXY_HOPS=${i.trustProxyHops}

@@ -350,6 +350,35 @@ describe('POST /v1/batch', () => {
     }
   });
 
+  it('503 overloaded before the body is read when the sink has no room; a bad key still gets 401', async () => {
+    h.sink.mode = 'full';
+    try {
+      const before = h.sink.rows().length;
+      const full = await h.app.inject({
+        method: 'POST',
+        url: '/v1/batch',
+        payload: '{not even json',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${writeKey}` },
+      });
+      expect([full.statusCode, errorOf(full).error, full.headers['retry-after']]).toEqual([
+        503,
+        'overloaded',
+        '1',
+      ]);
+      const stranger = await h.app.inject({
+        method: 'POST',
+        url: '/v1/batch',
+        payload: '[]',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer altk_nope' },
+      });
+      expect(stranger.statusCode).toBe(401);
+      expect(h.sink.rows()).toHaveLength(before);
+    } finally {
+      h.sink.mode = 'ok';
+    }
+    expect((await batch([{ app_id: open, event_type: 'event' }])).statusCode).toBe(202);
+  });
+
   it('403 app_disabled for a disabled app key; 400 for a hit naming another app', async () => {
     const off = await batch([{ app_id: disabled, event_type: 'event' }], disabledKey);
     expect([off.statusCode, errorOf(off).error]).toEqual([403, 'app_disabled']);

@@ -1,7 +1,7 @@
 /** `POST /v1/batch`: server-side hits with a write key; client `log_id`s make retries idempotent. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LIMITS } from '../../schemas/wire.ts';
-import { Errors, withDetails } from '../errors.ts';
+import { Errors, withDetails, withRetryAfter } from '../errors.ts';
 import type { App } from '../registry/registry.ts';
 import { type RouteContext, userAgentOf } from './context.ts';
 
@@ -33,6 +33,8 @@ export function registerBatchRoute(app: FastifyInstance, ctx: RouteContext): voi
         }
         if (!found) throw new Errors.InvalidKey();
         if (found.disabledAt) throw new Errors.AppDisabled(found.appId);
+        // Memory full: refuse before reading up to 1 MiB that would be refused after parsing.
+        if (ctx.sink.hasRoom && !ctx.sink.hasRoom()) throw withRetryAfter(new Errors.Overloaded(), 1);
         keyApps.set(req, found);
       },
     },

@@ -138,9 +138,9 @@ export async function createSpoolingStream(options: SpoolingStreamOptions): Prom
       const first = batch.records[0].sequenceNumber;
       const cur: Taken = taken && taken.first === first ? taken : { first, delivered: [] };
       taken = cur;
-      const todo = batch.records.flatMap((r, i) => (cur.delivered[i] ? [] : [{ i, data: r.data }]));
+      const unsent = batch.records.flatMap((r, i) => (cur.delivered[i] ? [] : [{ i, data: r.data }]));
       try {
-        const records = todo.map((r) => ({ partitionKey: randomUUID(), data: r.data }));
+        const records = unsent.map((r) => ({ partitionKey: randomUUID(), data: r.data }));
         if (records.length > 0) await withTimeout(primary.put(records), drainTimeoutMs, 'draining the spool');
         await reader.commit(batch);
         taken = null;
@@ -148,7 +148,7 @@ export async function createSpoolingStream(options: SpoolingStreamOptions): Prom
         observer?.spoolBytes?.(pendingBytes());
       } catch (err) {
         if (err instanceof PartialPutError) {
-          for (const [k, ok] of err.delivered.entries()) if (ok) cur.delivered[todo[k].i] = true;
+          for (const [k, ok] of err.delivered.entries()) if (ok) cur.delivered[unsent[k].i] = true;
         }
         if (closed) break;
         attempt++;

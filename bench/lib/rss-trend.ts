@@ -1,0 +1,43 @@
+/**
+ * Whether a process's memory grows under sustained overload, from `/proc` samples. Pure.
+ *
+ * Only samples after every connection is open count (the first one at the peak open-fd count):
+ * accepting connections costs memory, and under CPU saturation the last ones are accepted late.
+ * And the figure is a trend — the median of the window's last third minus the median of its first
+ * third — not max minus first: V8 swings RSS by tens of MiB either way within seconds, which a
+ * max-minus-first reads as growth in a flat process, while unbounded buffering still shows as a
+ * rising trend.
+ */
+export interface ProcSample {
+  tMs: number;
+  rssBytes: number;
+  fds: number;
+}
+
+export interface RssTrend {
+  /** Last-third median minus first-third median, bytes (negative: shrinking). */
+  bytes: number;
+  /** Time of the window's first sample. */
+  fromMs: number;
+  samples: number;
+}
+
+const MIN_WINDOW = 9;
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Undefined when fewer than 9 samples follow the fd peak (the run was too short to tell). */
+export function rssTrendOnceConnected(samples: readonly ProcSample[]): RssTrend | undefined {
+  if (samples.length === 0) return undefined;
+  const peakFds = Math.max(...samples.map((s) => s.fds));
+  const window = samples.slice(samples.findIndex((s) => s.fds >= peakFds));
+  if (window.length < MIN_WINDOW) return undefined;
+  const third = Math.floor(window.length / 3);
+  const first = median(window.slice(0, third).map((s) => s.rssBytes));
+  const last = median(window.slice(window.length - third).map((s) => s.rssBytes));
+  return { bytes: last - first, fromMs: window[0].tMs, samples: window.length };
+}

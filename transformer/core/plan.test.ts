@@ -5,7 +5,7 @@ import { partitionOf } from '../../schemas/lake.ts';
 import { parseRows } from '../parquet/writer.ts';
 import { makeBatch, makeRow } from '../testing/fixtures.ts';
 import { planBatch } from './plan.ts';
-import { bucketOf, hourOf } from './rollup.ts';
+import { bucketOf, computeDeltas, hourOf } from './rollup.ts';
 
 describe('planBatch', () => {
   it('splits a mixed-hour, out-of-order batch by the UTC hour of each timestamp', () => {
@@ -129,6 +129,26 @@ describe('planBatch', () => {
       rt_sum: 5,
     });
     expect(nullKey.rt_hist[0]).toBe(1);
+  });
+});
+
+describe('rollup keys', () => {
+  it('keeps dimensions apart even when values hold the key separators or NUL', () => {
+    const ts = '2026-11-25T03:10:00Z';
+    const rows = [
+      makeRow({ timestamp: ts, client_sub_id: 'a\u0001b', module_id: 'c' }),
+      makeRow({ timestamp: ts, client_sub_id: 'a', module_id: 'b\u0001c' }),
+      makeRow({ timestamp: ts, client_sub_id: '\u0000', module_id: 'c' }),
+      makeRow({ timestamp: ts, client_sub_id: null, module_id: 'c' }),
+      makeRow({ timestamp: ts, client_sub_id: null, module_id: 'c' }),
+    ];
+    const deltas = computeDeltas(rows);
+    expect(deltas.map((d) => [d.dims.client_sub_id, d.dims.module_id, d.hits])).toEqual([
+      ['a\u0001b', 'c', 1],
+      ['a', 'b\u0001c', 1],
+      ['\u0000', 'c', 1],
+      [null, 'c', 2],
+    ]);
   });
 });
 

@@ -10,6 +10,7 @@ import type { LakeRow } from '../../schemas/lake.ts';
 // accessor call per read under some loaders (it showed in the transformer profile under tsx).
 const DIMENSIONS = ROLLUP_DIMENSIONS;
 const BOUNDS = LATENCY_BUCKETS_MS;
+const hasSeparator = (v: string) => v.indexOf('\u0001') >= 0 || v.indexOf('\u0000') >= 0;
 
 export type RollupDimensions = { [D in (typeof ROLLUP_DIMENSIONS)[number]]: LakeRow[D] };
 
@@ -67,11 +68,20 @@ export function createRollupAccumulator() {
   const byKey = new Map<string, RollupDelta>();
   const hours = new Map<number, string>();
   const entry = (row: LakeRow, hourMs: number): RollupDelta => {
-    let key = `${row.app_id}\u0001${hourMs}`;
+    // Fast key: values joined by U+0001, NULL as U+0001 U+0000. Values holding either character
+    // (the lake schema allows them; the collector does not send them) would make two keys equal,
+    // so such a row gets an unambiguous JSON key instead; the leading 'f'/'j' keeps the two apart.
+    let key = `f${row.app_id}\u0001${hourMs}`;
+    let plain = !hasSeparator(row.app_id);
     for (const d of DIMENSIONS) {
       const v = row[d];
-      key += v === null ? '\u0001\u0000' : `\u0001${v}`;
+      if (v === null) key += '\u0001\u0000';
+      else {
+        if (typeof v === 'string' && hasSeparator(v)) plain = false;
+        key += `\u0001${v}`;
+      }
     }
+    if (!plain) key = `j${JSON.stringify([row.app_id, hourMs, ...DIMENSIONS.map((d) => row[d])])}`;
     let e = byKey.get(key);
     if (!e) {
       let hour = hours.get(hourMs);

@@ -59,6 +59,16 @@ const quick = values.quick!;
 const progress = createProgress();
 const node = (script: string, args: string[] = []) => [process.execPath, '--import', 'tsx', script, ...args];
 
+/** A suite that could not run: its first error line, and how long it ran. */
+function failedSuite(err: unknown, t0: number): SuiteResult {
+  return {
+    status: 'failed',
+    reason: (err as Error).message.split('\n')[0],
+    durationSec: (Date.now() - t0) / 1000,
+    figures: [],
+  };
+}
+
 /** The newest `<prefix>-*.json` written after `since` (other benches name files by date). */
 async function newestResult(prefix: string, since: number): Promise<string | undefined> {
   const files = (await readdir(RESULTS).catch(() => [] as string[])).filter(
@@ -93,12 +103,7 @@ async function runCollector(): Promise<SuiteResult> {
     await rm(out, { force: true });
     return r;
   } catch (err) {
-    return {
-      status: 'failed',
-      reason: (err as Error).message.split('\n')[0],
-      durationSec: (Date.now() - t0) / 1000,
-      figures: [],
-    };
+    return failedSuite(err, t0);
   }
 }
 
@@ -121,12 +126,7 @@ async function runSegmentLog(): Promise<SuiteResult> {
     return { status: 'ok', durationSec: (Date.now() - t0) / 1000, figures: segmentLogFigures(raw), raw };
   } catch (err) {
     done('failed');
-    return {
-      status: 'failed',
-      reason: (err as Error).message.split('\n')[0],
-      durationSec: (Date.now() - t0) / 1000,
-      figures: [],
-    };
+    return failedSuite(err, t0);
   }
 }
 
@@ -167,12 +167,7 @@ async function runTransformer(): Promise<{ transformer: SuiteResult; rollups: Su
     };
   } catch (err) {
     done('failed');
-    const failed: SuiteResult = {
-      status: 'failed',
-      reason: (err as Error).message.split('\n')[0],
-      durationSec: (Date.now() - t0) / 1000,
-      figures: [],
-    };
+    const failed = failedSuite(err, t0);
     return { transformer: failed, rollups: failed };
   }
 }
@@ -193,12 +188,7 @@ async function runBeacon(): Promise<SuiteResult> {
     return { status: 'ok', durationSec: (Date.now() - t0) / 1000, figures: beaconFigures(raw), raw };
   } catch (err) {
     done('failed');
-    return {
-      status: 'failed',
-      reason: (err as Error).message.split('\n')[0],
-      durationSec: (Date.now() - t0) / 1000,
-      figures: [],
-    };
+    return failedSuite(err, t0);
   }
 }
 

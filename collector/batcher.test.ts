@@ -100,13 +100,13 @@ describe('batcher', () => {
     await sink.close();
   });
 
-  it('keeps kinds in separate records and puts several records in one put', async () => {
+  it('keeps kinds in separate records and puts kinds opened within one linger in one put', async () => {
     const s = recordingStream();
-    const sink = createBatcher({ ...base, stream: s.stream });
-    await Promise.all([
-      sink.submit(EnvelopeKind.LAKE_ROWS, rows(2, 'l')),
-      sink.submit(EnvelopeKind.DROPPED_BOTS, rows(1, 'd')),
-    ]);
+    const sink = createBatcher({ ...base, stream: s.stream, lingerMs: 40 });
+    const first = sink.submit(EnvelopeKind.LAKE_ROWS, rows(2, 'l'));
+    // The second kind opens later than the first: one linger timer still cuts both together.
+    await new Promise((r) => setTimeout(r, 10));
+    await Promise.all([first, sink.submit(EnvelopeKind.DROPPED_BOTS, rows(1, 'd'))]);
     expect(s.puts).toHaveLength(1);
     const kinds = s.puts[0].map((r) => r.data[0]).sort();
     expect(kinds).toEqual([EnvelopeKind.LAKE_ROWS, EnvelopeKind.DROPPED_BOTS]);

@@ -3,6 +3,9 @@
  * `flushHits` rows, `flushBytes` bytes or after `lingerMs`, whichever first), puts records to the
  * `Stream`, and resolves each `submit` only when every record holding its rows is durable.
  *
+ * One linger timer serves every kind: when it fires, all open kinds are cut together, so rows of
+ * several kinds from the same moment go out in one put (one PutRecords call, not one per kind).
+ *
  * Memory is bounded by `maxInflightBytes` (serialised rows accepted but not yet durable): a submit
  * that would pass it is refused at once with `OverloadedError` and nothing of it is buffered.
  */
@@ -37,15 +40,12 @@ interface Chunk {
   tickets: Ticket[];
 }
 
-interface Open extends Chunk {
-  timer: NodeJS.Timeout | null;
-}
-
 const randomKey = (): string => Math.random().toString(36).slice(2, 12);
 
 export function createBatcher(options: BatcherOptions): HitSink {
   const { stream, flushHits, flushBytes, lingerMs, maxInflightBytes, observer } = options;
-  const open = new Map<EnvelopeKind, Open>();
+  const open = new Map<EnvelopeKind, Chunk>();
+  let lingerTimer: NodeJS.Timeout | null = null;
   let ready: Chunk[] = [];
   let dispatchScheduled = false;
   let inflightBytes = 0;
@@ -83,8 +83,11 @@ export function createBatcher(options: BatcherOptions): HitSink {
   function cut(kind: EnvelopeKind): void {
     const g = open.get(kind);
     if (!g || g.lines.length === 0) return;
-    if (g.timer) clearTimeout(g.timer);
     open.delete(kind);
+    if (open.size === 0 && lingerTimer) {
+      clearTimeout(lingerTimer);
+      lingerTimer = null;
+    }
     unsettled++;
     ready.push({ kind, lines: g.lines, bytes: g.bytes, tickets: g.tickets });
     if (!dispatchScheduled) {
@@ -92,6 +95,11 @@ export function createBatcher(options: BatcherOptions): HitSink {
       // Let the current tick's submits join: several records per put.
       setImmediate(dispatch);
     }
+  }
+
+  function cutAll(): void {
+    lingerTimer = null;
+    for (const kind of [...open.keys()]) cut(kind);
   }
 
   /** Encodes a chunk; splits one that compresses past the stream's record limit. */
@@ -183,7 +191,7 @@ export function createBatcher(options: BatcherOptions): HitSink {
             g = undefined;
           }
           if (!g) {
-            g = { kind, lines: [], bytes: 0, tickets: [], timer: null };
+            g = { kind, lines: [], bytes: 0, tickets: [] };
             open.set(kind, g);
           }
           g.lines.push(lines[i]);
@@ -194,8 +202,7 @@ export function createBatcher(options: BatcherOptions): HitSink {
           }
           if (g.lines.length >= flushHits || g.bytes >= flushBytes) cut(kind);
         }
-        const g = open.get(kind);
-        if (g && !g.timer) g.timer = setTimeout(() => cut(kind), lingerMs);
+        if (open.size > 0 && !lingerTimer) lingerTimer = setTimeout(cutAll, lingerMs);
       });
     },
     hasRoom() {
@@ -207,7 +214,7 @@ export function createBatcher(options: BatcherOptions): HitSink {
     async close() {
       if (closed) return;
       closed = true;
-      for (const kind of [...open.keys()]) cut(kind);
+      cutAll();
       if (unsettled > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
       await stream.close();
     },

@@ -4,7 +4,7 @@ import { LATENCY_BUCKETS_MS } from '../../schemas/columns.ts';
 import { partitionOf } from '../../schemas/lake.ts';
 import { parseRows } from '../parquet/writer.ts';
 import { makeBatch, makeRow } from '../testing/fixtures.ts';
-import { planBatch } from './plan.ts';
+import { MAX_LINE_BYTES, planBatch } from './plan.ts';
 import { bucketOf, computeDeltas, hourOf } from './rollup.ts';
 
 describe('planBatch', () => {
@@ -65,6 +65,21 @@ describe('planBatch', () => {
     expect(plan.bad[3].reason).toContain('extra');
     expect(plan.bad[0].data_base64).toBe(Buffer.from(corrupt).toString('base64'));
     expect(plan.bad[1].line).toBe('{not json');
+  });
+
+  it('refuses a line that is not UTF-8 or longer than MAX_LINE_BYTES, keeping its bytes; its neighbours pass', () => {
+    const ok = makeRow();
+    const notUtf8 = Buffer.from(JSON.stringify(makeRow({ url: 'https://x.example/ZZ' })));
+    notUtf8.set([0xff, 0xfe], notUtf8.indexOf('ZZ'));
+    const long = Buffer.from(JSON.stringify(makeRow({ metadata: `"${'x'.repeat(MAX_LINE_BYTES)}"` })));
+    const body = Buffer.concat([notUtf8, Buffer.from('\n'), long, Buffer.from(`\n${JSON.stringify(ok)}\n`)]);
+    const plan = planBatch(makeBatch([new Uint8Array([0x01, ...gzipSync(body)])]));
+    expect(plan.partitions.flatMap((p) => parseRows(p).map((r) => r.log_id))).toEqual([ok.log_id]);
+    expect(plan.bad.map((b) => [b.line_no, b.reason.replace(/\d+ bytes/, 'N bytes')])).toEqual([
+      [0, 'invalid UTF-8'],
+      [1, `line of N bytes is longer than ${MAX_LINE_BYTES}`],
+    ]);
+    expect(Buffer.from(plan.bad[0].data_base64 ?? '', 'base64').equals(notUtf8)).toBe(true);
   });
 
   it('drops duplicate log_ids within a batch (first wins) and counts dropped bots apart', () => {

@@ -4,6 +4,7 @@
  * dropped (first wins), valid rows grouped by the hour partition of their UTC `timestamp`, and
  * rollup deltas computed. Nothing here does I/O or throws for bad data.
  */
+import { isUtf8 } from 'node:buffer';
 import { EnvelopeKind, forEachLine, openEnvelope } from '../../lib/envelope.ts';
 import { firstSeq, lastSeq, type StreamBatch } from '../../lib/stream.ts';
 import { partitionOf } from '../../schemas/lake.ts';
@@ -19,9 +20,15 @@ export interface BadItem {
   reason: string;
   /** The offending line, verbatim. */
   line?: string;
-  /** The whole record, base64, when it could not be decoded. */
+  /** The whole record, base64, when it could not be decoded; with `line_no`, the line's bytes when they are not UTF-8. */
   data_base64?: string;
 }
+
+/**
+ * Longest line accepted, in bytes: a batch body's limit (no hit the collector accepts comes near),
+ * and well under DuckDB's `read_json` maximum_object_size (16 MiB), past which it fails a whole file.
+ */
+export const MAX_LINE_BYTES = 1024 * 1024;
 
 export interface PartitionGroup {
   /** `year=YYYY/month=MM/day=DD/hour=HH` */
@@ -137,9 +144,25 @@ export function planBatch(batch: StreamBatch, opts: PlanOptions = {}): BatchPlan
     }
     const { body, bare } = opened;
     const dropped = opened.kind === EnvelopeKind.DROPPED_BOTS;
+    // Decoding replaces invalid UTF-8 with U+FFFD, which would validate while DuckDB, reading the
+    // bytes themselves, fails the whole file on them. One check per record; per line only if it fails.
+    const utf8 = isUtf8(body);
     let lineNo = 0;
     const onLine = (start: number, end: number) => {
       const i = lineNo++;
+      if (end - start > MAX_LINE_BYTES || (!utf8 && !isUtf8(body.subarray(start, end)))) {
+        bad.push({
+          shard_id: batch.shardId,
+          sequence_number: rec.sequenceNumber,
+          line_no: i,
+          reason:
+            end - start > MAX_LINE_BYTES
+              ? `line of ${end - start} bytes is longer than ${MAX_LINE_BYTES}`
+              : 'invalid UTF-8',
+          data_base64: body.subarray(start, end).toString('base64'),
+        });
+        return;
+      }
       const line = body.toString('utf8', start, end);
       const out = validateLine(line);
       if (!out.ok) {

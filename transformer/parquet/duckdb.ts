@@ -3,12 +3,26 @@
  * columns) and `COPY`s them to ZSTD Parquet. Parsing in C++ rather than feeding values through JS
  * is what makes it fast (see bench/transformer.ts). TIMESTAMPTZ columns come out as
  * TIMESTAMP(MICROS, isAdjustedToUTC=true).
+ *
+ * DuckDB's JSON reader is stricter than the validator that admitted the lines (JSON.parse + the
+ * schema): a line with a duplicate key parses in JS (the last wins) but fails DuckDB's whole file.
+ * So when DuckDB refuses the bytes, the file is written once more from the rows re-serialised as
+ * JSON.parse read them; the lake then holds exactly what was validated and counted in the rollups.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDuckdb, PARQUET_OPTIONS, quoteLiteral, readJsonSql, SELECT_COLUMNS } from './duckdb-sql.ts';
-import type { ParquetWriter, RowsInput } from './writer.ts';
+import { type ParquetWriter, parseRows, type RowsInput } from './writer.ts';
+
+/** The rows as canonical NDJSON (`JSON.stringify` of each parsed line). */
+function canonicalNdjson(input: RowsInput): Buffer {
+  return Buffer.from(
+    parseRows(input)
+      .map((r) => `${JSON.stringify(r)}\n`)
+      .join(''),
+  );
+}
 
 export async function createDuckdbWriter(): Promise<ParquetWriter> {
   const db = await openDuckdb();
@@ -21,11 +35,17 @@ export async function createDuckdbWriter(): Promise<ParquetWriter> {
     write(input: RowsInput, file: string) {
       const run = async () => {
         const ndjson = join(dir, `in-${n++}.ndjson`);
-        await writeFile(ndjson, input.ndjson);
-        try {
-          await db.conn.run(
+        const copy = () =>
+          db.conn.run(
             `COPY (SELECT ${SELECT_COLUMNS} FROM ${readJsonSql(ndjson)}) TO ${quoteLiteral(file)} ${PARQUET_OPTIONS}`,
           );
+        await writeFile(ndjson, input.ndjson);
+        try {
+          await copy();
+        } catch (err) {
+          if (!/^Invalid Input Error/.test((err as Error).message)) throw err;
+          await writeFile(ndjson, canonicalNdjson(input));
+          await copy();
         } finally {
           await rm(ndjson, { force: true });
         }

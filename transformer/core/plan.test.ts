@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LATENCY_BUCKETS_MS } from '../../schemas/columns.ts';
+import { LATENCY_BUCKETS_MS, ROLLUP_DIMENSIONS } from '../../schemas/columns.ts';
 import { partitionOf } from '../../schemas/lake.ts';
 import { parseRows } from '../parquet/writer.ts';
 import { makeBatch, makeRow } from '../testing/fixtures.ts';
@@ -164,6 +165,54 @@ describe('rollup keys', () => {
       ['\u0000', 'c', 1],
       [null, 'c', 2],
     ]);
+  });
+});
+
+describe('rollup keys, against a reference', () => {
+  it('equal a plain group-by of (app, hour, dimensions), also past 256 values of one dimension', () => {
+    const pick = <T>(xs: readonly T[]) => fc.constantFrom(...xs);
+    // Few values in most dimensions, so keys repeat; up to 300 in one, so its ids pass 256.
+    const row = fc
+      .record({
+        app: fc.integer({ min: 0, max: 1 }),
+        hour: fc.integer({ min: 0, max: 1 }),
+        client_sub_id: fc.oneof(
+          { arbitrary: fc.constantFrom(null, ''), weight: 1 },
+          { arbitrary: fc.integer({ min: 0, max: 299 }).map(String), weight: 12 },
+        ),
+        module_id: fc.oneof(pick([null, '', 'hero']), fc.string({ maxLength: 1 })),
+        event_type: pick(['pageview', 'event'] as const),
+        status_code: pick([null, 0, 200]),
+        status: pick([null, 'FAILED'] as const),
+        is_bot: fc.boolean(),
+        response_time_ms: pick([null, 0, 5, 100_000]),
+      })
+      .map(({ app, hour, ...r }) =>
+        makeRow({ ...r, app_id: `alt_${app}`, timestamp: `2026-11-25T0${hour}:10:00Z` }),
+      );
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 3000, maxLength: 4000 }), (rows) => {
+        const want = new Map<string, { hits: number; bot_hits: number; rt_sum: number }>();
+        for (const r of rows) {
+          const k = JSON.stringify([r.app_id, hourOf(r.timestamp), ...ROLLUP_DIMENSIONS.map((d) => r[d])]);
+          const w = want.get(k) ?? { hits: 0, bot_hits: 0, rt_sum: 0 };
+          w.hits++;
+          if (r.is_bot) w.bot_hits++;
+          w.rt_sum += r.response_time_ms ?? 0;
+          want.set(k, w);
+        }
+        const deltas = computeDeltas(rows);
+        const got = new Map(
+          deltas.map((d) => [
+            JSON.stringify([d.app_id, d.hour, ...ROLLUP_DIMENSIONS.map((k) => d.dims[k])]),
+            { hits: d.hits, bot_hits: d.bot_hits, rt_sum: d.rt_sum },
+          ]),
+        );
+        expect(got.size).toBe(deltas.length); // one delta per key
+        expect(got).toEqual(want);
+      }),
+      { numRuns: 20 },
+    );
   });
 });
 

@@ -10,7 +10,11 @@ import type { LakeRow } from '../../schemas/lake.ts';
 // accessor call per read under some loaders (it showed in the transformer profile under tsx).
 const DIMENSIONS = ROLLUP_DIMENSIONS;
 const BOUNDS = LATENCY_BUCKETS_MS;
-const hasSeparator = (v: string) => v.indexOf('\u0001') >= 0 || v.indexOf('\u0000') >= 0;
+/** Ids per dimension below this pack into one number: 256^6 < 2^53. */
+const ID_LIMIT = 256;
+if (ID_LIMIT ** DIMENSIONS.length > Number.MAX_SAFE_INTEGER) {
+  throw new Error('rollup.ts: too many rollup dimensions to pack their ids into one number');
+}
 
 export type RollupDimensions = { [D in (typeof ROLLUP_DIMENSIONS)[number]]: LakeRow[D] };
 
@@ -62,39 +66,76 @@ export function hourMsOf(timestamp: string): number {
 
 /**
  * Accumulates deltas keyed by the rollup key; NULL and '' stay distinct dimensions. Hot path (one
- * call per hit): the key is a flat string and objects are built only for new keys.
+ * call per hit): each dimension value is interned to a small id (NULL is 0), the ids pack into one
+ * number under the row's app and hour, and objects are built only for new keys. Hashing six short
+ * values and three Map lookups is cheaper than joining the values into a string key and hashing that.
  */
 export function createRollupAccumulator() {
-  const byKey = new Map<string, RollupDelta>();
+  const all: RollupDelta[] = [];
+  /** app_id → hour (epoch ms) → packed dimension ids → delta. */
+  const byApp = new Map<string, Map<number, Map<number, RollupDelta>>>();
+  const ids = DIMENSIONS.map(() => new Map<unknown, number>());
+  /** Keys with a dimension of more than ID_LIMIT distinct values, which cannot pack: JSON keys. */
+  const wide = new Map<string, RollupDelta>();
   const hours = new Map<number, string>();
-  const entry = (row: LakeRow, hourMs: number): RollupDelta => {
-    // Fast key: values joined by U+0001, NULL as U+0001 U+0000. Values holding either character
-    // (the lake schema allows them; the collector does not send them) would make two keys equal,
-    // so such a row gets an unambiguous JSON key instead; the leading 'f'/'j' keeps the two apart.
-    let key = `f${row.app_id}\u0001${hourMs}`;
-    let plain = !hasSeparator(row.app_id);
-    for (const d of DIMENSIONS) {
-      const v = row[d];
-      if (v === null) key += '\u0001\u0000';
-      else {
-        if (typeof v === 'string' && hasSeparator(v)) plain = false;
-        key += `\u0001${v}`;
-      }
+
+  const create = (row: LakeRow, hourMs: number): RollupDelta => {
+    let hour = hours.get(hourMs);
+    if (!hour) {
+      hour = new Date(hourMs).toISOString();
+      hours.set(hourMs, hour);
     }
-    if (!plain) key = `j${JSON.stringify([row.app_id, hourMs, ...DIMENSIONS.map((d) => row[d])])}`;
-    let e = byKey.get(key);
-    if (!e) {
-      let hour = hours.get(hourMs);
-      if (!hour) {
-        hour = new Date(hourMs).toISOString();
-        hours.set(hourMs, hour);
+    const e = emptyDelta(
+      row.app_id,
+      hour,
+      Object.fromEntries(DIMENSIONS.map((d) => [d, row[d]])) as RollupDimensions,
+    );
+    all.push(e);
+    return e;
+  };
+
+  const entry = (row: LakeRow, hourMs: number): RollupDelta => {
+    let key = 0;
+    let scale = 1;
+    let packs = true;
+    for (let i = 0; i < DIMENSIONS.length; i++) {
+      const v = row[DIMENSIONS[i]];
+      let id = 0;
+      if (v !== null) {
+        const m = ids[i];
+        id = m.get(v) ?? 0;
+        if (id === 0) {
+          id = m.size + 1;
+          m.set(v, id);
+        }
       }
-      e = emptyDelta(
-        row.app_id,
-        hour,
-        Object.fromEntries(DIMENSIONS.map((d) => [d, row[d]])) as RollupDimensions,
-      );
-      byKey.set(key, e);
+      if (id >= ID_LIMIT) packs = false;
+      key += id * scale;
+      scale *= ID_LIMIT;
+    }
+    if (!packs) {
+      const k = JSON.stringify([row.app_id, hourMs, ...DIMENSIONS.map((d) => row[d])]);
+      let e = wide.get(k);
+      if (!e) {
+        e = create(row, hourMs);
+        wide.set(k, e);
+      }
+      return e;
+    }
+    let app = byApp.get(row.app_id);
+    if (!app) {
+      app = new Map();
+      byApp.set(row.app_id, app);
+    }
+    let inHour = app.get(hourMs);
+    if (!inHour) {
+      inHour = new Map();
+      app.set(hourMs, inHour);
+    }
+    let e = inHour.get(key);
+    if (!e) {
+      e = create(row, hourMs);
+      inHour.set(key, e);
     }
     return e;
   };
@@ -115,7 +156,7 @@ export function createRollupAccumulator() {
       entry(row, hourMs).dropped_bots++;
     },
     deltas(): RollupDelta[] {
-      return [...byKey.values()];
+      return all;
     },
   };
 }

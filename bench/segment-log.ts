@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBatcher } from '../collector/batcher.ts';
 import { createSegmentLogStream } from '../collector/sinks/segment-log.ts';
+import { loadConfig } from '../lib/config.ts';
 import { EnvelopeKind } from '../lib/envelope.ts';
 import { openSegmentLog } from '../lib/segment-log/index.ts';
 import { makeRow } from '../test/durability/rows.ts';
@@ -51,12 +52,15 @@ async function rawLog(base: string, concurrency: number, payloadBytes: number) {
 async function batcher(base: string, workers: number) {
   const dir = await mkdtemp(join(base, 'batcher-'));
   const stream = await createSegmentLogStream(dir);
+  // The collector's defaults (lib/config.ts).
+  const d = loadConfig({}, {});
   const sink = createBatcher({
     stream,
-    flushHits: 500,
-    flushBytes: 256 * 1024,
-    lingerMs: 5,
-    maxInflightBytes: 64 << 20,
+    flushHits: d.flushHits,
+    flushBytes: d.flushBytes,
+    lingerMs: d.lingerMs,
+    maxPutsInFlight: d.putsInFlight,
+    maxInflightBytes: d.maxInflightBytes,
   });
   const latencies: number[] = [];
   const end = performance.now() + seconds * 1000;

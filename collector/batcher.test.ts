@@ -45,6 +45,12 @@ const lines = (r: StreamRecord): string[] => {
 };
 const ids = (n: number, prefix = 'h') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 const rows = (n: number, prefix = 'h', padding = 0) => ids(n, prefix).map((id) => makeRow(id, padding));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Polls `cond` every millisecond, up to 5 s. */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 5000 && !cond(); i++) await sleep(1);
+  if (!cond()) throw new Error('condition not met within 5 s');
+}
 const base = { flushHits: 500, flushBytes: 256 * 1024, lingerMs: 5, maxInflightBytes: 64 << 20 };
 
 describe('batcher', () => {
@@ -110,6 +116,54 @@ describe('batcher', () => {
     expect(s.puts).toHaveLength(1);
     const kinds = s.puts[0].map((r) => r.data[0]).sort();
     expect(kinds).toEqual([EnvelopeKind.LAKE_ROWS, EnvelopeKind.DROPPED_BOTS]);
+    await sink.close();
+  });
+
+  it('group commit: with every put slot taken rows wait, then leave together when one frees', async () => {
+    const s = recordingStream({ hold: true });
+    const sink = createBatcher({ ...base, stream: s.stream, lingerMs: 0, maxPutsInFlight: 1 });
+    const first = sink.submit(EnvelopeKind.LAKE_ROWS, rows(1, 'a'));
+    await until(() => s.heldCount() === 1); // an idle stream: the lone row leaves at once
+    const later = [1, 2, 3].map((n) => sink.submit(EnvelopeKind.LAKE_ROWS, rows(n, `b${n}-`)));
+    await sleep(30);
+    expect(s.heldCount()).toBe(1); // the slot is taken: nothing else is put yet
+    s.release();
+    await first;
+    await until(() => s.heldCount() === 1);
+    s.release();
+    await Promise.all(later);
+    expect(s.puts.map((p) => p.map((r) => lines(r).length))).toEqual([[1], [6]]);
+    await sink.close();
+  });
+
+  it('never has more than maxPutsInFlight puts pending', async () => {
+    const s = recordingStream({ hold: true });
+    const sink = createBatcher({ ...base, stream: s.stream, flushHits: 2, lingerMs: 0, maxPutsInFlight: 2 });
+    const acks: Promise<void>[] = [];
+    let most = 0;
+    const watch = setInterval(() => {
+      most = Math.max(most, s.heldCount());
+    }, 1);
+    for (let i = 0; i < 30; i++) {
+      acks.push(sink.submit(EnvelopeKind.LAKE_ROWS, rows(3, `r${i}-`)));
+      await sleep(1);
+      if (i % 5 === 4) s.release();
+    }
+    const settled = Promise.all(acks);
+    let done = false;
+    void settled.then(() => {
+      done = true;
+    });
+    while (!done) {
+      await until(() => done || s.heldCount() > 0);
+      most = Math.max(most, s.heldCount());
+      s.release();
+    }
+    clearInterval(watch);
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(2);
+    const ids = s.puts.flatMap((p) => p.flatMap((r) => lines(r).map((l) => JSON.parse(l).log_id)));
+    expect(new Set(ids).size).toBe(90);
     await sink.close();
   });
 

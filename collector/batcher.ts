@@ -1,10 +1,13 @@
 /**
- * The `HitSink` the routes write to: groups rows of one kind into envelope records (flush at
- * `flushHits` rows, `flushBytes` bytes or after `lingerMs`, whichever first), puts records to the
- * `Stream`, and resolves each `submit` only when every record holding its rows is durable.
+ * The `HitSink` the routes write to: groups rows of one kind into envelope records, puts records to
+ * the `Stream`, and resolves each `submit` only when every record holding its rows is durable.
  *
- * One linger timer serves every kind: when it fires, all open kinds are cut together, so rows of
- * several kinds from the same moment go out in one put (one PutRecords call, not one per kind).
+ * When to flush is group commit: rows wait while `maxPutsInFlight` puts are already in flight, and
+ * go out together as soon as one settles, so under load each put carries what arrived during the
+ * last one (bigger puts, fewer per hit) and with an idle stream a row goes out at once. `lingerMs`
+ * is the least a flush waits for company (0: the rest of the current event-loop turn); a group
+ * is cut early at `flushHits` rows or `flushBytes` bytes. One linger serves every kind, so rows of
+ * several kinds from the same moment share one put (one PutRecords call).
  *
  * Memory is bounded by `maxInflightBytes` (serialised rows accepted but not yet durable): a submit
  * that would pass it is refused at once with `OverloadedError` and nothing of it is buffered.
@@ -20,6 +23,8 @@ export interface BatcherOptions {
   flushHits: number;
   flushBytes: number;
   lingerMs: number;
+  /** Puts (encode + stream put) at once; rows wait for a free one. Default 1. */
+  maxPutsInFlight?: number;
   maxInflightBytes: number;
   observer?: SinkObserver;
 }
@@ -44,10 +49,16 @@ const randomKey = (): string => Math.random().toString(36).slice(2, 12);
 
 export function createBatcher(options: BatcherOptions): HitSink {
   const { stream, flushHits, flushBytes, lingerMs, maxInflightBytes, observer } = options;
+  const maxPuts = Math.max(1, options.maxPutsInFlight ?? 1);
   const open = new Map<EnvelopeKind, Chunk>();
-  let lingerTimer: NodeJS.Timeout | null = null;
+  /** The linger of the open rows is pending (a timer, or an immediate when lingerMs is 0). */
+  let lingering = false;
+  let lingerTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  /** The linger passed while every put slot was taken: cut when one frees. */
+  let lingerDue = false;
   let ready: Chunk[] = [];
   let dispatchScheduled = false;
+  let putsInFlight = 0;
   let inflightBytes = 0;
   /** Chunks cut but not yet settled; close() waits for zero. */
   let unsettled = 0;
@@ -80,26 +91,57 @@ export function createBatcher(options: BatcherOptions): HitSink {
     }
   };
 
+  const clearLinger = (): void => {
+    if (lingerTimer) {
+      if (lingerMs === 0) clearImmediate(lingerTimer as NodeJS.Immediate);
+      else clearTimeout(lingerTimer as NodeJS.Timeout);
+    }
+    lingerTimer = null;
+    lingering = false;
+    lingerDue = false;
+  };
+
+  const startLinger = (): void => {
+    if (lingering || lingerDue) return;
+    lingering = true;
+    lingerTimer = lingerMs === 0 ? setImmediate(lingerPassed) : setTimeout(lingerPassed, lingerMs);
+  };
+
+  function lingerPassed(): void {
+    lingering = false;
+    lingerTimer = null;
+    if (putsInFlight >= maxPuts) lingerDue = true;
+    else cutAll();
+  }
+
+  /** Moves a kind's open rows to `ready` (one record-to-be) and schedules a dispatch. */
   function cut(kind: EnvelopeKind): void {
     const g = open.get(kind);
     if (!g || g.lines.length === 0) return;
     open.delete(kind);
-    if (open.size === 0 && lingerTimer) {
-      clearTimeout(lingerTimer);
-      lingerTimer = null;
-    }
+    if (open.size === 0) clearLinger();
     unsettled++;
     ready.push({ kind, lines: g.lines, bytes: g.bytes, tickets: g.tickets });
-    if (!dispatchScheduled) {
-      dispatchScheduled = true;
-      // Let the current tick's submits join: several records per put.
-      setImmediate(dispatch);
-    }
+    scheduleDispatch();
   }
 
   function cutAll(): void {
-    lingerTimer = null;
+    clearLinger();
     for (const kind of [...open.keys()]) cut(kind);
+  }
+
+  function scheduleDispatch(): void {
+    if (dispatchScheduled || ready.length === 0 || putsInFlight >= maxPuts) return;
+    dispatchScheduled = true;
+    // Let the current tick's cuts join: several records per put.
+    setImmediate(dispatch);
+  }
+
+  /** A put settled: its slot takes the rows that waited for it. */
+  function slotFreed(): void {
+    putsInFlight--;
+    if (lingerDue || closed) cutAll();
+    scheduleDispatch();
   }
 
   /** Encodes a chunk; splits one that compresses past the stream's record limit. */
@@ -125,20 +167,28 @@ export function createBatcher(options: BatcherOptions): HitSink {
 
   async function dispatch(): Promise<void> {
     dispatchScheduled = false;
+    if (ready.length === 0 || putsInFlight >= maxPuts) return;
     const chunks = ready;
     ready = [];
-    const encoded = (
-      await Promise.all(
-        chunks.map((c) =>
-          encode(c).catch((err: Error) => {
-            chunkSettled(c, err);
-            return [];
-          }),
-        ),
-      )
-    ).flat();
-    const max = stream.limits.maxRecordsPerPut;
-    for (let i = 0; i < encoded.length; i += max) void put(encoded.slice(i, i + max));
+    putsInFlight++;
+    try {
+      const encoded = (
+        await Promise.all(
+          chunks.map((c) =>
+            encode(c).catch((err: Error) => {
+              chunkSettled(c, err);
+              return [];
+            }),
+          ),
+        )
+      ).flat();
+      const max = stream.limits.maxRecordsPerPut;
+      const puts: Promise<void>[] = [];
+      for (let i = 0; i < encoded.length; i += max) puts.push(put(encoded.slice(i, i + max)));
+      await Promise.all(puts);
+    } finally {
+      slotFreed();
+    }
   }
 
   async function put(items: { chunk: Chunk; data: Uint8Array }[]): Promise<void> {
@@ -202,7 +252,7 @@ export function createBatcher(options: BatcherOptions): HitSink {
           }
           if (g.lines.length >= flushHits || g.bytes >= flushBytes) cut(kind);
         }
-        if (open.size > 0 && !lingerTimer) lingerTimer = setTimeout(cutAll, lingerMs);
+        if (open.size > 0) startLinger();
       });
     },
     hasRoom() {

@@ -80,6 +80,7 @@ export async function startCollector(config: Config, opts: StartOptions = {}): P
     flushHits: config.flushHits,
     flushBytes: config.flushBytes,
     lingerMs: config.lingerMs,
+    maxPutsInFlight: config.putsInFlight,
     maxInflightBytes: config.maxInflightBytes,
     observer: metrics.observer,
   });

@@ -190,7 +190,20 @@ export const SETTINGS = {
     256 * 1024,
     'bytes per stream flush at most',
   ),
-  lingerMs: setting('ALT_LINGER_MS', '--linger-ms', int(0, 1000), 5, 'ms a flush waits for more hits'),
+  lingerMs: setting(
+    'ALT_LINGER_MS',
+    '--linger-ms',
+    int(0, 1000),
+    0,
+    'ms a flush waits for more hits (0: the rest of the event-loop turn)',
+  ),
+  putsInFlight: setting(
+    'ALT_PUTS_IN_FLIGHT',
+    '--puts-in-flight',
+    int(1, 64),
+    4,
+    'stream puts at once; hits wait for a free one (group commit)',
+  ),
   maxInflightBytes: setting(
     'ALT_MAX_INFLIGHT_BYTES',
     '--max-inflight-bytes',

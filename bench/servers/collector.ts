@@ -97,6 +97,7 @@ const sink = createBatcher({
   flushHits: config.flushHits,
   flushBytes: config.flushBytes,
   lingerMs: config.lingerMs,
+  maxPutsInFlight: config.putsInFlight,
   maxInflightBytes,
   observer: metrics.observer,
 });

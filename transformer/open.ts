@@ -9,6 +9,7 @@ import { migrate } from '../lib/db/migrate.ts';
 import { createPglite } from '../lib/db/pglite.ts';
 import { createPostgres } from '../lib/db/postgres.ts';
 import type { Sql } from '../lib/db/sql.ts';
+import { createPlanner } from './core/parallel-planner.ts';
 import { createFsStore } from './lake/fs-store.ts';
 import type { ObjectStore } from './lake/object-store.ts';
 import { createS3Store } from './lake/s3-store.ts';
@@ -70,14 +71,17 @@ export async function openTransformer(
   const db = shared ?? (await openDatabase(config));
   const writer = await createWriter(writerName);
   const rollups = createSqlRollupStore(db);
+  // Two cores or more: each batch is planned in two halves, one on a worker thread.
+  const planner = createPlanner();
   return {
     store,
     writer,
     db,
     rollups,
-    processor: createBatchProcessor({ store, writer, rollups }),
+    processor: createBatchProcessor({ store, writer, rollups, planner }),
     compact: (partition) => compactHour({ store, rollups }, partition),
     async close() {
+      await planner.close();
       await writer.close();
       if (!shared) await db.close();
     },

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StreamBatch } from '../lib/stream.ts';
+import type { Planner } from './core/parallel-planner.ts';
 import { type BatchCounts, type BatchPlan, type PlanOptions, planBatch } from './core/plan.ts';
 import type { ObjectStore } from './lake/object-store.ts';
 import { badKey, batchName, hitsKey, rawKey } from './lake/paths.ts';
@@ -20,6 +21,8 @@ export interface ProcessorDeps {
   writer: ParquetWriter;
   /** Absent: no rollups (lake only). */
   rollups?: RollupStore;
+  /** How batches are planned (default: `planBatch` on this thread; see `parallel-planner.ts`). */
+  planner?: Planner;
   /** Crash-injection seam for tests: runs after the lake writes, before the rollup commit. */
   beforeRollups?(plan: BatchPlan): void | Promise<void>;
 }
@@ -52,7 +55,7 @@ export interface BatchProcessor {
 export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
   return {
     async process(batch, opts = {}) {
-      const plan = planBatch(batch, opts);
+      const plan = deps.planner ? await deps.planner.plan(batch, opts) : planBatch(batch, opts);
       const name = batchName(plan.shardId, plan.firstSeq, plan.lastSeq);
       const keys: string[] = [];
 

@@ -87,6 +87,17 @@ function closeRun(h: HourState): void {
 }
 
 export function planBatch(batch: StreamBatch, opts: PlanOptions = {}): BatchPlan {
+  return planWithIds(batch, opts).plan;
+}
+
+/** A plan with the `log_id`s it kept (lake rows and dropped bots apart), for merging plans of parts. */
+export interface PlanWithIds {
+  plan: BatchPlan;
+  lakeIds: Set<string>;
+  droppedIds: Set<string>;
+}
+
+export function planWithIds(batch: StreamBatch, opts: PlanOptions = {}): PlanWithIds {
   const bad: BadItem[] = [];
   const seenLake = new Set<string>();
   const seenDropped = new Set<string>();
@@ -208,7 +219,7 @@ export function planBatch(batch: StreamBatch, opts: PlanOptions = {}): BatchPlan
     groups.push(h.group);
   }
   counts.bad = bad.length;
-  return {
+  const plan: BatchPlan = {
     shardId: batch.shardId,
     firstSeq: firstSeq(batch),
     lastSeq: lastSeq(batch),
@@ -218,4 +229,5 @@ export function planBatch(batch: StreamBatch, opts: PlanOptions = {}): BatchPlan
     deltas: acc.deltas(),
     counts,
   };
+  return { plan, lakeIds: seenLake, droppedIds: seenDropped };
 }

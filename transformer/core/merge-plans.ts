@@ -1,0 +1,75 @@
+/**
+ * Joins the plans of two consecutive parts of one batch into the plan of the whole, so the parts
+ * can be planned on two cores. Pure. The one thing a part cannot know is whether a `log_id` it kept
+ * was already kept by the part before it (first wins across the batch); when the parts share one,
+ * this returns null and the caller plans the whole batch instead (rare: duplicates are retries).
+ */
+import { ROLLUP_DIMENSIONS } from '../../schemas/columns.ts';
+import type { BatchPlan, PartitionGroup, PlanWithIds } from './plan.ts';
+import type { RollupDelta } from './rollup.ts';
+
+function sharesAny(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  const [small, big] = a.size < b.size ? [a, b] : [b, a];
+  for (const id of small) if (big.has(id)) return true;
+  return false;
+}
+
+const deltaKey = (d: RollupDelta) =>
+  JSON.stringify([d.app_id, d.hour, ...ROLLUP_DIMENSIONS.map((k) => d.dims[k])]);
+
+function mergeDeltas(a: readonly RollupDelta[], b: readonly RollupDelta[]): RollupDelta[] {
+  const out = new Map<string, RollupDelta>();
+  for (const d of a) out.set(deltaKey(d), { ...d, rt_hist: [...d.rt_hist] });
+  for (const d of b) {
+    const k = deltaKey(d);
+    const e = out.get(k);
+    if (!e) {
+      out.set(k, { ...d, rt_hist: [...d.rt_hist] });
+      continue;
+    }
+    e.hits += d.hits;
+    e.bot_hits += d.bot_hits;
+    e.dropped_bots += d.dropped_bots;
+    e.rt_count += d.rt_count;
+    e.rt_sum += d.rt_sum;
+    for (let i = 0; i < e.rt_hist.length; i++) e.rt_hist[i] += d.rt_hist[i];
+  }
+  return [...out.values()];
+}
+
+function mergePartitions(a: readonly PartitionGroup[], b: readonly PartitionGroup[]): PartitionGroup[] {
+  const out = new Map<string, PartitionGroup>();
+  for (const g of [...a, ...b]) {
+    const e = out.get(g.partition);
+    if (e) {
+      e.ndjson.push(...g.ndjson);
+      e.count += g.count;
+    } else out.set(g.partition, { partition: g.partition, ndjson: [...g.ndjson], count: g.count });
+  }
+  return [...out.values()].sort((x, y) => x.partition.localeCompare(y.partition));
+}
+
+/** `first` and `second`: plans of consecutive record ranges of one batch, in that order. */
+export function mergePlans(first: PlanWithIds, second: PlanWithIds): BatchPlan | null {
+  if (sharesAny(first.lakeIds, second.lakeIds) || sharesAny(first.droppedIds, second.droppedIds)) {
+    return null;
+  }
+  const a = first.plan;
+  const b = second.plan;
+  return {
+    shardId: a.shardId,
+    firstSeq: a.firstSeq,
+    lastSeq: b.lastSeq,
+    arrivedAt: a.arrivedAt,
+    partitions: mergePartitions(a.partitions, b.partitions),
+    bad: [...a.bad, ...b.bad],
+    deltas: mergeDeltas(a.deltas, b.deltas),
+    counts: {
+      records: a.counts.records + b.counts.records,
+      lakeRows: a.counts.lakeRows + b.counts.lakeRows,
+      droppedBots: a.counts.droppedBots + b.counts.droppedBots,
+      duplicates: a.counts.duplicates + b.counts.duplicates,
+      bad: a.counts.bad + b.counts.bad,
+    },
+  };
+}

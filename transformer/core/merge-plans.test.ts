@@ -1,27 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ROLLUP_DIMENSIONS } from '../../schemas/columns.ts';
 import { makeBatch, makeRow, type RecordSpec } from '../testing/fixtures.ts';
+import { comparablePlan } from '../testing/plans.ts';
 import { mergePlans } from './merge-plans.ts';
-import { type BatchPlan, planBatch, planWithIds } from './plan.ts';
-
-/** A plan as comparable data: byte runs joined, deltas keyed. */
-function normal(p: BatchPlan) {
-  return {
-    ...p,
-    partitions: p.partitions.map((g) => ({
-      partition: g.partition,
-      count: g.count,
-      text: Buffer.concat(g.ndjson).toString(),
-    })),
-    deltas: Object.fromEntries(
-      p.deltas.map((d) => [
-        JSON.stringify([d.app_id, d.hour, ...ROLLUP_DIMENSIONS.map((k) => d.dims[k])]),
-        d,
-      ]),
-    ),
-  };
-}
+import { planBatch, planWithIds } from './plan.ts';
 
 const row = fc
   .record({
@@ -62,7 +44,7 @@ describe('mergePlans', () => {
           return;
         }
         merged++;
-        expect(normal(m)).toEqual(normal(planBatch(batch)));
+        expect(comparablePlan(m)).toEqual(comparablePlan(planBatch(batch)));
       }),
       { numRuns: 400 },
     );

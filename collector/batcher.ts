@@ -51,8 +51,7 @@ export function createBatcher(options: BatcherOptions): HitSink {
   const { stream, flushHits, flushBytes, lingerMs, maxInflightBytes, observer } = options;
   const maxPuts = Math.max(1, options.maxPutsInFlight ?? 1);
   const open = new Map<EnvelopeKind, Chunk>();
-  /** The linger of the open rows is pending (a timer, or an immediate when lingerMs is 0). */
-  let lingering = false;
+  /** The open rows' linger while it runs: a timer, or an immediate when lingerMs is 0. */
   let lingerTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   /** The linger passed while every put slot was taken: cut when one frees. */
   let lingerDue = false;
@@ -97,18 +96,15 @@ export function createBatcher(options: BatcherOptions): HitSink {
       else clearTimeout(lingerTimer as NodeJS.Timeout);
     }
     lingerTimer = null;
-    lingering = false;
     lingerDue = false;
   };
 
   const startLinger = (): void => {
-    if (lingering || lingerDue) return;
-    lingering = true;
+    if (lingerTimer || lingerDue) return;
     lingerTimer = lingerMs === 0 ? setImmediate(lingerPassed) : setTimeout(lingerPassed, lingerMs);
   };
 
   function lingerPassed(): void {
-    lingering = false;
     lingerTimer = null;
     if (putsInFlight >= maxPuts) lingerDue = true;
     else cutAll();

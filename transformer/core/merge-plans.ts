@@ -14,7 +14,8 @@ function sharesAny(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return false;
 }
 
-const deltaKey = (d: RollupDelta) =>
+/** The rollup key of a delta, as one string. */
+export const deltaKey = (d: RollupDelta): string =>
   JSON.stringify([d.app_id, d.hour, ...ROLLUP_DIMENSIONS.map((k) => d.dims[k])]);
 
 function mergeDeltas(a: readonly RollupDelta[], b: readonly RollupDelta[]): RollupDelta[] {

@@ -161,15 +161,13 @@ export function planWithIds(batch: StreamBatch, opts: PlanOptions = {}): PlanWit
     let lineNo = 0;
     const onLine = (start: number, end: number) => {
       const i = lineNo++;
-      if (end - start > MAX_LINE_BYTES || (!utf8 && !isUtf8(body.subarray(start, end)))) {
+      const tooLong = end - start > MAX_LINE_BYTES;
+      if (tooLong || (!utf8 && !isUtf8(body.subarray(start, end)))) {
         bad.push({
           shard_id: batch.shardId,
           sequence_number: rec.sequenceNumber,
           line_no: i,
-          reason:
-            end - start > MAX_LINE_BYTES
-              ? `line of ${end - start} bytes is longer than ${MAX_LINE_BYTES}`
-              : 'invalid UTF-8',
+          reason: tooLong ? `line of ${end - start} bytes is longer than ${MAX_LINE_BYTES}` : 'invalid UTF-8',
           data_base64: body.subarray(start, end).toString('base64'),
         });
         return;

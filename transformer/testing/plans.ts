@@ -1,5 +1,5 @@
 /** Test helper: a `BatchPlan` as comparable data (byte runs joined, deltas keyed by rollup key). */
-import { ROLLUP_DIMENSIONS } from '../../schemas/columns.ts';
+import { deltaKey } from '../core/merge-plans.ts';
 import type { BatchPlan } from '../core/plan.ts';
 
 export function comparablePlan(p: BatchPlan) {
@@ -10,11 +10,6 @@ export function comparablePlan(p: BatchPlan) {
       count: g.count,
       text: Buffer.concat(g.ndjson).toString(),
     })),
-    deltas: Object.fromEntries(
-      p.deltas.map((d) => [
-        JSON.stringify([d.app_id, d.hour, ...ROLLUP_DIMENSIONS.map((k) => d.dims[k])]),
-        d,
-      ]),
-    ),
+    deltas: Object.fromEntries(p.deltas.map((d) => [deltaKey(d), d])),
   };
 }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPglite } from '../../lib/db/pglite.ts';
 import { EnvelopeKind, encodeRows } from '../../lib/envelope.ts';
 import { openSegmentLog } from '../../lib/segment-log/index.ts';
+import { partitionOf } from '../../schemas/lake.ts';
 import { createFsStore } from '../../transformer/lake/fs-store.ts';
 import { makeRow } from '../../transformer/testing/fixtures.ts';
 
@@ -25,7 +26,19 @@ function alt(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 let dir: string;
-const retried = makeRow({ timestamp: '2026-11-25T03:10:00Z' });
+// raw/ is partitioned by ARRIVAL (when the rows are appended: now), and replay finds raw files
+// from the event hours (H-2 … H+25), so the events sit in the two hours before this one.
+const HOUR_MS = 3_600_000;
+const thisHour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
+const at = (hoursBack: number, minute: number) =>
+  new Date(thisHour - hoursBack * HOUR_MS + minute * 60_000).toISOString();
+const early = partitionOf(new Date(at(2, 0)));
+const late = partitionOf(new Date(at(1, 0)));
+/** `--hour` form of a partition: YYYY-MM-DDTHH. */
+const hourArg = (hoursBack: number) => at(hoursBack, 0).slice(0, 13);
+const row = (timestamp: string, more: Parameters<typeof makeRow>[0] = {}) =>
+  makeRow({ timestamp, received_at: timestamp, ...more });
+const retried = row(at(1, 10));
 // Each test spawns the CLI two or three times and the first one initialises PGlite's data dir:
 // seconds each on a loaded 2-core machine.
 const SLOW = { timeout: 180_000 };
@@ -34,9 +47,9 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'alt-transform-cli-'));
   const log = await openSegmentLog(join(dir, 'stream'));
   await log.append([
-    encodeRows(EnvelopeKind.LAKE_ROWS, [retried, makeRow({ timestamp: '2026-11-25T03:20:00Z' })]),
-    encodeRows(EnvelopeKind.LAKE_ROWS, [{ ...retried }, makeRow({ timestamp: '2026-11-25T02:50:00Z' })]),
-    encodeRows(EnvelopeKind.DROPPED_BOTS, [makeRow({ timestamp: '2026-11-25T03:30:00Z', is_bot: true })]),
+    encodeRows(EnvelopeKind.LAKE_ROWS, [retried, row(at(1, 20))]),
+    encodeRows(EnvelopeKind.LAKE_ROWS, [{ ...retried }, row(at(2, 50))]),
+    encodeRows(EnvelopeKind.DROPPED_BOTS, [row(at(1, 30), { is_bot: true })]),
     new Uint8Array([0x01, 0x1f, 0x8b]),
   ]);
   await log.close();
@@ -58,15 +71,15 @@ it(
       droppedBots: 1,
       duplicates: 1,
       bad: 1,
-      hours: ['year=2026/month=11/day=25/hour=02', 'year=2026/month=11/day=25/hour=03'],
+      hours: [early, late],
     });
     const again = await alt(['transform', '--once', '--json', '--data-dir', dir]);
     expect(JSON.parse(again.stdout)).toMatchObject({ batches: 0, records: 0 });
 
     const keys = (await createFsStore(join(dir, 'lake')).list('')).map((o) => o.key);
     expect(keys.filter((k) => k.startsWith('hits/'))).toEqual([
-      'hits/year=2026/month=11/day=25/hour=02/compacted.parquet',
-      'hits/year=2026/month=11/day=25/hour=03/compacted.parquet',
+      `hits/${early}/compacted.parquet`,
+      `hits/${late}/compacted.parquet`,
     ]);
     expect(keys.filter((k) => k.startsWith('raw/'))).toHaveLength(1);
     expect(keys.filter((k) => k.startsWith('bad/'))).toHaveLength(1);
@@ -74,7 +87,7 @@ it(
 );
 
 it('compacts an hour and replays hours from raw/, keeping rollups equal to the lake', SLOW, async () => {
-  const compact = await alt(['compact', '--hour', '2026-11-25T03', '--json', '--data-dir', dir]);
+  const compact = await alt(['compact', '--hour', hourArg(1), '--json', '--data-dir', dir]);
   expect(compact.code).toBe(0);
   expect(JSON.parse(compact.stdout)).toMatchObject({ inputs: 1, rowsIn: 2, rowsOut: 2 });
   const replay = await alt([
@@ -82,7 +95,7 @@ it('compacts an hour and replays hours from raw/, keeping rollups equal to the l
     '--from',
     'raw',
     '--hours',
-    '2026-11-25T02..2026-11-25T03',
+    `${hourArg(2)}..${hourArg(1)}`,
     '--json',
     '--data-dir',
     dir,

@@ -10,7 +10,6 @@
  * client sends produces a 500.
  */
 import type { Duplex } from 'node:stream';
-import rateLimit from '@fastify/rate-limit';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -20,7 +19,6 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { Config } from '../lib/config.ts';
 import { LIMITS } from '../schemas/wire.ts';
-import { createAppRateLimiter } from './app-rate-limit.ts';
 import type { BeaconAssets } from './beacon-assets.ts';
 import {
   type CollectorError,
@@ -32,6 +30,7 @@ import {
 } from './errors.ts';
 import { createCollectorLogger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { createWindowLimiter } from './rate-limit.ts';
 import type { AppRegistry } from './registry/registry.ts';
 import { registerAssetRoutes } from './routes/assets.ts';
 import { registerBatchRoute } from './routes/batch.ts';
@@ -171,13 +170,52 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     }
   });
 
-  // Refused before reading: we do not inflate client bodies (no gzip bombs), and say so.
-  // Callback-style hooks (not async): no promise per request on the hot path.
+  const ctx: RouteContext = {
+    service: createIngestService({
+      sink: deps.sink,
+      registry: deps.registry,
+      salts: deps.salts,
+      metrics,
+      appLimiter: createWindowLimiter(config.rateLimitPerApp, () => now().getTime()),
+      honorDnt: config.honorDnt,
+      now,
+    }),
+    validator: createValidator(),
+    registry: deps.registry,
+    sink: deps.sink,
+    metrics,
+    beacon: deps.beacon ?? { files: new Map() },
+  };
+  const ipLimiter = createWindowLimiter(config.rateLimitPerIp, () => now().getTime());
+
+  // One callback hook (no promise) for every request, before the body is read: each hook Fastify
+  // runs costs CPU at thousands of hits/s, so the encoding check, the per-address limit of the
+  // ingest routes and the beacon route's memory check share it.
   app.addHook('onRequest', (req, _reply, done) => {
+    // We do not inflate client bodies (no gzip bombs), and say so.
     const enc = req.headers['content-encoding'];
     if (enc !== undefined && String(enc).trim().toLowerCase() !== 'identity') {
       done(new Errors.UnsupportedMediaType(`Content-Encoding ${String(enc).slice(0, 40)} is not supported`));
       return;
+    }
+    const route = req.routeOptions.url;
+    if (route === '/v1/hits' || route === '/v1/batch' || route === '/v1/p.gif') {
+      const wait = ipLimiter.take(req.ip, 1);
+      if (wait > 0) {
+        done(
+          withRetryAfter(
+            new Errors.RateLimited(`at most ${config.rateLimitPerIp} requests per minute per address`),
+            wait,
+          ),
+        );
+        return;
+      }
+      // Memory full: refuse before the body is read, parsed and enriched (it would be refused
+      // after). /v1/batch checks its write key first (its own hook).
+      if (route === '/v1/hits' && ctx.sink.hasRoom && !ctx.sink.hasRoom()) {
+        done(withRetryAfter(new Errors.Overloaded(), 1));
+        return;
+      }
     }
     done();
   });
@@ -233,47 +271,6 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return reply.code(404).send(errorBody('not_found', e.message));
   });
 
-  const ctx: RouteContext = {
-    service: createIngestService({
-      sink: deps.sink,
-      registry: deps.registry,
-      salts: deps.salts,
-      metrics,
-      appLimiter: createAppRateLimiter(config.rateLimitPerApp, () => now().getTime()),
-      honorDnt: config.honorDnt,
-      now,
-    }),
-    validator: createValidator(),
-    registry: deps.registry,
-    sink: deps.sink,
-    metrics,
-    beacon: deps.beacon ?? { files: new Map() },
-    ipRateLimit: { max: config.rateLimitPerIp, timeWindow: 60_000 },
-  };
-
-  // Per-IP limit (in memory, per instance). Registered first so the routes below see its hooks.
-  app.register(rateLimit, {
-    global: false,
-    keyGenerator: (req) => req.ip,
-    // No `x-ratelimit-*` on every answer (undocumented, and three more headers per 202 cost CPU
-    // at thousands of hits/s); a refused request still says when to retry (`Retry-After`).
-    addHeaders: {
-      'x-ratelimit-limit': false,
-      'x-ratelimit-remaining': false,
-      'x-ratelimit-reset': false,
-      'retry-after': true,
-    },
-    addHeadersOnExceeding: {
-      'x-ratelimit-limit': false,
-      'x-ratelimit-remaining': false,
-      'x-ratelimit-reset': false,
-    },
-    errorResponseBuilder: (_req, c) =>
-      withRetryAfter(
-        new Errors.RateLimited(`at most ${c.max} requests per minute per address`),
-        c.ttl / 1000,
-      ),
-  });
   app.register(async (scope) => {
     registerHitsRoutes(scope, ctx);
     registerPixelRoute(scope, ctx);

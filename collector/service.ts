@@ -8,11 +8,11 @@ import { EnvelopeKind } from '../lib/envelope.ts';
 import type { Source } from '../schemas/columns.ts';
 import type { LakeRow } from '../schemas/lake.ts';
 import type { BatchHit } from '../schemas/wire.ts';
-import type { AppRateLimiter } from './app-rate-limit.ts';
 import { enrichHit } from './enrich/row.ts';
 import { createVisitorIdCache } from './enrich/visitor.ts';
 import { Errors, withDetails, withRetryAfter } from './errors.ts';
 import type { Metrics } from './metrics.ts';
+import type { WindowLimiter } from './rate-limit.ts';
 import type { App, AppRegistry } from './registry/registry.ts';
 import type { SaltStore } from './salts.ts';
 import { type HitSink, OverloadedError } from './sink.ts';
@@ -45,7 +45,7 @@ export interface IngestDeps {
   registry: AppRegistry;
   salts: SaltStore;
   metrics: Metrics;
-  appLimiter: AppRateLimiter;
+  appLimiter: WindowLimiter;
   honorDnt: boolean;
   now: () => Date;
 }
@@ -141,6 +141,7 @@ export function createIngestService(deps: IngestDeps) {
       }
       const receivedAt = deps.now();
       const salt = knownSalt(receivedAt.getTime()) ?? (await loadSalt(receivedAt));
+      const receivedAtIso = receivedAt.toISOString();
       const store: LakeRow[] = [];
       const drop: LakeRow[] = [];
       for (const { hit, eventMs } of req.hits) {
@@ -148,6 +149,7 @@ export function createIngestService(deps: IngestDeps) {
         const e = enrichHit(hit, eventMs, {
           source: req.source,
           receivedAt,
+          receivedAtIso,
           ip: req.ip,
           userAgent: req.userAgent,
           salt,

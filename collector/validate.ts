@@ -35,6 +35,10 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 // Lone surrogates: a high one not followed by a low one, or a low one not preceded by a high one.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Either problem needs one of these code units: a plain class scan rules both out for most strings. */
+const SUSPECT = /[\u0000-\u001f\u007f\uD800-\uDFFF]/;
+const loneSurrogate = (s: string) => SUSPECT.test(s) && LONE_SURROGATE.test(s);
+const hasControl = (s: string) => SUSPECT.test(s) && CONTROL.test(s);
 
 const FIELD_MESSAGES: Record<string, string> = {
   app_id: 'must be "alt_" followed by 22 letters or digits',
@@ -106,6 +110,7 @@ function checkMetadata(
   path: string,
 ): { path: string; message: string } | null {
   if (typeof value === 'string') {
+    if (!SUSPECT.test(value)) return null;
     if (LONE_SURROGATE.test(value)) return { path, message: 'must be well-formed Unicode' };
     if (CONTROL.test(value)) return { path, message: 'must not contain control characters' };
     return null;
@@ -118,7 +123,7 @@ function checkMetadata(
   if (!Array.isArray(value)) {
     for (const k of Object.keys(value)) {
       if (FORBIDDEN_KEYS.has(k)) return { path: `${path}/${k}`, message: 'this key name is not allowed' };
-      if (LONE_SURROGATE.test(k) || CONTROL.test(k)) {
+      if (loneSurrogate(k) || hasControl(k)) {
         return { path, message: 'keys must be well-formed Unicode without control characters' };
       }
     }
@@ -146,8 +151,9 @@ type Route = 'hits' | 'pixel' | 'batch';
 
 function extraChecks(index: number, hit: Record<string, unknown>, route: Route): ErrorDetail[] {
   const out: ErrorDetail[] = [];
-  for (const [k, v] of Object.entries(hit)) {
-    if (typeof v === 'string' && LONE_SURROGATE.test(v)) {
+  for (const k of Object.keys(hit)) {
+    const v = hit[k];
+    if (typeof v === 'string' && loneSurrogate(v)) {
       out.push({ index, path: `/${k}`, message: 'must be well-formed Unicode (no lone surrogates)' });
     }
   }
@@ -200,14 +206,14 @@ function checkHits<H>(items: unknown[], validate: ValidateFunction, route: Route
     const hit = item as Record<string, unknown>;
     const owned = serverOwned(i, hit, route);
     const ok = validate(hit);
-    const own = new Set(owned.map((d) => d.path));
-    const found = [
-      ...owned,
-      ...(ok ? [] : mapAjvErrors(i, validate.errors).filter((d) => !own.has(d.path))),
-      ...extraChecks(i, hit, route),
-    ];
-    if (found.length) {
-      details.push(...found);
+    const extra = extraChecks(i, hit, route);
+    if (!ok || owned.length > 0 || extra.length > 0) {
+      const own = new Set(owned.map((d) => d.path));
+      details.push(
+        ...owned,
+        ...(ok ? [] : mapAjvErrors(i, validate.errors).filter((d) => !own.has(d.path))),
+        ...extra,
+      );
       continue;
     }
     const ts = hit.timestamp as number | string | undefined;

@@ -16,6 +16,8 @@ import { type VisitorIdFn, visitorId } from './visitor.ts';
 export interface HitContext {
   source: Source;
   receivedAt: Date;
+  /** `receivedAt` as ISO-8601, made once per request rather than once or twice per hit. */
+  receivedAtIso?: string;
   /** Full client address from the connection (after trusted proxy hops). */
   ip: string;
   userAgent: string;
@@ -41,6 +43,8 @@ export function eventTime(eventMs: number | undefined, receivedMs: number): numb
 
 export function enrichHit(hit: BatchHit, eventMs: number | undefined, ctx: HitContext): Enriched {
   const receivedMs = ctx.receivedAt.getTime();
+  const receivedIso = ctx.receivedAtIso ?? ctx.receivedAt.toISOString();
+  const eventAt = eventTime(eventMs, receivedMs);
   // /v1/batch may carry the original client's address and UA; browser routes never do.
   const ip = hit.client_ip ?? ctx.ip;
   const ua = hit.user_agent ?? ctx.userAgent;
@@ -54,8 +58,8 @@ export function enrichHit(hit: BatchHit, eventMs: number | undefined, ctx: HitCo
     event_type: hit.event_type,
     event_name: hit.event_name ?? null,
     source: ctx.source,
-    timestamp: new Date(eventTime(eventMs, receivedMs)).toISOString(),
-    received_at: ctx.receivedAt.toISOString(),
+    timestamp: eventAt === receivedMs ? receivedIso : new Date(eventAt).toISOString(),
+    received_at: receivedIso,
     url: stripFragment(hit.url),
     referrer: stripFragment(hit.referrer),
     user_agent: ua,

@@ -19,7 +19,6 @@ export function registerBatchRoute(app: FastifyInstance, ctx: RouteContext): voi
     '/v1/batch',
     {
       bodyLimit: LIMITS.batchBodyBytes,
-      config: { rateLimit: ctx.ipRateLimit },
       // The key is checked before the body is read: an unauthenticated client cannot make us parse 1 MiB.
       onRequest: async (req) => {
         const key = bearer(req);

@@ -14,8 +14,6 @@ export interface RouteContext {
   sink: HitSink;
   metrics: Metrics;
   beacon: BeaconAssets;
-  /** Per-IP request limit options for `@fastify/rate-limit` (route `config.rateLimit`). */
-  ipRateLimit: { max: number; timeWindow: number };
 }
 
 /** The `Origin` header normalised as the registry stores origins; undefined when absent or opaque. */

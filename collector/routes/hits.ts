@@ -1,7 +1,7 @@
 /** `POST /v1/hits` (beacon, sendBeacon-friendly) and its CORS preflight. */
 import type { FastifyInstance } from 'fastify';
 import { LIMITS } from '../../schemas/wire.ts';
-import { Errors, withDetails, withRetryAfter } from '../errors.ts';
+import { Errors, withDetails } from '../errors.ts';
 import { optedOut, type RouteContext, requestOrigin, userAgentOf } from './context.ts';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -26,12 +26,6 @@ export function registerHitsRoutes(app: FastifyInstance, ctx: RouteContext): voi
     '/v1/hits',
     {
       bodyLimit: LIMITS.hitsBodyBytes,
-      config: { rateLimit: ctx.ipRateLimit },
-      // Memory full: refuse before the body is read, parsed and enriched (it would be refused after).
-      onRequest: (_req, _reply, done) => {
-        if (ctx.sink.hasRoom && !ctx.sink.hasRoom()) done(withRetryAfter(new Errors.Overloaded(), 1));
-        else done();
-      },
     },
     async (req, reply) => {
       reply.header('vary', 'Origin');

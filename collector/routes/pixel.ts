@@ -17,7 +17,7 @@ function withRefererUrl(query: unknown, referer: string | undefined): unknown {
 }
 
 export function registerPixelRoute(app: FastifyInstance, ctx: RouteContext): void {
-  app.get('/v1/p.gif', { config: { rateLimit: ctx.ipRateLimit } }, async (req, reply) => {
+  app.get('/v1/p.gif', async (req, reply) => {
     const checked = ctx.validator.pixelQuery(withRefererUrl(req.query, req.headers.referer));
     if (!checked.ok) throw withDetails(new Errors.InvalidHit(checked.message), checked.details);
     await ctx.service.ingest({

@@ -7,13 +7,12 @@
  * `npx tsx bench/collector-ratio.ts [--rounds 3] [--seconds 8] [--stream segment-log|kinesis]
  *   [--profile DIR]` (with --profile the collector runs under `node --cpu-prof` into DIR).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BROWSER_HEADERS, pageviewBody } from './collector.ts';
-import { readFile } from 'node:fs/promises';
 import { type Started, startProcess } from './lib/proc.ts';
 import { runWrk } from './lib/wrk.ts';
 
@@ -42,17 +41,24 @@ interface Info {
 }
 
 async function start(kind: 'bare' | 'collector'): Promise<Started<Info>> {
-  if (kind === 'bare') return startProcess<Info>({ script: join(HERE, 'servers/bare-fastify.ts'), cpus: cpus.server });
+  if (kind === 'bare')
+    return startProcess<Info>({ script: join(HERE, 'servers/bare-fastify.ts'), cpus: cpus.server });
   let endpointArgs: string[] = [];
   if (values.stream === 'kinesis') {
-    const fake = await startProcess<Info>({ script: join(HERE, 'servers/fake-kinesis.ts'), cpus: cpus.client });
+    const fake = await startProcess<Info>({
+      script: join(HERE, 'servers/fake-kinesis.ts'),
+      cpus: cpus.client,
+    });
     fakes.push(fake);
     endpointArgs = ['--kinesis-endpoint', `http://127.0.0.1:${fake.info.port}`];
   }
   return startProcess<Info>({
     script: join(HERE, 'servers/collector.ts'),
     cpus: cpus.server,
-    nodeArgs: [...values['node-arg']!, ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [])],
+    nodeArgs: [
+      ...values['node-arg']!,
+      ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []),
+    ],
     args: ['--data-dir', await mkdtemp(join(workDir, 'c-')), '--stream', values.stream!, ...endpointArgs],
     readyTimeoutMs: 60_000,
   });
@@ -68,10 +74,14 @@ async function cpuOf(pid: number): Promise<{ user: number; sys: number }> {
 
 /** Sum of a metric's samples from the collector's /metrics (0 for the bare server). */
 async function metric(s: Started<Info>, name: string): Promise<number> {
-  const text = await fetch(`http://127.0.0.1:${s.info.port}/metrics`).then((r) => (r.ok ? r.text() : ''), () => '');
+  const text = await fetch(`http://127.0.0.1:${s.info.port}/metrics`).then(
+    (r) => (r.ok ? r.text() : ''),
+    () => '',
+  );
   let sum = 0;
   for (const line of text.split('\n'))
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   return sum;
 }
 
@@ -88,7 +98,7 @@ async function measure(s: Started<Info>) {
       cpus: cpus.client,
       workDir,
     });
-  await run(2);
+  await run(5);
   const puts0 = await metric(s, 'alt_collector_flush_hits_count');
   const hits0 = await metric(s, 'alt_collector_flush_hits_sum');
   const cpu0 = await cpuOf(s.info.pid);
@@ -104,7 +114,8 @@ async function measure(s: Started<Info>) {
     usPerReq: ((user + sys) * 1e6) / n,
     sysShare: sys / (user + sys),
     hitsPerPut,
-    non2xx: w.non2xx + w.errors.connect + w.errors.read + w.errors.write + w.errors.timeout };
+    non2xx: w.non2xx + w.errors.connect + w.errors.read + w.errors.write + w.errors.timeout,
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -119,7 +130,9 @@ try {
       for (let w = 0; w < Number(values.windows); w++) {
         coll = await measure(c);
         if (Number(values.windows) > 1)
-          process.stderr.write(`  window ${w + 1}: ${coll.rps.toFixed(0)} req/s ${coll.usPerReq.toFixed(1)} µs\n`);
+          process.stderr.write(
+            `  window ${w + 1}: ${coll.rps.toFixed(0)} req/s ${coll.usPerReq.toFixed(1)} µs\n`,
+          );
       }
     } finally {
       await c.stop();

@@ -13,19 +13,32 @@ export interface CacheOptions {
   now?: () => number;
 }
 
+interface Entry {
+  at: number;
+  value: Promise<App | null>;
+  settled?: App | null;
+}
+
 export function createCachedRegistry(inner: AppRegistry, opts: CacheOptions): AppRegistry {
   const { ttlMs, maxEntries = 10_000, now = Date.now } = opts;
-  const entries = new Map<string, { at: number; value: Promise<App | null> }>();
+  /** `settled`: the loaded answer once `value` has resolved, for `peek`. */
+  const entries = new Map<string, Entry>();
 
   function cached(key: string, load: () => Promise<App | null>): Promise<App | null> {
     const hit = entries.get(key);
     if (hit && now() - hit.at < ttlMs) return hit.value;
     if (hit) entries.delete(key);
     const value = load();
-    // A failed lookup is not cached: the next request retries.
-    value.catch(() => entries.get(key)?.value === value && entries.delete(key));
+    const entry: Entry = { at: now(), value };
+    value.then(
+      (app) => {
+        entry.settled = app;
+      },
+      // A failed lookup is not cached: the next request retries.
+      () => entries.get(key) === entry && entries.delete(key),
+    );
     if (ttlMs > 0) {
-      entries.set(key, { at: now(), value });
+      entries.set(key, entry);
       while (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
     }
     return value;
@@ -43,6 +56,10 @@ export function createCachedRegistry(inner: AppRegistry, opts: CacheOptions): Ap
 
   return {
     get: (appId) => cached(`id:${appId}`, () => inner.get(appId)),
+    peek(appId) {
+      const hit = entries.get(`id:${appId}`);
+      return hit && now() - hit.at < ttlMs ? hit.settled : undefined;
+    },
     // Keyed by the key's hash: the cache never holds a usable key.
     getByWriteKey: (key) => cached(`key:${hashWriteKey(key)}`, () => inner.getByWriteKey(key)),
     async create(app) {

@@ -155,6 +155,25 @@ describe('cached registry', () => {
     expect((await cache.get(app.appId))?.disabledAt).toBeInstanceOf(Date);
   });
 
+  it('peek answers from the cache without a lookup, and only while the answer is fresh', async () => {
+    let t = 0;
+    const { calls, wrapped } = counting(createSqlRegistry(db));
+    const cache = createCachedRegistry(wrapped, { ttlMs: 10_000, now: () => t });
+    const { app } = await cache.create({ name: 'peeked' });
+    const unknown = newAppId();
+    expect(cache.peek?.(app.appId)).toBeUndefined(); // not loaded yet: the caller must ask
+    await cache.get(app.appId);
+    await cache.get(unknown);
+    expect(cache.peek?.(app.appId)?.appId).toBe(app.appId);
+    expect(cache.peek?.(unknown)).toBeNull(); // known not to exist
+    expect(calls.get).toBe(2);
+    t += 10_001;
+    expect(cache.peek?.(app.appId)).toBeUndefined(); // stale
+    await cache.get(app.appId);
+    await cache.disable(app.appId);
+    expect(cache.peek?.(app.appId)).toBeUndefined(); // disabling through it forgets the answer
+  });
+
   it('does not cache failures', async () => {
     let fail = true;
     const inner = createSqlRegistry(db);

@@ -20,6 +20,11 @@ export interface NewApp {
 
 export interface AppRegistry {
   get(appId: string): Promise<App | null>;
+  /**
+   * The answer `get` would give, when a cache holds it already (`null`: known not to exist);
+   * `undefined` when it would have to ask. Lets a request for a cached app run without an await.
+   */
+  peek?(appId: string): App | null | undefined;
   /** The app a write key belongs to (keys are looked up by hash and compared in constant time). */
   getByWriteKey(key: string): Promise<App | null>;
   /** Registers an app; the write key is returned here once and never stored in clear. */

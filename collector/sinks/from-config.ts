@@ -9,6 +9,7 @@ import type { Stream } from '../../lib/stream.ts';
 import { createKinesisClient } from '../../lib/stream-readers/kinesis-client.ts';
 import type { SinkObserver } from '../sink.ts';
 import { createKinesisStream } from './kinesis.ts';
+import { createLeanPutRecords } from './kinesis-put.ts';
 import { createSegmentLogStream } from './segment-log.ts';
 import { createSpoolingStream, SPOOL_DEFAULTS } from './spooling.ts';
 
@@ -26,13 +27,22 @@ export const spoolDir = (dataDir: string): string => join(dataDir, 'spool');
 export async function createStreamFromConfig(config: StreamConfig, observer?: SinkObserver): Promise<Stream> {
   if (config.stream === 'local') return createSegmentLogStream(localStreamDir(config.dataDir));
   const primaryTimeoutMs = SPOOL_DEFAULTS.primaryTimeoutMs;
+  const client = createKinesisClient({
+    region: config.awsRegion,
+    endpoint: config.kinesisEndpoint,
+    requestTimeoutMs: primaryTimeoutMs,
+  });
   const primary = createKinesisStream({
-    client: createKinesisClient({
-      region: config.awsRegion,
-      endpoint: config.kinesisEndpoint,
-      requestTimeoutMs: primaryTimeoutMs,
-    }),
+    client,
     streamName: config.kinesisStream,
+    // PutRecords over one signed keep-alive request per call, not the SDK's middleware stack
+    // (several times the CPU per call: bench/kinesis-sdk.ts); health checks still use the SDK.
+    putRecords: createLeanPutRecords({
+      client,
+      region: config.awsRegion,
+      streamName: config.kinesisStream,
+      endpoint: config.kinesisEndpoint,
+    }),
     // Give up (and abort the request) before the spool's timeout: a spooled put then does not
     // also land in Kinesis later (fewer duplicates; the transformer dedups the rest).
     deadlineMs: primaryTimeoutMs - 100,

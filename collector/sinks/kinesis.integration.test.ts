@@ -12,6 +12,7 @@ import {
   startKinesisLocal,
 } from '../../test/helpers/kinesis-local.ts';
 import { createKinesisStream } from './kinesis.ts';
+import { createLeanPutRecords } from './kinesis-put.ts';
 import { createSpoolingStream } from './spooling.ts';
 import { describeStreamContract, readRecords, type StreamUnderTest } from './stream-contract.ts';
 
@@ -25,13 +26,28 @@ afterAll(async () => {
 
 async function kinesisPair(
   wrap?: (dir: string, s: ReturnType<typeof createKinesisStream>) => Promise<StreamUnderTest['stream']>,
+  lean = false,
 ): Promise<StreamUnderTest> {
   const name = `contract-${randomUUID().slice(0, 8)}`;
   // One shard: the contract checks order, which Kinesis keeps per shard.
   await kl.createStream(name, 1);
   const dir = await mkdtemp(join(tmpdir(), 'alt-kin-'));
   const client = createKinesisClient({ region: KINESIS_LOCAL_REGION, endpoint: kl.endpoint });
-  const inner = createKinesisStream({ client, streamName: name, deadlineMs: 10_000 });
+  const inner = createKinesisStream({
+    client,
+    streamName: name,
+    deadlineMs: 10_000,
+    ...(lean
+      ? {
+          putRecords: createLeanPutRecords({
+            client,
+            region: KINESIS_LOCAL_REGION,
+            streamName: name,
+            endpoint: kl.endpoint,
+          }),
+        }
+      : {}),
+  });
   const stream = wrap ? await wrap(dir, inner) : inner;
   const readerClient = kl.client();
   return {
@@ -50,6 +66,33 @@ async function kinesisPair(
 }
 
 describeStreamContract('Kinesis (kinesis-local)', () => kinesisPair());
+
+describeStreamContract('Kinesis with the lean PutRecords transport (kinesis-local)', () =>
+  kinesisPair(undefined, true),
+);
+
+describe('lean PutRecords transport', () => {
+  it('throws an API error under its type name, so the sink treats it as permanent', async () => {
+    const client = createKinesisClient({ region: KINESIS_LOCAL_REGION, endpoint: kl.endpoint });
+    const put = createLeanPutRecords({
+      client,
+      region: KINESIS_LOCAL_REGION,
+      streamName: 'no-such-stream',
+      endpoint: kl.endpoint,
+    });
+    const err = await put(
+      [{ Data: Buffer.from('x'), PartitionKey: 'k' }],
+      new AbortController().signal,
+    ).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).name).toBe('ResourceNotFoundException');
+    const stream = createKinesisStream({ client, streamName: 'no-such-stream', putRecords: put });
+    await expect(stream.put([{ partitionKey: 'k', data: Buffer.from('x') }])).rejects.toThrow(
+      /ResourceNotFoundException/,
+    );
+    await stream.close();
+  });
+});
 
 describeStreamContract('spooling over Kinesis (kinesis-local)', () =>
   kinesisPair((dir, primary) =>

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { PartialPutError, type Stream, type StreamLimits, type StreamRecord } from '../../lib/stream.ts';
 import { BACKOFF_DEFAULTS, type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
+import type { PutRecordsFn } from './kinesis-put.ts';
 
 export const KINESIS_SINK_DEFAULTS = {
   backoff: BACKOFF_DEFAULTS,
@@ -46,6 +47,8 @@ export interface KinesisStreamOptions {
   deadlineMs?: number;
   requestTimeoutMs?: number;
   healthyWindowMs?: number;
+  /** How a PutRecords call is made; default: the SDK client's `send` (`kinesis-put.ts` is leaner). */
+  putRecords?: PutRecordsFn;
 }
 
 export interface KinesisStreamStats {
@@ -83,6 +86,10 @@ export function splitIntoCalls(
 
 export function createKinesisStream(options: KinesisStreamOptions): KinesisStream {
   const { client, streamName } = options;
+  const putRecords: PutRecordsFn =
+    options.putRecords ??
+    ((entries, abortSignal) =>
+      client.send(new PutRecordsCommand({ StreamName: streamName, Records: entries }), { abortSignal }));
   const backoff = { ...KINESIS_SINK_DEFAULTS.backoff, ...options.backoff };
   const deadlineMs = options.deadlineMs ?? KINESIS_SINK_DEFAULTS.deadlineMs;
   const requestTimeoutMs = options.requestTimeoutMs ?? KINESIS_SINK_DEFAULTS.requestTimeoutMs;
@@ -106,9 +113,10 @@ export function createKinesisStream(options: KinesisStreamOptions): KinesisStrea
       try {
         stats.calls++;
         stats.entriesSent += pending.length;
-        const out = await client.send(new PutRecordsCommand({ StreamName: streamName, Records: pending }), {
-          abortSignal: AbortSignal.any([AbortSignal.timeout(timeout), closing.signal]),
-        });
+        const out = await putRecords(
+          pending,
+          AbortSignal.any([AbortSignal.timeout(timeout), closing.signal]),
+        );
         const results = out.Records ?? [];
         if (results.length !== pending.length) {
           reason = `PutRecords answered ${results.length} results for ${pending.length} entries`;

@@ -103,16 +103,17 @@ export function createIngestService(deps: IngestDeps) {
       if (app === undefined) return undefined;
       found.push(app);
     }
+    return checkedApps(req, ids, found);
+  }
+
+  function checkedApps(req: IngestRequest, ids: string[], found: (App | null)[]): Map<string, App> {
     const apps = new Map<string, App>();
     for (const [i, id] of ids.entries()) apps.set(id, checkApp(req, id, found[i]));
     return apps;
   }
 
   async function resolveApps(req: IngestRequest, ids: string[]): Promise<Map<string, App>> {
-    const found = await lookup(ids);
-    const apps = new Map<string, App>();
-    for (const [i, id] of ids.entries()) apps.set(id, checkApp(req, id, found[i]));
-    return apps;
+    return checkedApps(req, ids, await lookup(ids));
   }
 
   async function lookup(ids: string[]): Promise<(App | null)[]> {

@@ -3,6 +3,7 @@
  * the production wiring (`startCollector`: PGlite registry, batcher, segment log) end to end.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +92,75 @@ describe('X-Forwarded-For', () => {
 
   it('with two hops, takes the second address from the right', async () => {
     expect(await clientIpWith(2, '6.6.6.6, 198.51.100.9, 10.0.0.1')).toBe('198.51.100.0');
+  });
+});
+
+describe('keep-alive under overload', () => {
+  let db: Sql;
+  let dbDone: () => Promise<void>;
+  beforeAll(async () => {
+    ({ db, done: dbDone } = await openTestDb());
+  });
+  afterAll(async () => dbDone?.());
+
+  /** One keep-alive connection: `send` posts a body and resolves with the status; `closed` tells whether the server ended it. */
+  function keepAliveClient(port: number) {
+    const socket = connect(port, '127.0.0.1');
+    socket.setEncoding('latin1');
+    let buffered = '';
+    let closed = false;
+    let waiting: ((status: number) => void) | undefined;
+    socket.on('close', () => {
+      closed = true;
+    });
+    socket.on('data', (chunk: string) => {
+      buffered += chunk;
+      const end = buffered.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const length = Number(/content-length: (\d+)/i.exec(buffered.slice(0, end))?.[1] ?? 0);
+      if (buffered.length < end + 4 + length) return;
+      const status = Number(buffered.slice(9, 12));
+      buffered = buffered.slice(end + 4 + length);
+      waiting?.(status);
+    });
+    return {
+      send(body: string): Promise<number> {
+        return new Promise((resolve) => {
+          waiting = resolve;
+          socket.write(
+            `POST /v1/hits HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\nuser-agent: ${CHROME}\r\n` +
+              `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+          );
+        });
+      },
+      /** Whether the server has closed the connection, after giving it a moment to. */
+      async closed(): Promise<boolean> {
+        await new Promise((r) => setTimeout(r, 100));
+        return closed;
+      },
+      end: () => socket.destroy(),
+    };
+  }
+
+  it('keeps the connection across 202s and closes it after a 503 overloaded', async () => {
+    const h = await startHarness({ db });
+    try {
+      const port = Number(new URL(await h.listen()).port);
+      const { app } = await h.createApp();
+      const body = JSON.stringify({ app_id: app.appId, event_type: 'pageview', url: 'https://a.example/' });
+      const client = keepAliveClient(port);
+      expect([await client.send(body), await client.send(body)]).toEqual([202, 202]);
+      expect(await client.closed()).toBe(false);
+      // Full: the refusal ends the connection, so a saturated collector sheds connections (the
+      // client or load balancer reconnects, possibly elsewhere) instead of queueing new ones.
+      h.sink.mode = 'full';
+      expect(await client.send(body)).toBe(503);
+      expect(await client.closed()).toBe(true);
+      client.end();
+    } finally {
+      h.sink.mode = 'ok';
+      await h.close();
+    }
   });
 });
 

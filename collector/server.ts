@@ -255,6 +255,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       req.log.warn({ req, code, cause }, 'request refused');
     }
     if (err.retryAfterSec) reply.header('retry-after', String(err.retryAfterSec));
+    // Overloaded: end the connection after the refusal (Envoy's disable-keepalive overload action).
+    // Node ≥ 20's libuv accepts one connection per event-loop turn, so a saturated process lets
+    // new connections wait in the accept queue for seconds while its open ones keep it busy;
+    // shedding connections keeps that queue moving and lets a load balancer reconnect elsewhere.
+    if (code === 'overloaded') reply.header('connection', 'close');
     if (req.routeOptions.url === '/v1/hits' && code !== 'origin_not_allowed' && req.headers.origin) {
       reply.header('access-control-allow-origin', req.headers.origin);
     }

@@ -24,6 +24,18 @@ describe('rssTrendOnceConnected', () => {
     expect(trend.bytes / MiB).toBeGreaterThan(32);
   });
 
+  it('with connections shed (fds peak at the opening burst), counts only after the settle time', () => {
+    // The 60-s run of 2026-12-05: heap sized up for ~18 s, then flat; fds highest at the start.
+    const samples = run(40, 0.25, (t) => (t < 18 ? 540 + 5.5 * t : 597 + 15 * Math.sin(t * 2.1)));
+    expect(rssTrendOnceConnected(samples)!.fromMs).toBe(250);
+    const settled = rssTrendOnceConnected(samples, { settleMs: 15_000 })!;
+    expect(settled.fromMs).toBe(15_000);
+    expect(Math.abs(settled.bytes) / MiB).toBeLessThan(32);
+    // Growth that goes on after the settle time is still growth.
+    const leak = run(40, 0.25, (t) => 540 + 5.5 * t);
+    expect(rssTrendOnceConnected(leak, { settleMs: 15_000 })!.bytes / MiB).toBeGreaterThan(32);
+  });
+
   it('says nothing when the fds peak too late to leave a window', () => {
     expect(rssTrendOnceConnected(run(10, 9, () => 600))).toBeUndefined();
     expect(rssTrendOnceConnected([])).toBeUndefined();

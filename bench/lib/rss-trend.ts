@@ -3,7 +3,9 @@
  *
  * Only samples after every connection is open count (the first one at the peak open-fd count):
  * accepting connections costs memory, and under CPU saturation the last ones are accepted late.
- * And the figure is a trend — the median of the window's last third minus the median of its first
+ * Nor before `settleMs`: a collector that closes connections on its 503s never holds them all
+ * at once (the fd peak is the opening burst), and V8 sizes its heap to a new load over the first
+ * ~15–20 s (measured: 540 → 640 MiB by second 18, then 594–600 MiB to second 60). The figure is a trend — the median of the window's last third minus the median of its first
  * third — not max minus first: V8 swings RSS by tens of MiB either way within seconds, which a
  * max-minus-first reads as growth in a flat process, while unbounded buffering still shows as a
  * rising trend.
@@ -30,11 +32,15 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** Undefined when fewer than 9 samples follow the fd peak (the run was too short to tell). */
-export function rssTrendOnceConnected(samples: readonly ProcSample[]): RssTrend | undefined {
+/** Undefined when fewer than 9 samples follow the fd peak and `settleMs` (the run was too short to tell). */
+export function rssTrendOnceConnected(
+  samples: readonly ProcSample[],
+  opts: { settleMs?: number } = {},
+): RssTrend | undefined {
   if (samples.length === 0) return undefined;
   const peakFds = Math.max(...samples.map((s) => s.fds));
-  const window = samples.slice(samples.findIndex((s) => s.fds >= peakFds));
+  const settled = samples[0].tMs + (opts.settleMs ?? 0);
+  const window = samples.slice(samples.findIndex((s) => s.fds >= peakFds)).filter((s) => s.tMs >= settled);
   if (window.length < MIN_WINDOW) return undefined;
   const third = Math.floor(window.length / 3);
   const first = median(window.slice(0, third).map((s) => s.rssBytes));

@@ -38,10 +38,14 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '50000' },
     rounds: { type: 'string', default: '3' },
     'one-core-child': { type: 'boolean', default: false },
+    'soak-child': { type: 'boolean', default: false },
+    'soak-batches': { type: 'string', default: '40' },
   },
 });
 const ROUNDS = Number(values.rounds);
 const ONE_CORE_CHILD = values['one-core-child'];
+const SOAK_CHILD = values['soak-child'];
+const SOAK_BATCHES = Number(values['soak-batches']);
 const TOTAL = Number(values.hits);
 const BATCH = Number(values.batch);
 const HITS_PER_RECORD = 500; // the collector's flush size (DESIGN §4)
@@ -225,18 +229,75 @@ async function measureRounds(batches: StreamBatch[], files: string[], dir: strin
   };
 }
 
-/** This script again under `taskset -c 0` (DuckDB then sizes itself to one thread). */
-async function oneCoreRounds(): Promise<unknown> {
-  const args = [...process.execArgv, process.argv[1], '--hits', String(TOTAL), '--batch', String(BATCH)];
-  const child = spawnSync('taskset', ['-c', '0', process.execPath, ...args, '--one-core-child'], {
+/** This script again as a child with `flag` (and under `taskset` when `cpus` is given); its stdout JSON. */
+function childRun(flag: string, cpus?: string): unknown {
+  const node = [
+    process.execPath,
+    ...process.execArgv,
+    process.argv[1],
+    '--hits',
+    String(TOTAL),
+    '--batch',
+    String(BATCH),
+    '--soak-batches',
+    String(SOAK_BATCHES),
+    flag,
+  ];
+  const [cmd, ...args] = cpus ? ['taskset', '-c', cpus, ...node] : node;
+  const child = spawnSync(cmd, args, {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 2 ** 20,
   });
   if (child.error || child.status !== 0) {
-    return { error: `taskset run failed: ${child.error?.message ?? `exit ${child.status}`}` };
+    return { error: `${flag} run failed: ${child.error?.message ?? `exit ${child.status}`}` };
   }
   return JSON.parse(child.stdout);
+}
+
+/** One stream batch of `BATCH` hits starting at row `first`, made on demand (nothing else held). */
+function makeBatchAt(first: number, seq: number): StreamBatch {
+  const records = [];
+  for (let r = first; r < first + BATCH; r += HITS_PER_RECORD) {
+    let rec = '';
+    for (let i = r; i < Math.min(first + BATCH, r + HITS_PER_RECORD); i++)
+      rec += `${JSON.stringify(makeRow(i))}\n`;
+    records.push({
+      shardId: 'soak',
+      sequenceNumber: String(seq++).padStart(20, '0'),
+      arrivedAt: new Date(hourStart + 3_500_000),
+      data: encodeEnvelope(EnvelopeKind.LAKE_ROWS, rec),
+    });
+  }
+  return { shardId: 'soak', records };
+}
+
+/**
+ * Memory over a long run, in a process of its own (the main run holds its whole input): batch after
+ * batch made, processed as deployed (core, raw/, Parquet, lake puts) and dropped, RSS after each.
+ * A transformer that held what it processed (a day of rows, growing buffers) shows a rising trend.
+ */
+async function soak(dir: string) {
+  const lake = join(dir, 'soak-lake');
+  const w = await createWriter('duckdb');
+  const processor = createBatchProcessor({ store: createFsStore(lake), writer: w, planner });
+  const rssMiB: number[] = [];
+  const t0 = process.hrtime.bigint();
+  for (let b = 0; b < SOAK_BATCHES; b++) {
+    await processor.process(makeBatchAt(b * BATCH, b * (BATCH / HITS_PER_RECORD)));
+    // The lake's files are not what is measured: keep the disk small.
+    await rm(lake, { recursive: true, force: true });
+    rssMiB.push(Math.round(process.memoryUsage().rss / 2 ** 20));
+  }
+  const seconds = secs(t0);
+  await w.close();
+  return {
+    batches: SOAK_BATCHES,
+    batchHits: BATCH,
+    hits: SOAK_BATCHES * BATCH,
+    seconds: +seconds.toFixed(1),
+    rssMiBAfterEachBatch: rssMiB,
+  };
 }
 
 async function main() {
@@ -254,6 +315,11 @@ async function main() {
     hitsPerRecord: HITS_PER_RECORD,
   };
   try {
+    if (SOAK_CHILD) {
+      await planner.plan(makeBatchAt(0, 0));
+      console.log(JSON.stringify(await soak(dir)));
+      return;
+    }
     process.stderr.write(`generating ${TOTAL} hits…\n`);
     const { batches, ndjson } = makeBatches(TOTAL);
     await planner.plan(batches[0]); // start the planner's worker before anything is timed
@@ -278,7 +344,7 @@ async function main() {
     result.ceiling = rounds.ceiling;
 
     // The same rounds pinned to one CPU (taskset), DuckDB on one thread: the "one core" target.
-    if (!ONE_CORE_CHILD) result.oneCore = await oneCoreRounds();
+    if (!ONE_CORE_CHILD) result.oneCore = childRun('--one-core-child', '0');
 
     // 3. The other writers once, against the median ceiling.
     const ceiling = rounds.ceiling.hitsPerSec;
@@ -310,6 +376,9 @@ async function main() {
     }
     result.peakRssMiBByBatchSize = growth;
     process.stderr.write(`peak RSS by batch size (MiB): ${JSON.stringify(growth)}\n`);
+    // And over a long run, in a child that holds nothing but the batch at hand.
+    result.soak = childRun('--soak-child');
+    process.stderr.write(`soak: ${JSON.stringify(result.soak)}\n`);
 
     // 4. Rollups into the real PostgreSQL: deltas computed per batch, applied with the ledger row.
     const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

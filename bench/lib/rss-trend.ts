@@ -41,9 +41,13 @@ export function rssTrendOnceConnected(
   const peakFds = Math.max(...samples.map((s) => s.fds));
   const settled = samples[0].tMs + (opts.settleMs ?? 0);
   const window = samples.slice(samples.findIndex((s) => s.fds >= peakFds)).filter((s) => s.tMs >= settled);
-  if (window.length < MIN_WINDOW) return undefined;
-  const third = Math.floor(window.length / 3);
-  const first = median(window.slice(0, third).map((s) => s.rssBytes));
-  const last = median(window.slice(window.length - third).map((s) => s.rssBytes));
-  return { bytes: last - first, fromMs: window[0].tMs, samples: window.length };
+  const bytes = thirdsTrend(window.map((s) => s.rssBytes));
+  return bytes === undefined ? undefined : { bytes, fromMs: window[0].tMs, samples: window.length };
+}
+
+/** Median of the last third minus median of the first third; undefined under 9 values. */
+export function thirdsTrend(values: readonly number[]): number | undefined {
+  if (values.length < MIN_WINDOW) return undefined;
+  const third = Math.floor(values.length / 3);
+  return median(values.slice(values.length - third)) - median(values.slice(0, third));
 }

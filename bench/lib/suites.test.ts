@@ -48,6 +48,23 @@ describe('transformer bench result → figures', () => {
     expect(transformer.find((f) => f.id === 'transformer.processor-duckdb')?.target).toBeUndefined();
   });
 
+  it('holds memory over the soak run to a trend of 32 MiB, after the first batches', () => {
+    // RSS after each batch: the first 20 of the 2026-12-05 soak twice (flat), and with 3 MiB more per batch.
+    const flat = [
+      421, 524, 510, 520, 539, 517, 570, 531, 545, 526, 568, 514, 437, 407, 419, 440, 423, 482, 495, 474,
+    ];
+    const soak = (rss: number[]) =>
+      transformerFigures({ soak: { batchHits: 50_000, rssMiBAfterEachBatch: rss } }).transformer.find(
+        (f) => f.id === 'transformer.memory.rss-trend',
+      )!;
+    const ok = evaluate(soak([...flat, ...flat]));
+    expect(ok.met).toBe(true);
+    expect(ok.note).toContain('2.0M hits, RSS 407–570 MiB');
+    const leaking = evaluate(soak([...flat, ...flat].map((v, i) => v + 3 * i)));
+    expect(leaking.met).toBe(false);
+    expect(soak(flat.slice(0, 8))).toBeUndefined();
+  });
+
   it('drops figures whose fields are missing instead of reporting zeros', () => {
     const { transformer, rollups } = transformerFigures({ writers: { duckdb: { hitsPerSec: 5 } } });
     expect(transformer.map((f) => f.id)).toEqual(['transformer.duckdb', 'transformer.duckdb.absolute']);

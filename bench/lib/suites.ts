@@ -4,12 +4,34 @@
  * here field by field — a field that is missing just drops its figure. Pure.
  */
 import type { Figure } from './results.ts';
+import { thirdsTrend } from './rss-trend.ts';
 
 type Json = Record<string, unknown>;
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const get = (o: unknown, ...path: string[]): unknown =>
   path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Json)[k] : undefined), o);
+
+/** Batches left out of the memory trend: DuckDB's buffers and V8's heap size up on the first ones. */
+const SOAK_SETTLE_BATCHES = 3;
+
+/** The soak run (batch after batch, each made and dropped) → the RSS trend, held to 32 MiB. */
+function memoryFigure(soak: unknown): Figure | undefined {
+  const rss = get(soak, 'rssMiBAfterEachBatch');
+  const batchHits = num(get(soak, 'batchHits'));
+  if (!Array.isArray(rss) || batchHits === undefined) return undefined;
+  const trend = thirdsTrend(rss.slice(SOAK_SETTLE_BATCHES).map(Number));
+  if (trend === undefined) return undefined;
+  const hits = rss.length * batchHits;
+  return {
+    id: 'transformer.memory.rss-trend',
+    label: `transformer memory: RSS trend over ${rss.length} batches of ${batchHits / 1000}k hits, one after another`,
+    value: trend,
+    unit: 'MiB',
+    target: { on: 'value', op: '<=', value: 32 },
+    note: `median of the last third − of the first, from batch ${SOAK_SETTLE_BATCHES + 1}; ${(hits / 1e6).toFixed(1)}M hits, RSS ${Math.min(...rss)}–${Math.max(...rss)} MiB`,
+  };
+}
 
 /**
  * `bench/transformer.ts` → writer throughput against DuckDB's own ceiling (medians of interleaved
@@ -71,6 +93,8 @@ export function transformerFigures(j: unknown): { transformer: Figure[]; rollups
       }
     }
   }
+  const soak = memoryFigure(get(j, 'soak'));
+  if (soak) transformer.push(soak);
   for (const f of transformer) if (!f.note) delete f.note;
   const rollups: Figure[] = [];
   const r = num(get(j, 'rollups', 'hitsPerSec'));

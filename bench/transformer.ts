@@ -255,21 +255,21 @@ function childRun(flag: string, cpus?: string): unknown {
   return JSON.parse(child.stdout);
 }
 
-/** One stream batch of `BATCH` hits starting at row `first`, made on demand (nothing else held). */
-function makeBatchAt(first: number, seq: number): StreamBatch {
+/** One stream batch of `hits` hits starting at row `first`, made on demand (nothing else held). */
+function makeBatchAt(first: number, seq: number, hits = BATCH, shardId = 'soak'): StreamBatch {
   const records = [];
-  for (let r = first; r < first + BATCH; r += HITS_PER_RECORD) {
+  for (let r = first; r < first + hits; r += HITS_PER_RECORD) {
     let rec = '';
-    for (let i = r; i < Math.min(first + BATCH, r + HITS_PER_RECORD); i++)
+    for (let i = r; i < Math.min(first + hits, r + HITS_PER_RECORD); i++)
       rec += `${JSON.stringify(makeRow(i))}\n`;
     records.push({
-      shardId: 'soak',
+      shardId,
       sequenceNumber: String(seq++).padStart(20, '0'),
       arrivedAt: new Date(hourStart + 3_500_000),
       data: encodeEnvelope(EnvelopeKind.LAKE_ROWS, rec),
     });
   }
-  return { shardId: 'soak', records };
+  return { shardId, records };
 }
 
 /**
@@ -433,24 +433,11 @@ async function main() {
 
 function makeBatchesOf(size: number): { batches: StreamBatch[] } {
   // Same total as the main run, cut into batches of `size`.
-  const all: StreamBatch[] = [];
-  let seq = 0;
+  const batches: StreamBatch[] = [];
   for (let start = 0; start < TOTAL; start += size) {
-    const records = [];
-    for (let r = start; r < Math.min(TOTAL, start + size); r += HITS_PER_RECORD) {
-      let rec = '';
-      for (let i = r; i < Math.min(TOTAL, start + size, r + HITS_PER_RECORD); i++)
-        rec += `${JSON.stringify(makeRow(i))}\n`;
-      records.push({
-        shardId: 'grow',
-        sequenceNumber: String(seq++).padStart(20, '0'),
-        arrivedAt: new Date(hourStart),
-        data: encodeEnvelope(EnvelopeKind.LAKE_ROWS, rec),
-      });
-    }
-    all.push({ shardId: 'grow', records });
+    batches.push(makeBatchAt(start, start / HITS_PER_RECORD, Math.min(size, TOTAL - start), 'grow'));
   }
-  return { batches: all };
+  return { batches };
 }
 
 await main();

@@ -5,8 +5,9 @@
  * accepting connections costs memory, and under CPU saturation the last ones are accepted late.
  * Nor before `settleMs`: a collector that closes connections on its 503s never holds them all
  * at once (the fd peak is the opening burst), and V8 sizes its heap to a new load over the first
- * ~15–20 s (measured: 540 → 640 MiB by second 18, then 594–600 MiB to second 60). The figure is a trend — the median of the window's last third minus the median of its first
- * third — not max minus first: V8 swings RSS by tens of MiB either way within seconds, which a
+ * ~15–20 s (measured: 540 → 640 MiB by second 18, then 594–600 MiB to second 60). The figure
+ * is a trend — the median of the window's last third minus the median of its first third — not
+ * max minus first: V8 swings RSS by tens of MiB either way within seconds, which a
  * max-minus-first reads as growth in a flat process, while unbounded buffering still shows as a
  * rising trend.
  */

@@ -5,7 +5,11 @@
  * hot path in a few minutes, where `npm run bench` takes seven.
  *
  * `npx tsx bench/collector-ratio.ts [--rounds 3] [--seconds 8] [--stream segment-log|kinesis]
- *   [--profile DIR]` (with --profile the collector runs under `node --cpu-prof` into DIR).
+ *   [--profile DIR] [--also skeleton,no-sink]` (with --profile the collector runs under
+ *   `node --cpu-prof` into DIR). `--also` measures, in every round between bare Fastify and the
+ *   collector, the collector's Fastify setup alone (`servers/fastify-skeleton.ts`) and/or the
+ *   collector with a sink that acknowledges at once (`servers/collector.ts --stream none`): where
+ *   the gap to bare Fastify lies, the framework setup, the request's own work or the durable write.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -27,8 +31,11 @@ const { values } = parseArgs({
     /** Measure the same collector process this many times in a row (is a slow run the process or the minute?). */
     windows: { type: 'string', default: '1' },
     'node-arg': { type: 'string', multiple: true, default: [] },
+    also: { type: 'string', default: '' },
   },
 });
+type Extra = 'skeleton' | 'no-sink';
+const extras = values.also!.split(',').filter((x): x is Extra => x === 'skeleton' || x === 'no-sink');
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const twoCores = os.availableParallelism() >= 2;
@@ -40,11 +47,14 @@ interface Info {
   appId?: string;
 }
 
-async function start(kind: 'bare' | 'collector'): Promise<Started<Info>> {
-  if (kind === 'bare')
-    return startProcess<Info>({ script: join(HERE, 'servers/bare-fastify.ts'), cpus: cpus.server });
+async function start(kind: 'bare' | 'collector' | Extra): Promise<Started<Info>> {
+  if (kind === 'bare' || kind === 'skeleton') {
+    const script = kind === 'bare' ? 'servers/bare-fastify.ts' : 'servers/fastify-skeleton.ts';
+    return startProcess<Info>({ script: join(HERE, script), cpus: cpus.server });
+  }
+  const stream = kind === 'no-sink' ? 'none' : values.stream!;
   let endpointArgs: string[] = [];
-  if (values.stream === 'kinesis') {
+  if (stream === 'kinesis') {
     const fake = await startProcess<Info>({
       script: join(HERE, 'servers/fake-kinesis.ts'),
       cpus: cpus.client,
@@ -59,7 +69,7 @@ async function start(kind: 'bare' | 'collector'): Promise<Started<Info>> {
       ...values['node-arg']!,
       ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []),
     ],
-    args: ['--data-dir', await mkdtemp(join(workDir, 'c-')), '--stream', values.stream!, ...endpointArgs],
+    args: ['--data-dir', await mkdtemp(join(workDir, 'c-')), '--stream', stream, ...endpointArgs],
     readyTimeoutMs: 60_000,
   });
 }
@@ -119,11 +129,17 @@ async function measure(s: Started<Info>) {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const rows: { bare: Awaited<ReturnType<typeof measure>>; coll: Awaited<ReturnType<typeof measure>> }[] = [];
+type Measured = Awaited<ReturnType<typeof measure>>;
+const rows: { bare: Measured; coll: Measured; extras: Partial<Record<Extra, Measured>> }[] = [];
 try {
   for (let i = 0; i < rounds; i++) {
     const b = await start('bare');
     const bare = await measure(b).finally(() => b.stop());
+    const measuredExtras: Partial<Record<Extra, Measured>> = {};
+    for (const x of extras) {
+      const e = await start(x);
+      measuredExtras[x] = await measure(e).finally(() => e.stop());
+    }
     const c = await start('collector');
     let coll!: Awaited<ReturnType<typeof measure>>;
     try {
@@ -138,9 +154,12 @@ try {
       await c.stop();
     }
     for (const f of fakes.splice(0)) await f.stop();
-    rows.push({ bare, coll });
+    rows.push({ bare, coll, extras: measuredExtras });
+    const extraText = Object.entries(measuredExtras)
+      .map(([k, m]) => ` | ${k} ${m.rps.toFixed(0)} req/s ${m.usPerReq.toFixed(1)} µs`)
+      .join('');
     process.stderr.write(
-      `round ${i + 1}: bare ${bare.rps.toFixed(0)} req/s ${bare.usPerReq.toFixed(1)} µs | collector ${coll.rps.toFixed(0)} req/s ${coll.usPerReq.toFixed(1)} µs (sys ${(coll.sysShare * 100).toFixed(0)} %, bare sys ${(bare.sysShare * 100).toFixed(0)} %; ${coll.hitsPerPut.toFixed(1)} hits/put; non-2xx ${coll.non2xx}) | ratio ${(coll.rps / bare.rps).toFixed(3)}\n`,
+      `round ${i + 1}: bare ${bare.rps.toFixed(0)} req/s ${bare.usPerReq.toFixed(1)} µs${extraText} | collector ${coll.rps.toFixed(0)} req/s ${coll.usPerReq.toFixed(1)} µs (sys ${(coll.sysShare * 100).toFixed(0)} %, bare sys ${(bare.sysShare * 100).toFixed(0)} %; ${coll.hitsPerPut.toFixed(1)} hits/put; non-2xx ${coll.non2xx}) | ratio ${(coll.rps / bare.rps).toFixed(3)}\n`,
     );
   }
   const summary = {
@@ -153,6 +172,17 @@ try {
     bareUsPerReq: median(rows.map((r) => r.bare.usPerReq)),
     collectorUsPerReq: median(rows.map((r) => r.coll.usPerReq)),
     ratio: median(rows.map((r) => r.coll.rps / r.bare.rps)),
+    // Each extra against bare Fastify of its own round, medians.
+    extras: Object.fromEntries(
+      extras.map((x) => [
+        x,
+        {
+          rps: median(rows.map((r) => r.extras[x]!.rps)),
+          usPerReq: median(rows.map((r) => r.extras[x]!.usPerReq)),
+          ratio: median(rows.map((r) => r.extras[x]!.rps / r.bare.rps)),
+        },
+      ]),
+    ),
     rows,
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);

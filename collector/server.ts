@@ -132,14 +132,17 @@ function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): voi
   );
 }
 
-export function buildServer(deps: ServerDeps): FastifyInstance {
-  const { config } = deps;
-  const metrics = deps.metrics ?? createMetrics();
-  const now = deps.now ?? (() => new Date());
+/**
+ * The collector's Fastify instance before its hooks and routes: server options and the one JSON
+ * body parser. Apart from `buildServer` so that the benchmarks can measure this framework
+ * configuration alone (bench/servers/fastify-skeleton.ts).
+ */
+export function createCollectorFastify(
+  config: Pick<CollectorConfig, 'trustProxyHops'>,
+  logger: Logger,
+): FastifyInstance {
   const app = Fastify({
-    ...(deps.logger
-      ? { loggerInstance: deps.logger }
-      : { loggerInstance: createCollectorLogger(config.logLevel) }),
+    loggerInstance: logger,
     // Trust exactly N hops (what proxy-addr does for a number; Fastify's types only take a function):
     // with N = 1 behind the ALB, the client is the address the ALB appended, whatever else is forged.
     trustProxy:
@@ -154,7 +157,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     requestIdHeader: false,
     // No child logger per request (Fastify's default builds one for every request to bind its id;
     // we log no request ids and only errors): a measurable share of a 202's CPU at thousands/s.
-    childLoggerFactory: (logger) => logger,
+    childLoggerFactory: (l) => l,
     // Per-request info logs would dominate CPU at thousands of hits/s; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
@@ -169,6 +172,16 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       done(err as Error, undefined);
     }
   });
+  return app;
+}
+
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const { config } = deps;
+  const metrics = deps.metrics ?? createMetrics();
+  const now = deps.now ?? (() => new Date());
+  // The limiters ask for the time on every request: no Date object for that unless a test clock is set.
+  const nowMs = deps.now ? () => now().getTime() : Date.now;
+  const app = createCollectorFastify(config, deps.logger ?? createCollectorLogger(config.logLevel));
 
   const ctx: RouteContext = {
     service: createIngestService({
@@ -176,7 +189,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       registry: deps.registry,
       salts: deps.salts,
       metrics,
-      appLimiter: createWindowLimiter(config.rateLimitPerApp, () => now().getTime()),
+      appLimiter: createWindowLimiter(config.rateLimitPerApp, nowMs),
       honorDnt: config.honorDnt,
       now,
     }),
@@ -186,7 +199,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     metrics,
     beacon: deps.beacon ?? { files: new Map() },
   };
-  const ipLimiter = createWindowLimiter(config.rateLimitPerIp, () => now().getTime());
+  const ipLimiter = createWindowLimiter(config.rateLimitPerIp, nowMs);
 
   // One callback hook (no promise) for every request, before the body is read: each hook Fastify
   // runs costs CPU at thousands of hits/s, so the encoding check, the per-address limit of the

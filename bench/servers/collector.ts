@@ -6,8 +6,10 @@
  * `collector/main.ts`. `--sink-delay-ms` delays every put (a slow
  * sink, for the overload run).
  *
- * `node --import tsx bench/servers/collector.ts --data-dir DIR --stream segment-log|kinesis
+ * `node --import tsx bench/servers/collector.ts --data-dir DIR --stream segment-log|kinesis|none
  *   [--kinesis-endpoint URL] [--max-inflight-bytes N] [--sink-delay-ms N]`
+ * (`none`, a diagnostic: a sink that acknowledges at once and keeps nothing, so the durable part's
+ * cost can be told from the rest of a request's.)
  * prints `BENCH_READY {"port","appId","stream",…}`; on SIGTERM it closes the server, then drains
  * the batcher, then prints `BENCH_STATS {…}` with what reached the stream.
  */
@@ -20,6 +22,7 @@ import { createCachedRegistry } from '../../collector/registry/cached-registry.t
 import { createSqlRegistry } from '../../collector/registry/sql-registry.ts';
 import { createSqlSaltStore } from '../../collector/salts.ts';
 import { buildServer } from '../../collector/server.ts';
+import type { HitSink } from '../../collector/sink.ts';
 import { createStreamFromConfig } from '../../collector/sinks/from-config.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { createPglite, migrate } from '../../lib/db/index.ts';
@@ -60,8 +63,8 @@ if (!values['data-dir']) throw new Error('--data-dir is required');
 const dataDir = values['data-dir'];
 
 // Production defaults, except the per-address limit: every bench request comes from 127.0.0.1.
-if (values.stream !== 'segment-log' && values.stream !== 'kinesis')
-  throw new Error('--stream: segment-log | kinesis');
+if (values.stream !== 'segment-log' && values.stream !== 'kinesis' && values.stream !== 'none')
+  throw new Error('--stream: segment-log | kinesis | none');
 if (values.stream === 'kinesis' && !values['kinesis-endpoint']) {
   throw new Error('--kinesis-endpoint is required with --stream kinesis');
 }
@@ -89,18 +92,27 @@ const { app: benchApp } = await registry.create({
 });
 
 // The stream exactly as `collector/main.ts` builds it: the segment log, or Kinesis + disk spool.
-const base = await createStreamFromConfig(config);
-const { stream, stats } = instrumentStream(base, Number(values['sink-delay-ms']));
+const base = values.stream === 'none' ? undefined : await createStreamFromConfig(config);
+const instrumented = base && instrumentStream(base, Number(values['sink-delay-ms']));
+const stats = instrumented?.stats ?? { puts: 0, records: 0, bytes: 0 };
 const metrics = createMetrics();
-const sink = createBatcher({
-  stream,
-  flushHits: config.flushHits,
-  flushBytes: config.flushBytes,
-  lingerMs: config.lingerMs,
-  maxPutsInFlight: config.putsInFlight,
-  maxInflightBytes,
-  observer: metrics.observer,
-});
+const acksAtOnce: HitSink = {
+  submit: () => Promise.resolve(),
+  isReady: async () => true,
+  hasRoom: () => true,
+  close: async () => {},
+};
+const sink = instrumented
+  ? createBatcher({
+      stream: instrumented.stream,
+      flushHits: config.flushHits,
+      flushBytes: config.flushBytes,
+      lingerMs: config.lingerMs,
+      maxPutsInFlight: config.putsInFlight,
+      maxInflightBytes,
+      observer: metrics.observer,
+    })
+  : acksAtOnce;
 const server = buildServer({ sink, registry, salts: createSqlSaltStore(db), config, metrics });
 // Start-up (PGlite, module loading) leaves garbage; collect it so RSS samples start from the
 // steady state (the harness runs this process with --expose-gc).

@@ -24,6 +24,7 @@ function cached<T>(make: (key: string) => T): (key: string) => T {
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   const registers = [registry];
+  let inflightBytesNow = 0;
   const m = {
     registry,
     requests: new Counter({
@@ -91,6 +92,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       name: 'alt_collector_inflight_bytes',
       help: 'bytes of hits held in memory, not yet durable',
       registers,
+      // Read when scraped: the batcher reports the figure on every submit and settle, and a
+      // gauge's set() hashes its labels each time (~1.5 % of a request's CPU in a profile).
+      collect() {
+        this.set(inflightBytesNow);
+      },
     }),
     sinkErrors: new Counter({
       name: 'alt_collector_sink_errors_total',
@@ -132,7 +138,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     sinkError: (info) => m.sinkErrors.inc({ sink: info.sink, reason: info.reason }),
     spooled: (info) => m.spooledRecords.inc(info.records),
     spoolBytes: (bytes) => m.spoolBytes.set(bytes),
-    inflightBytes: (bytes) => m.inflightBytes.set(bytes),
+    inflightBytes: (bytes) => {
+      inflightBytesNow = bytes;
+    },
   };
   return { ...m, ...hot, observer };
 }

@@ -467,6 +467,7 @@ describe('health and metrics', () => {
       latencyMs: 4,
     });
     h.metrics.observer.sinkError?.({ sink: 'kinesis', reason: 'throttled' });
+    h.metrics.observer.inflightBytes?.(4321);
     const r = await h.app.inject({ method: 'GET', url: '/metrics' });
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toContain('text/plain');
@@ -477,6 +478,8 @@ describe('health and metrics', () => {
     expect(text).toMatch(/alt_collector_bot_hits_total\{policy="drop"\} \d+/);
     expect(text).toContain('alt_collector_flush_hits_count{kind="lake_rows"} 1');
     expect(text).toContain('alt_collector_sink_errors_total{sink="kinesis",reason="throttled"} 1');
+    // Read at scrape time: the last figure the sink reported.
+    expect(text).toContain('alt_collector_inflight_bytes 4321');
   });
 });
 

@@ -187,11 +187,18 @@ function extraChecks(index: number, hit: Record<string, unknown>, route: Route):
   return out;
 }
 
-function serverOwned(index: number, hit: Record<string, unknown>, route: Route): ErrorDetail[] {
+/** Shared by every hit without problems (never written to), so a clean hit allocates no list. */
+const NO_DETAILS: readonly ErrorDetail[] = Object.freeze([]);
+
+function serverOwned(index: number, hit: Record<string, unknown>, route: Route): readonly ErrorDetail[] {
   const owned: readonly string[] = route === 'batch' ? SERVER_OWNED_FIELDS : BROWSER_SERVER_OWNED_FIELDS;
-  return owned
-    .filter((f) => Object.hasOwn(hit, f))
-    .map((f) => ({ index, path: `/${f}`, message: `${f} is set by the server and must not be sent` }));
+  let out: ErrorDetail[] | undefined;
+  for (const f of owned) {
+    if (!Object.hasOwn(hit, f)) continue;
+    out ??= [];
+    out.push({ index, path: `/${f}`, message: `${f} is set by the server and must not be sent` });
+  }
+  return out ?? NO_DETAILS;
 }
 
 function checkHits<H>(items: unknown[], validate: ValidateFunction, route: Route): Validation<H> {

@@ -8,7 +8,6 @@
  * Prints a table and writes bench/results/transformer-<date>.json.
  */
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +16,6 @@ import { migrate } from '../lib/db/migrate.ts';
 import { createPostgres } from '../lib/db/postgres.ts';
 import { EnvelopeKind, encodeEnvelope } from '../lib/envelope.ts';
 import type { StreamBatch } from '../lib/stream.ts';
-import type { LakeRow } from '../schemas/lake.ts';
 import { createPlanner } from '../transformer/core/parallel-planner.ts';
 import { planBatch } from '../transformer/core/plan.ts';
 import { createFsStore } from '../transformer/lake/fs-store.ts';
@@ -31,6 +29,7 @@ import {
 import { createWriter, type WriterName } from '../transformer/parquet/index.ts';
 import { createBatchProcessor } from '../transformer/process-batch.ts';
 import { createSqlRollupStore } from '../transformer/rollups/sql-store.ts';
+import { hourStart, makeRow } from './lib/lake-rows.ts';
 
 const { values } = parseArgs({
   options: {
@@ -49,40 +48,6 @@ const SOAK_BATCHES = Number(values['soak-batches']);
 const TOTAL = Number(values.hits);
 const BATCH = Number(values.batch);
 const HITS_PER_RECORD = 500; // the collector's flush size (DESIGN §4)
-
-const APPS = Array.from({ length: 20 }, (_, i) => `alt_${String(i).padStart(22, 'a')}`);
-const MODULES = [null, 'hero', 'nav', 'footer', 'cart'];
-const STATUS_CODES = [200, 200, 200, 200, 304, 404, 500, null];
-const hourStart = Date.UTC(2026, 10, 25, 3);
-
-function makeRow(i: number): LakeRow {
-  const ts = new Date(hourStart + ((i * 7919) % 3_600_000)).toISOString();
-  return {
-    log_id: randomUUID(),
-    app_id: APPS[i % APPS.length],
-    client_sub_id: i % 3 ? null : `tenant-${i % 7}`,
-    module_id: MODULES[i % MODULES.length],
-    event_type: i % 10 ? 'pageview' : 'event',
-    event_name: i % 10 ? null : 'signup',
-    source: 'beacon',
-    timestamp: ts,
-    received_at: ts,
-    url: `https://shop.example.com/products/${i % 5000}?ref=campaign-${i % 13}`,
-    referrer: i % 2 ? 'https://www.google.com/' : null,
-    user_agent:
-      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
-    client_ip: `203.0.${i % 256}.0`,
-    session_id: null,
-    visitor_id: (i % 50_000).toString(16).padStart(16, '0'),
-    status_code: STATUS_CODES[i % STATUS_CODES.length],
-    status: i % 10 ? null : 'SUCCEEDED',
-    response_time_ms: (i * 37) % 2000,
-    request_id: null,
-    metadata: i % 4 ? null : '{"ab":"variant-b","flags":["x","y"]}',
-    is_bot: i % 50 === 0,
-    schema_version: 1,
-  };
-}
 
 /** Stream batches of `BATCH` hits, `HITS_PER_RECORD` per envelope record, like the collector writes. */
 function makeBatches(total: number): { batches: StreamBatch[]; ndjson: string[] } {

@@ -14,7 +14,6 @@
  * GROUP BY cost about what JS does), and its checks here are fewer than the real validator's (no
  * unknown keys, strict dates or lone surrogates), so the JS core stays. See docs/transformer.md.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,43 +28,14 @@ import {
   SELECT_COLUMNS,
 } from '../../transformer/parquet/duckdb-sql.ts';
 import { createWriter } from '../../transformer/parquet/index.ts';
+import { hourStart, makeRow } from '../lib/lake-rows.ts';
 
-const hourStart = Date.UTC(2026, 10, 25, 3);
-const APPS = Array.from({ length: 20 }, (_, i) => `alt_${String(i).padStart(22, 'a')}`);
-function row(i: number) {
-  const ts = new Date(hourStart + ((i * 7919) % 3_600_000)).toISOString();
-  return {
-    log_id: randomUUID(),
-    app_id: APPS[i % 20],
-    client_sub_id: i % 3 ? null : `tenant-${i % 7}`,
-    module_id: [null, 'hero', 'nav'][i % 3],
-    event_type: i % 10 ? 'pageview' : 'event',
-    event_name: i % 10 ? null : 'signup',
-    source: 'beacon',
-    timestamp: ts,
-    received_at: ts,
-    url: `https://shop.example.com/products/${i % 5000}?ref=campaign-${i % 13}`,
-    referrer: i % 2 ? 'https://www.google.com/' : null,
-    user_agent:
-      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
-    client_ip: `203.0.${i % 256}.0`,
-    session_id: null,
-    visitor_id: (i % 50000).toString(16).padStart(16, '0'),
-    status_code: [200, 404, null][i % 3],
-    status: i % 10 ? null : 'SUCCEEDED',
-    response_time_ms: (i * 37) % 2000,
-    request_id: null,
-    metadata: i % 4 ? null : '{"ab":"variant-b"}',
-    is_bot: i % 50 === 0,
-    schema_version: 1,
-  };
-}
 const batches = [];
 for (let b = 0; b < 8; b++) {
   const records = [];
   for (let r = 0; r < 100; r++) {
     let s = '';
-    for (let j = 0; j < 500; j++) s += `${JSON.stringify(row(b * 50000 + r * 500 + j))}\n`;
+    for (let j = 0; j < 500; j++) s += `${JSON.stringify(makeRow(b * 50000 + r * 500 + j))}\n`;
     records.push({
       shardId: 's',
       sequenceNumber: String(b * 100 + r).padStart(20, '0'),

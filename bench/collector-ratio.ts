@@ -9,7 +9,8 @@
  *   `node --cpu-prof` into DIR). `--also` measures, in every round between bare Fastify and the
  *   collector, the collector's Fastify setup alone (`servers/fastify-skeleton.ts`) and/or the
  *   collector with a sink that acknowledges at once (`servers/collector.ts --stream none`): where
- *   the gap to bare Fastify lies, the framework setup, the request's own work or the durable write.
+ *   the gap to bare Fastify lies, the framework setup, the request's own work or the durable write;
+ *   `raw-hot-path` the collector with `POST /v1/hits` on bare `node:http` (bench/experiments/raw-hot-path.ts).
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -34,8 +35,10 @@ const { values } = parseArgs({
     also: { type: 'string', default: '' },
   },
 });
-type Extra = 'skeleton' | 'no-sink';
-const extras = values.also!.split(',').filter((x): x is Extra => x === 'skeleton' || x === 'no-sink');
+type Extra = 'skeleton' | 'no-sink' | 'raw-hot-path';
+const extras = values
+  .also!.split(',')
+  .filter((x): x is Extra => x === 'skeleton' || x === 'no-sink' || x === 'raw-hot-path');
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const twoCores = os.availableParallelism() >= 2;
@@ -53,6 +56,7 @@ async function start(kind: 'bare' | 'collector' | Extra): Promise<Started<Info>>
     return startProcess<Info>({ script: join(HERE, script), cpus: cpus.server });
   }
   const stream = kind === 'no-sink' ? 'none' : values.stream!;
+  const rawHotPath = kind === 'raw-hot-path' ? ['--raw-hot-path'] : [];
   let endpointArgs: string[] = [];
   if (stream === 'kinesis') {
     const fake = await startProcess<Info>({
@@ -69,7 +73,14 @@ async function start(kind: 'bare' | 'collector' | Extra): Promise<Started<Info>>
       ...values['node-arg']!,
       ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []),
     ],
-    args: ['--data-dir', await mkdtemp(join(workDir, 'c-')), '--stream', stream, ...endpointArgs],
+    args: [
+      '--data-dir',
+      await mkdtemp(join(workDir, 'c-')),
+      '--stream',
+      stream,
+      ...endpointArgs,
+      ...rawHotPath,
+    ],
     readyTimeoutMs: 60_000,
   });
 }

@@ -27,6 +27,7 @@ import { createStreamFromConfig } from '../../collector/sinks/from-config.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { createPglite, migrate } from '../../lib/db/index.ts';
 import type { Stream } from '../../lib/stream.ts';
+import { installRawHotPath } from '../experiments/raw-hot-path.ts';
 import { announce } from './announce.ts';
 
 /** The origin the bench app allows and the load generators send. */
@@ -57,6 +58,8 @@ const { values } = parseArgs({
     'kinesis-endpoint': { type: 'string' },
     'max-inflight-bytes': { type: 'string' },
     'sink-delay-ms': { type: 'string', default: '0' },
+    /** A measurement, not the product: see bench/experiments/raw-hot-path.ts. */
+    'raw-hot-path': { type: 'boolean', default: false },
   },
 });
 if (!values['data-dir']) throw new Error('--data-dir is required');
@@ -113,7 +116,18 @@ const sink = instrumented
       observer: metrics.observer,
     })
   : acksAtOnce;
-const server = buildServer({ sink, registry, salts: createSqlSaltStore(db), config, metrics });
+const salts = createSqlSaltStore(db);
+const server = buildServer({ sink, registry, salts, config, metrics });
+if (values['raw-hot-path']) {
+  installRawHotPath(server.server, {
+    sink,
+    registry,
+    salts,
+    metrics,
+    perIp: config.rateLimitPerIp,
+    perApp: config.rateLimitPerApp,
+  });
+}
 // Start-up (PGlite, module loading) leaves garbage; collect it so RSS samples start from the
 // steady state (the harness runs this process with --expose-gc).
 (globalThis as { gc?: () => void }).gc?.();

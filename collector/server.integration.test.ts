@@ -21,14 +21,15 @@ import { openTestDb, startHarness } from './testing/harness.ts';
 const CHROME =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 
-describe('X-Forwarded-For', () => {
-  let db: Sql;
-  let dbDone: () => Promise<void>;
-  beforeAll(async () => {
-    ({ db, done: dbDone } = await openTestDb());
-  });
-  afterAll(async () => dbDone?.());
+// One test database for the harness-based servers of this file.
+let db: Sql;
+let dbDone: () => Promise<void>;
+beforeAll(async () => {
+  ({ db, done: dbDone } = await openTestDb());
+});
+afterAll(async () => dbDone?.());
 
+describe('X-Forwarded-For', () => {
   async function clientIpWith(hops: number, xff: string): Promise<string> {
     const h = await startHarness({ db, config: { trustProxyHops: hops } });
     try {
@@ -96,13 +97,6 @@ describe('X-Forwarded-For', () => {
 });
 
 describe('keep-alive under overload', () => {
-  let db: Sql;
-  let dbDone: () => Promise<void>;
-  beforeAll(async () => {
-    ({ db, done: dbDone } = await openTestDb());
-  });
-  afterAll(async () => dbDone?.());
-
   /** One keep-alive connection: `send` posts a body and resolves with the status; `closed` tells whether the server ended it. */
   function keepAliveClient(port: number) {
     const socket = connect(port, '127.0.0.1');

@@ -7,6 +7,7 @@
  * replaced by one that keeps it. The library reads `exports.textDecoder` on every call, which is
  * what makes this work; `duckdb-text.test.ts` fails if a later version stops reading it there.
  */
+import { DuckDBInstance } from '@duckdb/node-api';
 import accessors from '@duckdb/node-api/lib/vectors/dataAccessors.js';
 
 const keeping = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -14,4 +15,10 @@ const keeping = new TextDecoder('utf-8', { ignoreBOM: true });
 /** Makes every DuckDB VARCHAR read in this process keep a leading U+FEFF. Idempotent. */
 export function keepLeadingBom(): void {
   (accessors as { textDecoder: TextDecoder }).textDecoder = keeping;
+}
+
+/** An in-memory DuckDB whose strings read back whole: how the project opens every DuckDB. */
+export async function createMemoryDuckdb(options?: Record<string, string>): Promise<DuckDBInstance> {
+  keepLeadingBom();
+  return DuckDBInstance.create(':memory:', options);
 }

@@ -7,9 +7,8 @@
  */
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { Queryable } from '../../lib/db/sql.ts';
-import { keepLeadingBom } from '../../lib/duckdb-text.ts';
+import { createMemoryDuckdb } from '../../lib/duckdb-text.ts';
 import { decodeEnvelope, encodeEnvelope } from '../../lib/envelope.ts';
 import type { ReadRecord } from '../../lib/stream.ts';
 import { APP_ID_PATTERN } from '../../schemas/wire.ts';
@@ -69,8 +68,7 @@ async function replaceOrRemove(path: string, kept: number, write: (tmp: string) 
 async function purgeHits(lakeDir: string, appId: string, dryRun: boolean): Promise<FileChange[]> {
   const files = await filesUnder(join(lakeDir, 'hits'), '.parquet');
   if (files.length === 0) return [];
-  keepLeadingBom();
-  const instance = await DuckDBInstance.create(':memory:');
+  const instance = await createMemoryDuckdb();
   const conn = await instance.connect();
   try {
     await conn.run("SET TimeZone = 'UTC'");

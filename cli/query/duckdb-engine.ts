@@ -5,9 +5,9 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance, type DuckDBResultReader } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBResultReader } from '@duckdb/node-api';
 import type { Queryable } from '../../lib/db/sql.ts';
-import { keepLeadingBom } from '../../lib/duckdb-text.ts';
+import { createMemoryDuckdb } from '../../lib/duckdb-text.ts';
 import { LAKE_COLUMNS, PARTITION_COLUMNS, ROLLUP_DIMENSIONS } from '../../schemas/columns.ts';
 import { DUCKDB_TYPE } from '../../schemas/types.ts';
 import type { QueryEngine, QueryResult, QueryValue } from './engine.ts';
@@ -144,8 +144,7 @@ function toResult(reader: DuckDBResultReader, started: number): QueryResult {
 }
 
 export async function createDuckdbEngine(opts: DuckdbEngineOptions): Promise<QueryEngine> {
-  keepLeadingBom();
-  const instance = await DuckDBInstance.create(':memory:');
+  const instance = await createMemoryDuckdb();
   const conn = await instance.connect();
   try {
     // Timestamps are UTC in the lake; show and extract them in UTC, as Athena does.

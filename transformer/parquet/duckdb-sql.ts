@@ -2,8 +2,7 @@
 
 import { availableParallelism } from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { keepLeadingBom } from '../../lib/duckdb-text.ts';
+import { createMemoryDuckdb } from '../../lib/duckdb-text.ts';
 import { LAKE_COLUMNS } from '../../schemas/columns.ts';
 import { DUCKDB_TYPE } from '../../schemas/types.ts';
 
@@ -36,8 +35,7 @@ export function readJsonSql(file: string): string {
  * affinity (taskset, cgroup cpusets), so a process pinned to one core ran two threads on it.
  */
 export async function openDuckdb(): Promise<{ conn: DuckDBConnection; close(): void }> {
-  keepLeadingBom();
-  const instance = await DuckDBInstance.create(':memory:', { threads: String(availableParallelism()) });
+  const instance = await createMemoryDuckdb({ threads: String(availableParallelism()) });
   const conn = await instance.connect();
   await conn.run("SET TimeZone = 'UTC'");
   return {

@@ -10,7 +10,9 @@
  *   collector, the collector's Fastify setup alone (`servers/fastify-skeleton.ts`) and/or the
  *   collector with a sink that acknowledges at once (`servers/collector.ts --stream none`): where
  *   the gap to bare Fastify lies, the framework setup, the request's own work or the durable write;
- *   `raw-hot-path` the collector with `POST /v1/hits` on bare `node:http` (bench/experiments/raw-hot-path.ts).
+ *   `raw-hot-path` the collector with `POST /v1/hits` on bare `node:http` (bench/experiments/raw-hot-path.ts);
+ *   `spin-N` bare Fastify burning N µs of CPU per request (`--spin-us`): what a known amount of
+ *   added work costs in throughput here, to read the collector's ratio against.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -35,10 +37,10 @@ const { values } = parseArgs({
     also: { type: 'string', default: '' },
   },
 });
-type Extra = 'skeleton' | 'no-sink' | 'raw-hot-path';
-const extras = values
-  .also!.split(',')
-  .filter((x): x is Extra => x === 'skeleton' || x === 'no-sink' || x === 'raw-hot-path');
+type Extra = 'skeleton' | 'no-sink' | 'raw-hot-path' | `spin-${number}`;
+const isExtra = (x: string): x is Extra =>
+  x === 'skeleton' || x === 'no-sink' || x === 'raw-hot-path' || /^spin-\d+(\.\d+)?$/.test(x);
+const extras = values.also!.split(',').filter(isExtra);
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const twoCores = os.availableParallelism() >= 2;
@@ -54,6 +56,13 @@ async function start(kind: 'bare' | 'collector' | Extra): Promise<Started<Info>>
   if (kind === 'bare' || kind === 'skeleton') {
     const script = kind === 'bare' ? 'servers/bare-fastify.ts' : 'servers/fastify-skeleton.ts';
     return startProcess<Info>({ script: join(HERE, script), cpus: cpus.server });
+  }
+  if (kind.startsWith('spin-')) {
+    return startProcess<Info>({
+      script: join(HERE, 'servers/bare-fastify.ts'),
+      cpus: cpus.server,
+      args: ['--spin-us', kind.slice('spin-'.length)],
+    });
   }
   const stream = kind === 'no-sink' ? 'none' : values.stream!;
   const rawHotPath = kind === 'raw-hot-path' ? ['--raw-hot-path'] : [];
@@ -133,6 +142,7 @@ async function measure(s: Started<Info>) {
   return {
     rps: w.requestsPerSec,
     usPerReq: ((user + sys) * 1e6) / n,
+    userUsPerReq: (user * 1e6) / n,
     sysShare: sys / (user + sys),
     hitsPerPut,
     non2xx: w.non2xx + w.errors.connect + w.errors.read + w.errors.write + w.errors.timeout,
@@ -166,11 +176,14 @@ try {
     }
     for (const f of fakes.splice(0)) await f.stop();
     rows.push({ bare, coll, extras: measuredExtras });
-    const extraText = Object.entries(measuredExtras)
-      .map(([k, m]) => ` | ${k} ${m.rps.toFixed(0)} req/s ${m.usPerReq.toFixed(1)} µs`)
+    const extraText = (Object.entries(measuredExtras) as [Extra, Measured][])
+      .map(
+        ([k, m]) =>
+          ` | ${k} ${m.rps.toFixed(0)} req/s ${(m.rps / bare.rps).toFixed(2)}× ${m.usPerReq.toFixed(1)} µs (user ${m.userUsPerReq.toFixed(1)})`,
+      )
       .join('');
     process.stderr.write(
-      `round ${i + 1}: bare ${bare.rps.toFixed(0)} req/s ${bare.usPerReq.toFixed(1)} µs${extraText} | collector ${coll.rps.toFixed(0)} req/s ${coll.usPerReq.toFixed(1)} µs (sys ${(coll.sysShare * 100).toFixed(0)} %, bare sys ${(bare.sysShare * 100).toFixed(0)} %; ${coll.hitsPerPut.toFixed(1)} hits/put; non-2xx ${coll.non2xx}) | ratio ${(coll.rps / bare.rps).toFixed(3)}\n`,
+      `round ${i + 1}: bare ${bare.rps.toFixed(0)} req/s ${bare.usPerReq.toFixed(1)} µs (user ${bare.userUsPerReq.toFixed(1)})${extraText} | collector ${coll.rps.toFixed(0)} req/s ${coll.usPerReq.toFixed(1)} µs (user ${coll.userUsPerReq.toFixed(1)}, sys ${(coll.sysShare * 100).toFixed(0)} %, bare sys ${(bare.sysShare * 100).toFixed(0)} %; ${coll.hitsPerPut.toFixed(1)} hits/put; non-2xx ${coll.non2xx}) | ratio ${(coll.rps / bare.rps).toFixed(3)}\n`,
     );
   }
   const summary = {
@@ -182,6 +195,8 @@ try {
     collectorRps: median(rows.map((r) => r.coll.rps)),
     bareUsPerReq: median(rows.map((r) => r.bare.usPerReq)),
     collectorUsPerReq: median(rows.map((r) => r.coll.usPerReq)),
+    bareUserUsPerReq: median(rows.map((r) => r.bare.userUsPerReq)),
+    collectorUserUsPerReq: median(rows.map((r) => r.coll.userUsPerReq)),
     ratio: median(rows.map((r) => r.coll.rps / r.bare.rps)),
     // Each extra against bare Fastify of its own round, medians.
     extras: Object.fromEntries(
@@ -190,6 +205,7 @@ try {
         {
           rps: median(rows.map((r) => r.extras[x]!.rps)),
           usPerReq: median(rows.map((r) => r.extras[x]!.usPerReq)),
+          userUsPerReq: median(rows.map((r) => r.extras[x]!.userUsPerReq)),
           ratio: median(rows.map((r) => r.extras[x]!.rps / r.bare.rps)),
         },
       ]),

@@ -143,6 +143,33 @@ function startTarget(ctx: Ctx, target: Target, extra: string[] = [], nodeArgs: s
   })();
 }
 
+/**
+ * Work the calibration servers burn per request (bare Fastify with `--spin-us`): what a known
+ * amount of added CPU costs in throughput on this machine, to read the collector's ratio against.
+ */
+const CALIBRATION_SPIN_US = [5, 10] as const;
+
+/** Throughput of bare Fastify burning `spinUs` µs per request, after a warm-up. */
+async function benchSpin(ctx: Ctx, spinUs: number) {
+  const done = ctx.progress.step(
+    `calibration: bare Fastify + ${spinUs} µs of work per request, wrk c=100`,
+    ctx.plan.warmupSec + ctx.plan.throughputSec,
+  );
+  const s = await startProcess<ServerInfo>({
+    script: join(HERE, 'servers/bare-fastify.ts'),
+    cpus: ctx.cpus.server,
+    args: ['--spin-us', String(spinUs)],
+  });
+  try {
+    await wrkAgainst(ctx, s, ctx.plan.warmupSec);
+    const r = await wrkAgainst(ctx, s, ctx.plan.throughputSec);
+    done(`${r.requestsPerSec.toFixed(0)} req/s`);
+    return { spinUs, requestsPerSec: r.requestsPerSec, command: r.command };
+  } finally {
+    await s.stop();
+  }
+}
+
 const hitsUrl = (s: Started<ServerInfo>) => `http://127.0.0.1:${s.info.port}/v1/hits`;
 // The bare server ignores the body; it gets the same bytes as the collector.
 const bodyFor = (s: Started<ServerInfo>) => pageviewBody(s.info.appId ?? 'alt_0000000000000000000000');
@@ -418,6 +445,20 @@ async function profileCollector(ctx: Ctx, target: Exclude<Target, 'bare'>) {
   return { file: keep, ...summary };
 }
 
+function calibrationFigures(
+  runs: { spinUs: number; requestsPerSec: number }[],
+  bare: TargetRaw | undefined,
+): Figure[] {
+  const b = bare?.throughput?.requestsPerSec;
+  return runs.map((r) => ({
+    id: `collector.calibration.spin-${r.spinUs}`,
+    label: `bare Fastify + ${r.spinUs} µs of busy work per request, wrk c=100 (calibration: what the ratio allows)`,
+    value: r.requestsPerSec,
+    unit: 'req/s',
+    baseline: b ? { label: 'bare Fastify', value: b } : undefined,
+  }));
+}
+
 function targetFigures(raw: Partial<Record<Target, TargetRaw>>, plan: Plan): Figure[] {
   const f: Figure[] = [];
   const bare = raw.bare;
@@ -633,6 +674,9 @@ export async function runCollectorBench(o: {
     }
     const targets: Partial<Record<Target, TargetRaw>> = {};
     targets.bare = await benchTarget(ctx, 'bare', true);
+    const calibration = [];
+    for (const us of CALIBRATION_SPIN_US) calibration.push(await benchSpin(ctx, us));
+    raw.calibration = calibration;
     targets['segment-log'] = await benchTarget(ctx, 'segment-log', true);
     targets.kinesis = await benchTarget(ctx, 'kinesis', false);
     raw.targets = targets;
@@ -649,7 +693,11 @@ export async function runCollectorBench(o: {
         raw.profile = { error: (err as Error).message };
       }
     }
-    const figures = [...targetFigures(targets, plan), ...overloadFigures(overload)].map(evaluate);
+    const figures = [
+      ...targetFigures(targets, plan),
+      ...calibrationFigures(calibration, targets.bare),
+      ...overloadFigures(overload),
+    ].map(evaluate);
     const failures = [...Object.entries(targets), ['overload', overload] as const]
       .filter(([, r]) => r && 'error' in r && r.error)
       .map(([k]) => k);

@@ -3,8 +3,20 @@
  * the same body the collector gets. Whatever the collector costs on top of this is ALT's overhead.
  * Prints one JSON line `{"port":…}` on stdout once listening.
  */
+import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { announce } from './announce.ts';
+
+// `--spin-us N`: burn N µs of CPU per request before answering — a stand-in for a fixed amount of
+// application work, to see what a given amount of work costs in throughput on this machine
+// (`collector-ratio.ts --also spin-5,spin-10`).
+const { values } = parseArgs({ options: { 'spin-us': { type: 'string', default: '0' } } });
+const spinNs = BigInt(Math.round(Number(values['spin-us']) * 1000));
+const spin = (): void => {
+  if (spinNs === 0n) return;
+  const until = process.hrtime.bigint() + spinNs;
+  while (process.hrtime.bigint() < until);
+};
 
 const app = Fastify({ logger: false });
 // sendBeacon bodies arrive as text/plain; parse them as JSON like the collector does.
@@ -15,7 +27,10 @@ app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done)
     done(err as Error, undefined);
   }
 });
-app.post('/v1/hits', async (_req, reply) => reply.code(204).send());
+app.post('/v1/hits', async (_req, reply) => {
+  spin();
+  return reply.code(204).send();
+});
 app.get('/healthz', async () => ({ ok: true }));
 
 const address = await app.listen({ host: '127.0.0.1', port: 0, backlog: 4096 });

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PartialPutError, type StreamRecord } from '../../lib/stream.ts';
 import { backoffDelay } from './backoff.ts';
 import { createKinesisStream, KINESIS_LIMITS, splitIntoCalls } from './kinesis.ts';
+import type { PutRecordsFn } from './kinesis-put.ts';
 
 const kinesisMock = mockClient(KinesisClient);
 afterEach(() => kinesisMock.reset());
@@ -157,6 +158,38 @@ describe('Kinesis sink', () => {
     expect(await s.isHealthy()).toBe(true);
     await s.close();
     expect(await s.isHealthy()).toBe(false);
+  });
+
+  it('gives up on a call that hangs past requestTimeoutMs and retries it; close() aborts a hanging call', async () => {
+    const reasons: string[] = [];
+    let calls = 0;
+    // A call that never answers until its signal aborts; the second call answers at once.
+    const hangFirst: PutRecordsFn = (entries, signal) => {
+      calls++;
+      if (calls > 1)
+        return Promise.resolve({ Records: entries.map(() => ({ SequenceNumber: '1', ShardId: 's' })) });
+      return new Promise((_, reject) =>
+        signal.addEventListener('abort', () => {
+          reasons.push((signal.reason as Error).name);
+          reject(signal.reason);
+        }),
+      );
+    };
+    const s = stream({ putRecords: hangFirst, requestTimeoutMs: 50 });
+    const started = Date.now();
+    await s.put([rec(1)]);
+    expect(calls).toBe(2);
+    expect(reasons).toEqual(['TimeoutError']);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    await s.close();
+
+    const hangAlways: PutRecordsFn = (_entries, signal) =>
+      new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    const t = stream({ putRecords: hangAlways, requestTimeoutMs: 60_000 });
+    const pending = t.put([rec(2)]);
+    await new Promise((r) => setTimeout(r, 20));
+    await t.close();
+    await expect(pending).rejects.toThrow(/closed before the put finished/);
   });
 
   it('backs off exponentially with jitter, within [cap/2, cap], capped at maxMs', () => {

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { PartialPutError, type Stream, type StreamLimits, type StreamRecord } from '../../lib/stream.ts';
 import { BACKOFF_DEFAULTS, type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
+import { callSignal } from './call-signal.ts';
 import type { PutRecordsFn } from './kinesis-put.ts';
 
 export const KINESIS_SINK_DEFAULTS = {
@@ -113,10 +114,13 @@ export function createKinesisStream(options: KinesisStreamOptions): KinesisStrea
       try {
         stats.calls++;
         stats.entriesSent += pending.length;
-        const out = await putRecords(
-          pending,
-          AbortSignal.any([AbortSignal.timeout(timeout), closing.signal]),
-        );
+        const call = callSignal(timeout, closing.signal);
+        let out: Awaited<ReturnType<PutRecordsFn>>;
+        try {
+          out = await putRecords(pending, call.signal);
+        } finally {
+          call.done();
+        }
         const results = out.Records ?? [];
         if (results.length !== pending.length) {
           reason = `PutRecords answered ${results.length} results for ${pending.length} entries`;

@@ -19,7 +19,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BROWSER_HEADERS, pageviewBody } from './collector.ts';
+import { BROWSER_HEADERS, pageviewBody, startBareFastify } from './collector.ts';
 import { type Started, startProcess } from './lib/proc.ts';
 import { runWrk } from './lib/wrk.ts';
 
@@ -53,16 +53,10 @@ interface Info {
 }
 
 async function start(kind: 'bare' | 'collector' | Extra): Promise<Started<Info>> {
-  if (kind === 'bare' || kind === 'skeleton') {
-    const script = kind === 'bare' ? 'servers/bare-fastify.ts' : 'servers/fastify-skeleton.ts';
-    return startProcess<Info>({ script: join(HERE, script), cpus: cpus.server });
-  }
-  if (kind.startsWith('spin-')) {
-    return startProcess<Info>({
-      script: join(HERE, 'servers/bare-fastify.ts'),
-      cpus: cpus.server,
-      args: ['--spin-us', kind.slice('spin-'.length)],
-    });
+  if (kind === 'bare') return startBareFastify(cpus.server);
+  if (kind.startsWith('spin-')) return startBareFastify(cpus.server, Number(kind.slice('spin-'.length)));
+  if (kind === 'skeleton') {
+    return startProcess<Info>({ script: join(HERE, 'servers/fastify-skeleton.ts'), cpus: cpus.server });
   }
   const stream = kind === 'no-sink' ? 'none' : values.stream!;
   const rawHotPath = kind === 'raw-hot-path' ? ['--raw-hot-path'] : [];

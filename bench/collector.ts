@@ -120,10 +120,17 @@ interface Ctx {
   kinesisEndpoint?: string;
 }
 
+/** The baseline server (`servers/bare-fastify.ts`), optionally burning `spinUs` µs per request. */
+export function startBareFastify(cpus: string | undefined, spinUs = 0) {
+  return startProcess<ServerInfo>({
+    script: join(HERE, 'servers/bare-fastify.ts'),
+    cpus,
+    args: spinUs ? ['--spin-us', String(spinUs)] : [],
+  });
+}
+
 function startTarget(ctx: Ctx, target: Target, extra: string[] = [], nodeArgs: string[] = []) {
-  if (target === 'bare') {
-    return startProcess<ServerInfo>({ script: join(HERE, 'servers/bare-fastify.ts'), cpus: ctx.cpus.server });
-  }
+  if (target === 'bare') return startBareFastify(ctx.cpus.server);
   return (async () => {
     const dataDir = await mkdtemp(join(ctx.workDir, `${target}-`));
     return startProcess<ServerInfo>({
@@ -155,11 +162,7 @@ async function benchSpin(ctx: Ctx, spinUs: number) {
     `calibration: bare Fastify + ${spinUs} µs of work per request, wrk c=100`,
     ctx.plan.warmupSec + ctx.plan.throughputSec,
   );
-  const s = await startProcess<ServerInfo>({
-    script: join(HERE, 'servers/bare-fastify.ts'),
-    cpus: ctx.cpus.server,
-    args: ['--spin-us', String(spinUs)],
-  });
+  const s = await startBareFastify(ctx.cpus.server, spinUs);
   try {
     await wrkAgainst(ctx, s, ctx.plan.warmupSec);
     const r = await wrkAgainst(ctx, s, ctx.plan.throughputSec);

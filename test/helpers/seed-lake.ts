@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { createMemoryDuckdb } from '../../lib/duckdb-text.ts';
 import { LAKE_COLUMNS, SCHEMA_VERSION } from '../../schemas/columns.ts';
 import { type LakeRow, partitionOf } from '../../schemas/lake.ts';
 import { DUCKDB_TYPE } from '../../schemas/types.ts';
@@ -73,7 +73,7 @@ export async function seedLake(lakeDir: string, rows: LakeRow[], opts: SeedOptio
     byHour.set(p, [...(byHour.get(p) ?? []), r]);
   }
   const scratch = await mkdtemp(join(tmpdir(), 'alt-seed-'));
-  const instance = await DuckDBInstance.create(':memory:');
+  const instance = await createMemoryDuckdb();
   const conn = await instance.connect();
   const written: string[] = [];
   try {

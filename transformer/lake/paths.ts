@@ -42,7 +42,12 @@ export function parseHour(text: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})(?::00(?::00(?:\.0+)?)?Z?)?$/.exec(text.trim());
   if (!m) throw new Error(`expected an hour as YYYY-MM-DDTHH, got "${text}"`);
   const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4]));
-  if (Number.isNaN(d.getTime()) || d.getUTCHours() !== +m[4] || d.getUTCDate() !== +m[3]) {
+  if (
+    Number.isNaN(d.getTime()) ||
+    d.getUTCHours() !== +m[4] ||
+    d.getUTCDate() !== +m[3] ||
+    d.getUTCMonth() !== +m[2] - 1
+  ) {
     throw new Error(`not a real hour: "${text}"`);
   }
   return partitionOf(d);

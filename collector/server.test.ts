@@ -338,6 +338,29 @@ describe('POST /v1/batch', () => {
     expect(b).toMatchObject({ user_agent: 'backend/2.1', is_bot: false });
   });
 
+  it('takes JSON null in optional fields as absent (typed SDKs serialise unset fields as null)', async () => {
+    const r = await batch([
+      {
+        app_id: open,
+        event_type: 'request',
+        url: 'https://api.shop.example/orders',
+        status: null,
+        status_code: null,
+        log_id: null,
+        client_ip: null,
+        user_agent: null,
+        metadata: null,
+      },
+    ]);
+    expect(r.statusCode).toBe(202);
+    const row = h.sink.rows().at(-1);
+    expect(row).toMatchObject({ status: null, status_code: null, user_agent: 'backend/2.1', metadata: null });
+    expect(row?.log_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    const bad = await batch([{ app_id: open, event_type: null }]);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().details).toEqual([expect.objectContaining({ index: 0, path: '/event_type' })]);
+  });
+
   it('401 invalid_key without a key or with a wrong one, before reading the body', async () => {
     for (const authorization of [undefined, 'Bearer altk_nope', 'Basic abc', `Bearer ${writeKey}x`]) {
       const r = await h.app.inject({

@@ -108,6 +108,22 @@ describe('batch body', () => {
   });
 });
 
+describe('JSON null', () => {
+  it('means absent for an optional field on /v1/hits and /v1/batch (typed SDKs serialise unset fields)', () => {
+    const nulls = { status: null, status_code: null, referrer: null, metadata: null, timestamp: null };
+    const r = v.beaconBody(hit(nulls));
+    expect(r).toMatchObject({ ok: true, hits: [{ hit: hit(), eventMs: undefined }] });
+    expect(r.ok && Object.keys(r.hits[0].hit)).toEqual(['app_id', 'event_type', 'url']);
+    const b = v.batchBody({ hits: [hit({ ...nulls, log_id: null, client_ip: null, user_agent: null })] });
+    expect(b).toMatchObject({ ok: true, hits: [{ hit: hit() }] });
+  });
+
+  it('is still a 400 for a required field, a pageview url, and a server-owned field', () => {
+    const r = v.beaconBody([hit({ app_id: null }), hit({ url: null }), hit({ is_bot: null })]);
+    expect(r.ok ? [] : r.details.map((d) => `${d.index}${d.path}`)).toEqual(['0/app_id', '1/url', '2/is_bot']);
+  });
+});
+
 describe('pixel query', () => {
   it('coerces numbers from the query string', () => {
     const r = v.pixelQuery({

@@ -201,7 +201,36 @@ function serverOwned(index: number, hit: Record<string, unknown>, route: Route):
   return out ?? NO_DETAILS;
 }
 
-function checkHits<H>(items: unknown[], validate: ValidateFunction, route: Route): Validation<H> {
+/** The fields a route's schema lets a client leave out: JSON `null` there means absent (DESIGN §4). */
+function optionalFields(schema: { properties: object; required?: readonly string[] }): ReadonlySet<string> {
+  const required = new Set(schema.required ?? []);
+  return new Set(Object.keys(schema.properties).filter((k) => !required.has(k)));
+}
+
+/**
+ * Typed server SDKs serialise unset optionals as `null`: drop those keys (a copy, and only when one
+ * is there, so a clean hit costs one key scan). A required field sent as `null` stays and fails.
+ */
+function withoutNullOptionals(hit: Record<string, unknown>, optional: ReadonlySet<string>) {
+  let found = false;
+  for (const k in hit) {
+    if (hit[k] === null && optional.has(k)) {
+      found = true;
+      break;
+    }
+  }
+  if (!found) return hit;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(hit)) if (!(hit[k] === null && optional.has(k))) out[k] = hit[k];
+  return out;
+}
+
+function checkHits<H>(
+  items: unknown[],
+  validate: ValidateFunction,
+  route: Route,
+  optional: ReadonlySet<string>,
+): Validation<H> {
   const details: ErrorDetail[] = [];
   const hits: Checked<H>[] = [];
   for (let i = 0; i < items.length && details.length < MAX_DETAILS; i++) {
@@ -210,7 +239,7 @@ function checkHits<H>(items: unknown[], validate: ValidateFunction, route: Route
       details.push({ index: i, path: '/', message: 'must be a JSON object' });
       continue;
     }
-    const hit = item as Record<string, unknown>;
+    const hit = withoutNullOptionals(item as Record<string, unknown>, optional);
     const owned = serverOwned(i, hit, route);
     const ok = validate(hit);
     const extra = extraChecks(i, hit, route);
@@ -259,6 +288,10 @@ export function createValidator(): Validator {
   const beacon = json.compile(BeaconHitSchema);
   const batch = json.compile(BatchHitSchema);
   const pixel = coercing.compile(PixelQuerySchema);
+  const beaconOptional = optionalFields(BeaconHitSchema);
+  const batchOptional = optionalFields(BatchHitSchema);
+  // A query string has no null: nothing to drop.
+  const none: ReadonlySet<string> = new Set();
 
   return {
     beaconBody(body) {
@@ -267,11 +300,11 @@ export function createValidator(): Validator {
         if (body.length > LIMITS.hitsPerRequest) {
           return bad(`at most ${LIMITS.hitsPerRequest} hits per request (got ${body.length})`);
         }
-        return checkHits<BeaconHit>(body, beacon, 'hits');
+        return checkHits<BeaconHit>(body, beacon, 'hits', beaconOptional);
       }
       if (body === null || typeof body !== 'object')
         return bad('the body must be a hit object or an array of hits');
-      return checkHits<BeaconHit>([body], beacon, 'hits');
+      return checkHits<BeaconHit>([body], beacon, 'hits', beaconOptional);
     },
     batchBody(body) {
       if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -285,12 +318,12 @@ export function createValidator(): Validator {
       if (hits.length > LIMITS.hitsPerBatch) {
         return bad(`at most ${LIMITS.hitsPerBatch} hits per batch (got ${hits.length})`, '/hits');
       }
-      return checkHits<BatchHit>(hits, batch, 'batch');
+      return checkHits<BatchHit>(hits, batch, 'batch', batchOptional);
     },
     pixelQuery(query) {
       if (query === null || typeof query !== 'object') return bad('missing query string');
       // Copy: ajv coerces in place, and the parsed query may have a null prototype.
-      return checkHits<PixelQuery>([{ ...(query as object) }], pixel, 'pixel');
+      return checkHits<PixelQuery>([{ ...(query as object) }], pixel, 'pixel', none);
     },
   };
 }

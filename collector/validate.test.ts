@@ -120,7 +120,11 @@ describe('JSON null', () => {
 
   it('is still a 400 for a required field, a pageview url, and a server-owned field', () => {
     const r = v.beaconBody([hit({ app_id: null }), hit({ url: null }), hit({ is_bot: null })]);
-    expect(r.ok ? [] : r.details.map((d) => `${d.index}${d.path}`)).toEqual(['0/app_id', '1/url', '2/is_bot']);
+    expect(r.ok ? [] : r.details.map((d) => `${d.index}${d.path}`)).toEqual([
+      '0/app_id',
+      '1/url',
+      '2/is_bot',
+    ]);
   });
 });
 

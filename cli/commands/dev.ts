@@ -19,6 +19,7 @@ import { type AdminHandlers, startAdminServer } from '../local/admin.ts';
 import { appJson, type NewAppArgs, parseNewApp } from '../local/apps-admin.ts';
 import { demoPage } from '../local/demo-page.ts';
 import { newAdminToken, writeDevLock } from '../local/dev-lock.ts';
+import { runEvery } from '../local/run-every.ts';
 import { ROLLUPS_ADMIN_OP, readRollupRows } from '../query/duckdb-engine.ts';
 import { openReader } from './transform.ts';
 
@@ -133,22 +134,16 @@ export function registerDev(program: Command): void {
       });
 
       const stop = new AbortController();
-      const loop = (async () => {
-        while (!stop.signal.aborted) {
-          await new Promise((r) => {
-            const t = setTimeout(r, config.flushIntervalSec * 1000);
-            stop.signal.addEventListener('abort', () => r(clearTimeout(t)), { once: true });
-          });
-          try {
-            const r = await drain();
-            if (r.records > 0) {
-              say(`transformer: ${r.lakeRows} hits to the lake (${r.hours.length} hours compacted)`);
-            }
-          } catch (err) {
-            say(`transformer: ${(err as Error).message} (will retry)`);
+      const loop = runEvery(config.flushIntervalSec * 1000, stop.signal, async () => {
+        try {
+          const r = await drain();
+          if (r.records > 0) {
+            say(`transformer: ${r.lakeRows} hits to the lake (${r.hours.length} hours compacted)`);
           }
+        } catch (err) {
+          say(`transformer: ${(err as Error).message} (will retry)`);
         }
-      })();
+      });
 
       say(
         [

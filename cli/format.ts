@@ -22,7 +22,7 @@ function table(result: Pick<QueryResult, 'columns' | 'rows'>): string {
       .join(' | ')
       .trimEnd();
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('-+-'), ...cells.map(line)];
-  out.push(`(${result.rows.length} ${result.rows.length === 1 ? 'row' : 'rows'})`);
+  out.push(`(${count(result.rows.length, 'row')})`);
   return `${out.join('\n')}\n`;
 }
 
@@ -66,13 +66,14 @@ export function formatBytes(n: number): string {
 
 /** One line for stderr, so stdout stays machine-readable. */
 export function formatStats(stats: QueryStats, rowCount: number): string {
-  const parts = [
-    `${rowCount} ${rowCount === 1 ? 'row' : 'rows'}`,
-    `${Math.round(stats.elapsedMs)} ms`,
-    stats.engine,
-  ];
+  const parts = [count(rowCount, 'row'), `${Math.round(stats.elapsedMs)} ms`, stats.engine];
   if (stats.queryId) parts.push(`query ${stats.queryId}`);
   if (stats.bytesScanned !== undefined) parts.push(`scanned ${formatBytes(stats.bytesScanned)}`);
   if (stats.costUsd !== undefined) parts.push(`cost $${stats.costUsd.toFixed(6)}`);
   return parts.join(' · ');
+}
+
+/** `1 row`, `2 rows`, `0 hours`: the CLI's counts read as English. */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
 }

@@ -4,6 +4,7 @@ import { loadConfig } from '../../lib/config.ts';
 import { parseHour } from '../../transformer/lake/paths.ts';
 import type { CompactResult } from '../../transformer/maintenance/compact.ts';
 import { openTransformer } from '../../transformer/open.ts';
+import { count } from '../format.ts';
 import { callAdmin } from '../local/admin.ts';
 import { readDevLock } from '../local/dev-lock.ts';
 
@@ -34,7 +35,7 @@ export function registerCompact(program: Command): void {
         process.stdout.write(
           flags.json
             ? `${JSON.stringify(r)}\n`
-            : `${partition}: ${r.inputs} files, ${r.rowsIn} rows → ${r.rowsOut} rows\n`,
+            : `${partition}: ${count(r.inputs, 'file')}, ${count(r.rowsIn, 'row')} → ${count(r.rowsOut, 'row')}\n`,
         );
         return;
       }
@@ -46,7 +47,7 @@ export function registerCompact(program: Command): void {
         else if (!r.key) process.stdout.write(`${partition}: no files, nothing to do\n`);
         else {
           process.stdout.write(
-            `${partition}: ${r.inputs} files, ${r.rowsIn} rows → ${r.rowsOut} rows in ${t.store.describe(r.key)}\n`,
+            `${partition}: ${count(r.inputs, 'file')}, ${count(r.rowsIn, 'row')} → ${count(r.rowsOut, 'row')} in ${t.store.describe(r.key)}\n`,
           );
         }
       } finally {

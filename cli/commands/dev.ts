@@ -15,6 +15,7 @@ import { loadConfig } from '../../lib/config.ts';
 import { createPoller, type DrainResult } from '../../transformer/drivers/poller.ts';
 import { parseHour } from '../../transformer/lake/paths.ts';
 import { openTransformer } from '../../transformer/open.ts';
+import { count } from '../format.ts';
 import { type AdminHandlers, startAdminServer } from '../local/admin.ts';
 import { appJson, type NewAppArgs, parseNewApp } from '../local/apps-admin.ts';
 import { demoPage } from '../local/demo-page.ts';
@@ -138,7 +139,9 @@ export function registerDev(program: Command): void {
         try {
           const r = await drain();
           if (r.records > 0) {
-            say(`transformer: ${r.lakeRows} hits to the lake (${r.hours.length} hours compacted)`);
+            say(
+              `transformer: ${count(r.lakeRows, 'hit')} to the lake (${count(r.hours.length, 'hour')} compacted)`,
+            );
           }
         } catch (err) {
           say(`transformer: ${(err as Error).message} (will retry)`);

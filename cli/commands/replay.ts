@@ -4,6 +4,7 @@ import { loadConfig } from '../../lib/config.ts';
 import { hourRange, parseHour } from '../../transformer/lake/paths.ts';
 import { replayHours } from '../../transformer/maintenance/replay.ts';
 import { openTransformer } from '../../transformer/open.ts';
+import { count } from '../format.ts';
 import { readDevLock } from '../local/dev-lock.ts';
 
 interface ReplayFlags {
@@ -57,7 +58,7 @@ export function registerReplay(program: Command): void {
         if (flags.json) process.stdout.write(`${JSON.stringify(r)}\n`);
         else {
           process.stdout.write(
-            `${hours.length} hours: ${r.rawFiles} raw files read, ${r.rows} rows rebuilt, ${r.hours.length} hours replaced\n`,
+            `${count(hours.length, 'hour')}: ${count(r.rawFiles, 'raw file')} read, ${count(r.rows, 'row')} rebuilt, ${count(r.hours.length, 'hour')} replaced\n`,
           );
         }
       } finally {

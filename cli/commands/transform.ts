@@ -9,6 +9,7 @@ import { createSegmentLogReader } from '../../lib/stream-readers/segment-log.ts'
 import { createPoller, type DrainResult } from '../../transformer/drivers/poller.ts';
 import { openTransformer } from '../../transformer/open.ts';
 import type { WriterName } from '../../transformer/parquet/index.ts';
+import { count } from '../format.ts';
 import { callAdmin } from '../local/admin.ts';
 import { readDevLock } from '../local/dev-lock.ts';
 
@@ -35,8 +36,8 @@ function printDrain(r: DrainResult, json: boolean | undefined): void {
   if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
   else {
     process.stdout.write(
-      `${r.batches} batches, ${r.records} records: ${r.lakeRows} hits to the lake, ${r.droppedBots} dropped bots counted, ` +
-        `${r.duplicates} duplicates dropped, ${r.bad} bad; compacted ${r.hours.length} hours\n`,
+      `${count(r.batches, 'batch', 'batches')}, ${count(r.records, 'record')}: ${count(r.lakeRows, 'hit')} to the lake, ${count(r.droppedBots, 'dropped bot')} counted, ` +
+        `${count(r.duplicates, 'duplicate')} dropped, ${r.bad} bad; compacted ${count(r.hours.length, 'hour')}\n`,
     );
   }
 }

@@ -13,6 +13,7 @@ import { decodeEnvelope, encodeEnvelope } from '../../lib/envelope.ts';
 import type { ReadRecord } from '../../lib/stream.ts';
 import { APP_ID_PATTERN } from '../../schemas/wire.ts';
 import { decodeRaw, encodeRaw } from '../../transformer/lake/raw.ts';
+import { count } from '../format.ts';
 
 export interface PurgeOptions {
   lakeDir: string;
@@ -195,7 +196,7 @@ export function describePurge(appId: string, r: PurgeReport): string {
   lines.push(
     r.rollupRows === null
       ? 'hits_hourly: no rollup database found'
-      : `hits_hourly: ${verb} ${r.rollupRows} rows`,
+      : `hits_hourly: ${verb} ${count(r.rollupRows, 'row')}`,
   );
   if (r.dryRun) lines.push('dry run: nothing changed; run again with --yes to purge');
   return `${lines.join('\n')}\n`;

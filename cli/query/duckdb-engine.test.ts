@@ -85,12 +85,14 @@ describe('DuckDB engine over the local lake', () => {
     }
   });
 
-  it('runs several statements in order and answers with the last', async () => {
+  it('runs several statements in order and answers with the last; refuses a query that is not last', async () => {
     const engine = await createDuckdbEngine({ lakeDir: join(dir, 'none') });
     try {
       const r = await engine.run('CREATE TABLE t AS SELECT 41 AS x; SELECT x + 1 AS y FROM t;');
       expect(rowObjects(r)).toEqual([{ y: 42 }]);
       await expect(engine.run('  ;  ')).rejects.toThrow('no SQL statement given');
+      // A query before the last would lose its rows without a word.
+      await expect(engine.run('SELECT 1; SELECT 2')).rejects.toThrow(/statement 1 of 2 is a query/);
     } finally {
       await engine.close();
     }

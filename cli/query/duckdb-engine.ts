@@ -5,7 +5,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DuckDBConnection, DuckDBResultReader } from '@duckdb/node-api';
+import { type DuckDBConnection, type DuckDBResultReader, StatementType } from '@duckdb/node-api';
 import type { Queryable } from '../../lib/db/sql.ts';
 import { createMemoryDuckdb } from '../../lib/duckdb-text.ts';
 import { LAKE_COLUMNS, PARTITION_COLUMNS, ROLLUP_DIMENSIONS } from '../../schemas/columns.ts';
@@ -160,12 +160,20 @@ export async function createDuckdbEngine(opts: DuckdbEngineOptions): Promise<Que
   return {
     async run(sql) {
       const started = performance.now();
-      // Several statements (setup, then a SELECT) run in order; the last one's rows are the result.
+      // Several statements (setup, then a SELECT) run in order; the last one's rows are the result,
+      // so a query before the last would lose its rows without a word: refuse it instead.
       if (!/[^\s;]/.test(sql)) throw new Error('no SQL statement given');
       const statements = await conn.extractStatements(sql);
       let reader: DuckDBResultReader | undefined;
       for (let i = 0; i < statements.count; i++) {
-        reader = await (await statements.prepare(i)).runAndReadAll();
+        // Prepared one at a time: a later statement may name a table an earlier one creates.
+        const statement = await statements.prepare(i);
+        if (i < statements.count - 1 && statement.statementType === StatementType.SELECT) {
+          throw new Error(
+            `statement ${i + 1} of ${statements.count} is a query, and only the last statement's rows are printed: run each query on its own`,
+          );
+        }
+        reader = await statement.runAndReadAll();
       }
       return toResult(reader as DuckDBResultReader, started);
     },

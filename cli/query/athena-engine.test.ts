@@ -104,6 +104,16 @@ describe('Athena engine', () => {
     expect(athena.commandCalls(GetQueryResultsCommand)).toHaveLength(0);
   });
 
+  it('says which variables to set when the SDK finds no credentials', async () => {
+    const noCredentials = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+    athena.on(StartQueryExecutionCommand).rejects(noCredentials);
+    await expect(engine().run('SELECT 1')).rejects.toThrow(
+      /no AWS credentials found for Athena: set AWS_PROFILE .* AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY .*AWS_REGION/,
+    );
+  });
+
   it('reports a cancelled query as such', async () => {
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-3' });
     athena.on(GetQueryExecutionCommand).resolves({

@@ -65,6 +65,21 @@ export function parseAthenaValue(text: string | undefined, type: string): QueryV
   }
 }
 
+/**
+ * The SDK's own words ("Could not load credentials from any providers") do not say what to set:
+ * name the usual ways, as the AWS CLI's docs do.
+ */
+export function explainCredentials(err: unknown): unknown {
+  if (!(err instanceof Error) || err.name !== 'CredentialsProviderError') return err;
+  return new Error(
+    'no AWS credentials found for Athena: set AWS_PROFILE (after `aws configure` or `aws sso login`), ' +
+      'or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones), ' +
+      "and AWS_REGION to the stack's region" +
+      ` (${err.message})`,
+    { cause: err },
+  );
+}
+
 export function createAthenaEngine(opts: AthenaEngineOptions): QueryEngine {
   const sleep = opts.sleep ?? defaultSleep;
   const initialMs = opts.poll?.initialMs ?? 250;
@@ -100,14 +115,18 @@ export function createAthenaEngine(opts: AthenaEngineOptions): QueryEngine {
   return {
     async run(sql): Promise<QueryResult> {
       const started = performance.now();
-      const start = await opts.client.send(
-        new StartQueryExecutionCommand({
-          QueryString: sql,
-          WorkGroup: opts.workgroup,
-          QueryExecutionContext: { Database: opts.database, Catalog: opts.catalog },
-          ResultConfiguration: opts.outputLocation ? { OutputLocation: opts.outputLocation } : undefined,
-        }),
-      );
+      const start = await opts.client
+        .send(
+          new StartQueryExecutionCommand({
+            QueryString: sql,
+            WorkGroup: opts.workgroup,
+            QueryExecutionContext: { Database: opts.database, Catalog: opts.catalog },
+            ResultConfiguration: opts.outputLocation ? { OutputLocation: opts.outputLocation } : undefined,
+          }),
+        )
+        .catch((err: unknown) => {
+          throw explainCredentials(err);
+        });
       const queryId = start.QueryExecutionId;
       if (!queryId) throw new Error('Athena StartQueryExecution returned no QueryExecutionId');
       const qe = await waitFor(queryId);

@@ -28,6 +28,7 @@ import {
   wireCode,
   withRetryAfter,
 } from './errors.ts';
+import { lingerOnClose } from './linger.ts';
 import { createCollectorLogger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createWindowLimiter } from './rate-limit.ts';
@@ -273,6 +274,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     // new connections wait in the accept queue for seconds while its open ones keep it busy;
     // shedding connections keeps that queue moving and lets a load balancer reconnect elsewhere.
     if (code === 'overloaded') reply.header('connection', 'close');
+    // Refused from Content-Length with the body still arriving (Fastify closes the connection):
+    // keep reading it for a while so the client receives the 413 instead of a reset.
+    if (code === 'too_large' && !req.raw.complete) lingerOnClose(req.raw.socket);
     if (req.routeOptions.url === '/v1/hits' && code !== 'origin_not_allowed' && req.headers.origin) {
       reply.header('access-control-allow-origin', req.headers.origin);
     }

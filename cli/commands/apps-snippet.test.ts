@@ -1,7 +1,15 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { ensureBeacon } from '../../beacon/build.ts';
 import { QUEUE_STUB_CSP_SOURCE } from '../../beacon/snippet.ts';
+import { createSqlRegistry } from '../../collector/registry/sql-registry.ts';
+import { migrate } from '../../lib/db/migrate.ts';
+import { createPglite } from '../../lib/db/pglite.ts';
+import { startAdminServer } from '../local/admin.ts';
+import { appJson } from '../local/apps-admin.ts';
 import { defaultCollectorUrl, registerSnippet } from './apps-snippet.ts';
 
 const APP = 'alt_0123456789abcdefghijkl';
@@ -19,7 +27,15 @@ async function run(...args: string[]): Promise<string> {
 
 describe('alt apps snippet', () => {
   it('prints the SRI-pinned script of the current build, the noscript pixel and the CSP to allow', async () => {
-    const text = await run(APP, '--collector', 'https://t.example.com/', '--sub', 'acme', '--session');
+    const text = await run(
+      APP,
+      '--no-check',
+      '--collector',
+      'https://t.example.com/',
+      '--sub',
+      'acme',
+      '--session',
+    );
     const manifest = await ensureBeacon();
     expect(text).toContain(
       `<script async src="https://t.example.com/${manifest.file}" integrity="${manifest.integrity}" crossorigin="anonymous" data-app="${APP}" data-sub="acme" data-session="true"></script>`,
@@ -33,7 +49,7 @@ describe('alt apps snippet', () => {
   });
 
   it('prints JSON with --json', async () => {
-    const out = JSON.parse(await run(APP, '--collector', 'https://t.example.com', '--json'));
+    const out = JSON.parse(await run(APP, '--no-check', '--collector', 'https://t.example.com', '--json'));
     const manifest = await ensureBeacon();
     expect(out).toMatchObject({
       app_id: APP,
@@ -48,8 +64,52 @@ describe('alt apps snippet', () => {
     await expect(run('42', '--collector', 'https://t.example.com')).rejects.toThrow(/not an app id/);
   });
 
-  it('defaults the collector to ALT_PUBLIC_URL, else the configured host and port', () => {
-    expect(defaultCollectorUrl({ ALT_PUBLIC_URL: 'https://t.example.com' })).toBe('https://t.example.com');
+  it('defaults the collector to ALT_PUBLIC_URL, else a running alt dev, else the configured host and port', () => {
+    const running = { pid: 1, collectorUrl: 'http://127.0.0.1:8123', adminPort: 1, token: 't' };
+    expect(defaultCollectorUrl({ ALT_PUBLIC_URL: 'https://t.example.com' }, running)).toBe(
+      'https://t.example.com',
+    );
+    expect(defaultCollectorUrl({}, running)).toBe('http://127.0.0.1:8123');
     expect(defaultCollectorUrl({ ALT_HOST: '0.0.0.0', ALT_PORT: '9000' })).toBe('http://127.0.0.1:9000');
+  });
+
+  it('looks the app up: unknown apps and missing data dirs are refused; a running alt dev gives its URL', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'alt-snippet-'));
+    // The data dir's own registry, not the test PostgreSQL the suite exports.
+    const databaseUrl = process.env.DATABASE_URL;
+    delete process.env.DATABASE_URL;
+    try {
+      await expect(run(APP, '--data-dir', join(dir, 'nope'))).rejects.toThrow(/no ALT data at .*nope/);
+      const db = await createPglite(join(dir, 'data', 'pg'));
+      await migrate(db);
+      const { app } = await createSqlRegistry(db).create({ name: 'shop' });
+      await expect(run(APP, '--data-dir', join(dir, 'data'))).rejects.toThrow(`no app ${APP} in`);
+      const admin = await startAdminServer('token-0123456789abcdef', {
+        appsGet: async (body) => {
+          const found = await createSqlRegistry(db).get(String(body.app_id));
+          return found && appJson(found);
+        },
+      });
+      try {
+        // The lock of a live process (our parent stands in for alt dev) on a port other than 8080.
+        await writeFile(
+          join(dir, 'data', 'dev.lock'),
+          JSON.stringify({
+            pid: process.ppid,
+            collectorUrl: 'http://127.0.0.1:8123',
+            adminPort: admin.port,
+            token: 'token-0123456789abcdef',
+          }),
+        );
+        const text = await run(app.appId, '--data-dir', join(dir, 'data'));
+        expect(text).toContain('src="http://127.0.0.1:8123/b.');
+      } finally {
+        await admin.close();
+        await db.close();
+      }
+    } finally {
+      if (databaseUrl !== undefined) process.env.DATABASE_URL = databaseUrl;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,8 +7,15 @@ import type { Command } from 'commander';
 import { BEACON_DIST, ensureBeacon } from '../../beacon/build.ts';
 import { normalizeCollectorUrl, QUEUE_STUB_CSP_SOURCE, renderSnippet } from '../../beacon/snippet.ts';
 import { loadConfig } from '../../lib/config.ts';
+import { APP_ID_PATTERN } from '../../schemas/wire.ts';
+import { type DevLock, readDevLock } from '../local/dev-lock.ts';
+import { withRegistry } from './apps.ts';
 
 type Flags = {
+  dataDir?: string;
+  databaseUrl?: string;
+  /** commander's --no-check */
+  check: boolean;
   collector?: string;
   sub?: string;
   module?: string;
@@ -18,10 +25,14 @@ type Flags = {
   json?: boolean;
 };
 
-/** `--collector`, else `--public-url`/`ALT_PUBLIC_URL`, else the local collector's address. */
-export function defaultCollectorUrl(env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * `--public-url`/`ALT_PUBLIC_URL`, else the running `alt dev`'s collector (whatever port it took),
+ * else the configured host and port.
+ */
+export function defaultCollectorUrl(env: NodeJS.ProcessEnv = process.env, running?: DevLock | null): string {
   const config = loadConfig({}, env);
   if (config.publicUrl) return config.publicUrl;
+  if (running) return running.collectorUrl;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   return `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
 }
@@ -44,8 +55,30 @@ export function registerSnippet(
     .option('--respect-dnt', 'data-respect-dnt: send nothing when the visitor sets GPC/DNT')
     .option('--pixel-url <template>', 'server template for the noscript pixel url, inserted verbatim')
     .option('--json', 'print {app_id, html, script_src, integrity, csp_script_src} as JSON')
+    .option('--data-dir <dir>', 'local stack data directory (its registry and its running alt dev)')
+    .option('--database-url <url>', 'PostgreSQL with the registry (instead of PGlite)')
+    .option('--no-check', 'do not look the app up in the registry (print a snippet offline)')
     .action(async (appId: string, f: Flags) => {
-      const collectorUrl = normalizeCollectorUrl(f.collector ?? defaultCollectorUrl());
+      const config = loadConfig({ dataDir: f.dataDir, databaseUrl: f.databaseUrl });
+      const running = config.databaseUrl ? null : readDevLock(config.dataDir);
+      if (!new RegExp(APP_ID_PATTERN).test(appId)) {
+        throw new Error(`"${appId}" is not an app id (alt_ followed by 22 letters or digits)`);
+      }
+      if (f.check) {
+        // A snippet for an app the collector does not know would send hits that all get 403.
+        const app = await withRegistry(f, (r) => r.get(appId));
+        if (!app) {
+          throw new Error(
+            `no app ${appId} in ${config.databaseUrl ? 'DATABASE_URL' : config.dataDir} (alt apps list shows the registered ones)`,
+          );
+        }
+        if (app.disabled_at) {
+          process.stderr.write(
+            `note: ${appId} is disabled, its hits are refused (alt apps enable ${appId})\n`,
+          );
+        }
+      }
+      const collectorUrl = normalizeCollectorUrl(f.collector ?? defaultCollectorUrl(process.env, running));
       const manifest = await ensureBeacon(BEACON_DIST);
       const html = renderSnippet({
         appId,

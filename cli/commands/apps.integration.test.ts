@@ -3,6 +3,7 @@
  * in a temp dir), the rest in-process against the real PostgreSQL (subprocesses cost seconds each).
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +69,12 @@ describe('alt apps on PGlite (subprocess)', () => {
         { app_id, name: 'Shop', allowed_origins: ['https://shop.example'], bot_policy: 'drop' },
       ]);
       expect(JSON.stringify(listed)).not.toContain(write_key);
+      // Reading a data dir that does not exist refuses and creates nothing (it used to make a
+      // 39 MB PGlite and list no apps).
+      const missing = join(dir, 'does', 'not', 'exist');
+      await expect(inProcess('list', '--data-dir', missing)).rejects.toThrow(/no ALT data at .*exist/);
+      await expect(inProcess('disable', app_id, '--data-dir', missing)).rejects.toThrow(/no ALT data/);
+      expect(existsSync(join(dir, 'does'))).toBe(false);
     } finally {
       if (saved !== undefined) process.env.DATABASE_URL = saved;
     }
@@ -108,5 +115,29 @@ describe.runIf(Boolean(databaseUrl))('alt apps on PostgreSQL (DATABASE_URL / --d
     await expect(inProcess('disable', 'alt_0000000000000000000000', '--database-url', url)).rejects.toThrow(
       /no app/,
     );
+  });
+
+  it('enables a disabled app and rotates its write key (shown once; the old one no longer matches)', async () => {
+    const created = JSON.parse(await inProcess('create', '--name', 'Keys', '--json', '--database-url', url));
+    await inProcess('disable', created.app_id, '--database-url', url);
+    expect(await inProcess('enable', created.app_id, '--database-url', url)).toBe(
+      `${created.app_id} enabled\n`,
+    );
+    const listed = JSON.parse(await inProcess('list', '--json', '--database-url', url));
+    expect(listed.find((a: { app_id: string }) => a.app_id === created.app_id).disabled_at).toBeNull();
+
+    const rotated = JSON.parse(
+      await inProcess('rotate-key', created.app_id, '--json', '--database-url', url),
+    );
+    expect(rotated.write_key).toMatch(/^altk_[0-9A-Za-z]{43}$/);
+    const rows = await t.db.query<{ write_key_sha256: string }>(
+      'SELECT write_key_sha256 FROM applications WHERE app_id = $1',
+      [created.app_id],
+    );
+    expect(rows.rows[0].write_key_sha256).toBe(hashWriteKey(rotated.write_key));
+    expect(rows.rows[0].write_key_sha256).not.toBe(hashWriteKey(created.write_key));
+    await expect(
+      inProcess('rotate-key', 'alt_0000000000000000000000', '--database-url', url),
+    ).rejects.toThrow(/no app/);
   });
 });

@@ -1,15 +1,17 @@
 /**
- * `alt apps create | list | disable` (DESIGN §10). The registry lives in `DATABASE_URL` when set,
- * else in PGlite at `<data-dir>/pg`; migrations run first. `alt apps snippet` and `alt apps purge`
- * are registered by their own modules onto the same `apps` command.
+ * `alt apps create | list | disable | enable | rotate-key`. The registry lives in `DATABASE_URL`
+ * when set, else in PGlite at `<data-dir>/pg`; migrations run first. Only `create` may make a new
+ * data dir: the others refuse one that does not exist (they would answer from an empty registry).
+ * `alt apps snippet` and `alt apps purge` are registered by their own modules onto the same command.
  */
 import type { Command } from 'commander';
 import { createSqlRegistry } from '../../collector/registry/sql-registry.ts';
 import { loadConfig } from '../../lib/config.ts';
+import { dataDirLayout } from '../../lib/data-dir.ts';
 import { createPglite, createPostgres, migrate, type Sql } from '../../lib/db/index.ts';
 import { callAdmin } from '../local/admin.ts';
 import { type AppJson, appJson, type NewAppArgs, parseNewApp } from '../local/apps-admin.ts';
-import { readDevLock } from '../local/dev-lock.ts';
+import { readDevLock, requireLocalData } from '../local/dev-lock.ts';
 
 interface DbFlags {
   dataDir?: string;
@@ -17,13 +19,24 @@ interface DbFlags {
 }
 
 /** The operations `alt apps` needs, on the registry database or through a running `alt dev`. */
-interface AppsBackend {
+export interface AppsBackend {
   create(a: NewAppArgs): Promise<AppJson & { write_key: string }>;
   list(): Promise<AppJson[]>;
+  get(appId: string): Promise<AppJson | null>;
   disable(appId: string): Promise<boolean>;
+  enable(appId: string): Promise<boolean>;
+  rotateKey(appId: string): Promise<string | null>;
 }
 
-async function withRegistry<T>(flags: DbFlags, fn: (r: AppsBackend) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` on the registry: a running `alt dev`'s admin API, `DATABASE_URL`, or the data dir's
+ * PGlite — created only when `mayCreate` (registering an app), else required to exist.
+ */
+export async function withRegistry<T>(
+  flags: DbFlags,
+  fn: (r: AppsBackend) => Promise<T>,
+  mayCreate = false,
+): Promise<T> {
   const config = loadConfig({ dataDir: flags.dataDir, databaseUrl: flags.databaseUrl });
   // PGlite allows one process per data dir: while `alt dev` holds it, go through its admin API
   // (which also makes the change visible to its collector at once).
@@ -32,13 +45,20 @@ async function withRegistry<T>(flags: DbFlags, fn: (r: AppsBackend) => Promise<T
     return fn({
       create: (a) => callAdmin(lock, 'appsCreate', { ...a }),
       list: () => callAdmin(lock, 'appsList'),
+      get: (appId) => callAdmin(lock, 'appsGet', { app_id: appId }),
       disable: async (appId) =>
         (await callAdmin<{ disabled: boolean }>(lock, 'appsDisable', { app_id: appId })).disabled,
+      enable: async (appId) =>
+        (await callAdmin<{ enabled: boolean }>(lock, 'appsEnable', { app_id: appId })).enabled,
+      rotateKey: async (appId) =>
+        (await callAdmin<{ write_key: string | null }>(lock, 'appsRotateKey', { app_id: appId })).write_key,
     });
   }
   const db: Sql = config.databaseUrl
     ? createPostgres({ connectionString: config.databaseUrl, max: 1 })
-    : await createPglite(`${config.dataDir}/pg`);
+    : await createPglite(
+        mayCreate ? dataDirLayout(config.dataDir).pg : requireLocalData(config.dataDir, 'pg').pg,
+      );
   try {
     await migrate(db);
     const r = createSqlRegistry(db);
@@ -48,7 +68,13 @@ async function withRegistry<T>(flags: DbFlags, fn: (r: AppsBackend) => Promise<T
         return { ...appJson(app), write_key: writeKey };
       },
       list: async () => (await r.list()).map(appJson),
+      get: async (appId) => {
+        const app = await r.get(appId);
+        return app && appJson(app);
+      },
       disable: (appId) => r.disable(appId),
+      enable: (appId) => r.enable(appId),
+      rotateKey: (appId) => r.rotateKey(appId),
     });
   } finally {
     await db.close();
@@ -76,8 +102,10 @@ export function registerApps(program: Command): Command {
       .option('--bot-policy <policy>', 'drop | keep', 'drop')
       .option('--json', 'print {"app_id","write_key"}'),
   ).action(async (o: DbFlags & { name: string; origin: string[]; botPolicy: string; json?: boolean }) => {
-    const app = await withRegistry(o, (r) =>
-      r.create({ name: o.name, origins: o.origin, bot_policy: o.botPolicy }),
+    const app = await withRegistry(
+      o,
+      (r) => r.create({ name: o.name, origins: o.origin, bot_policy: o.botPolicy }),
+      true,
     );
     const writeKey = app.write_key;
     if (o.json) {
@@ -126,6 +154,30 @@ export function registerApps(program: Command): Command {
     const ok = await withRegistry(o, (r) => r.disable(appId));
     if (!ok) throw new Error(`no app ${appId}`);
     process.stdout.write(`${appId} disabled\n`);
+  });
+
+  db(apps.command('enable').description("take a disabled app's hits again").argument('<app_id>')).action(
+    async (appId: string, o: DbFlags) => {
+      const ok = await withRegistry(o, (r) => r.enable(appId));
+      if (!ok) throw new Error(`no app ${appId}`);
+      process.stdout.write(`${appId} enabled\n`);
+    },
+  );
+
+  db(
+    apps
+      .command('rotate-key')
+      .description('replace the write key of an app; the old key is refused from now on (shown once)')
+      .argument('<app_id>')
+      .option('--json', 'print {"app_id","write_key"}'),
+  ).action(async (appId: string, o: DbFlags & { json?: boolean }) => {
+    const writeKey = await withRegistry(o, (r) => r.rotateKey(appId));
+    if (!writeKey) throw new Error(`no app ${appId}`);
+    process.stdout.write(
+      o.json
+        ? `${JSON.stringify({ app_id: appId, write_key: writeKey })}\n`
+        : `${appId}: new write key ${writeKey}\nShown only this once; the old key is refused from now on.\n`,
+    );
   });
   return apps;
 }

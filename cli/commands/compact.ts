@@ -6,7 +6,7 @@ import type { CompactResult } from '../../transformer/maintenance/compact.ts';
 import { openTransformer } from '../../transformer/open.ts';
 import { count } from '../format.ts';
 import { callAdmin } from '../local/admin.ts';
-import { readDevLock } from '../local/dev-lock.ts';
+import { readDevLock, requireLocalData } from '../local/dev-lock.ts';
 
 interface CompactFlags {
   hour: string;
@@ -39,6 +39,8 @@ export function registerCompact(program: Command): void {
         );
         return;
       }
+      // A local lake that is not there: say where we looked instead of creating a data dir.
+      if (!config.lakeBucket) requireLocalData(config.dataDir, 'lake');
       const t = await openTransformer(config);
       try {
         if (process.stderr.isTTY && !flags.json) process.stderr.write(`compacting ${partition}…\n`);

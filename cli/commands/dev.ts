@@ -11,7 +11,7 @@ import { ensureBeacon } from '../../beacon/build.ts';
 import { renderSnippet } from '../../beacon/snippet.ts';
 import { openRegistryDb, startCollector } from '../../collector/main.ts';
 import type { AppRegistry } from '../../collector/registry/registry.ts';
-import { loadConfig } from '../../lib/config.ts';
+import { loadConfig, SETTINGS } from '../../lib/config.ts';
 import { createPoller, type DrainResult } from '../../transformer/drivers/poller.ts';
 import { parseHour } from '../../transformer/lake/paths.ts';
 import { openTransformer } from '../../transformer/open.ts';
@@ -20,6 +20,7 @@ import { type AdminHandlers, startAdminServer } from '../local/admin.ts';
 import { appJson, type NewAppArgs, parseNewApp } from '../local/apps-admin.ts';
 import { demoPage } from '../local/demo-page.ts';
 import { newAdminToken, writeDevLock } from '../local/dev-lock.ts';
+import { assertPortFree } from '../local/port.ts';
 import { runEvery } from '../local/run-every.ts';
 import { ROLLUPS_ADMIN_OP, readRollupRows } from '../query/duckdb-engine.ts';
 import { openReader } from './transform.ts';
@@ -81,6 +82,11 @@ export function registerDev(program: Command): void {
       });
       const dataDir = resolve(config.dataDir);
       const say = (s: string) => process.stdout.write(`${s}\n`);
+      // Before anything is created: a port in use would otherwise fail seconds later, after the
+      // data dir and its database were made.
+      await assertPortFree(config.host, config.port);
+      // Follow-up commands in another terminal do not see this one's flags or environment.
+      const dirFlag = dataDir === resolve(SETTINGS.dataDir.default) ? '' : ` --data-dir ${dataDir}`;
 
       say(`ALT local stack: starting (data in ${dataDir})…`);
       const manifest = await ensureBeacon();
@@ -115,8 +121,18 @@ export function registerDev(program: Command): void {
         async appsList() {
           return (await collector.registry.list()).map(appJson);
         },
+        async appsGet(body) {
+          const app = await collector.registry.get(String(body.app_id));
+          return app && appJson(app);
+        },
         async appsDisable(body) {
           return { disabled: await collector.registry.disable(String(body.app_id)) };
+        },
+        async appsEnable(body) {
+          return { enabled: await collector.registry.enable(String(body.app_id)) };
+        },
+        async appsRotateKey(body) {
+          return { write_key: await collector.registry.rotateKey(String(body.app_id)) };
         },
         transform: () => drain(),
         async compact(body) {
@@ -160,10 +176,10 @@ export function registerDev(program: Command): void {
           `  stream      ${config.stream === 'kinesis' ? `Kinesis ${config.kinesisStream} at ${config.kinesisEndpoint} (spool: ${join(dataDir, 'spool')})` : join(dataDir, 'stream')}`,
           '',
           'In another terminal:',
-          '  npm run alt -- transform --once          # move hits into the lake now',
-          '  npm run alt -- query "SELECT event_type, status, count(*) AS hits FROM hits GROUP BY ALL"',
-          '  npm run alt -- validate                  # data-quality checks',
-          '  npm run alt -- apps create --name "My site" --origin https://example.com',
+          `  npm run alt -- transform --once${dirFlag}          # move hits into the lake now`,
+          `  npm run alt -- query${dirFlag} "SELECT event_type, status, count(*) AS hits FROM hits GROUP BY ALL"`,
+          `  npm run alt -- validate${dirFlag}                  # data-quality checks`,
+          `  npm run alt -- apps create${dirFlag} --name "My site" --origin https://example.com`,
           '',
           'Snippet for your own page:',
           snippet,

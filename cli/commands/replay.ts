@@ -5,7 +5,7 @@ import { hourRange, parseHour } from '../../transformer/lake/paths.ts';
 import { replayHours } from '../../transformer/maintenance/replay.ts';
 import { openTransformer } from '../../transformer/open.ts';
 import { count } from '../format.ts';
-import { readDevLock } from '../local/dev-lock.ts';
+import { readDevLock, requireLocalData } from '../local/dev-lock.ts';
 
 interface ReplayFlags {
   from: 'raw';
@@ -41,6 +41,7 @@ export function registerReplay(program: Command): void {
           `alt dev (pid ${lock.pid}) is using ${config.dataDir}: stop it (Ctrl-C) before replaying, so no batch lands mid-rebuild`,
         );
       }
+      if (!config.lakeBucket) requireLocalData(config.dataDir, 'lake');
       const t = await openTransformer(config);
       const tty = process.stderr.isTTY && !flags.json;
       try {

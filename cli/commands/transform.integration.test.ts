@@ -3,6 +3,7 @@
  * subprocess over a data dir whose segment log holds envelopes, as the collector writes them.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -112,4 +113,18 @@ it('compacts an hour and replays hours from raw/, keeping rollups equal to the l
   } finally {
     await db.close();
   }
+});
+
+it('refuses a data dir with nothing in it, says where it looked, and creates nothing', SLOW, async () => {
+  const missing = join(dir, 'not-here');
+  for (const args of [
+    ['transform', '--once'],
+    ['compact', '--hour', hourArg(2)],
+    ['replay', '--from', 'raw', '--hours', `${hourArg(2)}..${hourArg(1)}`],
+  ]) {
+    const r = await alt([...args, '--data-dir', missing]);
+    expect(r.code, args.join(' ')).not.toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`no ALT data at ${missing}/(stream|lake)`));
+  }
+  expect(existsSync(missing)).toBe(false);
 });

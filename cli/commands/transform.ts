@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type Config, loadConfig } from '../../lib/config.ts';
+import { dataDirLayout } from '../../lib/data-dir.ts';
 import type { StreamReader } from '../../lib/stream.ts';
 import { createKinesisReader } from '../../lib/stream-readers/kinesis.ts';
 import { createKinesisClient } from '../../lib/stream-readers/kinesis-client.ts';
@@ -11,7 +12,7 @@ import { openTransformer } from '../../transformer/open.ts';
 import type { WriterName } from '../../transformer/parquet/index.ts';
 import { count } from '../format.ts';
 import { callAdmin } from '../local/admin.ts';
-import { readDevLock } from '../local/dev-lock.ts';
+import { readDevLock, requireLocalData } from '../local/dev-lock.ts';
 
 interface TransformFlags {
   once?: boolean;
@@ -29,7 +30,7 @@ export function openReader(config: Config): Promise<StreamReader> {
       checkpointFile: join(config.dataDir, 'kinesis-checkpoint.json'),
     });
   }
-  return createSegmentLogReader(join(config.dataDir, 'stream'));
+  return createSegmentLogReader(dataDirLayout(config.dataDir).stream);
 }
 
 function printDrain(r: DrainResult, json: boolean | undefined): void {
@@ -69,6 +70,8 @@ export function registerTransform(program: Command): void {
         printDrain(r, flags.json);
         return;
       }
+      // Nothing was ever collected into a local stream that is not there: say where we looked.
+      if (config.stream === 'local') requireLocalData(config.dataDir, 'stream');
       const t = await openTransformer(config, flags.writer);
       const reader = await openReader(config);
       const tty = process.stderr.isTTY && !flags.json;

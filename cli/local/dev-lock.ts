@@ -4,8 +4,10 @@
  * API instead of opening the files. A lock whose process is gone is stale and ignored.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { type DataDirLayout, dataDirLayout, type RunningStack, requireDataDir } from '../../lib/data-dir.ts';
 
 export interface DevLock {
   pid: number;
@@ -16,7 +18,13 @@ export interface DevLock {
   token: string;
 }
 
-const lockPath = (dataDir: string) => join(dataDir, 'dev.lock');
+const lockPath = (dataDir: string) => dataDirLayout(dataDir).lockFile;
+
+/**
+ * Every running `alt dev` of this user also leaves a note here (pid → data dir, URL), so a command
+ * pointed at the wrong data dir can say which one to use instead of answering empty.
+ */
+export const runningDir = (): string => join(tmpdir(), `alt-dev-${userInfo().uid}`);
 
 function alive(pid: number): boolean {
   try {
@@ -51,5 +59,38 @@ export function writeDevLock(dataDir: string, lock: DevLock): () => void {
   mkdirSync(dataDir, { recursive: true });
   // 0600: the token is the admin API's only credential besides loopback.
   writeFileSync(lockPath(dataDir), JSON.stringify(lock), { mode: 0o600 });
-  return () => rmSync(lockPath(dataDir), { force: true });
+  const note = join(runningDir(), `${lock.pid}.json`);
+  const running: RunningStack = { dataDir: dataDirLayout(dataDir).root, collectorUrl: lock.collectorUrl };
+  mkdirSync(runningDir(), { recursive: true, mode: 0o700 });
+  writeFileSync(note, JSON.stringify(running), { mode: 0o600 });
+  return () => {
+    rmSync(lockPath(dataDir), { force: true });
+    rmSync(note, { force: true });
+  };
+}
+
+/** The `alt dev`s of this user that are alive now (notes of dead ones are ignored). */
+export function listRunningStacks(): RunningStack[] {
+  let names: string[];
+  try {
+    names = readdirSync(runningDir());
+  } catch {
+    return [];
+  }
+  const out: RunningStack[] = [];
+  for (const name of names) {
+    const pid = Number.parseInt(name, 10);
+    if (!Number.isInteger(pid) || pid === process.pid || !alive(pid)) continue;
+    try {
+      out.push(JSON.parse(readFileSync(join(runningDir(), name), 'utf8')) as RunningStack);
+    } catch {
+      // a note being written or removed right now
+    }
+  }
+  return out;
+}
+
+/** The data dir's layout when `part` of it exists; otherwise an error naming the running stacks. */
+export function requireLocalData(dataDir: string, part: Parameters<typeof requireDataDir>[1]): DataDirLayout {
+  return requireDataDir(dataDir, part, listRunningStacks());
 }

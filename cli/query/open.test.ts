@@ -9,6 +9,7 @@ import { createPglite } from '../../lib/db/pglite.ts';
 import type { Sql } from '../../lib/db/sql.ts';
 import { HISTOGRAM_CELLS } from '../../schemas/ddl/aurora.ts';
 import { startAdminServer } from '../local/admin.ts';
+import { runningDir } from '../local/dev-lock.ts';
 import { ROLLUPS_ADMIN_OP, readRollupRows } from './duckdb-engine.ts';
 import { openQueryEngine } from './open.ts';
 
@@ -63,6 +64,7 @@ describe('openQueryEngine', () => {
 
   it('gives empty rollups without creating a PGlite when the data dir has none', async () => {
     const dataDir = join(root, 'fresh');
+    await mkdir(dataDir);
     const engine = await openQueryEngine(loadConfig({ dataDir }, {}));
     try {
       expect((await engine.run('SELECT count(*) FROM hits_hourly')).rows).toEqual([[0]]);
@@ -71,5 +73,31 @@ describe('openQueryEngine', () => {
       await engine.close();
     }
     expect(existsSync(join(dataDir, 'pg'))).toBe(false);
+  });
+
+  it('refuses a data dir that does not exist, creates nothing, and names the one a running alt dev uses', async () => {
+    const missing = join(root, 'does', 'not', 'exist');
+    const tmp = process.env.TMPDIR;
+    process.env.TMPDIR = join(root, 'tmp'); // where alt dev leaves its "running" notes
+    try {
+      await expect(openQueryEngine(loadConfig({ dataDir: missing }, {}))).rejects.toThrow(
+        new RegExp(
+          `no ALT data at ${missing} \\(nothing was created there\\)[^]*Start the local stack first`,
+        ),
+      );
+      // A live alt dev (our parent process stands in for it) is named with its data dir.
+      await mkdir(runningDir(), { recursive: true });
+      await writeFile(
+        join(runningDir(), `${process.ppid}.json`),
+        JSON.stringify({ dataDir: '/srv/alt-data', collectorUrl: 'http://127.0.0.1:8099' }),
+      );
+      await expect(openQueryEngine(loadConfig({ dataDir: missing }, {}))).rejects.toThrow(
+        'alt dev is running with its data in /srv/alt-data (http://127.0.0.1:8099): pass --data-dir /srv/alt-data',
+      );
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
+    }
+    expect(existsSync(join(root, 'does'))).toBe(false);
   });
 });

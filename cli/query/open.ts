@@ -5,14 +5,14 @@
  * or from the data dir's PGlite, which is closed as soon as its rows are loaded.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import type { Config } from '../../lib/config.ts';
+import { dataDirLayout } from '../../lib/data-dir.ts';
 import { createPglite } from '../../lib/db/pglite.ts';
 import { createPostgres } from '../../lib/db/postgres.ts';
 import type { Sql } from '../../lib/db/sql.ts';
 import { callAdmin } from '../local/admin.ts';
-import { readDevLock } from '../local/dev-lock.ts';
+import { readDevLock, requireLocalData } from '../local/dev-lock.ts';
 import { createAthenaEngine } from './athena-engine.ts';
 import { createDuckdbEngine, ROLLUPS_ADMIN_OP, type RollupSource } from './duckdb-engine.ts';
 import type { QueryEngine } from './engine.ts';
@@ -28,9 +28,9 @@ export interface OpenOptions {
 /** `DATABASE_URL`, else the data dir's PGlite when it exists (never created as a side effect). */
 export async function openRollupDb(config: Config): Promise<Sql | undefined> {
   if (config.databaseUrl) return createPostgres({ connectionString: config.databaseUrl, max: 1 });
-  const pgDir = join(config.dataDir, 'pg');
+  const { pg } = dataDirLayout(config.dataDir);
   // No PGlite yet: no rollups, and do not create an empty database as a side effect.
-  return existsSync(pgDir) ? createPglite(pgDir) : undefined;
+  return existsSync(pg) ? createPglite(pg) : undefined;
 }
 
 export async function openQueryEngine(config: Config, opts: OpenOptions = {}): Promise<QueryEngine> {
@@ -44,7 +44,9 @@ export async function openQueryEngine(config: Config, opts: OpenOptions = {}): P
       database: config.athenaDatabase,
     });
   }
-  const lakeDir = join(config.dataDir, 'lake');
+  // Reading only: a data dir that does not exist is an error that says where to look, never an
+  // empty answer (and is not created).
+  const lakeDir = requireLocalData(config.dataDir, 'root').lake;
   if (opts.rollups || opts.withRollups === false) {
     return createDuckdbEngine({ lakeDir, rollups: opts.rollups });
   }

@@ -46,6 +46,11 @@ export function createCachedRegistry(inner: AppRegistry, opts: CacheOptions): Ap
 
   const forget = (appId: string) => {
     for (const [k, v] of entries) {
+      // Settled entries go now, so a rotated-out key is refused by the very next request.
+      if (v.settled !== undefined) {
+        if (v.settled?.appId === appId) entries.delete(k);
+        continue;
+      }
       v.value.then(
         (app) => app?.appId === appId && entries.get(k) === v && entries.delete(k),
         () => {},
@@ -72,6 +77,17 @@ export function createCachedRegistry(inner: AppRegistry, opts: CacheOptions): Ap
       const ok = await inner.disable(appId);
       forget(appId);
       return ok;
+    },
+    async enable(appId) {
+      const ok = await inner.enable(appId);
+      forget(appId);
+      return ok;
+    },
+    async rotateKey(appId) {
+      const key = await inner.rotateKey(appId);
+      // Drops the old key's entry too (it names this app), so the old key is refused at once here.
+      forget(appId);
+      return key;
     },
     ping: () => inner.ping(),
     /** Number of cached entries (tests). */

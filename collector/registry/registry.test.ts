@@ -69,6 +69,24 @@ describe.each(backends)('SQL registry on %s', (_name, available, open) => {
     expect(await registry.disable('alt_0000000000000000000000')).toBe(false);
   });
 
+  it.runIf(available)(
+    'enables a disabled app and rotates its write key (the old key stops matching)',
+    async () => {
+      const { app, writeKey } = await registry.create({ name: 'rotating' });
+      expect(await registry.disable(app.appId)).toBe(true);
+      expect(await registry.enable(app.appId)).toBe(true);
+      expect((await registry.get(app.appId))?.disabledAt).toBeNull();
+      const next = await registry.rotateKey(app.appId);
+      expect(next).toMatch(/^altk_[0-9A-Za-z]{43}$/);
+      expect(next).not.toBe(writeKey);
+      expect(await registry.getByWriteKey(writeKey)).toBeNull();
+      expect((await registry.getByWriteKey(next as string))?.appId).toBe(app.appId);
+      expect(await registry.enable('alt_0000000000000000000000')).toBe(false);
+      expect(await registry.rotateKey('alt_0000000000000000000000')).toBeNull();
+      expect(await registry.rotateKey('not an id')).toBeNull();
+    },
+  );
+
   it.runIf(available)('stores only the SHA-256 of the write key', async () => {
     const { app, writeKey } = await registry.create({ name: 'keys' });
     const rows = await db.query<Record<string, unknown>>('SELECT * FROM applications WHERE app_id = $1', [
@@ -132,6 +150,15 @@ describe('cached registry', () => {
     t += 30_001;
     expect((await cache.get(app.appId))?.disabledAt).toBeInstanceOf(Date);
     expect(calls.get).toBe(2);
+  });
+
+  it('refuses a rotated-out key at once, within the TTL', async () => {
+    const cache = createCachedRegistry(createSqlRegistry(db), { ttlMs: 30_000, now: () => 0 });
+    const { app, writeKey } = await cache.create({ name: 'rotate-cached' });
+    expect((await cache.getByWriteKey(writeKey))?.appId).toBe(app.appId);
+    const next = await cache.rotateKey(app.appId);
+    expect(await cache.getByWriteKey(writeKey)).toBeNull();
+    expect((await cache.getByWriteKey(next as string))?.appId).toBe(app.appId);
   });
 
   it('caches unknown ids too, so random ids do not reach the database each time', async () => {

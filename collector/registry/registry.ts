@@ -32,6 +32,13 @@ export interface AppRegistry {
   list(): Promise<App[]>;
   /** Returns false when no such app exists. */
   disable(appId: string): Promise<boolean>;
+  /** Takes a disabled app's hits again; false when no such app exists. */
+  enable(appId: string): Promise<boolean>;
+  /**
+   * Replaces the app's write key: the old one stops working at once (in this process; after the
+   * cache TTL in others). Returns the new key, shown once, or null when no such app exists.
+   */
+  rotateKey(appId: string): Promise<string | null>;
   /** Is the backing store reachable (`/readyz`)? */
   ping(): Promise<boolean>;
 }

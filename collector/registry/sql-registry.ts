@@ -67,6 +67,20 @@ export function createSqlRegistry(db: Queryable): AppRegistry {
       );
       return r.rowCount > 0;
     },
+    async enable(appId) {
+      if (!APP_ID.test(appId)) return false;
+      const r = await db.query('UPDATE applications SET disabled_at = NULL WHERE app_id = $1', [appId]);
+      return r.rowCount > 0;
+    },
+    async rotateKey(appId) {
+      if (!APP_ID.test(appId)) return null;
+      const writeKey = newWriteKey();
+      const r = await db.query('UPDATE applications SET write_key_sha256 = $2 WHERE app_id = $1', [
+        appId,
+        hashWriteKey(writeKey),
+      ]);
+      return r.rowCount > 0 ? writeKey : null;
+    },
     async ping() {
       try {
         await db.query('SELECT 1');

@@ -95,7 +95,7 @@ describe('validateConfig', () => {
       const problems = problemsOf({ ...rawConfig('dev'), artifactsDir: empty });
       expect(problems).toHaveLength(5);
       expect(problems.join('\n')).toContain(path.join(empty, 'compact'));
-      expect(problems[0]).toContain('run `npx tsx infra/build/main.ts --out');
+      expect(problems[0]).toContain(`run \`npm run build:aws -- --arch arm64 --out ${empty}\``);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }

@@ -234,6 +234,9 @@ export function auroraVersionProblem(version: unknown, minCapacity: unknown): st
   const range = Object.entries(SERVERLESS_V2_VERSIONS)
     .map(([major, v]) => `${major}.${v.serverless}+`)
     .join(', ');
+  // YAML reads an unquoted 17.10 as the number 17.1.
+  if (typeof version === 'number')
+    return `aurora.engineVersion: quote the version in YAML ("${version}"), got the number ${version}`;
   const m = typeof version === 'string' ? version.match(/^(\d+)\.(\d+)$/) : null;
   const known = m ? SERVERLESS_V2_VERSIONS[Number(m[1])] : undefined;
   if (!m || !known || Number(m[2]) < known.serverless)
@@ -431,7 +434,7 @@ export function validateConfig(raw: Raw, opts: { checkArtifacts?: boolean } = {}
       const dir = path.join(c.artifactsDir, part);
       need(
         existsSync(dir) && statSync(dir).isDirectory(),
-        `artifactsDir: ${dir} is missing — run \`npx tsx infra/build/main.ts --out ${c.artifactsDir}\` first`,
+        `artifactsDir: ${dir} is missing — run \`npm run build:aws -- --arch ${c.transformer.architecture} --out ${c.artifactsDir}\` first`,
       );
     }
   }

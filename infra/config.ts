@@ -216,8 +216,9 @@ export function placeholderReason(value: string): string | undefined {
 
 /**
  * Aurora PostgreSQL versions documented for Serverless v2 (db.serverless), by major: the lowest
- * minor that runs Serverless v2 and the lowest that allows a minimum of 0 ACU (auto-pause).
- * Majors before 15 are left out: 13 is past standard support and 14 leaves it in February 2027.
+ * minor that runs Serverless v2 (the first Aurora release of 15, 16 and 17 already does) and the
+ * lowest that allows a minimum of 0 ACU (auto-pause: the 16.3 / 15.7 quarterly release, and every
+ * 17). Majors before 15 are left out: 13 is past standard support and 14 leaves it in February 2027.
  * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.ServerlessV2.html
  * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html
  * Which of them a region still offers is checked with `aws rds describe-orderable-db-instance-options`

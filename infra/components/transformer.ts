@@ -69,6 +69,7 @@ export class Transformer extends pulumi.ComponentResource {
   readonly compactRole: aws.iam.Role;
   readonly compactRolePolicy: aws.iam.RolePolicy;
   readonly compactFunction: aws.lambda.Function;
+  readonly compactInvokeConfig: aws.lambda.FunctionEventInvokeConfig;
   readonly schedulerRole: aws.iam.Role;
   readonly schedulerRolePolicy: aws.iam.RolePolicy;
   readonly compactSchedule: aws.scheduler.Schedule;
@@ -282,6 +283,15 @@ export class Transformer extends pulumi.ComponentResource {
         },
       },
       { parent: this, dependsOn: [this.compactRolePolicy] },
+    );
+    // Scheduler invokes the function asynchronously, and Lambda retries a failed asynchronous
+    // invocation twice by default: a retry would overlap the next scheduled run on the same hours.
+    // https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge-scheduler.html
+    // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+    this.compactInvokeConfig = new aws.lambda.FunctionEventInvokeConfig(
+      `${name}-compact-async`,
+      { functionName: this.compactFunction.name, maximumRetryAttempts: 0 },
+      parent,
     );
     // Scheduler assumes this role to invoke the target; the confused-deputy condition pins it to
     // this account. https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role

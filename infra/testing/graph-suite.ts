@@ -126,6 +126,11 @@ export function describeGraph(stackName: 'dev' | 'prod') {
       );
       const [trust] = statementsOf(schedulerRole.inputs.assumeRolePolicy);
       expect(trust?.Principal).toEqual({ Service: 'scheduler.amazonaws.com' });
+      // A failed run is not retried by Lambda (it would overlap the next run); the next run catches up.
+      const asyncConfigs = g
+        .ofType('aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig')
+        .filter((c) => c.inputs.functionName === stateOf(fn, 'name'));
+      expect(asyncConfigs.map((c) => c.inputs.maximumRetryAttempts)).toEqual([0]);
       const allows = allowsOf(g, schedulerRole);
       expect(allows.flatMap((s) => asList(s.Action))).toEqual(['lambda:InvokeFunction']);
       expect(allows.flatMap((s) => asList(s.Resource))).toEqual([stateOf(fn, 'arn')]);

@@ -1,11 +1,19 @@
-/** The stack config: both checked-in stacks validate; each kind of mistake is refused by name. */
+/**
+ * The stack config: both checked-in stacks validate once a user has set their own values; the
+ * committed files alone are refused with what to set; each kind of mistake is refused by name.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StackConfigError, validateConfig } from './config.ts';
+import { AURORA_ENGINE_VERSION, SERVERLESS_V2_VERSIONS, StackConfigError, validateConfig } from './config.ts';
 import { parseValue } from './read-config.ts';
-import { createPlaceholderArtifacts, stackYamlConfig } from './testing/harness.ts';
+import {
+  createPlaceholderArtifacts,
+  stackTestConfig,
+  stackYamlConfig,
+  TEST_SNOWFLAKE,
+} from './testing/harness.ts';
 
 let artifacts: string;
 beforeAll(() => {
@@ -13,9 +21,12 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(artifacts, { recursive: true, force: true }));
 
-/** `Pulumi.<stack>.yaml` → the raw object `readStackConfig` builds, with placeholder artifacts. */
-function rawConfig(stack: 'dev' | 'prod'): Record<string, unknown> {
-  const yaml = stackYamlConfig(stack);
+/**
+ * `Pulumi.<stack>.yaml` (plus the values a user sets, unless `committedOnly`) → the raw object
+ * `readStackConfig` builds, with placeholder artifacts.
+ */
+function rawConfig(stack: 'dev' | 'prod', committedOnly = false): Record<string, unknown> {
+  const yaml = committedOnly ? stackYamlConfig(stack) : stackTestConfig(stack);
   const raw: Record<string, unknown> = { region: yaml['aws:region'] };
   for (const [k, v] of Object.entries(yaml)) if (k.startsWith('alt:')) raw[k.slice(4)] = parseValue(v);
   return { ...raw, artifactsDir: artifacts };
@@ -32,7 +43,7 @@ const problemsOf = (raw: Record<string, unknown>): string[] => {
 };
 
 describe('validateConfig', () => {
-  it('accepts the checked-in dev and prod stacks', () => {
+  it('accepts the checked-in dev and prod stacks once the user values are set', () => {
     expect(validateConfig(rawConfig('dev'))).toMatchObject({
       environment: 'dev',
       aurora: { minCapacity: 0.5 },
@@ -82,10 +93,130 @@ describe('validateConfig', () => {
     const empty = mkdtempSync(path.join(tmpdir(), 'alt-empty-'));
     try {
       const problems = problemsOf({ ...rawConfig('dev'), artifactsDir: empty });
-      expect(problems).toHaveLength(4);
-      expect(problems[0]).toContain('run `npx tsx infra/build/main.ts --out');
+      expect(problems).toHaveLength(5);
+      expect(problems.join('\n')).toContain(path.join(empty, 'compact'));
+      expect(problems[0]).toContain(`run \`npm run build:aws -- --arch arm64 --out ${empty}\``);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
+  });
+
+  it('refuses the committed stack files alone, naming each key to set and where its value comes from', () => {
+    expect(problemsOf(rawConfig('dev', true))).toEqual([
+      'certificateArn: not set — set it with `npx pulumi config set alt:certificateArn arn:aws:acm:<region>:<account>:certificate/<id>` (value from ACM in the stack region, after requesting a certificate for the collector hostname and validating it by DNS)',
+    ]);
+    const prod = problemsOf(rawConfig('prod', true));
+    expect(prod.map((p) => p.split(':')[0])).toEqual(['certificateArn', 'apiDomainName']);
+    expect(prod[1]).toContain('npx pulumi config set alt:apiDomainName collect.<your-domain>');
+    // Nothing in the committed files is a stand-in for an account-specific value.
+    for (const stack of ['dev', 'prod'] as const)
+      expect(JSON.stringify(stackYamlConfig(stack))).not.toMatch(
+        /123456789012|999999999999|placeholder|example\.com/,
+      );
+  });
+
+  it('refuses placeholder values and says which key to set and with what', () => {
+    const dev = rawConfig('dev');
+    const prod = rawConfig('prod');
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [
+        {
+          ...dev,
+          certificateArn:
+            'arn:aws:acm:eu-west-1:123456789012:certificate/3f1c9a2e-7b4d-4e8a-9c21-5d6e7f809a1b',
+        },
+        'certificateArn',
+        /account 123456789012 is an example account\) — set it with `npx pulumi config set alt:certificateArn arn:aws:acm:/,
+      ],
+      [
+        {
+          ...dev,
+          certificateArn:
+            'arn:aws:acm:eu-west-1:210987654321:certificate/00000000-0000-0000-0000-000000000000',
+        },
+        'certificateArn',
+        /the id is all one digit/,
+      ],
+      [
+        {
+          ...dev,
+          certificateArn:
+            'arn:aws:acm:eu-west-1:210987654321:certificate/11111111-1111-1111-1111-111111111111',
+        },
+        'certificateArn',
+        /the id is all one digit/,
+      ],
+      [{ ...prod, apiDomainName: 'collect.example.com' }, 'apiDomainName', /example\.com-style hosts/],
+      [{ ...prod, alarmEmail: 'ops@example.com' }, 'alarmEmail', /example\.com-style hosts/],
+      [
+        {
+          ...prod,
+          snowflake: {
+            ...(prod.snowflake as object),
+            principalArn: 'arn:aws:iam::999999999999:user/snowflake-placeholder',
+          },
+        },
+        'snowflake.principalArn',
+        /account 999999999999 is an example account\) — set it with `npx pulumi config set --path 'alt:snowflake.principalArn' .*DESC INTEGRATION/,
+      ],
+      [
+        {
+          ...prod,
+          snowflake: {
+            ...(prod.snowflake as object),
+            sqsArn: 'arn:aws:sqs:eu-west-1:386209384616:sf-snowpipe-placeholder',
+          },
+        },
+        'snowflake.sqsArn',
+        /it says placeholder\) — .*SHOW EXTERNAL TABLES/,
+      ],
+      [
+        { ...dev, certificateArn: 'arn:aws:acm:eu-west-1:<account>:certificate/<id>' },
+        'certificateArn',
+        /template with <…> left in/,
+      ],
+    ];
+    for (const [raw, key, message] of cases) {
+      const problems = problemsOf(raw);
+      expect(problems, key).toHaveLength(1);
+      expect(problems[0]?.startsWith(`${key}: `), problems[0]).toBe(true);
+      expect(problems[0]).toMatch(message);
+    }
+  });
+
+  it('Snowflake: the first pass needs only database, schema and external id; the second adds principal and queue', () => {
+    const {
+      principalArn: _p,
+      sqsArn: _q,
+      ...firstPass
+    } = rawConfig('prod').snowflake as Record<string, unknown>;
+    expect(Object.keys(firstPass).sort()).toEqual(['database', 'externalId', 'schema']);
+    expect(validateConfig({ ...rawConfig('prod'), snowflake: firstPass }).snowflake).toEqual(firstPass);
+    expect(validateConfig(rawConfig('prod')).snowflake).toMatchObject(TEST_SNOWFLAKE);
+    expect(validateConfig(rawConfig('dev')).snowflake).not.toHaveProperty('principalArn');
+  });
+
+  it('refuses an Aurora version outside the documented Serverless v2 range, and 0 ACU on a minor without it', () => {
+    const dev = rawConfig('dev');
+    expect(validateConfig(dev).aurora.engineVersion).toBe(AURORA_ENGINE_VERSION);
+    const [major, minor] = AURORA_ENGINE_VERSION.split('.').map(Number) as [number, number];
+    expect(minor).toBeGreaterThanOrEqual(SERVERLESS_V2_VERSIONS[major]?.zeroAcu ?? Number.POSITIVE_INFINITY);
+    for (const engineVersion of ['15.1', '17.1', '14.12', '16', 'latest']) {
+      const problems = problemsOf({ ...dev, aurora: { engineVersion } });
+      expect(problems, engineVersion).toHaveLength(1);
+      expect(problems[0]).toMatch(
+        new RegExp(
+          `^aurora\\.engineVersion: "${engineVersion}" is not an Aurora PostgreSQL version documented for Serverless v2 \\(15\\.2\\+, 16\\.1\\+, 17\\.4\\+\\)`,
+        ),
+      );
+      expect(problems[0]).toContain(
+        'aws rds describe-orderable-db-instance-options --engine aurora-postgresql --db-instance-class db.serverless',
+      );
+    }
+    expect(problemsOf({ ...dev, aurora: { engineVersion: '16.2', minCapacity: 0 } })).toEqual([
+      'aurora.minCapacity: 0 ACU (auto-pause) needs Aurora PostgreSQL 16.3 or later, got 16.2',
+    ]);
+    expect(problemsOf({ ...dev, aurora: { engineVersion: '16.3', minCapacity: 0 } })).toEqual([]);
+    expect(problemsOf({ ...dev, aurora: { engineVersion: '15.2' } })).toEqual([]);
   });
 });

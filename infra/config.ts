@@ -72,7 +72,7 @@ export interface StackConfig {
   cdnCertificateArn?: string;
   cdnPriceClass: 'PriceClass_100' | 'PriceClass_200' | 'PriceClass_All';
   wafRateLimitPer5Min: number;
-  /** Built artifacts: `collector/`, `transformer/`, `migrate/` bundles and `beacon/` files (see infra/build). */
+  /** Built artifacts: `collector/`, `transformer/`, `migrate/`, `compact/` bundles and `beacon/` files (see infra/build). */
   artifactsDir: string;
   collector: CollectorConfig;
   streamRetentionHours: number;
@@ -86,6 +86,13 @@ export interface StackConfig {
   alarmEmail?: string;
   logRetentionDays: number;
 }
+
+/**
+ * The version new stacks get: a current Aurora PostgreSQL 17 minor (AWS's Aurora PostgreSQL
+ * release notes list 17.4–17.7), which runs Serverless v2 and allows 0 ACU. Check that your
+ * region offers it before the first deploy (docs/operations.md, "Aurora engine version").
+ */
+export const AURORA_ENGINE_VERSION = '17.7';
 
 export const DEFAULTS: Omit<StackConfig, 'region' | 'availabilityZones' | 'certificateArn' | 'artifactsDir'> =
   {
@@ -119,7 +126,7 @@ export const DEFAULTS: Omit<StackConfig, 'region' | 'availabilityZones' | 'certi
       parallelizationFactor: 1,
     },
     aurora: {
-      engineVersion: '16.6',
+      engineVersion: AURORA_ENGINE_VERSION,
       minCapacity: 0.5,
       maxCapacity: 2,
       instances: 1,
@@ -143,6 +150,102 @@ export const CONFIG_KEYS = [
   'snowflake',
   'alarmEmail',
 ];
+
+/**
+ * Keys only the user can fill in, with where each value comes from. The committed stack files leave
+ * them out (no fake ARNs: IAM rejects a trust policy naming a principal that does not exist, S3 a
+ * notification to a queue that does not exist), and validation prints these lines when one is
+ * missing or still a placeholder.
+ */
+export const USER_VALUES: Record<string, { set: string; from: string }> = {
+  certificateArn: {
+    set: 'npx pulumi config set alt:certificateArn arn:aws:acm:<region>:<account>:certificate/<id>',
+    from: 'ACM in the stack region, after requesting a certificate for the collector hostname and validating it by DNS',
+  },
+  apiDomainName: {
+    set: 'npx pulumi config set alt:apiDomainName collect.<your-domain>',
+    from: 'your DNS: the hostname on certificateArn that will point at the ALB (stack output albDnsName)',
+  },
+  cdnDomainName: {
+    set: 'npx pulumi config set alt:cdnDomainName cdn.<your-domain>',
+    from: 'your DNS: a hostname for the beacon that will point at CloudFront (stack output cdnDomainName)',
+  },
+  cdnCertificateArn: {
+    set: 'npx pulumi config set alt:cdnCertificateArn arn:aws:acm:us-east-1:<account>:certificate/<id>',
+    from: 'ACM in us-east-1 (CloudFront reads certificates only there), for cdnDomainName',
+  },
+  alarmEmail: {
+    set: 'npx pulumi config set alt:alarmEmail you@<your-domain>',
+    from: 'the address that receives alarms (confirm the SNS subscription e-mail after the first deploy)',
+  },
+  'snowflake.principalArn': {
+    set: "npx pulumi config set --path 'alt:snowflake.principalArn' arn:aws:iam::<account>:user/<id>",
+    from: 'STORAGE_AWS_IAM_USER_ARN in `DESC INTEGRATION` after running the stack output snowflakeSql (second pass)',
+  },
+  'snowflake.sqsArn': {
+    set: "npx pulumi config set --path 'alt:snowflake.sqsArn' arn:aws:sqs:<region>:<account>:<queue>",
+    from: 'notification_channel in `SHOW EXTERNAL TABLES` after running the stack output snowflakeSql (second pass)',
+  },
+  'snowflake.externalId': {
+    set: "npx pulumi config set --path 'alt:snowflake.externalId' <a string you choose>",
+    from: 'you: any string, pinned so re-creating the storage integration keeps the trust',
+  },
+};
+
+const howToSet = (key: string) => {
+  const v = USER_VALUES[key];
+  return v ? ` — set it with \`${v.set}\` (value from ${v.from})` : '';
+};
+
+/**
+ * Why `value` looks like a documentation placeholder rather than a real value, or undefined.
+ * Catches the shapes stack files and examples use: AWS's example accounts, all-same-digit ids,
+ * `placeholder` in a name, example.com/.org/.net hosts, and unfilled `<…>` templates.
+ */
+export function placeholderReason(value: string): string | undefined {
+  if (/(?<![0-9a-f])([0-9a-f])\1{7}-\1{4}-\1{4}-\1{4}-\1{12}(?![0-9a-f])/i.test(value))
+    return 'the id is all one digit';
+  // The account field of an ARN (`…:<account>:…`).
+  const account = value.match(/:(123456789012|(\d)\2{11}):/);
+  if (account) return `account ${account[1]} is an example account`;
+  if (/placeholder/i.test(value)) return 'it says placeholder';
+  if (/(^|[.@/])example\.(com|org|net)($|[/:])/i.test(value)) return 'example.com-style hosts are reserved';
+  if (/[<>…]/.test(value)) return 'it is a template with <…> left in';
+  return undefined;
+}
+
+/**
+ * Aurora PostgreSQL versions documented for Serverless v2 (db.serverless), by major: the lowest
+ * minor that runs Serverless v2 (the first Aurora release of 15, 16 and 17 already does) and the
+ * lowest that allows a minimum of 0 ACU (auto-pause: the 16.3 / 15.7 quarterly release, and every
+ * 17). Majors before 15 are left out: 13 is past standard support and 14 leaves it in February 2027.
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.ServerlessV2.html
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html
+ * Which of them a region still offers is checked with `aws rds describe-orderable-db-instance-options`
+ * (docs/operations.md, "Aurora engine version").
+ */
+export const SERVERLESS_V2_VERSIONS: Record<number, { serverless: number; zeroAcu: number }> = {
+  15: { serverless: 2, zeroAcu: 7 },
+  16: { serverless: 1, zeroAcu: 3 },
+  17: { serverless: 4, zeroAcu: 4 },
+};
+
+/** Problem with an Aurora engine version for Serverless v2 at `minCapacity`, or undefined. */
+export function auroraVersionProblem(version: unknown, minCapacity: unknown): string | undefined {
+  const range = Object.entries(SERVERLESS_V2_VERSIONS)
+    .map(([major, v]) => `${major}.${v.serverless}+`)
+    .join(', ');
+  // YAML reads an unquoted 17.10 as the number 17.1.
+  if (typeof version === 'number')
+    return `aurora.engineVersion: quote the version in YAML ("${version}"), got the number ${version}`;
+  const m = typeof version === 'string' ? version.match(/^(\d+)\.(\d+)$/) : null;
+  const known = m ? SERVERLESS_V2_VERSIONS[Number(m[1])] : undefined;
+  if (!m || !known || Number(m[2]) < known.serverless)
+    return `aurora.engineVersion: ${JSON.stringify(version)} is not an Aurora PostgreSQL version documented for Serverless v2 (${range}); list what your region offers with \`aws rds describe-orderable-db-instance-options --engine aurora-postgresql --db-instance-class db.serverless --query 'OrderableDBInstanceOptions[].EngineVersion'\``;
+  if (minCapacity === 0 && Number(m[2]) < known.zeroAcu)
+    return `aurora.minCapacity: 0 ACU (auto-pause) needs Aurora PostgreSQL ${m[1]}.${known.zeroAcu} or later, got ${version}`;
+  return undefined;
+}
 
 /** TLS 1.3 policies; the default ELBSecurityPolicy-2016-08 still allows TLS 1.0. */
 const TLS13 = /^ELBSecurityPolicy-TLS13-/;
@@ -205,9 +308,12 @@ export function validateConfig(raw: Raw, opts: { checkArtifacts?: boolean } = {}
     `availabilityZones: expected at least 2 zones of ${c.region} (an ALB and an Aurora subnet group need two), got ${JSON.stringify(c.availabilityZones)}`,
   );
   str('vpcCidr', c.vpcCidr, /^\d+\.\d+\.0\.0\/16$/, 'a /16 CIDR such as 10.40.0.0/16');
-  str('certificateArn', c.certificateArn, /^arn:aws[a-z-]*:acm:/, 'an ACM certificate ARN');
+  if (c.certificateArn === undefined) problems.push(`certificateArn: not set${howToSet('certificateArn')}`);
+  else str('certificateArn', c.certificateArn, /^arn:aws[a-z-]*:acm:/, 'an ACM certificate ARN');
   str('sslPolicy', c.sslPolicy, TLS13, 'a TLS 1.3 policy (ELBSecurityPolicy-TLS13-…)');
-  if (c.routeApiThroughCdn)
+  if (c.routeApiThroughCdn && c.apiDomainName === undefined)
+    problems.push(`apiDomainName: not set, and routeApiThroughCdn is true${howToSet('apiDomainName')}`);
+  else if (c.routeApiThroughCdn)
     str('apiDomainName', c.apiDomainName, /\./, 'the ALB hostname when routeApiThroughCdn is true');
   if (c.cdnDomainName !== undefined || c.cdnCertificateArn !== undefined) {
     str('cdnDomainName', c.cdnDomainName, /\./, 'a hostname');
@@ -274,12 +380,8 @@ export function validateConfig(raw: Raw, opts: { checkArtifacts?: boolean } = {}
   );
 
   const a = c.aurora;
-  str(
-    'aurora.engineVersion',
-    a.engineVersion,
-    /^1[5-7]\.\d+$/,
-    'an Aurora PostgreSQL 15–17 version such as 16.6',
-  );
+  const version = auroraVersionProblem(a.engineVersion, a.minCapacity);
+  if (version) problems.push(version);
   need(
     typeof a.minCapacity === 'number' &&
       a.minCapacity >= 0 &&
@@ -310,6 +412,11 @@ export function validateConfig(raw: Raw, opts: { checkArtifacts?: boolean } = {}
     }
   }
 
+  for (const [key, value] of stringLeaves(raw)) {
+    const why = placeholderReason(value);
+    if (why) problems.push(`${key}: ${JSON.stringify(value)} is a placeholder (${why})${howToSet(key)}`);
+  }
+
   // Production safety is not optional: a prod stack that could lose data or capacity is refused.
   if (c.environment === 'prod') {
     need(col.minSize >= 2, 'collector.minSize: prod needs at least 2 instances across AZs');
@@ -328,7 +435,7 @@ export function validateConfig(raw: Raw, opts: { checkArtifacts?: boolean } = {}
       const dir = path.join(c.artifactsDir, part);
       need(
         existsSync(dir) && statSync(dir).isDirectory(),
-        `artifactsDir: ${dir} is missing — run \`npx tsx infra/build/main.ts --out ${c.artifactsDir}\` first`,
+        `artifactsDir: ${dir} is missing — run \`npm run build:aws -- --arch ${c.transformer.architecture} --out ${c.artifactsDir}\` first`,
       );
     }
   }
@@ -337,6 +444,14 @@ export function validateConfig(raw: Raw, opts: { checkArtifacts?: boolean } = {}
 }
 
 /** The folders `infra/build` writes and the program uploads. */
-export const ARTIFACT_PARTS = ['collector', 'transformer', 'migrate', 'beacon'] as const;
+export const ARTIFACT_PARTS = ['collector', 'transformer', 'migrate', 'compact', 'beacon'] as const;
+
+/** Every string in the raw config with its dotted key (`snowflake.sqsArn`), lists included. */
+function* stringLeaves(v: unknown, key = ''): Generator<[string, string]> {
+  if (typeof v === 'string') yield [key, v];
+  else if (Array.isArray(v)) for (const x of v) yield* stringLeaves(x, key);
+  else if (isObject(v))
+    for (const [k, x] of Object.entries(v)) yield* stringLeaves(x, key ? `${key}.${k}` : k);
+}
 
 export const isArn = (s: string) => ARN.test(s);

@@ -7,15 +7,15 @@ import {
   installMocks,
   resolve,
   settle,
-  stackYamlConfig,
+  stackTestConfig,
 } from './testing/harness.ts';
 
 const artifacts = createPlaceholderArtifacts();
 afterAll(() => rmSync(artifacts, { recursive: true, force: true }));
 
 describe('infra/index.ts', () => {
-  it('builds the dev stack from Pulumi.dev.yaml and exports its outputs', async () => {
-    const yaml = stackYamlConfig('dev');
+  it('builds the dev stack from Pulumi.dev.yaml (plus the values a user sets) and exports its outputs', async () => {
+    const yaml = stackTestConfig('dev');
     await installMocks('dev', yaml['aws:region']);
     pulumi.runtime.setAllConfig({ ...yaml, 'alt:artifactsDir': artifacts });
     const program = (await import('./index.ts')) as Record<string, pulumi.Input<unknown>>;
@@ -31,6 +31,7 @@ describe('infra/index.ts', () => {
         'beaconUrl',
         'cdnDomainName',
         'collectorUrl',
+        'compactFunction',
         'dashboardName',
         'dlqUrl',
         'glueDatabase',

@@ -20,6 +20,7 @@ export const {
   auroraEndpoint,
   auroraSecretArn,
   transformerFunction,
+  compactFunction,
   dlqUrl,
   alarmTopicArn,
   dashboardName,

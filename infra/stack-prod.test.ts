@@ -1,3 +1,5 @@
+import { describeGraph } from './testing/graph-suite.ts';
 import { describeStack } from './testing/stack-suite.ts';
 
 describeStack('prod');
+describeGraph('prod');

@@ -113,7 +113,13 @@ export class Aurora extends pulumi.ComponentResource {
           parent,
         ),
     );
-    this.endpoint = this.cluster.endpoint;
+    // The cluster endpoint resolves as soon as the cluster exists, but nothing answers on it until
+    // a writer instance is up (5–10 min for Serverless v2). Handing the endpoint out through the
+    // instances makes everything that connects (the Lambdas, the migration run, the collector's
+    // launch template and ASG) wait for them, not just for the cluster.
+    this.endpoint = pulumi
+      .all([this.cluster.endpoint, ...this.instances.map((i) => i.id)])
+      .apply(([endpoint]) => endpoint);
     this.secretArn = this.cluster.masterUserSecrets.apply((s) => s?.[0]?.secretArn ?? '');
     this.registerOutputs({ endpoint: this.endpoint, secretArn: this.secretArn });
   }

@@ -2,7 +2,8 @@
  * The S3 lake: `raw/` (gz NDJSON, the source of truth for replays), `hits/` (Parquet, queried),
  * `bad/` (rejects). Raw data cools down to IA at 30 days and Glacier Instant Retrieval at 90 —
  * still readable in milliseconds, so `alt replay --from raw` keeps working — and expires after
- * `rawExpireDays`. Optionally notifies Snowflake's SQS queue so its external table auto-refreshes.
+ * `rawExpireDays`. Once Snowflake's SQS queue is configured (second pass), `hits/` creations and
+ * removals notify it so its external table auto-refreshes.
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
@@ -78,7 +79,10 @@ export class Lake extends pulumi.ComponentResource {
           queues: [
             {
               queueArn: args.snowflakeSqsArn,
-              events: ['s3:ObjectCreated:*'],
+              // Removed as well as created: compaction deletes an hour's batch files, and the
+              // external table drops a file only when its queue hears of the removal.
+              // https://docs.snowflake.com/en/user-guide/tables-external-s3 ("ObjectCreate (All)" and "ObjectRemoved")
+              events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'],
               filterPrefix: LAKE_PREFIXES.hits,
             },
           ],

@@ -15,6 +15,7 @@ export interface MonitoringArgs {
   targetGroupArnSuffix: pulumi.Input<string>;
   collectorGroupName: pulumi.Input<string>;
   transformerFunctionName: pulumi.Input<string>;
+  compactFunctionName: pulumi.Input<string>;
   dlqName: pulumi.Input<string>;
   auroraClusterId: pulumi.Input<string>;
   alarmEmail?: string;
@@ -193,6 +194,20 @@ export class Monitoring extends pulumi.ComponentResource {
         statistic: 'Sum',
         threshold: 0,
         evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+      },
+      {
+        id: 'compaction-errors',
+        description:
+          'A scheduled compaction run failed; hours stay uncompacted until one succeeds. See operations.md#compaction-errors.',
+        namespace: 'AWS/Lambda',
+        metricName: 'Errors',
+        dimensions: { FunctionName: args.compactFunctionName },
+        statistic: 'Sum',
+        threshold: 0,
+        // Runs are 15 minutes apart: two failed runs in a row, not one blip.
+        periodSeconds: 900,
+        evaluationPeriods: 2,
         datapointsToAlarm: 2,
       },
       {

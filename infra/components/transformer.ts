@@ -1,6 +1,8 @@
 /**
- * The transformer Lambda (DESIGN §5) on a Kinesis event source mapping, plus the one-shot
- * migration Lambda that applies `auroraMigrations()` on every deploy whose migration set changed.
+ * The transformer Lambda (DESIGN §5) on a Kinesis event source mapping, the one-shot migration
+ * Lambda that applies `auroraMigrations()` on every deploy whose migration set changed, and the
+ * compaction Lambda that EventBridge Scheduler runs every 15 minutes (closed hours, and hours that
+ * received late files: DESIGN §5, docs/transformer.md).
  *
  * The mapping is bounded (DESIGN §12): by default it retries a poison batch until the records age
  * out of the stream, stalling the shard. Here it bisects failing batches, takes partial batch
@@ -25,16 +27,25 @@ import {
 export interface TransformerArgs extends TransformerConfig {
   bundleDir: string;
   migrateBundleDir: string;
+  compactBundleDir: string;
+  /** Aurora's instances: the migration run (and through it the mapping and schedule) waits for them. */
+  databaseInstances: pulumi.Input<pulumi.Resource>[];
   privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   securityGroupId: pulumi.Input<string>;
   stream: { arn: pulumi.Input<string>; keyArn: pulumi.Input<string> };
   lake: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string>; keyArn: pulumi.Input<string> };
   database: { host: pulumi.Input<string>; secretArn: pulumi.Input<string> };
+  accountId: pulumi.Input<string>;
   logRetentionDays: number;
 }
 
 export const LAMBDA_RUNTIME = 'nodejs22.x';
 export const lambdaArchitecture = (a: Arch) => (a === 'arm64' ? 'arm64' : 'x86_64');
+
+/** How often compaction runs; it picks the hours that closed or received late files since. */
+export const COMPACTION_SCHEDULE = 'rate(15 minutes)';
+/** Compaction rewrites an hour's files and rollups; a busy hour takes minutes, not seconds. */
+export const COMPACTION_TIMEOUT_SECONDS = 900;
 
 /** Hash of the migration set: a new migration changes the invocation input, so it runs again. */
 export const migrationsDigest = () =>
@@ -54,6 +65,14 @@ export class Transformer extends pulumi.ComponentResource {
   readonly migrateFunction: aws.lambda.Function;
   readonly migration: aws.lambda.Invocation;
   readonly eventSourceMapping: aws.lambda.EventSourceMapping;
+  readonly compactLogGroup: aws.cloudwatch.LogGroup;
+  readonly compactRole: aws.iam.Role;
+  readonly compactRolePolicy: aws.iam.RolePolicy;
+  readonly compactFunction: aws.lambda.Function;
+  readonly compactInvokeConfig: aws.lambda.FunctionEventInvokeConfig;
+  readonly schedulerRole: aws.iam.Role;
+  readonly schedulerRolePolicy: aws.iam.RolePolicy;
+  readonly compactSchedule: aws.scheduler.Schedule;
 
   constructor(name: string, args: TransformerArgs, opts?: pulumi.ComponentResourceOptions) {
     super('alt:transform:Transformer', name, {}, opts);
@@ -73,6 +92,11 @@ export class Transformer extends pulumi.ComponentResource {
       { retentionInDays: args.logRetentionDays },
       parent,
     );
+    this.compactLogGroup = new aws.cloudwatch.LogGroup(
+      `${name}-compact-logs`,
+      { retentionInDays: args.logRetentionDays },
+      parent,
+    );
     const lambdaRole = (id: string) =>
       new aws.iam.Role(
         `${name}-${id}`,
@@ -81,6 +105,7 @@ export class Transformer extends pulumi.ComponentResource {
       );
     this.role = lambdaRole('role');
     this.migrateRole = lambdaRole('migrate-role');
+    this.compactRole = lambdaRole('compact-role');
     const secretStatement = {
       Sid: 'DatabaseSecret',
       Effect: 'Allow' as const,
@@ -135,6 +160,35 @@ export class Transformer extends pulumi.ComponentResource {
       },
       parent,
     );
+    const hitsObjects = pulumi.interpolate`${args.lake.bucketArn}/hits/*`;
+    this.compactRolePolicy = new aws.iam.RolePolicy(
+      `${name}-compact-policy`,
+      {
+        role: this.compactRole.id,
+        policy: policyDocument([
+          { Sid: 'ListLake', Effect: 'Allow', Action: 's3:ListBucket', Resource: args.lake.bucketArn },
+          {
+            Sid: 'RewriteHits',
+            Effect: 'Allow',
+            Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+            Resource: hitsObjects,
+          },
+          // The only delete in the stack: compaction replaces an hour's batch files with one file.
+          // On the versioned lake this leaves a delete marker; noncurrent versions expire by lifecycle.
+          { Sid: 'DeleteCompactedHits', Effect: 'Allow', Action: 's3:DeleteObject', Resource: hitsObjects },
+          {
+            Sid: 'LakeKey',
+            Effect: 'Allow',
+            Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            Resource: args.lake.keyArn,
+          },
+          secretStatement,
+          logStatement(this.compactLogGroup.arn),
+          lambdaVpcStatement,
+        ]),
+      },
+      parent,
+    );
     const vpcConfig = { subnetIds: args.privateSubnetIds, securityGroupIds: [args.securityGroupId] };
     const databaseEnv = {
       ALT_DATABASE_HOST: args.database.host,
@@ -186,7 +240,8 @@ export class Transformer extends pulumi.ComponentResource {
         input: JSON.stringify({ migrations: migrationsDigest() }),
         triggers: { migrations: migrationsDigest() },
       },
-      parent,
+      // The cluster endpoint exists minutes before a writer instance answers on it.
+      { parent: this, dependsOn: args.databaseInstances },
     );
     this.eventSourceMapping = new aws.lambda.EventSourceMapping(
       `${name}-kinesis`,
@@ -205,6 +260,83 @@ export class Transformer extends pulumi.ComponentResource {
       },
       // Tables must exist before the first batch lands.
       { parent: this, dependsOn: [this.migration] },
+    );
+    this.compactFunction = new aws.lambda.Function(
+      `${name}-compact`,
+      {
+        runtime: LAMBDA_RUNTIME,
+        // DuckDB inside the artifact, built for this architecture like the transformer's.
+        architectures: [lambdaArchitecture(args.architecture)],
+        handler: 'index.handler',
+        code: new pulumi.asset.FileArchive(path.resolve(args.compactBundleDir)),
+        role: this.compactRole.arn,
+        memorySize: args.memoryMb,
+        timeout: COMPACTION_TIMEOUT_SECONDS,
+        vpcConfig,
+        loggingConfig: { logFormat: 'JSON', logGroup: this.compactLogGroup.name },
+        environment: {
+          variables: {
+            NODE_OPTIONS: '--enable-source-maps',
+            ALT_LAKE_BUCKET: args.lake.bucketName,
+            ...databaseEnv,
+          },
+        },
+      },
+      { parent: this, dependsOn: [this.compactRolePolicy] },
+    );
+    // Scheduler invokes the function asynchronously, and Lambda retries a failed asynchronous
+    // invocation twice by default: a retry would overlap the next scheduled run on the same hours.
+    // https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge-scheduler.html
+    // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+    this.compactInvokeConfig = new aws.lambda.FunctionEventInvokeConfig(
+      `${name}-compact-async`,
+      { functionName: this.compactFunction.name, maximumRetryAttempts: 0 },
+      parent,
+    );
+    // Scheduler assumes this role to invoke the target; the confused-deputy condition pins it to
+    // this account. https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role
+    this.schedulerRole = new aws.iam.Role(
+      `${name}-compact-scheduler-role`,
+      {
+        assumeRolePolicy: assumeRolePolicy([
+          {
+            ...servicePrincipal('scheduler.amazonaws.com'),
+            Condition: { StringEquals: { 'aws:SourceAccount': args.accountId } },
+          },
+        ]),
+      },
+      parent,
+    );
+    this.schedulerRolePolicy = new aws.iam.RolePolicy(
+      `${name}-compact-scheduler-policy`,
+      {
+        role: this.schedulerRole.id,
+        policy: policyDocument([
+          {
+            Sid: 'InvokeCompaction',
+            Effect: 'Allow',
+            Action: 'lambda:InvokeFunction',
+            Resource: this.compactFunction.arn,
+          },
+        ]),
+      },
+      parent,
+    );
+    this.compactSchedule = new aws.scheduler.Schedule(
+      `${name}-compact-schedule`,
+      {
+        description: 'ALT: compact closed hours and hours that received late files',
+        scheduleExpression: COMPACTION_SCHEDULE,
+        flexibleTimeWindow: { mode: 'OFF' },
+        target: {
+          arn: this.compactFunction.arn,
+          roleArn: this.schedulerRole.arn,
+          // The next run 15 minutes later picks up whatever this one left.
+          retryPolicy: { maximumRetryAttempts: 0 },
+        },
+      },
+      // Compaction writes rollups: the tables must exist (and the database answer) first.
+      { parent: this, dependsOn: [this.migration, this.schedulerRolePolicy] },
     );
     this.registerOutputs({ functionName: this.function.name, dlqUrl: this.dlq.url });
   }

@@ -9,6 +9,8 @@ export interface PlannedResource {
   inputs: Record<string, unknown>;
   /** The id the engine (or mock) gave it: other resources refer to it (e.g. a policy's `bucket`). */
   id?: string;
+  /** What the (mock) provider returned: the inputs plus computed attributes such as `arn`. */
+  state?: Record<string, unknown>;
 }
 
 export interface Violation {

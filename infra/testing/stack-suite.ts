@@ -23,15 +23,14 @@ import {
 import { INTERFACE_ENDPOINT_SERVICES } from '../components/network.ts';
 import { runAllChecks } from '../policies/checks.ts';
 import { type PlannedResource, statementsOf, T } from '../policies/resources.ts';
-import { readStackConfig } from '../read-config.ts';
-import { type AltStack, createStack } from '../stack.ts';
+import type { AltStack } from '../stack.ts';
 import {
-  createPlaceholderArtifacts,
-  installMocks,
   type MockRun,
   resolve,
-  settle,
+  runProgram,
   stackYamlConfig,
+  TEST_SNOWFLAKE,
+  TEST_VALUES,
 } from './harness.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: recorded inputs are untyped JSON; the assertions give them shape
@@ -60,13 +59,7 @@ export function describeStack(stackName: 'dev' | 'prod') {
   const p = `alt-${stackName}`;
 
   beforeAll(async () => {
-    artifacts = createPlaceholderArtifacts();
-    const yaml = stackYamlConfig(stackName);
-    run = await installMocks(stackName, yaml['aws:region']);
-    pulumi.runtime.setAllConfig({ ...yaml, 'alt:artifactsDir': artifacts });
-    stack = createStack(readStackConfig(new pulumi.Config('alt'), new pulumi.Config('aws')));
-    outputs = await resolve(pulumi.all(stack.outputs));
-    await settle();
+    ({ run, stack, outputs, artifacts } = await runProgram(stackName));
   });
   afterAll(() => rmSync(artifacts, { recursive: true, force: true }));
 
@@ -215,10 +208,10 @@ export function describeStack(stackName: 'dev' | 'prod') {
         });
         expect(api.allowedMethods).toContain('POST');
         expect(dist.origins[1]).toMatchObject({
-          domainName: 'collect.example.com',
+          domainName: TEST_VALUES.prod.apiDomainName,
           customOriginConfig: { originProtocolPolicy: 'https-only' },
         });
-        expect(dist.aliases).toEqual(['cdn.example.com']);
+        expect(dist.aliases).toEqual([TEST_VALUES.prod.cdnDomainName]);
       } else {
         expect(api).toBeUndefined();
         expect(dist.origins).toHaveLength(1);
@@ -305,8 +298,8 @@ export function describeStack(stackName: 'dev' | 'prod') {
       if (prod) {
         expect(notes).toHaveLength(1);
         expect((notes[0].inputs as Inputs).queues[0]).toMatchObject({
-          queueArn: 'arn:aws:sqs:eu-west-1:999999999999:sf-snowpipe-placeholder',
-          events: ['s3:ObjectCreated:*'],
+          queueArn: TEST_SNOWFLAKE.sqsArn,
+          events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'],
           filterPrefix: 'hits/',
         });
       } else expect(notes).toHaveLength(0);
@@ -401,7 +394,7 @@ export function describeStack(stackName: 'dev' | 'prod') {
         StringEquals: { 'sts:ExternalId': `alt-${stackName}-snowflake-0001` },
       });
       expect((trust.Principal as Inputs).AWS).toBe(
-        prod ? 'arn:aws:iam::999999999999:user/snowflake-placeholder' : 'arn:aws:iam::123456789012:root',
+        prod ? TEST_SNOWFLAKE.principalArn : 'arn:aws:iam::123456789012:root',
       );
       const sql = outputs.snowflakeSql as string;
       expect(sql).toContain(`STORAGE_AWS_EXTERNAL_ID = 'alt-${stackName}-snowflake-0001'`);
@@ -425,10 +418,14 @@ export function describeStack(stackName: 'dev' | 'prod') {
 
     it('exports the outputs an operator needs', () => {
       expect(outputs.beaconUrl).toBe(
-        prod ? 'https://cdn.example.com/b.js' : 'https://d111111abcdef8.cloudfront.net/b.js',
+        prod
+          ? `https://${TEST_VALUES.prod.cdnDomainName}/b.js`
+          : 'https://d111111abcdef8.cloudfront.net/b.js',
       );
       expect(outputs.collectorUrl).toEqual(
-        prod ? 'https://collect.example.com' : expect.stringMatching(/^https:\/\/.*elb\.amazonaws\.com$/),
+        prod
+          ? `https://${TEST_VALUES.prod.apiDomainName}`
+          : expect.stringMatching(/^https:\/\/.*elb\.amazonaws\.com$/),
       );
       for (const k of [
         'streamName',

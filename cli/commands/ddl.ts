@@ -58,7 +58,7 @@ export function roleArnProblem(arn: string): string | undefined {
     );
   if (!m) return 'is not an IAM role ARN (arn:aws:iam::<account-id>:role/<name>)';
   if (PLACEHOLDER_ACCOUNTS.has(m[2]) || /^0+$/.test(m[2])) return `names the placeholder account ${m[2]}`;
-  if (/placeholder|example|changeme/i.test(arn)) return 'is a placeholder';
+  if (/placeholder|changeme/i.test(arn)) return 'is a placeholder';
   return undefined;
 }
 

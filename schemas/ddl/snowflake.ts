@@ -65,18 +65,20 @@ export function snowflakePartitionColumns(): SnowflakeColumn[] {
 
 /**
  * A Parquet TIMESTAMP(MICROS, UTC) column can reach VALUE in more than one form, and Snowflake's
- * own pages do not pin down which for an external table: unless the file format sets
- * USE_LOGICAL_TYPE, Parquet timestamps are read as their physical INT64 (microseconds since the
- * epoch) — see https://docs.snowflake.com/en/sql-reference/sql/create-file-format (USE_LOGICAL_TYPE,
- * USE_VECTORIZED_SCANNER) and the reports in https://github.com/ibis-project/ibis/pull/9181 and
- * https://github.com/tekumara/fakesnow/pull/401 — while with logical types a TIMESTAMP_LTZ/NTZ
- * value, and in older readers a string, arrives. Each documented form is handled explicitly
+ * pages do not say which one an external table gets. Whether the Parquet reader applies logical
+ * types is a file-format option (USE_LOGICAL_TYPE, next to USE_VECTORIZED_SCANNER:
+ * https://docs.snowflake.com/en/sql-reference/sql/create-file-format); users who read such files
+ * without it report the physical INT64 — microseconds since the epoch — in VARIANT
+ * (https://github.com/ibis-project/ibis/pull/9181, https://github.com/tekumara/fakesnow/pull/401,
+ * https://github.com/bruin-data/ingestr/pull/775), with it a TIMESTAMP_LTZ/NTZ, and strings exist
+ * too. Each form is handled explicitly
  * (https://docs.snowflake.com/en/sql-reference/functions/is_integer,
  * https://docs.snowflake.com/en/sql-reference/functions/is_timestamp,
  * https://docs.snowflake.com/en/sql-reference/functions/to_timestamp): an integer is read with an
- * explicit scale of 6 (microseconds, never the magnitude heuristic), a zoned timestamp is moved to
- * UTC before the zone is dropped, and anything else (a string, an NTZ timestamp) is cast as is.
- * The result is TIMESTAMP_NTZ holding UTC.
+ * explicit scale of 6 (microseconds, never the magnitude heuristic TO_TIMESTAMP applies to a bare
+ * VARIANT integer), a zoned timestamp is moved to UTC before the zone is dropped (casting an LTZ
+ * straight to NTZ would keep the session's wall clock), and anything else (a string, an NTZ
+ * timestamp) is cast as is. The result is TIMESTAMP_NTZ holding UTC.
  */
 export function snowflakeTimestampExpr(column: string): string {
   const v = `VALUE:${column}`;

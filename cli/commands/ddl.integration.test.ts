@@ -42,15 +42,29 @@ describe('alt ddl snowflake', () => {
   it.each([
     [
       'the example account 123456789012',
-      ['--role-arn', 'arn:aws:iam::123456789012:role/alt', '--external-id', 'x1'],
+      [
+        '--role-arn',
+        'arn:aws:iam::123456789012:role/alt',
+        '--external-id',
+        'x1',
+        '--lake-bucket',
+        'acme-alt-lake',
+      ],
       /--role-arn "arn:aws:iam::123456789012:role\/alt" names the placeholder account 123456789012/,
     ],
     [
       'the account 999999999999',
-      ['--role-arn', 'arn:aws:iam::999999999999:role/alt', '--external-id', 'x1'],
+      [
+        '--role-arn',
+        'arn:aws:iam::999999999999:role/alt',
+        '--external-id',
+        'x1',
+        '--lake-bucket',
+        'acme-alt-lake',
+      ],
       /placeholder account 999999999999/,
     ],
-    ['a missing external id', ['--role-arn', ROLE], /needs --external-id/],
+    ['a missing external id', ['--role-arn', ROLE, '--lake-bucket', 'acme-alt-lake'], /needs --external-id/],
     [
       'an invalid bucket name',
       ['--role-arn', ROLE, '--external-id', 'x1', '--lake-bucket', 'Acme_Lake'],

@@ -57,6 +57,9 @@ describe('alt ddl argument checks', () => {
 
   it('needs a role for the snowflake target before anything else', () => {
     expect(() => ddlText('snowflake', { externalId: 'x1' })).toThrow(/needs --role-arn/);
+    expect(() =>
+      ddlText('snowflake', { roleArn: 'arn:aws:iam::210987654321:role/alt', externalId: 'alt-prod-0001' }),
+    ).toThrow(/needs --lake-bucket/);
     expect(() => ddlText('quality', { days: '0' })).toThrow(/--days must be a whole number/);
   });
 });

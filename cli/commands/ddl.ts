@@ -116,13 +116,18 @@ export function ddlText(target: string, o: DdlFlags, now = new Date()): string {
       }
       const idProblem = externalIdProblem(o.externalId);
       if (idProblem) throw new Error(`--external-id "${o.externalId}" ${idProblem}`);
+      // The integration may only read the locations it names: a default bucket would be wrong.
+      if (!o.lakeBucket)
+        throw new Error(
+          'ddl snowflake needs --lake-bucket (or ALT_LAKE_BUCKET): the lake bucket of the stack',
+        );
       return snowflakeDdl({
         ...DEFAULT_SNOWFLAKE,
         database: o.database ?? DEFAULT_SNOWFLAKE.database,
         table: o.table ?? DEFAULT_SNOWFLAKE.table,
         awsRoleArn: o.roleArn,
         externalId: o.externalId,
-        lakeLocation: o.lakeBucket ? lakeLocation(o.lakeBucket) : DEFAULT_SNOWFLAKE.lakeLocation,
+        lakeLocation: lakeLocation(o.lakeBucket),
       });
     }
     case 'aurora':

@@ -53,9 +53,19 @@ export const LAKE_COLUMNS = [
 
 export type LakeColumnName = (typeof LAKE_COLUMNS)[number]['name'];
 
-/** Hive-style partition columns, derived from the UTC hour of `timestamp`; never stored in files. */
+/**
+ * First year the lake can hold (the year ALT first wrote hits). Athena's partition projection
+ * covers this year to next year only (`projectionYears`): every projected year adds 8,928 hour
+ * partitions that a query without a year filter walks.
+ */
+export const LAKE_FIRST_YEAR = 2026;
+
+/**
+ * Hive-style partition columns, derived from the UTC hour of `timestamp`; never stored in files.
+ * The year has no fixed upper bound: the projection renders it from the clock (`projectionYears`).
+ */
 export const PARTITION_COLUMNS = [
-  { name: 'year', digits: 4, min: 2020, max: 2100 },
+  { name: 'year', digits: 4, min: LAKE_FIRST_YEAR, max: null },
   { name: 'month', digits: 2, min: 1, max: 12 },
   { name: 'day', digits: 2, min: 1, max: 31 },
   { name: 'hour', digits: 2, min: 0, max: 23 },

@@ -1,7 +1,20 @@
 export * from './columns.ts';
-export { athenaDdl, DEFAULT_ATHENA, projectionParameters } from './ddl/athena.ts';
+export {
+  athenaDdl,
+  DEFAULT_ATHENA,
+  type ProjectionYears,
+  projectionParameters,
+  projectionYears,
+} from './ddl/athena.ts';
 export { auroraMigrations, HISTOGRAM_CELLS, type Migration } from './ddl/aurora.ts';
-export { type QualityQuery, qualityQueries, qualitySql } from './ddl/quality.ts';
+export {
+  DEFAULT_QUALITY_DAYS,
+  type QualityQuery,
+  type QualityWindow,
+  qualityQueries,
+  qualitySql,
+  windowPredicate,
+} from './ddl/quality.ts';
 export { DEFAULT_SNOWFLAKE, snowflakeDdl } from './ddl/snowflake.ts';
 export * from './lake.ts';
 export * from './types.ts';

@@ -108,7 +108,7 @@ describe('alt query', () => {
 
 describe('alt validate', () => {
   it('passes on a clean lake', async () => {
-    const r = await alt(['validate', '--data-dir', clean]);
+    const r = await alt(['validate', '--data-dir', clean, '--until', '2026-11-24']);
     expect(r.stdout).toMatch(/all 7 checks passed/);
     expect(r.code).toBe(0);
   });
@@ -121,7 +121,7 @@ describe('alt validate', () => {
     await seedLake(join(dirty, 'lake'), [makeLakeRow({ timestamp: '2026-11-24T12:30:00Z' })], {
       forcePartition: 'year=2026/month=11/day=24/hour=13',
     });
-    const r = await alt(['validate', '--data-dir', dirty]);
+    const r = await alt(['validate', '--data-dir', dirty, '--until', '2026-11-24']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/FAIL {2}duplicate_log_id/);
     expect(r.stdout).toContain(dup.log_id);

@@ -1,6 +1,11 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../lib/config.ts';
-import { type QualityQuery, qualityQueries } from '../../schemas/ddl/quality.ts';
+import {
+  DEFAULT_QUALITY_DAYS,
+  type QualityQuery,
+  type QualityWindow,
+  qualityQueries,
+} from '../../schemas/ddl/quality.ts';
 import { formatResult } from '../format.ts';
 import type { QueryEngine, QueryResult } from '../query/engine.ts';
 import { openQueryEngine } from '../query/open.ts';
@@ -13,11 +18,40 @@ export interface CheckOutcome {
 
 const SAMPLE_ROWS = 10;
 
-/** Runs every data-quality query; a check fails when it returns rows. */
-export async function runQualityChecks(engine: QueryEngine, table = 'hits'): Promise<CheckOutcome[]> {
+/** Runs every data-quality query over the window's days; a check fails when it returns rows. */
+export async function runQualityChecks(
+  engine: QueryEngine,
+  window: QualityWindow,
+  table = 'hits',
+): Promise<CheckOutcome[]> {
   const out: CheckOutcome[] = [];
-  for (const check of qualityQueries(table)) out.push({ check, result: await engine.run(check.sql) });
+  for (const check of qualityQueries(table, window)) out.push({ check, result: await engine.run(check.sql) });
   return out;
+}
+
+/**
+ * `--days` and `--until` → the window, its days named as literals so the SQL is the same on DuckDB
+ * and Athena and prunes to those days' partitions.
+ */
+export function validationWindow(
+  flags: { days?: unknown; until?: unknown },
+  now = new Date(),
+): QualityWindow {
+  const days = flags.days === undefined ? DEFAULT_QUALITY_DAYS : Number(flags.days);
+  if (!Number.isInteger(days) || days < 1 || days > 366) {
+    throw new Error(`--days must be a whole number from 1 to 366, got "${String(flags.days)}"`);
+  }
+  if (flags.until === undefined) return { days, until: now };
+  const text = String(flags.until);
+  const until = new Date(`${text}T00:00:00Z`);
+  if (
+    !/^\d{4}-\d{2}-\d{2}$/.test(text) ||
+    Number.isNaN(until.getTime()) ||
+    until.toISOString().slice(0, 10) !== text
+  ) {
+    throw new Error(`--until must be a UTC day as YYYY-MM-DD, got "${text}"`);
+  }
+  return { days, until };
 }
 
 export function reportQuality(outcomes: CheckOutcome[]): { text: string; failed: number } {
@@ -49,15 +83,18 @@ export function registerValidate(program: Command): void {
     .command('validate')
     .description('run the data-quality checks over the lake; exits 1 when one finds rows')
     .option('--data-dir <dir>', 'local stack data directory')
+    .option('--days <n>', `UTC days to check, ending with --until (default ${DEFAULT_QUALITY_DAYS})`)
+    .option('--until <YYYY-MM-DD>', 'last UTC day to check (default today)')
     .option('--athena', 'run the checks on Athena instead of the local lake')
     .option('--workgroup <name>', 'Athena workgroup')
     .option('--database <name>', 'Athena/Glue database')
     .option('--aws-region <region>', 'AWS region')
     .action(async (flags: Record<string, string | boolean | undefined>) => {
+      const window = validationWindow(flags);
       const config = loadConfig(flags);
       const engine = await openQueryEngine(config, { athena: Boolean(flags.athena), withRollups: false });
       try {
-        const { text, failed } = reportQuality(await runQualityChecks(engine));
+        const { text, failed } = reportQuality(await runQualityChecks(engine, window));
         process.stdout.write(text);
         if (failed > 0) process.exitCode = 1;
       } finally {

@@ -9,9 +9,11 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import {
   ATHENA_TYPE,
+  DEFAULT_QUALITY_DAYS,
   LAKE_COLUMNS,
   PARTITION_COLUMNS,
   projectionParameters,
+  projectionYears,
   qualityQueries,
 } from '../../schemas/index.ts';
 import { loadAnalystQueries } from './analyst-queries.ts';
@@ -22,6 +24,10 @@ export interface CatalogArgs {
   lakeBucketName: pulumi.Input<string>;
   lakeKeyArn: pulumi.Input<string>;
   bytesScannedCutoff: number;
+  /** First year the partition projection covers (default LAKE_FIRST_YEAR); it ends next year. */
+  firstYear?: number;
+  /** Days each saved data-quality query looks back from the day it runs (default 7). */
+  qualityDays?: number;
 }
 
 export const HITS_TABLE = 'hits';
@@ -70,7 +76,11 @@ export class Catalog extends pulumi.ComponentResource {
         databaseName: this.database.name,
         name: HITS_TABLE,
         tableType: 'EXTERNAL_TABLE',
-        parameters: lakeLocation.apply((loc) => ({ EXTERNAL: 'TRUE', ...projectionParameters(loc) })),
+        // The projected years are rendered at deploy time, first year to next year (projectionYears).
+        parameters: lakeLocation.apply((loc) => ({
+          EXTERNAL: 'TRUE',
+          ...projectionParameters(loc, projectionYears(new Date(), args.firstYear)),
+        })),
         partitionKeys: PARTITION_COLUMNS.map((p) => ({ name: p.name, type: 'int' })),
         storageDescriptor: {
           location: pulumi.interpolate`${lakeLocation}hits/`,
@@ -103,10 +113,12 @@ export class Catalog extends pulumi.ComponentResource {
       },
       parent,
     );
-    // Saved queries run in the Glue database, so the docs' unqualified `hits` resolves.
+    // Saved queries run in the Glue database, so the docs' unqualified `hits` resolves. The quality
+    // checks are relative to current_date, so a query saved today still covers the last days when
+    // it runs next year, and each reads only those days' partitions.
     const queries = [
       ...loadAnalystQueries(),
-      ...qualityQueries(HITS_TABLE).map((q) => ({
+      ...qualityQueries(HITS_TABLE, { days: args.qualityDays ?? DEFAULT_QUALITY_DAYS }).map((q) => ({
         name: `quality_${q.name}`,
         description: q.description,
         sql: q.sql,

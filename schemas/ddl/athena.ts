@@ -1,12 +1,20 @@
 /** Athena / Glue external table over `s3://<bucket>/hits/` with partition projection (DESIGN §6). */
-import { LAKE_COLUMNS, PARTITION_COLUMNS } from '../columns.ts';
+import { LAKE_COLUMNS, LAKE_FIRST_YEAR, PARTITION_COLUMNS } from '../columns.ts';
 import { ATHENA_TYPE } from '../types.ts';
+
+/** Inclusive range of projected years. */
+export interface ProjectionYears {
+  first: number;
+  last: number;
+}
 
 export interface AthenaDdlOptions {
   database: string;
   table: string;
   /** `s3://bucket/prefix/` under which `hits/` lives; must end with `/`. */
   lakeLocation: string;
+  /** Projected years; default `projectionYears()` (first lake year to next year). */
+  years?: ProjectionYears;
 }
 
 export const DEFAULT_ATHENA: AthenaDdlOptions = {
@@ -17,12 +25,31 @@ export const DEFAULT_ATHENA: AthenaDdlOptions = {
 
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
+/**
+ * The lake's first year to next year, from the clock at render time (`alt ddl athena`, `pulumi up`).
+ * Partition projection cannot split a date over year/month/day columns with the `date` type
+ * (https://docs.aws.amazon.com/athena/latest/ug/partition-projection-kinesis-firehose-example-choosing-partition-keys.html),
+ * so the year stays an integer projection with a fixed range
+ * (https://docs.aws.amazon.com/athena/latest/ug/partition-projection-supported-types.html), and a
+ * value outside it returns no rows without an error: the range is re-rendered on every deploy and
+ * reaches a year ahead, so a stack deployed at any time this year still sees next year's hits.
+ */
+export function projectionYears(now: Date = new Date(), first: number = LAKE_FIRST_YEAR): ProjectionYears {
+  const year = now.getUTCFullYear();
+  return { first: Math.min(first, year), last: year + 1 };
+}
+
 /** Glue table parameters for partition projection: shared by the DDL and the Pulumi Glue table. */
-export function projectionParameters(lakeLocation: string): Record<string, string> {
+export function projectionParameters(
+  lakeLocation: string,
+  years: ProjectionYears = projectionYears(),
+): Record<string, string> {
   const params: Record<string, string> = { 'projection.enabled': 'true' };
   for (const p of PARTITION_COLUMNS) {
+    const [min, max] = p.max === null ? [years.first, years.last] : [p.min, p.max];
     params[`projection.${p.name}.type`] = 'integer';
-    params[`projection.${p.name}.range`] = `${p.min},${p.max}`;
+    params[`projection.${p.name}.range`] = `${min},${max}`;
+    // Zero padding comes only from `digits`; the writer pads month, day and hour to two.
     if (p.digits > 1) params[`projection.${p.name}.digits`] = String(p.digits);
   }
   params['storage.location.template'] =
@@ -35,7 +62,7 @@ export function projectionParameters(lakeLocation: string): Record<string, strin
 export function athenaDdl(opts: AthenaDdlOptions = DEFAULT_ATHENA): string {
   const cols = LAKE_COLUMNS.map((c) => `  \`${c.name}\` ${ATHENA_TYPE[c.type]} COMMENT ${sqlString(c.doc)}`);
   const parts = PARTITION_COLUMNS.map((p) => `\`${p.name}\` int`);
-  const props = Object.entries(projectionParameters(opts.lakeLocation)).map(
+  const props = Object.entries(projectionParameters(opts.lakeLocation, opts.years)).map(
     ([k, v]) => `  ${sqlString(k)}=${sqlString(v)}`,
   );
   return [

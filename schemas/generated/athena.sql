@@ -31,7 +31,7 @@ LOCATION 's3://alt-lake-dev/hits/'
 TBLPROPERTIES (
   'projection.enabled'='true',
   'projection.year.type'='integer',
-  'projection.year.range'='2020,2100',
+  'projection.year.range'='2026,2027',
   'projection.year.digits'='4',
   'projection.month.type'='integer',
   'projection.month.range'='1,12',

@@ -4,6 +4,7 @@
  * client (request shape); `engine=postgres` blocks on PGlite (and PostgreSQL 15 when
  * DATABASE_URL is set) and on the local `hits_hourly`, which must agree.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,9 @@ import { type QueryEngine, type QueryValue, rowObjects } from '../../cli/query/e
 import { migrate } from '../../lib/db/migrate.ts';
 import { createPglite } from '../../lib/db/pglite.ts';
 import type { Queryable, Sql } from '../../lib/db/sql.ts';
-import { LATENCY_BUCKETS_MS, PARTITION_COLUMNS } from '../../schemas/columns.ts';
+import { LAKE_FIRST_YEAR, LATENCY_BUCKETS_MS, PARTITION_COLUMNS } from '../../schemas/columns.ts';
+import { projectionParameters, projectionYears } from '../../schemas/ddl/athena.ts';
+import { DEFAULT_QUALITY_DAYS, qualityQueries } from '../../schemas/ddl/quality.ts';
 import type { LakeRow } from '../../schemas/lake.ts';
 import { createTestSchema, databaseUrl } from '../helpers/postgres.ts';
 import { seedLake } from '../helpers/seed-lake.ts';
@@ -382,5 +385,28 @@ describe('docs/analysts-athena.md', () => {
     } finally {
       athena.restore();
     }
+  });
+});
+
+describe('docs/analysts-athena.md on the projection and the quality checks', () => {
+  const text = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'analysts-athena.md'), 'utf8');
+
+  it('states the projected years and partitions per year the Glue table gets', () => {
+    const params = projectionParameters('s3://lake/', projectionYears(new Date('2026-06-01T00:00:00Z')));
+    expect(params['projection.year.range']).toBe(`${LAKE_FIRST_YEAR},2027`);
+    expect(text).toContain(`(${LAKE_FIRST_YEAR}, \`LAKE_FIRST_YEAR\``);
+    const perYear = ['month', 'day', 'hour'].reduce((n, c) => {
+      const [min, max] = params[`projection.${c}.range`].split(',').map(Number);
+      return n * (max - min + 1);
+    }, 1);
+    expect(text).toContain(`${perYear.toLocaleString('en-US')} hour partitions a year`);
+  });
+
+  it('states the default window of the checks and the checks it names exist', () => {
+    expect(text).toContain(`the last ${DEFAULT_QUALITY_DAYS} by default`);
+    expect(text).toContain(`covers the last ${DEFAULT_QUALITY_DAYS} days whenever it runs`);
+    expect(qualityQueries().map((q) => q.name)).toEqual(
+      expect.arrayContaining(['duplicate_log_id', 'null_partition', 'partition_mismatch', 'invalid_status']),
+    );
   });
 });

@@ -88,6 +88,14 @@ export async function installMocks(stackName: string, region: string): Promise<M
             id: ACCOUNT_ID,
           };
         }
+        if (args.token === 'aws:ec2/getManagedPrefixList:getManagedPrefixList') {
+          // What EC2 answers for an AWS-managed list: an id per region, entries omitted here.
+          return {
+            id: `pl-${(args.inputs.name as string).length.toString(16)}0ca1`,
+            name: args.inputs.name,
+            entries: [],
+          };
+        }
         throw new Error(`unmocked call ${args.token}`);
       },
     },
@@ -131,4 +139,46 @@ export function stackYamlConfig(stack: 'dev' | 'prod'): Record<string, string> {
   return Object.fromEntries(
     Object.entries(doc.config).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
   );
+}
+
+/** Resource options the engine receives that `newResource` does not see, keyed `type::name`. */
+export interface RecordedOptions {
+  protect: boolean;
+  retainOnDelete: boolean;
+  provider: string;
+}
+
+/**
+ * Records `protect`, `retainOnDelete` and the provider reference of every resource registered
+ * after the call, from the `RegisterResourceRequest` the SDK sends the mock monitor (the same
+ * request `pulumi up` sends the engine). Chains onto whatever wraps the monitor already.
+ */
+export function recordResourceOptions(): Map<string, RecordedOptions> {
+  const options = new Map<string, RecordedOptions>();
+  const monitor = pulumi.runtime.getMonitor() as unknown as
+    | {
+        registerResource(
+          req: {
+            getType(): string;
+            getName(): string;
+            getProtect(): boolean;
+            getRetainondelete(): boolean;
+            getProvider(): string;
+          },
+          cb: unknown,
+        ): unknown;
+      }
+    | undefined;
+  if (!monitor || typeof monitor.registerResource !== 'function')
+    throw new Error('@pulumi/pulumi no longer exposes the mock monitor through runtime.getMonitor()');
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    options.set(`${req.getType()}::${req.getName()}`, {
+      protect: req.getProtect(),
+      retainOnDelete: req.getRetainondelete(),
+      provider: req.getProvider(),
+    });
+    return original(req, cb);
+  };
+  return options;
 }

@@ -149,7 +149,10 @@ export function createStack(raw: Record<string, unknown>): AltStack {
   });
 
   const outputs: Record<string, pulumi.Input<unknown>> = {
-    collectorUrl: pulumi.interpolate`https://${config.apiDomainName ?? edge.dnsName}`,
+    // Through the CDN the ALB takes only CloudFront's connections: sites send hits to the CDN host.
+    collectorUrl: config.routeApiThroughCdn
+      ? pulumi.interpolate`https://${config.cdnDomainName ?? beacon.domainName}`
+      : pulumi.interpolate`https://${config.apiDomainName ?? edge.dnsName}`,
     albDnsName: edge.dnsName,
     beaconUrl: pulumi.interpolate`https://${config.cdnDomainName ?? beacon.domainName}/b.js`,
     cdnDomainName: beacon.domainName,

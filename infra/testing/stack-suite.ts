@@ -429,7 +429,7 @@ export function describeStack(stackName: 'dev' | 'prod') {
         prod ? 'https://cdn.example.com/b.js' : 'https://d111111abcdef8.cloudfront.net/b.js',
       );
       expect(outputs.collectorUrl).toEqual(
-        prod ? 'https://collect.example.com' : expect.stringMatching(/^https:\/\/.*elb\.amazonaws\.com$/),
+        prod ? 'https://cdn.example.com' : expect.stringMatching(/^https:\/\/.*elb\.amazonaws\.com$/),
       );
       for (const k of [
         'streamName',

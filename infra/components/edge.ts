@@ -53,7 +53,10 @@ export const ORIGIN_VERIFY_HEADER = 'X-Alt-Origin-Verify';
  */
 export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = 'com.amazonaws.global.cloudfront.origin-facing';
 
-/** A rule takes at most 5 condition values (each path pattern and header value is one). */
+/**
+ * A rule takes at most 5 condition values (each path pattern and header value is one).
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html
+ */
 const CONDITION_VALUES_PER_RULE = 5;
 
 const fixedResponse = (

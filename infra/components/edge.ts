@@ -219,6 +219,7 @@ export class Edge extends pulumi.ComponentResource {
         ),
       );
     }
+    // Behind the CDN the security group keeps port 80 closed; the redirect serves a stack without one.
     this.httpListener = new aws.lb.Listener(
       `${name}-http`,
       {

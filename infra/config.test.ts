@@ -219,4 +219,15 @@ describe('validateConfig', () => {
     expect(problemsOf({ ...dev, aurora: { engineVersion: '16.3', minCapacity: 0 } })).toEqual([]);
     expect(problemsOf({ ...dev, aurora: { engineVersion: '15.2' } })).toEqual([]);
   });
+
+  it('originVerifySecret: a 32–128 character token, only with routeApiThroughCdn, never echoed', () => {
+    const good = 'k3Yq8v_Zt-2mWnX4pL9sR6uB1cD5eF7gH0jA';
+    expect(validateConfig({ ...rawConfig('prod'), originVerifySecret: good }).originVerifySecret).toBe(good);
+    const short = problemsOf({ ...rawConfig('prod'), originVerifySecret: 'abc*' });
+    expect(short).toEqual([expect.stringMatching(/^originVerifySecret: expected 32–128 characters/)]);
+    expect(short.join()).not.toContain('abc*');
+    expect(problemsOf({ ...rawConfig('dev'), originVerifySecret: good })).toEqual([
+      'originVerifySecret: only used when routeApiThroughCdn is true',
+    ]);
+  });
 });

@@ -67,6 +67,12 @@ export interface StackConfig {
   /** Hostname that resolves to the ALB and matches `certificateArn`; needed to route `/v1/*` via CloudFront. */
   apiDomainName?: string;
   routeApiThroughCdn: boolean;
+  /**
+   * With `routeApiThroughCdn`: a random value (32–128 of A–Z a–z 0–9 _ -) CloudFront sends the ALB
+   * in a header the listener requires, so requests through someone else's CloudFront distribution
+   * are refused too. Set it as a secret: `pulumi config set --secret alt:originVerifySecret …`.
+   */
+  originVerifySecret?: string;
   /** Optional beacon hostname on CloudFront, with a us-east-1 ACM certificate. */
   cdnDomainName?: string;
   cdnCertificateArn?: string;
@@ -145,6 +151,7 @@ export const CONFIG_KEYS = [
   'certificateArn',
   'artifactsDir',
   'apiDomainName',
+  'originVerifySecret',
   'cdnDomainName',
   'cdnCertificateArn',
   'snowflake',
@@ -315,6 +322,14 @@ export function validateConfig(raw: Raw, opts: { checkArtifacts?: boolean } = {}
     problems.push(`apiDomainName: not set, and routeApiThroughCdn is true${howToSet('apiDomainName')}`);
   else if (c.routeApiThroughCdn)
     str('apiDomainName', c.apiDomainName, /\./, 'the ALB hostname when routeApiThroughCdn is true');
+  if (c.originVerifySecret !== undefined) {
+    // Not echoed: the value is a secret.
+    need(
+      typeof c.originVerifySecret === 'string' && /^[A-Za-z0-9_-]{32,128}$/.test(c.originVerifySecret),
+      'originVerifySecret: expected 32–128 characters of A–Z a–z 0–9 _ - (an ALB header condition takes at most 128 and treats * and ? as wildcards)',
+    );
+    need(c.routeApiThroughCdn, 'originVerifySecret: only used when routeApiThroughCdn is true');
+  }
   if (c.cdnDomainName !== undefined || c.cdnCertificateArn !== undefined) {
     str('cdnDomainName', c.cdnDomainName, /\./, 'a hostname');
     str(

@@ -9,7 +9,7 @@ import { Aurora } from './components/aurora.ts';
 import { BeaconCdn } from './components/beacon-cdn.ts';
 import { Catalog } from './components/catalog.ts';
 import { Collector } from './components/collector.ts';
-import { Edge } from './components/edge.ts';
+import { Edge, ORIGIN_VERIFY_HEADER } from './components/edge.ts';
 import { HitStream } from './components/hit-stream.ts';
 import { Lake } from './components/lake.ts';
 import { Monitoring } from './components/monitoring.ts';
@@ -54,6 +54,8 @@ export function createStack(raw: Record<string, unknown>): AltStack {
     rawExpireDays: config.rawExpireDays,
     noncurrentVersionExpireDays: config.noncurrentVersionExpireDays,
     snowflakeSqsArn: config.snowflake?.sqsArn,
+    // Prod data outlives the stack: `pulumi destroy` refuses while protected and never deletes them.
+    retain: config.environment === 'prod',
   });
   const edge = new Edge(`${prefix}-edge`, {
     vpcId: network.vpc.id,
@@ -63,6 +65,7 @@ export function createStack(raw: Record<string, unknown>): AltStack {
     wafRateLimitPer5Min: config.wafRateLimitPer5Min,
     collectorPort: COLLECTOR_PORT,
     behindCdn: config.routeApiThroughCdn,
+    originVerifySecret: config.originVerifySecret,
   });
   const beacon = new BeaconCdn(`${prefix}-beacon`, {
     beaconDir: artifact('beacon'),
@@ -70,6 +73,12 @@ export function createStack(raw: Record<string, unknown>): AltStack {
     domainName: config.cdnDomainName,
     certificateArn: config.cdnCertificateArn,
     apiOriginDomain: config.routeApiThroughCdn ? config.apiDomainName : undefined,
+    originVerifyHeader: config.originVerifySecret
+      ? { name: ORIGIN_VERIFY_HEADER, value: config.originVerifySecret }
+      : undefined,
+    // Behind CloudFront the web ACL is the distribution's (CLOUDFRONT scope), where the source
+    // address is the viewer's; the ALB takes only CloudFront's connections.
+    webAclArn: config.routeApiThroughCdn ? edge.webAcl.arn : undefined,
   });
   const aurora = new Aurora(`${prefix}-db`, {
     vpcId: network.vpc.id,
@@ -144,7 +153,10 @@ export function createStack(raw: Record<string, unknown>): AltStack {
   });
 
   const outputs: Record<string, pulumi.Input<unknown>> = {
-    collectorUrl: pulumi.interpolate`https://${config.apiDomainName ?? edge.dnsName}`,
+    // Through the CDN the ALB takes only CloudFront's connections: sites send hits to the CDN host.
+    collectorUrl: config.routeApiThroughCdn
+      ? pulumi.interpolate`https://${config.cdnDomainName ?? beacon.domainName}`
+      : pulumi.interpolate`https://${config.apiDomainName ?? edge.dnsName}`,
     albDnsName: edge.dnsName,
     beaconUrl: pulumi.interpolate`https://${config.cdnDomainName ?? beacon.domainName}/b.js`,
     cdnDomainName: beacon.domainName,

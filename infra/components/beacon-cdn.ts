@@ -18,13 +18,34 @@ export interface BeaconCdnArgs {
   certificateArn?: string;
   /** ALB hostname matching its certificate; when set, `/v1/*` goes to the ALB. */
   apiOriginDomain?: string;
+  /** Header (name, value) added to every request to the ALB origin; the ALB forwards only those. */
+  originVerifyHeader?: { name: string; value: pulumi.Input<string> };
+  /** ARN of a CloudFront-scoped WAF web ACL (us-east-1) for the whole distribution. */
+  webAclArn?: pulumi.Input<string>;
 }
 
 export const IMMUTABLE_TTL_SECONDS = 31_536_000;
 export const STABLE_TTL_SECONDS = 60;
-/** AWS managed policies (fixed ids): no caching; forward every viewer header incl. CloudFront-Viewer-Address. */
+/** AWS managed cache policy CachingDisabled (fixed id). */
 export const MANAGED_CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
-export const MANAGED_ALL_VIEWER_AND_CLOUDFRONT_HEADERS = '33f36d7e-f396-46d9-90e0-52428a34d9dc';
+/**
+ * AWS managed origin request policy AllViewerExceptHostHeader (fixed id): every viewer header but
+ * `Host`, all query strings and cookies, plus the CloudFront headers. Without the viewer's Host,
+ * CloudFront sends the origin's own domain (the ALB hostname its certificate names); with it (as
+ * AllViewer and AllViewerAndCloudFrontHeaders-2022-06 forward it) the TLS handshake with the ALB
+ * fails on the name and CloudFront answers 502. With caching disabled, forwarding all viewer
+ * headers also forwards `Authorization` (the `/v1/batch` write key), which an origin request policy
+ * cannot name on its own. Origin (CORS), User-Agent, Referer, Sec-GPC/DNT pass as viewer headers.
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-origin-request-policies.html
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-502-bad-gateway.html
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-401-unauthorized.html
+ */
+export const MANAGED_ALL_VIEWER_EXCEPT_HOST_HEADER = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
+/** The origin request policies that forward the viewer's Host (AllViewer, AllViewerAndCloudFrontHeaders-2022-06). */
+export const HOST_FORWARDING_ORIGIN_REQUEST_POLICIES = [
+  '216adef6-5c7f-47e4-b989-5492eafa07d3',
+  '33f36d7e-f396-46d9-90e0-52428a34d9dc',
+];
 
 const HASHED = /^b\.[0-9a-zA-Z_-]+\.js$/;
 
@@ -155,6 +176,14 @@ export class BeaconCdn extends pulumi.ComponentResource {
                     originSslProtocols: ['TLSv1.2'],
                     originKeepaliveTimeout: 60,
                   },
+                  customHeaders: args.originVerifyHeader
+                    ? [
+                        {
+                          name: args.originVerifyHeader.name,
+                          value: pulumi.secret(args.originVerifyHeader.value),
+                        },
+                      ]
+                    : [],
                 },
               ]
             : []),
@@ -171,13 +200,14 @@ export class BeaconCdn extends pulumi.ComponentResource {
                   cachedMethods: ['GET', 'HEAD'],
                   compress: false,
                   cachePolicyId: MANAGED_CACHING_DISABLED,
-                  originRequestPolicyId: MANAGED_ALL_VIEWER_AND_CLOUDFRONT_HEADERS,
+                  originRequestPolicyId: MANAGED_ALL_VIEWER_EXCEPT_HOST_HEADER,
                 },
               ]
             : []),
           { ...beaconBehavior, pathPattern: '/b.*.js', cachePolicyId: this.immutablePolicy.id },
         ],
         restrictions: { geoRestriction: { restrictionType: 'none' } },
+        webAclId: args.webAclArn,
         viewerCertificate: args.certificateArn
           ? {
               acmCertificateArn: args.certificateArn,

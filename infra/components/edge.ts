@@ -1,11 +1,19 @@
 /**
  * The public edge: an ALB with an HTTPS listener on a TLS 1.3 policy (the ALB default still
  * speaks TLS 1.0), HTTP → HTTPS redirect, a target group health-checked on `/readyz` (which fails
- * while the collector cannot take writes), and a WAF web ACL with a per-IP rate rule and AWS
- * managed rule groups.
+ * while the collector cannot take writes), listener rules that forward only the collector's public
+ * routes (everything else, `/metrics` among it, gets a fixed 404 from the ALB), and a WAF web ACL
+ * with a per-IP rate rule, AWS managed rule groups and per-route query-size bounds.
+ *
+ * Behind CloudFront (`behindCdn`) the ALB takes HTTPS only from CloudFront's origin-facing
+ * addresses (and, when `originVerifySecret` is set, only requests carrying the header CloudFront
+ * adds), and the web ACL sits on the distribution instead, where the source address is the viewer's.
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { webAclRules } from './waf-rules.ts';
+
+export { MANAGED_RULE_GROUPS } from './waf-rules.ts';
 
 export interface EdgeArgs {
   vpcId: pulumi.Input<string>;
@@ -14,22 +22,56 @@ export interface EdgeArgs {
   sslPolicy: string;
   wafRateLimitPer5Min: number;
   /**
-   * CloudFront forwards `/v1/*`: the connecting IP is then an edge server, so the rate rule keys on
-   * the first X-Forwarded-For address instead (which a client can forge: the collector's own
-   * per-IP limit, with the right proxy hop count, remains the precise one).
+   * CloudFront forwards `/v1/*` to this ALB: only CloudFront may connect, and the web ACL goes on
+   * the distribution (the ALB would see edge servers, and a client-written X-Forwarded-For).
    */
   behindCdn: boolean;
+  /** Value of `ORIGIN_VERIFY_HEADER` CloudFront adds; the listener forwards nothing without it. */
+  originVerifySecret?: pulumi.Input<string>;
   collectorPort: number;
 }
 
 /** ALB idle timeout; the collector's keep-alive timeout must stay above it (DESIGN §12). */
 export const ALB_IDLE_TIMEOUT_SECONDS = 60;
 
-export const MANAGED_RULE_GROUPS = [
-  'AWSManagedRulesCommonRuleSet',
-  'AWSManagedRulesKnownBadInputsRuleSet',
-  'AWSManagedRulesAmazonIpReputationList',
-];
+/**
+ * The collector routes the internet may reach, as ALB path patterns (case-sensitive, `*` wildcard).
+ * `/healthz`, `/readyz` and `/metrics` are not among them: the ALB's health check goes straight
+ * to the target, not through the listener's rules, and metrics are scraped on the host.
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
+ */
+export const ALB_PUBLIC_PATHS = ['/v1/hits', '/v1/batch', '/v1/p.gif', '/b.js', '/b.*.js'];
+
+/** Header CloudFront adds to every request to the ALB origin when a secret is configured. */
+export const ORIGIN_VERIFY_HEADER = 'X-Alt-Origin-Verify';
+
+/**
+ * CloudFront's origin-facing addresses as an AWS-managed prefix list. It weighs 55 rules against
+ * the security group's quota of 60 inbound rules, so this group holds it and one more rule at most.
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/LocationsOfEdgeServers.html
+ * https://docs.aws.amazon.com/vpc/latest/userguide/working-with-aws-managed-prefix-lists.html
+ */
+export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = 'com.amazonaws.global.cloudfront.origin-facing';
+
+/**
+ * A rule takes at most 5 condition values (each path pattern and header value is one).
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html
+ */
+const CONDITION_VALUES_PER_RULE = 5;
+
+const fixedResponse = (
+  statusCode: number,
+  error: string,
+  message: string,
+): aws.types.input.lb.ListenerRuleAction => ({
+  type: 'fixed-response',
+  fixedResponse: {
+    statusCode: String(statusCode),
+    contentType: 'application/json',
+    // The collector's own error shape (collector/errors.ts `errorBody`), so clients parse one format.
+    messageBody: JSON.stringify({ error, message, details: [] }),
+  },
+});
 
 export class Edge extends pulumi.ComponentResource {
   readonly securityGroup: aws.ec2.SecurityGroup;
@@ -37,28 +79,42 @@ export class Edge extends pulumi.ComponentResource {
   readonly targetGroup: aws.lb.TargetGroup;
   readonly httpsListener: aws.lb.Listener;
   readonly httpListener: aws.lb.Listener;
+  readonly listenerRules: aws.lb.ListenerRule[];
+  /** us-east-1, where a CloudFront-scoped web ACL must live (only when `behindCdn`). */
+  readonly cloudfrontRegion?: aws.Provider;
   readonly webAcl: aws.wafv2.WebAcl;
-  readonly webAclAssociation: aws.wafv2.WebAclAssociation;
+  /** Only for the regional ACL; a CloudFront ACL is attached by the distribution's `webAclId`. */
+  readonly webAclAssociation?: aws.wafv2.WebAclAssociation;
   readonly dnsName: pulumi.Output<string>;
 
   constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
     super('alt:edge:Edge', name, {}, opts);
     const parent = { parent: this };
-    this.securityGroup = new aws.ec2.SecurityGroup(
-      `${name}-alb`,
-      {
-        vpcId: args.vpcId,
-        description: 'Public HTTPS (and HTTP for the redirect) to the ALT ALB',
-        ingress: [
+    const world = { cidrBlocks: ['0.0.0.0/0'], ipv6CidrBlocks: ['::/0'] };
+    // CloudFront talks to this origin over HTTPS only (beacon-cdn.ts: originProtocolPolicy https-only).
+    const ingress = args.behindCdn
+      ? [
           {
             protocol: 'tcp',
             fromPort: 443,
             toPort: 443,
-            cidrBlocks: ['0.0.0.0/0'],
-            ipv6CidrBlocks: ['::/0'],
+            prefixListIds: [
+              aws.ec2.getManagedPrefixListOutput({ name: CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST }, parent).id,
+            ],
           },
-          { protocol: 'tcp', fromPort: 80, toPort: 80, cidrBlocks: ['0.0.0.0/0'], ipv6CidrBlocks: ['::/0'] },
-        ],
+        ]
+      : [
+          { protocol: 'tcp', fromPort: 443, toPort: 443, ...world },
+          { protocol: 'tcp', fromPort: 80, toPort: 80, ...world },
+        ];
+    this.securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-alb`,
+      {
+        vpcId: args.vpcId,
+        description: args.behindCdn
+          ? 'HTTPS from CloudFront origin-facing servers to the ALT ALB'
+          : 'Public HTTPS (and HTTP for the redirect) to the ALT ALB',
+        ingress,
         egress: [
           {
             protocol: 'tcp',
@@ -80,6 +136,10 @@ export class Edge extends pulumi.ComponentResource {
         idleTimeout: ALB_IDLE_TIMEOUT_SECONDS,
         enableHttp2: true,
         dropInvalidHeaderFields: true,
+        // Append the connecting address to X-Forwarded-For (the default, stated because the
+        // collector's trustProxyHops counts on it).
+        // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html
+        xffHeaderProcessingMode: 'append',
       },
       parent,
     );
@@ -111,10 +171,55 @@ export class Edge extends pulumi.ComponentResource {
         protocol: 'HTTPS',
         sslPolicy: args.sslPolicy,
         certificateArn: args.certificateArn,
-        defaultActions: [{ type: 'forward', targetGroupArn: this.targetGroup.arn }],
+        // Only the rules below forward; anything else (/metrics, /readyz, probes) ends here.
+        defaultActions: [fixedResponse(404, 'not_found', 'no such route')],
       },
       parent,
     );
+    const verify = args.originVerifySecret
+      ? [
+          {
+            httpHeader: {
+              httpHeaderName: ORIGIN_VERIFY_HEADER,
+              values: [pulumi.secret(args.originVerifySecret)],
+            },
+          },
+        ]
+      : [];
+    const perRule = CONDITION_VALUES_PER_RULE - verify.length;
+    const pathGroups: string[][] = [];
+    for (let i = 0; i < ALB_PUBLIC_PATHS.length; i += perRule)
+      pathGroups.push(ALB_PUBLIC_PATHS.slice(i, i + perRule));
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html
+    const rule = (
+      id: string,
+      priority: number,
+      paths: string[],
+      conditions: aws.types.input.lb.ListenerRuleCondition[],
+      action: aws.types.input.lb.ListenerRuleAction,
+    ) =>
+      new aws.lb.ListenerRule(
+        `${name}-${id}`,
+        {
+          listenerArn: this.httpsListener.arn,
+          priority,
+          conditions: [{ pathPattern: { values: paths } }, ...conditions],
+          actions: [action],
+        },
+        parent,
+      );
+    this.listenerRules = pathGroups.map((paths, i) =>
+      rule(`public-${i}`, 10 + i, paths, verify, { type: 'forward', targetGroupArn: this.targetGroup.arn }),
+    );
+    if (verify.length > 0) {
+      // A public path without CloudFront's header came around the CDN: refused, not forwarded.
+      this.listenerRules.push(
+        ...pathGroups.map((paths, i) =>
+          rule(`bypass-${i}`, 100 + i, paths, [], fixedResponse(403, 'forbidden', 'use the CDN hostname')),
+        ),
+      );
+    }
+    // Behind the CDN the security group keeps port 80 closed; the redirect serves a stack without one.
     this.httpListener = new aws.lb.Listener(
       `${name}-http`,
       {
@@ -127,59 +232,36 @@ export class Edge extends pulumi.ComponentResource {
       },
       parent,
     );
-    const visibility = (metricName: string) => ({
-      cloudwatchMetricsEnabled: true,
-      sampledRequestsEnabled: true,
-      metricName,
-    });
+    if (args.behindCdn) {
+      // A CloudFront web ACL must be created in us-east-1.
+      // https://docs.aws.amazon.com/waf/latest/developerguide/how-aws-waf-works-resources.html
+      this.cloudfrontRegion = new aws.Provider(
+        `${name}-us-east-1`,
+        { region: 'us-east-1', defaultTags: aws.config.defaultTags },
+        parent,
+      );
+    }
     this.webAcl = new aws.wafv2.WebAcl(
       `${name}-waf`,
       {
-        scope: 'REGIONAL',
+        scope: args.behindCdn ? 'CLOUDFRONT' : 'REGIONAL',
         defaultAction: { allow: {} },
-        visibilityConfig: visibility(`${name}-waf`),
-        rules: [
-          {
-            name: 'rate-per-ip',
-            priority: 0,
-            action: { block: {} },
-            statement: {
-              rateBasedStatement: args.behindCdn
-                ? {
-                    limit: args.wafRateLimitPer5Min,
-                    aggregateKeyType: 'FORWARDED_IP',
-                    forwardedIpConfig: { headerName: 'X-Forwarded-For', fallbackBehavior: 'MATCH' },
-                  }
-                : { limit: args.wafRateLimitPer5Min, aggregateKeyType: 'IP' },
-            },
-            visibilityConfig: visibility('rate-per-ip'),
-          },
-          ...MANAGED_RULE_GROUPS.map((group, i) => ({
-            name: group,
-            priority: i + 1,
-            overrideAction: { none: {} },
-            statement: {
-              managedRuleGroupStatement: {
-                vendorName: 'AWS',
-                name: group,
-                // `/v1/batch` bodies legitimately exceed the common rule set's 8 KB body limit.
-                ruleActionOverrides:
-                  group === 'AWSManagedRulesCommonRuleSet'
-                    ? [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }]
-                    : undefined,
-              },
-            },
-            visibilityConfig: visibility(group),
-          })),
-        ],
+        visibilityConfig: {
+          cloudwatchMetricsEnabled: true,
+          sampledRequestsEnabled: true,
+          metricName: `${name}-waf`,
+        },
+        rules: webAclRules(args.wafRateLimitPer5Min),
       },
-      parent,
+      args.behindCdn ? { parent: this, provider: this.cloudfrontRegion } : parent,
     );
-    this.webAclAssociation = new aws.wafv2.WebAclAssociation(
-      `${name}-waf`,
-      { resourceArn: this.loadBalancer.arn, webAclArn: this.webAcl.arn },
-      parent,
-    );
+    if (!args.behindCdn) {
+      this.webAclAssociation = new aws.wafv2.WebAclAssociation(
+        `${name}-waf`,
+        { resourceArn: this.loadBalancer.arn, webAclArn: this.webAcl.arn },
+        parent,
+      );
+    }
     this.dnsName = this.loadBalancer.dnsName;
     this.registerOutputs({ dnsName: this.dnsName, targetGroupArn: this.targetGroup.arn });
   }

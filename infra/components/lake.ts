@@ -13,6 +13,14 @@ export interface LakeArgs {
   rawExpireDays: number;
   noncurrentVersionExpireDays: number;
   snowflakeSqsArn?: string;
+  /**
+   * Prod: `protect` (Pulumi refuses to delete or replace them) and `retainOnDelete` (a destroy or
+   * a forced replacement leaves them in AWS) on the bucket and its key — the key, because losing it
+   * makes every object unreadable.
+   * https://www.pulumi.com/docs/iac/concepts/options/protect/
+   * https://www.pulumi.com/docs/iac/concepts/options/retainondelete/
+   */
+  retain?: boolean;
 }
 
 export const LAKE_PREFIXES = { raw: 'raw/', hits: 'hits/', bad: 'bad/' } as const;
@@ -32,9 +40,13 @@ export class Lake extends pulumi.ComponentResource {
     this.key = new aws.kms.Key(
       `${name}-key`,
       { description: 'ALT lake encryption', enableKeyRotation: true, deletionWindowInDays: 30 },
-      { parent: this },
+      { parent: this, protect: args.retain, retainOnDelete: args.retain },
     );
-    this.storage = createPrivateBucket(name, { kmsKeyArn: this.key.arn, versioning: true }, this);
+    this.storage = createPrivateBucket(
+      name,
+      { kmsKeyArn: this.key.arn, versioning: true, retain: args.retain },
+      this,
+    );
     this.bucket = this.storage.bucket;
     const expire = (days: number) => (days > 0 ? { expiration: { days } } : {});
     this.lifecycle = new aws.s3.BucketLifecycleConfiguration(

@@ -14,6 +14,8 @@ export interface PrivateBucketArgs {
   extraStatements?: (bucketArn: pulumi.Output<string>) => Statement[];
   /** Leave the policy to `attachBucketPolicy` (when a statement names a resource made later). */
   deferPolicy?: boolean;
+  /** `protect` + `retainOnDelete` on the bucket: no update or destroy may delete it. */
+  retain?: boolean;
 }
 
 export interface PrivateBucket {
@@ -32,7 +34,11 @@ export function createPrivateBucket(
 ): PrivateBucket {
   const opts = { parent };
   // Never forceDestroy: deleting a stack must not delete data (STYLE: safe defaults).
-  const bucket = new aws.s3.Bucket(name, { forceDestroy: false }, opts);
+  const bucket = new aws.s3.Bucket(
+    name,
+    { forceDestroy: false },
+    args.retain ? { ...opts, protect: true, retainOnDelete: true } : opts,
+  );
   const ownership = new aws.s3.BucketOwnershipControls(
     `${name}-ownership`,
     { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } },

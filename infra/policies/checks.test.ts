@@ -3,16 +3,21 @@
  * clean run over the real stacks (stack-*.test.ts) means something.
  */
 import { describe, expect, it } from 'vitest';
+import { MANAGED_ALL_VIEWER_EXCEPT_HOST_HEADER } from '../components/beacon-cdn.ts';
+import { webAclRules } from '../components/waf-rules.ts';
 import {
   alarmsCoverPipeline,
+  cdnSendsOriginHost,
   encryptionAtRest,
   iamScopedToArns,
   imdsV2Only,
   noPublicBuckets,
   noPublicDatabases,
+  operationalPathsNotPublic,
   REQUIRED_ALARMS,
   runAllChecks,
   tlsOnlyBuckets,
+  wafAdmitsCollectorSizes,
 } from './checks.ts';
 import { type PlannedResource, T } from './resources.ts';
 
@@ -248,5 +253,108 @@ describe('policy checks', () => {
     expect(missing).toEqual([expect.objectContaining({ message: expect.stringContaining('spool depth') })]);
     const silent = alarmsCoverPipeline(withChange((p) => patch(p, 'alarm-0', { alarmActions: [] })));
     expect(silent[0].message).toContain('notifies no one');
+  });
+
+  describe('edge', () => {
+    const forward = { type: 'forward', targetGroupArn: 'tg' };
+    const notFound = { type: 'fixed-response', fixedResponse: { statusCode: '404' } };
+    const listener = (defaultActions: object[]) =>
+      r(T.listener, 'https', { protocol: 'HTTPS', defaultActions });
+    const rule = (values: string[], action: object) =>
+      r(T.listenerRule, `rule-${values.join()}`, {
+        conditions: [{ pathPattern: { values } }],
+        actions: [action],
+      });
+
+    it('operationalPathsNotPublic fails when the default action forwards, or a forwarding rule matches /metrics', () => {
+      const allowList = [listener([notFound]), rule(['/v1/hits', '/b.*.js'], forward)];
+      expect(operationalPathsNotPublic(allowList)).toEqual([]);
+      // The 9f0db46 listener: forward everything.
+      expect(operationalPathsNotPublic([listener([forward])]).map((x) => x.message)).toEqual([
+        'may forward /metrics',
+        'may forward /readyz',
+        'may forward /healthz',
+      ]);
+      // A deny rule is not enough: reordered, the catch-all would forward first.
+      const denyList = [listener([forward]), rule(['/metrics'], notFound)];
+      expect(operationalPathsNotPublic(denyList)).not.toEqual([]);
+      expect(operationalPathsNotPublic([listener([notFound]), rule(['/*'], forward)])).toHaveLength(3);
+      expect(operationalPathsNotPublic([listener([notFound]), rule(['/met?ics'], forward)])).toHaveLength(1);
+    });
+
+    it('wafAdmitsCollectorSizes fails while the common rule set blocks the pixel query or a batch body', () => {
+      const acl = (rules: object[], scope = 'REGIONAL') => r(T.webAcl, 'waf', { scope, rules });
+      expect(wafAdmitsCollectorSizes([acl(webAclRules(1000))])).toEqual([]);
+      expect(wafAdmitsCollectorSizes([acl(webAclRules(1000), 'CLOUDFRONT')])).toEqual([]);
+      const crs = (overrides: string[]) => ({
+        name: 'crs',
+        priority: 1,
+        overrideAction: { none: {} },
+        statement: {
+          managedRuleGroupStatement: {
+            vendorName: 'AWS',
+            name: 'AWSManagedRulesCommonRuleSet',
+            ruleActionOverrides: overrides.map((name) => ({ name, actionToUse: { count: {} } })),
+          },
+        },
+      });
+      // The 9f0db46 ACL: only the body rule counted.
+      expect(wafAdmitsCollectorSizes([acl([crs(['SizeRestrictions_BODY'])])]).map((x) => x.message)).toEqual([
+        expect.stringMatching(
+          /^AWSManagedRulesCommonRuleSet:SizeRestrictions_QUERYSTRING blocks \/v1\/p\.gif/,
+        ),
+      ]);
+      expect(wafAdmitsCollectorSizes([acl([crs([])])]).map((x) => x.message)).toEqual([
+        expect.stringMatching(/SizeRestrictions_QUERYSTRING blocks \/v1\/p\.gif/),
+        expect.stringMatching(/SizeRestrictions_BODY blocks \/v1\/hits/),
+        expect.stringMatching(/SizeRestrictions_BODY blocks \/v1\/batch/),
+      ]);
+      // An own rule bounding the query below what the pixel carries fails too.
+      const tight = {
+        name: 'tight',
+        priority: 9,
+        action: { block: {} },
+        statement: {
+          sizeConstraintStatement: {
+            fieldToMatch: { queryString: {} },
+            comparisonOperator: 'GT',
+            size: 4096,
+            textTransformations: [{ priority: 0, type: 'NONE' }],
+          },
+        },
+      };
+      expect(
+        wafAdmitsCollectorSizes([
+          acl([crs(['SizeRestrictions_QUERYSTRING', 'SizeRestrictions_BODY']), tight]),
+        ]),
+      ).toHaveLength(1);
+    });
+
+    it('cdnSendsOriginHost fails when a behaviour to a custom origin forwards the viewer Host', () => {
+      const dist = (policyId: string, target = 'alb') =>
+        r(T.distribution, 'cdn', {
+          origins: [
+            { originId: 's3', domainName: 'b.s3.amazonaws.com' },
+            { originId: 'alb', domainName: 'collect.example.com', customOriginConfig: {} },
+          ],
+          defaultCacheBehavior: { targetOriginId: 's3' },
+          orderedCacheBehaviors: [
+            { pathPattern: '/v1/*', targetOriginId: target, originRequestPolicyId: policyId },
+          ],
+        });
+      expect(cdnSendsOriginHost([dist(MANAGED_ALL_VIEWER_EXCEPT_HOST_HEADER)])).toEqual([]);
+      // AllViewerAndCloudFrontHeaders-2022-06 (9f0db46) and AllViewer forward Host.
+      expect(cdnSendsOriginHost([dist('33f36d7e-f396-46d9-90e0-52428a34d9dc')])).toHaveLength(1);
+      expect(cdnSendsOriginHost([dist('216adef6-5c7f-47e4-b989-5492eafa07d3')])).toHaveLength(1);
+      // The same policy on an S3 origin behaviour is not this check's business.
+      expect(cdnSendsOriginHost([dist('216adef6-5c7f-47e4-b989-5492eafa07d3', 's3')])).toEqual([]);
+      const custom = r(
+        T.originRequestPolicy,
+        'orp',
+        { headersConfig: { headerBehavior: 'whitelist', headers: { items: ['Origin', 'Host'] } } },
+        'orp-id',
+      );
+      expect(cdnSendsOriginHost([custom, dist('orp-id')])).toHaveLength(1);
+    });
   });
 });

@@ -3,7 +3,11 @@
  * (empty = pass). The stack tests run them over both stacks; their own tests feed each one a
  * deliberately bad resource to prove it can fail.
  */
+import { LIMITS } from '../../schemas/wire.ts';
+import { HOST_FORWARDING_ORIGIN_REQUEST_POLICIES } from '../components/beacon-cdn.ts';
 import { STAR_RESOURCE_ACTIONS } from '../components/iam.ts';
+import { PIXEL_PATH, PIXEL_QUERY_MAX_BYTES } from '../components/waf-rules.ts';
+import { mayForward, type WafRequest, wafSizeBlock } from './edge-rules.ts';
 import {
   asList,
   ofType,
@@ -269,6 +273,95 @@ export const alarmsCoverPipeline: Check = (rs) => {
   return out;
 };
 
+/** Collector paths that are for the operator (or the ALB's direct health check), never the internet. */
+export const OPERATIONAL_PATHS = ['/metrics', '/readyz', '/healthz'];
+
+/**
+ * No listener can forward an operational path, whatever the order of its rules: the default
+ * action never forwards, and no forwarding rule's path patterns match one of them.
+ */
+export const operationalPathsNotPublic: Check = (rs) => {
+  const rules = ofType(rs, T.listenerRule).map((r) => ({
+    conditions: asList(r.inputs.conditions as Record<string, unknown>[]),
+    actions: asList(r.inputs.actions as Record<string, unknown>[]),
+  }));
+  const out: Violation[] = [];
+  for (const l of ofType(rs, T.listener)) {
+    const defaults = asList(l.inputs.defaultActions as Record<string, unknown>[]);
+    for (const path of OPERATIONAL_PATHS)
+      if (mayForward(defaults, rules, path)) out.push(v('operational-paths', l, `may forward ${path}`));
+  }
+  return out;
+};
+
+/**
+ * The largest request the collector accepts on each route that carries a size: the pixel's query
+ * (its wire schema at its longest, URL-encoded) and the `/v1/hits` and `/v1/batch` bodies.
+ */
+export const COLLECTOR_LARGEST_REQUESTS: WafRequest[] = [
+  { path: PIXEL_PATH, queryBytes: PIXEL_QUERY_MAX_BYTES, bodyBytes: 0 },
+  { path: '/v1/hits', queryBytes: 0, bodyBytes: LIMITS.hitsBodyBytes },
+  { path: '/v1/batch', queryBytes: 0, bodyBytes: LIMITS.batchBodyBytes },
+];
+
+/** No web ACL blocks, by its size rules, a request the collector would accept. */
+export const wafAdmitsCollectorSizes: Check = (rs) =>
+  ofType(rs, T.webAcl).flatMap((acl) =>
+    COLLECTOR_LARGEST_REQUESTS.flatMap((req) => {
+      const rule = wafSizeBlock(acl.inputs, req);
+      return rule
+        ? [
+            v(
+              'waf-sizes',
+              acl,
+              `${rule} blocks ${req.path} (query ${req.queryBytes} B, body ${req.bodyBytes} B)`,
+            ),
+          ]
+        : [];
+    }),
+  );
+
+/**
+ * A CloudFront behaviour that reaches a custom origin (the ALB) does not forward the viewer's Host:
+ * CloudFront validates the origin's certificate against the Host it sends, and the ALB's
+ * certificate names the origin domain, not the viewer's.
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-502-bad-gateway.html
+ */
+export const cdnSendsOriginHost: Check = (rs) => {
+  const out: Violation[] = [];
+  const customPolicies = new Map(ofType(rs, T.originRequestPolicy).map((p) => [p.id ?? p.name, p]));
+  for (const d of ofType(rs, T.distribution)) {
+    const origins = asList(d.inputs.origins as Record<string, unknown>[]);
+    const custom = new Set(origins.filter((o) => o.customOriginConfig).map((o) => o.originId as string));
+    const behaviours = [
+      d.inputs.defaultCacheBehavior as Record<string, unknown>,
+      ...asList(d.inputs.orderedCacheBehaviors as Record<string, unknown>[]),
+    ];
+    for (const b of behaviours.filter((x) => x && custom.has(x.targetOriginId as string))) {
+      const id = b.originRequestPolicyId as string | undefined;
+      const policy = id ? customPolicies.get(id) : undefined;
+      const headers = policy?.inputs.headersConfig as
+        | { headerBehavior?: string; headers?: { items?: string[] } }
+        | undefined;
+      const forwardsHost =
+        (id !== undefined && HOST_FORWARDING_ORIGIN_REQUEST_POLICIES.includes(id)) ||
+        headers?.headerBehavior === 'allViewer' ||
+        headers?.headerBehavior === 'allViewerAndWhitelistCloudFront' ||
+        (headers?.headerBehavior === 'whitelist' &&
+          asList(headers.headers?.items).some((h) => h.toLowerCase() === 'host'));
+      if (forwardsHost)
+        out.push(
+          v(
+            'cdn-origin-host',
+            d,
+            `${String(b.pathPattern ?? 'default')} forwards the viewer's Host to ${String(b.targetOriginId)}`,
+          ),
+        );
+    }
+  }
+  return out;
+};
+
 export const ALL_CHECKS = {
   noPublicBuckets,
   noPublicDatabases,
@@ -277,6 +370,9 @@ export const ALL_CHECKS = {
   imdsV2Only,
   iamScopedToArns,
   alarmsCoverPipeline,
+  operationalPathsNotPublic,
+  wafAdmitsCollectorSizes,
+  cdnSendsOriginHost,
 };
 
 export function runAllChecks(rs: PlannedResource[]): Violation[] {

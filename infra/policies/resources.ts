@@ -40,6 +40,11 @@ export const T = {
   role: 'aws:iam/role:Role',
   rolePolicyAttachment: 'aws:iam/rolePolicyAttachment:RolePolicyAttachment',
   metricAlarm: 'aws:cloudwatch/metricAlarm:MetricAlarm',
+  listener: 'aws:lb/listener:Listener',
+  listenerRule: 'aws:lb/listenerRule:ListenerRule',
+  webAcl: 'aws:wafv2/webAcl:WebAcl',
+  distribution: 'aws:cloudfront/distribution:Distribution',
+  originRequestPolicy: 'aws:cloudfront/originRequestPolicy:OriginRequestPolicy',
 } as const;
 
 export interface PolicyStatement {

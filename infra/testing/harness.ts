@@ -157,6 +157,24 @@ export class ResourceGraph {
   }
 }
 
+/** Pulumi's wire marker for a secret value (`{ [SECRET_SIG]: SECRET_VALUE, value }`). */
+const SECRET_SIG = '4dabf18193072939515e22adb298388d';
+
+/**
+ * Inputs with secret markers replaced by their values: a secret inside a list (an origin's custom
+ * header) reaches the mock as the whole list wrapped, which the checks could not read.
+ */
+function revealSecrets(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(revealSecrets);
+  if (v === null || typeof v !== 'object') return v;
+  // Assets and archives (code: FileArchive) stay as they are: only plain JSON is rewritten.
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return v;
+  const o = v as Record<string, unknown>;
+  if (SECRET_SIG in o) return revealSecrets(o.value);
+  return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, revealSecrets(x)]));
+}
+
 export interface MockRun {
   resources: PlannedResource[];
   graph: ResourceGraph;
@@ -226,7 +244,7 @@ export async function installMocks(stackName: string, region: string): Promise<M
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        const inputs = args.inputs as Record<string, unknown>;
+        const inputs = revealSecrets(args.inputs) as Record<string, unknown>;
         const id = args.custom === false ? undefined : `${args.name}-id`;
         const state = { ...inputs, ...computed(args.type, args.name, inputs, region) };
         run.resources.push({ type: args.type, name: args.name, inputs, id, state });
@@ -239,6 +257,14 @@ export async function installMocks(stackName: string, region: string): Promise<M
             arn: `arn:aws:iam::${ACCOUNT_ID}:user/test`,
             userId: 'AIDTEST',
             id: ACCOUNT_ID,
+          };
+        }
+        if (args.token === 'aws:ec2/getManagedPrefixList:getManagedPrefixList') {
+          // What EC2 answers for an AWS-managed list: an id per region, entries omitted here.
+          return {
+            id: `pl-${(args.inputs.name as string).length.toString(16)}0ca1`,
+            name: args.inputs.name,
+            entries: [],
           };
         }
         throw new Error(`unmocked call ${args.token}`);
@@ -361,4 +387,46 @@ export function runProgram(stackName: 'dev' | 'prod'): Promise<ProgramRun> {
     programs.set(stackName, program);
   }
   return program;
+}
+
+/** Resource options the engine receives that `newResource` does not see, keyed `type::name`. */
+export interface RecordedOptions {
+  protect: boolean;
+  retainOnDelete: boolean;
+  provider: string;
+}
+
+/**
+ * Records `protect`, `retainOnDelete` and the provider reference of every resource registered
+ * after the call, from the `RegisterResourceRequest` the SDK sends the mock monitor (the same
+ * request `pulumi up` sends the engine). Chains onto whatever wraps the monitor already.
+ */
+export function recordResourceOptions(): Map<string, RecordedOptions> {
+  const options = new Map<string, RecordedOptions>();
+  const monitor = pulumi.runtime.getMonitor() as unknown as
+    | {
+        registerResource(
+          req: {
+            getType(): string;
+            getName(): string;
+            getProtect(): boolean;
+            getRetainondelete(): boolean;
+            getProvider(): string;
+          },
+          cb: unknown,
+        ): unknown;
+      }
+    | undefined;
+  if (!monitor || typeof monitor.registerResource !== 'function')
+    throw new Error('@pulumi/pulumi no longer exposes the mock monitor through runtime.getMonitor()');
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    options.set(`${req.getType()}::${req.getName()}`, {
+      protect: req.getProtect(),
+      retainOnDelete: req.getRetainondelete(),
+      provider: req.getProvider(),
+    });
+    return original(req, cb);
+  };
+  return options;
 }

@@ -5,7 +5,15 @@ describe('lake paths', () => {
   it('parses CLI hours into zero-padded partitions and refuses anything else', () => {
     expect(parseHour('2026-01-05T03')).toBe('year=2026/month=01/day=05/hour=03');
     expect(parseHour('2026-01-05T03:00:00Z')).toBe('year=2026/month=01/day=05/hour=03');
-    for (const bad of ['2026-01-05 3h', '2026-02-30T03', '2026-01-05T24', '2026-13-05T22', '2026-00-05T22', '26-01-05T03', '']) {
+    for (const bad of [
+      '2026-01-05 3h',
+      '2026-02-30T03',
+      '2026-01-05T24',
+      '2026-13-05T22',
+      '2026-00-05T22',
+      '26-01-05T03',
+      '',
+    ]) {
       expect(() => parseHour(bad), bad).toThrow(/YYYY-MM-DDTHH|not a real hour/);
     }
   });

@@ -4,7 +4,7 @@
  * checkout's node_modules; this Node executable.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,9 +30,17 @@ beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'alt-elf-'));
   arm64 = path.join(dir, 'arm64');
   musl = path.join(dir, 'musl');
-  // The build's own install (npm --os=linux --cpu=arm64 --libc=glibc), then the musl build the
-  // finding was about, as npm picks it on an Alpine host.
-  installDuckdb(arm64, 'arm64', duckdbVersion());
+  // The build's own install, on a host where npm's libc default is musl (Alpine; npm also takes
+  // its defaults from npm_config_* variables): without --libc=glibc npm installs the musl binding.
+  const saved = process.env.npm_config_libc;
+  process.env.npm_config_libc = 'musl';
+  try {
+    installDuckdb(arm64, 'arm64', duckdbVersion());
+  } finally {
+    if (saved === undefined) delete process.env.npm_config_libc;
+    else process.env.npm_config_libc = saved;
+  }
+  // The musl build itself, as such a host's npm picks it.
   execFileSync(
     'npm',
     [
@@ -115,8 +123,13 @@ describe('verifyDuckdb (the build step that fails on a wrong binary)', () => {
     return root;
   }
 
-  it('accepts what the build installed for arm64', () => {
+  it('accepts what the build installed for arm64 on a musl-default host: the glibc binding, no musl twin', () => {
     expect(verifyDuckdb(arm64, 'arm64').files).toHaveLength(2);
+    expect(readdirSync(path.join(arm64, 'node_modules', '@duckdb')).sort()).toEqual([
+      'node-api',
+      'node-bindings',
+      'node-bindings-linux-arm64',
+    ]);
   });
 
   it('fails when the glibc package was skipped (only the musl one installed)', () => {

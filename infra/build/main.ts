@@ -21,7 +21,7 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const ENTRIES = {
   collector: { entry: 'collector/main.ts', outFile: 'main.mjs', duckdb: false },
   transformer: { entry: 'transformer/drivers/lambda-entry.ts', outFile: 'index.mjs', duckdb: true },
-  migrate: { entry: 'infra/build/migrate-handler.ts', outFile: 'index.mjs', duckdb: false },
+  migrate: { entry: 'transformer/drivers/migrate-entry.ts', outFile: 'index.mjs', duckdb: false },
   compact: { entry: 'transformer/drivers/compact-entry.ts', outFile: 'index.mjs', duckdb: true },
 } as const;
 

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Sql } from '../../lib/db/sql.ts';
 import { createTestSchema, databaseUrl } from '../../test/helpers/postgres.ts';
-import { createMigrateHandler } from './migrate-handler.ts';
+import { createMigrateHandler } from './migrate-entry.ts';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-1';
 

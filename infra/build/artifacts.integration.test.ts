@@ -70,7 +70,7 @@ async function schemaUrl() {
 }
 
 /** A clean environment: no variable of this test process leaks into the artifact's. */
-const baseEnv = () => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp, NODE_ENV: 'production' });
+const baseEnv = () => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production' });
 
 async function invoke(part: Part, event: unknown, env: Record<string, string>): Promise<unknown> {
   const child = spawn(

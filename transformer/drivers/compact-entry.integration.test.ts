@@ -139,6 +139,16 @@ describe('compaction Lambda entry', () => {
     expect((await hitKeys()).filter((k) => k.includes(H10))).toEqual([`hits/${H10}/compacted.parquet`]);
   });
 
+  it('leaves due hours to the next run when the invocation is near its timeout', async () => {
+    await transform(redelivered(4));
+    const run = entry('2026-11-25T12:00:00Z');
+    expect(await run({}, { getRemainingTimeInMillis: () => 59_000 })).toEqual({
+      compacted: [],
+      deferred: [H09, H10],
+    });
+    expect((await run({}, { getRemainingTimeInMillis: () => 300_000 })).compacted).toHaveLength(2);
+  });
+
   it('refuses a malformed event before touching the lake', async () => {
     await expect(entry('2026-11-25T12:00:00Z')({ lookbackHours: -1 })).rejects.toThrow(
       '"lookbackHours" must be an integer from 1 to 744',

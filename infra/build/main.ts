@@ -43,6 +43,12 @@ export function duckdbVersion(): string {
   return pkg.dependencies['@duckdb/node-api'].replace(/^[\^~]/, '');
 }
 
+/** A path relative to the working directory when it is inside it, else absolute. */
+const shown = (p: string) => {
+  const rel = path.relative(process.cwd(), p);
+  return rel.startsWith('..') ? p : rel;
+};
+
 export async function buildArtifacts(opts: BuildOptions): Promise<Record<Part, string>> {
   const log = opts.log ?? (() => {});
   if (opts.arch !== 'arm64' && opts.arch !== 'x86_64') {
@@ -68,15 +74,14 @@ export async function buildArtifacts(opts: BuildOptions): Promise<Record<Part, s
         duckdbFrom = dir;
       }
     }
-    log(
-      `${part}: ${path.relative(process.cwd(), file)}${e.duckdb ? ` + DuckDB (linux ${opts.arch}, glibc)` : ''}`,
-    );
+    log(`${part}: ${shown(file)}${e.duckdb ? ` + DuckDB (linux ${opts.arch}, glibc, ELF checked)` : ''}`);
     dirs[part] = dir;
   }
   const beaconDir = path.resolve(opts.beaconDir ?? BEACON_DIST);
   await ensureBeacon(beaconDir);
   dirs.beacon = path.join(out, 'beacon');
   log(`beacon: ${copyBeacon(beaconDir, dirs.beacon).join(', ')}`);
+  log(`artifacts for ${opts.arch} in ${shown(out)} (alt:artifactsDir must name this folder)`);
   return dirs;
 }
 

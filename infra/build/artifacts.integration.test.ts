@@ -15,6 +15,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../../beacon/build.ts';
 import { createSqlRegistry } from '../../collector/registry/sql-registry.ts';
+import { migrate } from '../../lib/db/migrate.ts';
+import { createPglite } from '../../lib/db/pglite.ts';
 import type { Sql } from '../../lib/db/sql.ts';
 import { decodeEnvelope } from '../../lib/envelope.ts';
 import { createSegmentLogReader } from '../../lib/segment-log/index.ts';
@@ -111,7 +113,14 @@ describe('built artifacts', () => {
     ]);
     expect(readdirSync(dirs.compact)).toEqual(['index.mjs', 'index.mjs.map', 'node_modules', 'package.json']);
     expect(readdirSync(dirs.migrate)).toEqual(['index.mjs', 'index.mjs.map', 'package.json']);
-    expect(readdirSync(dirs.collector)).toEqual(['main.mjs', 'main.mjs.map', 'package.json']);
+    expect(readdirSync(dirs.collector).sort()).toEqual([
+      'initdb.wasm',
+      'main.mjs',
+      'main.mjs.map',
+      'package.json',
+      'pglite.data',
+      'pglite.wasm',
+    ]);
     const manifest = await readManifest(path.join(tmp, 'beacon'));
     expect(readdirSync(dirs.beacon).sort()).toEqual([manifest!.file, 'b.js'].sort());
     expect(readFileSync(path.join(dirs.beacon, 'b.js'))).toEqual(
@@ -169,65 +178,81 @@ describe('built artifacts', () => {
     expect(await invoke('migrate', {}, { DATABASE_URL: url })).toEqual({ applied: [], attempts: 1 });
   });
 
-  it('the collector bundle answers a hit with 202 over HTTP and has it in its stream after SIGTERM', async () => {
+  it('the collector bundle, on PostgreSQL (as on the hosts), answers a hit with 202 and has it in its stream after SIGTERM', async () => {
     const { db, url } = await schemaUrl();
-    const dataDir = path.join(tmp, 'collector-data');
-    const child: ChildProcess = spawn(
-      process.execPath,
-      [
-        path.join(dirs.collector, 'main.mjs'),
-        '--port',
-        '0',
-        '--host',
-        '127.0.0.1',
-        '--data-dir',
-        dataDir,
-        '--stream',
-        'local',
-      ],
-      { cwd: dirs.collector, env: { ...baseEnv(), DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (d) => {
-      err += d;
-    });
-    try {
-      const listening = await new Promise<string>((resolve, reject) => {
-        child.stdout!.on('data', (d) => {
-          out += d;
-          const m =
-            /"msg":"collector listening"/.test(out) && /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
-          if (m) resolve(m[1]);
-        });
-        child.once('exit', (code) => reject(new Error(`collector exited ${code}:\n${err}\n${out}`)));
-      });
-      const { app, writeKey } = await createSqlRegistry(db).create({ name: 'artifact test' });
-      const res = await fetch(`${listening}/v1/batch`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${writeKey}` },
-        body: JSON.stringify({
-          hits: [
-            { app_id: app.appId, event_type: 'request', url: 'https://api.example/built', status_code: 201 },
-          ],
-        }),
-      });
-      expect([res.status, await res.json()]).toEqual([202, { accepted: 1 }]);
-    } finally {
-      child.kill('SIGTERM');
-    }
-    const [code] = await once(child, 'exit');
-    expect(code, err).toBe(0);
-    const reader = await createSegmentLogReader(path.join(dataDir, 'stream'));
-    try {
-      const batch = await reader.next(100);
-      const lines = batch!.records.flatMap((r) => {
-        const d = decodeEnvelope(r.data);
-        return d.ok ? d.lines.map((l) => JSON.parse(l) as { url: string }) : [];
-      });
-      expect(lines.map((l) => l.url)).toEqual(['https://api.example/built']);
-    } finally {
-      await reader.close();
-    }
+    await migrate(db);
+    const { app, writeKey } = await createSqlRegistry(db).create({ name: 'artifact test' });
+    await sendHitToCollector(path.join(tmp, 'collector-pg'), { DATABASE_URL: url }, app.appId, writeKey);
+  });
+
+  it('the collector bundle, with only a data directory (PGlite), answers a hit with 202', async () => {
+    const dataDir = path.join(tmp, 'collector-pglite');
+    const db = await createPglite(path.join(dataDir, 'pg'));
+    await migrate(db);
+    const { app, writeKey } = await createSqlRegistry(db).create({ name: 'artifact test' });
+    await db.close();
+    await sendHitToCollector(dataDir, {}, app.appId, writeKey);
   });
 });
+
+/** Starts the built collector, sends one hit, stops it with SIGTERM and reads the hit back from its stream. */
+async function sendHitToCollector(
+  dataDir: string,
+  env: Record<string, string>,
+  appId: string,
+  writeKey: string,
+) {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      path.join(dirs.collector, 'main.mjs'),
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--data-dir',
+      dataDir,
+      '--stream',
+      'local',
+    ],
+    { cwd: dirs.collector, env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => {
+    err += d;
+  });
+  try {
+    const listening = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', (d) => {
+        out += d;
+        const m = /"msg":"collector listening"/.test(out) && /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`collector exited ${code}:\n${err}\n${out}`)));
+    });
+    const res = await fetch(`${listening}/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${writeKey}` },
+      body: JSON.stringify({
+        hits: [{ app_id: appId, event_type: 'request', url: 'https://api.example/built', status_code: 201 }],
+      }),
+    });
+    expect([res.status, await res.json()]).toEqual([202, { accepted: 1 }]);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  }
+  if (child.exitCode === null) await once(child, 'exit');
+  expect(child.exitCode, err).toBe(0);
+  const reader = await createSegmentLogReader(path.join(dataDir, 'stream'));
+  try {
+    const batch = await reader.next(100);
+    const lines = batch!.records.flatMap((r) => {
+      const d = decodeEnvelope(r.data);
+      return d.ok ? d.lines.map((l) => JSON.parse(l) as { url: string }) : [];
+    });
+    expect(lines.map((l) => l.url)).toEqual(['https://api.example/built']);
+  } finally {
+    await reader.close();
+  }
+}

@@ -17,13 +17,28 @@ import { bundle, copyBeacon, installDuckdb, verifyDuckdb } from './bundle.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
-/** Each part's entry and output file; Lambdas use handler `index.handler`. */
-export const ENTRIES = {
-  collector: { entry: 'collector/main.ts', outFile: 'main.mjs', duckdb: false },
+const PGLITE_DIST = 'node_modules/@electric-sql/pglite/dist';
+
+/**
+ * Each part's entry and output file (Lambdas use handler `index.handler`), whether DuckDB goes
+ * beside it, and the files its bundled code loads at run time (`new URL('./x', import.meta.url)`),
+ * copied next to the bundle: PGlite's WebAssembly and data files, which the collector opens when
+ * it is given a data directory and no PostgreSQL.
+ */
+export const ENTRIES: Record<
+  'collector' | 'transformer' | 'migrate' | 'compact',
+  { entry: string; outFile: string; duckdb: boolean; assets?: string[] }
+> = {
+  collector: {
+    entry: 'collector/main.ts',
+    outFile: 'main.mjs',
+    duckdb: false,
+    assets: ['pglite.wasm', 'pglite.data', 'initdb.wasm'].map((f) => `${PGLITE_DIST}/${f}`),
+  },
   transformer: { entry: 'transformer/drivers/lambda-entry.ts', outFile: 'index.mjs', duckdb: true },
   migrate: { entry: 'transformer/drivers/migrate-entry.ts', outFile: 'index.mjs', duckdb: false },
   compact: { entry: 'transformer/drivers/compact-entry.ts', outFile: 'index.mjs', duckdb: true },
-} as const;
+};
 
 export type Part = keyof typeof ENTRIES | 'beacon';
 
@@ -65,6 +80,7 @@ export async function buildArtifacts(opts: BuildOptions): Promise<Record<Part, s
     // A stale file from an earlier build (an old bundle, the other architecture's DuckDB) must not ship.
     rmSync(dir, { recursive: true, force: true });
     const file = await bundle({ entry: path.join(ROOT, e.entry), outDir: dir, outFile: e.outFile });
+    for (const asset of e.assets ?? []) cpSync(path.join(ROOT, asset), path.join(dir, path.basename(asset)));
     if (e.duckdb) {
       if (duckdbFrom) {
         cpSync(path.join(duckdbFrom, 'node_modules'), path.join(dir, 'node_modules'), { recursive: true });

@@ -34,7 +34,7 @@ describe('bundle', () => {
 
   it('bundles the real migration Lambda entry (pg and the migrations inlined, the AWS SDK left to the runtime)', async () => {
     const out = await bundle({
-      entry: path.resolve(import.meta.dirname, 'migrate-handler.ts'),
+      entry: path.resolve(import.meta.dirname, '../../transformer/drivers/migrate-entry.ts'),
       outDir: path.join(dir, 'migrate'),
       outFile: 'index.mjs',
     });

@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } fro
 import path from 'node:path';
 import { build } from 'esbuild';
 import type { Arch } from '../config.ts';
+import { lambdaBinaryProblems, readElfFile } from './elf.ts';
 
 export const EXTERNAL = ['@duckdb/*'];
 
@@ -45,9 +46,18 @@ export async function bundle(opts: BundleOptions): Promise<string> {
   return outfile;
 }
 
-/** Installs `@duckdb/node-api` for linux/<arch> into `dir/node_modules` (network; deploy time only). */
-export function installDuckdb(dir: string, arch: Arch, version: string): void {
-  const cpu = arch === 'arm64' ? 'arm64' : 'x64';
+/** The npm `--cpu` name of a Lambda architecture. */
+export const npmCpu = (arch: Arch): 'arm64' | 'x64' => (arch === 'arm64' ? 'arm64' : 'x64');
+
+/**
+ * Installs `@duckdb/node-api` for the Lambda (linux/<arch>, glibc) into `dir/node_modules`
+ * (network), then checks the binary it got (`verifyDuckdb`). Without `--libc=glibc` npm picks
+ * the build host's libc: on Alpine the musl binding, and on macOS/Windows, where npm has no libc
+ * to compare, possibly both or neither. `--libc` exists since npm 10.3
+ * (https://docs.npmjs.com/cli/v10/commands/npm-install#libc); an unmatched platform package is an
+ * optional dependency, which npm skips without an error — hence the check afterwards.
+ */
+export function installDuckdb(dir: string, arch: Arch, version: string): DuckdbCheck {
   execFileSync(
     'npm',
     [
@@ -55,15 +65,58 @@ export function installDuckdb(dir: string, arch: Arch, version: string): void {
       '--no-audit',
       '--no-fund',
       '--no-save',
+      '--no-package-lock',
       '--omit=dev',
-      `--os=linux`,
-      `--cpu=${cpu}`,
-      `--prefix`,
+      '--os=linux',
+      `--cpu=${npmCpu(arch)}`,
+      '--libc=glibc',
+      '--prefix',
       dir,
       `@duckdb/node-api@${version}`,
     ],
-    { stdio: 'inherit' },
+    { stdio: ['ignore', 'ignore', 'inherit'] },
   );
+  return verifyDuckdb(dir, arch);
+}
+
+export interface DuckdbCheck {
+  /** The files checked: `duckdb.node` and the `libduckdb.so` it loads. */
+  files: string[];
+}
+
+/**
+ * Fails unless `dir/node_modules` holds what `@duckdb/node-bindings` loads on a glibc Linux of
+ * this architecture (`@duckdb/node-bindings-linux-<cpu>/duckdb.node` and its `libduckdb.so`) and
+ * both are ELF files for the Lambda's machine, linked against glibc. A musl twin next to it is
+ * removed: the Lambda never loads it.
+ */
+export function verifyDuckdb(dir: string, arch: Arch): DuckdbCheck {
+  const scope = path.join(dir, 'node_modules', '@duckdb');
+  const pkg = path.join(scope, `node-bindings-linux-${npmCpu(arch)}`);
+  const problems: string[] = [];
+  if (!existsSync(path.join(scope, 'node-api', 'package.json'))) {
+    problems.push(`${path.join(scope, 'node-api')} is missing`);
+  }
+  const files = ['duckdb.node', 'libduckdb.so'].map((f) => path.join(pkg, f));
+  for (const file of files) {
+    if (!existsSync(file)) {
+      const present = existsSync(scope) ? readdirSync(scope).join(', ') : 'nothing';
+      problems.push(`${file} is missing (node_modules/@duckdb has: ${present})`);
+      continue;
+    }
+    try {
+      for (const p of lambdaBinaryProblems(readElfFile(file), arch)) problems.push(`${file} ${p}`);
+    } catch (err) {
+      problems.push(`${file}: ${(err as Error).message}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(
+      `DuckDB for the ${arch} Lambda (linux, glibc) is not usable:\n  ${problems.join('\n  ')}`,
+    );
+  }
+  rmSync(`${pkg}-musl`, { recursive: true, force: true });
+  return { files };
 }
 
 /** Copies the built beacon (`b.js`, `b.<hash>.js`) into `outDir`; fails if there is none. */

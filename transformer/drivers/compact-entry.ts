@@ -1,0 +1,156 @@
+/**
+ * The compaction Lambda's entry point (`handler`), invoked by EventBridge Scheduler (every 15
+ * minutes as the stack sets it). It lists `hits/` over the lookback window, picks the hours that
+ * are due (`hoursToCompact`: closed past the grace period, holding a file besides
+ * `compacted.parquet`) and compacts each with `compactHour`, which rewrites the hour's rollups
+ * from the result. The environment is the transformer Lambda's: ALT_LAKE_BUCKET, ALT_LAKE_PREFIX
+ * (optional), ALT_S3_ENDPOINT (optional), AWS_REGION, and DATABASE_URL or ALT_DATABASE_HOST +
+ * ALT_DATABASE_SECRET_ARN.
+ *
+ * Event (all optional): `{ "lookbackHours": 48, "graceMinutes": 15, "hours": ["2026-11-25T03"] }`;
+ * `hours` compacts exactly those hours (a backfill), whatever the listing says.
+ */
+import {
+  createDatabaseUrlResolver,
+  type DatabaseEnv,
+  type GetSecretString,
+} from '../../lib/db/aurora-secret.ts';
+import { createPostgres } from '../../lib/db/postgres.ts';
+import type { ObjectStore } from '../lake/object-store.ts';
+import { parseHour } from '../lake/paths.ts';
+import { createS3Store } from '../lake/s3-store.ts';
+import { type CompactResult, compactHour } from '../maintenance/compact.ts';
+import { DUE_DEFAULTS, dayPrefixes, hoursToCompact } from '../maintenance/due.ts';
+import { createSqlRollupStore } from '../rollups/sql-store.ts';
+import type { RollupStore } from '../rollups/store.ts';
+
+type CompactEnv = DatabaseEnv & {
+  ALT_LAKE_BUCKET?: string;
+  ALT_LAKE_PREFIX?: string;
+  ALT_S3_ENDPOINT?: string;
+  AWS_REGION?: string;
+};
+
+export interface CompactEvent {
+  lookbackHours?: number;
+  graceMinutes?: number;
+  /** `YYYY-MM-DDTHH` (UTC): compact these hours instead of the due ones. */
+  hours?: string[];
+}
+
+export interface CompactSummary {
+  compacted: Pick<CompactResult, 'partition' | 'inputs' | 'rowsIn' | 'rowsOut'>[];
+  /** Due hours left for the next run because the invocation ran out of time. */
+  deferred: string[];
+}
+
+export interface CompactEntryOptions {
+  env?: CompactEnv;
+  getSecretString?: GetSecretString;
+  now?: () => Date;
+}
+
+/** Time kept free before the Lambda's timeout: an hour is not started with less than this left. */
+export const RESERVE_MS = 60_000;
+
+const MAX_LOOKBACK_HOURS = 24 * 31;
+
+function intIn(value: unknown, name: string, min: number, max: number, fallback: number): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`compact event: "${name}" must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+const log = (msg: string, fields: Record<string, unknown>) => console.log(JSON.stringify({ msg, ...fields }));
+
+export function createCompactEntry(opts: CompactEntryOptions = {}) {
+  const env = opts.env ?? (process.env as CompactEnv);
+  const now = opts.now ?? (() => new Date());
+  const databaseUrl = createDatabaseUrlResolver({ env, getSecretString: opts.getSecretString });
+  let wired: { store: ObjectStore; rollups: RollupStore } | undefined;
+
+  function wire() {
+    const bucket = env.ALT_LAKE_BUCKET;
+    if (!bucket) throw new Error('ALT_LAKE_BUCKET is not set');
+    // The pool connects on first use; a rotated password rebuilds it with the secret read again.
+    const db = createPostgres({
+      connectionString: databaseUrl,
+      onAuthFailure: databaseUrl.invalidate,
+      max: 1,
+    });
+    const store = createS3Store({
+      bucket,
+      prefix: env.ALT_LAKE_PREFIX,
+      endpoint: env.ALT_S3_ENDPOINT,
+      region: env.AWS_REGION,
+    });
+    return { store, rollups: createSqlRollupStore(db) };
+  }
+
+  return async (
+    event?: CompactEvent | null,
+    context?: { getRemainingTimeInMillis?(): number },
+  ): Promise<CompactSummary> => {
+    const e = event ?? {};
+    const lookbackHours = intIn(
+      e.lookbackHours,
+      'lookbackHours',
+      1,
+      MAX_LOOKBACK_HOURS,
+      DUE_DEFAULTS.lookbackHours,
+    );
+    const graceMinutes = intIn(e.graceMinutes, 'graceMinutes', 0, 24 * 60, DUE_DEFAULTS.graceMinutes);
+    if (e.hours !== undefined && !Array.isArray(e.hours)) {
+      throw new Error('compact event: "hours" must be a list of YYYY-MM-DDTHH');
+    }
+    const explicit = (e.hours ?? []).map((h) => parseHour(String(h)));
+    wired ??= wire();
+    const { store, rollups } = wired;
+
+    let due: string[];
+    if (explicit.length > 0) due = [...new Set(explicit)].sort();
+    else {
+      const at = now();
+      const keys: string[] = [];
+      for (const prefix of dayPrefixes(at, lookbackHours)) {
+        for (const o of await store.list(prefix)) keys.push(o.key);
+      }
+      due = hoursToCompact(keys, at, { graceMinutes, lookbackHours });
+    }
+
+    const summary: CompactSummary = { compacted: [], deferred: [] };
+    const failed: { partition: string; error: string }[] = [];
+    for (const [i, partition] of due.entries()) {
+      const left = context?.getRemainingTimeInMillis?.();
+      if (left !== undefined && left < RESERVE_MS) {
+        summary.deferred = due.slice(i);
+        break;
+      }
+      try {
+        const r = await compactHour({ store, rollups }, partition);
+        summary.compacted.push({ partition, inputs: r.inputs, rowsIn: r.rowsIn, rowsOut: r.rowsOut });
+        log('compacted', { partition, inputs: r.inputs, rowsIn: r.rowsIn, rowsOut: r.rowsOut });
+      } catch (err) {
+        // One bad hour must not keep the others from being compacted; the run still fails below.
+        failed.push({ partition, error: (err as Error).message });
+        log('compaction failed', { partition, error: (err as Error).message });
+      }
+    }
+    log('compaction run', {
+      due: due.length,
+      compacted: summary.compacted.length,
+      deferred: summary.deferred.length,
+      failed: failed.length,
+    });
+    if (failed.length > 0) {
+      throw new Error(
+        `compaction failed for ${failed.length} of ${due.length} hour(s): ${failed.map((f) => `${f.partition}: ${f.error}`).join('; ')}`,
+      );
+    }
+    return summary;
+  };
+}
+
+export const handler = createCompactEntry();

@@ -226,7 +226,9 @@ export class Transformer extends pulumi.ComponentResource {
         code: new pulumi.asset.FileArchive(path.resolve(args.migrateBundleDir)),
         role: this.migrateRole.arn,
         memorySize: 256,
-        timeout: 300,
+        // The handler retries its connection with backoff until 30 s before this (a Serverless v2
+        // writer can take minutes to accept connections even once the instance resource exists).
+        timeout: 900,
         vpcConfig,
         loggingConfig: { logFormat: 'JSON', logGroup: this.migrateLogGroup.name },
         environment: { variables: databaseEnv },
@@ -272,6 +274,9 @@ export class Transformer extends pulumi.ComponentResource {
         role: this.compactRole.arn,
         memorySize: args.memoryMb,
         timeout: COMPACTION_TIMEOUT_SECONDS,
+        // An hour's files and the merged file sit in /tmp while DuckDB merges them; 512 MB (the
+        // default) is less than one busy hour. https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html
+        ephemeralStorage: { size: 10_240 },
         vpcConfig,
         loggingConfig: { logFormat: 'JSON', logGroup: this.compactLogGroup.name },
         environment: {

@@ -104,7 +104,9 @@ describe.each(backends)('schema check on %s', (_name, available, open) => {
       );
       const [first] = auroraMigrations();
       await migrate(db, [first]);
-      await expect(assertMigrated(db)).rejects.toThrow(/migrations 0002_visitor_salts, 0003_component_roles are not/);
+      await expect(assertMigrated(db)).rejects.toThrow(
+        /migrations 0002_visitor_salts, 0003_component_roles are not/,
+      );
       await migrate(db);
       await expect(assertMigrated(db)).resolves.toBeUndefined();
     } finally {

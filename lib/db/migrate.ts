@@ -31,7 +31,10 @@ export async function migrate(db: Sql, migrations: Migration[] = auroraMigration
  * any of this release's migrations is an error that says so, instead of failing later on a missing
  * table or column.
  */
-export async function assertMigrated(db: Queryable, migrations: Migration[] = auroraMigrations()): Promise<void> {
+export async function assertMigrated(
+  db: Queryable,
+  migrations: Migration[] = auroraMigrations(),
+): Promise<void> {
   let applied: Set<string>;
   try {
     applied = new Set(

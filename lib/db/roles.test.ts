@@ -72,31 +72,35 @@ describe.each(databaseBackends())('component roles on %s', (_name, available, op
     await expect(collector.query("SELECT alt_ensure_month('2040-01-01')")).rejects.toMatchObject(denied);
   });
 
-  it.runIf(available)('the transformer upserts rollups and the ledger, creating a month partition on demand', async () => {
-    const store = createSqlRollupStore(transformer);
-    // A month no migration created: the partition comes from alt_ensure_month, run as its owner.
-    const ts = '2033-05-06T07:08:09Z';
-    const deltas = computeDeltas([makeRow({ app_id: appId, timestamp: ts })], []);
-    const batch = { shardId: 'shard-1', firstSeq: '10', lastSeq: '20', rows: 1, deltas };
-    expect(await store.applyBatch(batch)).toBe('applied');
-    expect(await store.applyBatch(batch)).toBe('duplicate');
-    await store.replaceHour(new Date('2033-05-06T07:00:00Z'), deltas);
-    const hits = await db.query<{ hits: number }>('SELECT sum(hits)::int AS hits FROM hits_hourly WHERE hour = $1', [
-      '2033-05-06T07:00:00Z',
-    ]);
-    expect(hits.rows[0].hits).toBe(1);
-    const part = await db.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM pg_class WHERE relname = 'hits_hourly_203305' AND relnamespace = current_schema()::regnamespace",
-    );
-    expect(part.rows[0].n).toBe(1);
-    await expect(assertMigrated(transformer)).resolves.toBeUndefined();
+  it.runIf(available)(
+    'the transformer upserts rollups and the ledger, creating a month partition on demand',
+    async () => {
+      const store = createSqlRollupStore(transformer);
+      // A month no migration created: the partition comes from alt_ensure_month, run as its owner.
+      const ts = '2033-05-06T07:08:09Z';
+      const deltas = computeDeltas([makeRow({ app_id: appId, timestamp: ts })], []);
+      const batch = { shardId: 'shard-1', firstSeq: '10', lastSeq: '20', rows: 1, deltas };
+      expect(await store.applyBatch(batch)).toBe('applied');
+      expect(await store.applyBatch(batch)).toBe('duplicate');
+      await store.replaceHour(new Date('2033-05-06T07:00:00Z'), deltas);
+      const hits = await db.query<{ hits: number }>(
+        'SELECT sum(hits)::int AS hits FROM hits_hourly WHERE hour = $1',
+        ['2033-05-06T07:00:00Z'],
+      );
+      expect(hits.rows[0].hits).toBe(1);
+      const part = await db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_class WHERE relname = 'hits_hourly_203305' AND relnamespace = current_schema()::regnamespace",
+      );
+      expect(part.rows[0].n).toBe(1);
+      await expect(assertMigrated(transformer)).resolves.toBeUndefined();
 
-    await expect(createSqlRegistry(transformer).create({ name: 'intruder' })).rejects.toMatchObject(denied);
-    await expect(transformer.query('DELETE FROM applications')).rejects.toMatchObject(denied);
-    await expect(transformer.query('SELECT count(*) FROM applications')).rejects.toMatchObject(denied);
-    await expect(transformer.query('SELECT count(*) FROM visitor_salts')).rejects.toMatchObject(denied);
-    await expect(transformer.query('DELETE FROM transform_batches')).rejects.toMatchObject(denied);
-    await expect(transformer.query('DROP TABLE hits_hourly_203305')).rejects.toMatchObject(denied);
-    await expect(transformer.query('CREATE TABLE stash (x int)')).rejects.toMatchObject(denied);
-  });
+      await expect(createSqlRegistry(transformer).create({ name: 'intruder' })).rejects.toMatchObject(denied);
+      await expect(transformer.query('DELETE FROM applications')).rejects.toMatchObject(denied);
+      await expect(transformer.query('SELECT count(*) FROM applications')).rejects.toMatchObject(denied);
+      await expect(transformer.query('SELECT count(*) FROM visitor_salts')).rejects.toMatchObject(denied);
+      await expect(transformer.query('DELETE FROM transform_batches')).rejects.toMatchObject(denied);
+      await expect(transformer.query('DROP TABLE hits_hourly_203305')).rejects.toMatchObject(denied);
+      await expect(transformer.query('CREATE TABLE stash (x int)')).rejects.toMatchObject(denied);
+    },
+  );
 });

@@ -41,7 +41,7 @@ export interface ConnectDeps {
    * Points the Aurora settings at a local test server: its port, database and schema, no TLS (the
    * test server has none). Never set outside tests.
    */
-  testServer?: { port: number; database: string; schema?: string };
+  testServer?: { port?: number; database?: string; schema?: string };
 }
 
 export interface ServerDatabase {

@@ -5,6 +5,7 @@
  * `lib/db/aurora-secret.ts` as the transformer's (DATABASE_URL, when set, wins).
  */
 import {
+  auroraSslFor,
   type GetSecretString,
   getSecretStringFromRuntime,
   resolveDatabaseUrl,
@@ -17,7 +18,12 @@ export function createMigrateHandler(
 ) {
   return async (): Promise<{ applied: string[] }> => {
     // Fetched on every invocation: it runs once per deploy, after any rotation.
-    const db = createPostgres({ connectionString: await resolveDatabaseUrl(env, getSecretString), max: 1 });
+    const db = createPostgres({
+      connectionString: await resolveDatabaseUrl(env, getSecretString),
+      max: 1,
+      // TLS verified against the RDS CAs (lib/db/aurora-tls.ts) for the secret's URL.
+      ssl: auroraSslFor(env),
+    });
     try {
       return { applied: await migrate(db) };
     } finally {

@@ -12,10 +12,13 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { COMPONENT_ROLES } from '../../schemas/ddl/aurora.ts';
 import { auroraMigrations } from '../../schemas/index.ts';
 import type { Arch, TransformerConfig } from '../config.ts';
 import {
   assumeRolePolicy,
+  type DatabaseRef,
+  databaseAccessStatement,
   lambdaVpcStatement,
   logStatement,
   policyDocument,
@@ -29,7 +32,7 @@ export interface TransformerArgs extends TransformerConfig {
   securityGroupId: pulumi.Input<string>;
   stream: { arn: pulumi.Input<string>; keyArn: pulumi.Input<string> };
   lake: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string>; keyArn: pulumi.Input<string> };
-  database: { host: pulumi.Input<string>; secretArn: pulumi.Input<string> };
+  database: DatabaseRef;
   logRetentionDays: number;
 }
 
@@ -81,6 +84,7 @@ export class Transformer extends pulumi.ComponentResource {
       );
     this.role = lambdaRole('role');
     this.migrateRole = lambdaRole('migrate-role');
+    // The master secret is the migration's alone; the transformer logs in as alt_transformer.
     const secretStatement = {
       Sid: 'DatabaseSecret',
       Effect: 'Allow' as const,
@@ -120,7 +124,7 @@ export class Transformer extends pulumi.ComponentResource {
             Resource: args.lake.keyArn,
           },
           { Sid: 'FailedBatches', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: this.dlq.arn },
-          secretStatement,
+          databaseAccessStatement(args.database, COMPONENT_ROLES.transformer),
           logStatement(this.logGroup.arn),
           lambdaVpcStatement,
         ]),
@@ -136,7 +140,12 @@ export class Transformer extends pulumi.ComponentResource {
       parent,
     );
     const vpcConfig = { subnetIds: args.privateSubnetIds, securityGroupIds: [args.securityGroupId] };
-    const databaseEnv = {
+    // lib/db/connect.ts: a user means IAM auth as that role (TLS verified against the RDS CAs).
+    const transformerDatabaseEnv = {
+      ALT_DATABASE_HOST: args.database.host,
+      ALT_DATABASE_USER: COMPONENT_ROLES.transformer,
+    };
+    const migrateDatabaseEnv = {
       ALT_DATABASE_HOST: args.database.host,
       ALT_DATABASE_SECRET_ARN: args.database.secretArn,
     };
@@ -157,7 +166,7 @@ export class Transformer extends pulumi.ComponentResource {
           variables: {
             NODE_OPTIONS: '--enable-source-maps',
             ALT_LAKE_BUCKET: args.lake.bucketName,
-            ...databaseEnv,
+            ...transformerDatabaseEnv,
           },
         },
       },
@@ -175,7 +184,7 @@ export class Transformer extends pulumi.ComponentResource {
         timeout: 300,
         vpcConfig,
         loggingConfig: { logFormat: 'JSON', logGroup: this.migrateLogGroup.name },
-        environment: { variables: databaseEnv },
+        environment: { variables: migrateDatabaseEnv },
       },
       { parent: this, dependsOn: [this.migrateRolePolicy] },
     );

@@ -2,7 +2,8 @@
  * The production entry point: wires config to real adapters and serves. `buildServer` has all the
  * logic; this file only picks adapters.
  *
- *   registry + salts → PostgreSQL (`DATABASE_URL`, or Aurora via its secret) or PGlite at `<dataDir>/pg`
+ *   registry + salts → PostgreSQL (`DATABASE_URL`), Aurora (as `alt_collector` with an IAM token, or
+ *                      with the master secret), or PGlite at `<dataDir>/pg`
  *   sink             → batcher over the stream from config (local segment log, or Kinesis + spool)
  *   beacon           → `beacon/dist/` when built
  *
@@ -16,8 +17,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { type Config, loadConfig, SETTINGS } from '../lib/config.ts';
-import { createDatabaseUrlResolver, type DatabaseUrlResolver } from '../lib/db/aurora-secret.ts';
-import { createPglite, createPostgres, migrate, type Sql } from '../lib/db/index.ts';
+import type { DatabaseUrlResolver } from '../lib/db/aurora-secret.ts';
+import { type ConnectDeps, openServerDatabase, prepareSchema } from '../lib/db/connect.ts';
+import { createPglite, migrate, type Sql } from '../lib/db/index.ts';
 import { createSecretsManagerReader } from '../lib/db/secrets-manager.ts';
 import { createBatcher } from './batcher.ts';
 import { loadBeaconAssets } from './beacon-assets.ts';
@@ -32,27 +34,47 @@ import { createStreamFromConfig } from './sinks/from-config.ts';
 export const BEACON_DIST_DIR = fileURLToPath(new URL('../beacon/dist/', import.meta.url));
 
 /**
- * The registry database: `DATABASE_URL` when set; else Aurora through its RDS-managed secret
- * (`databaseHost` + `databaseSecretArn`), read again whenever the server refuses the credentials
- * (the secret rotated) instead of failing until a restart; else PGlite in the data directory.
+ * The registry database: `DATABASE_URL` when set; else Aurora — as the collector's own role with an
+ * IAM token (`databaseHost` + `databaseUser`, as the stack runs it: the role may not change the
+ * schema, so the schema is checked, not migrated), or with the master secret (`databaseSecretArn`,
+ * re-read when a rotation makes it stale); else PGlite in the data directory.
  */
 export async function openRegistryDb(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databaseHost' | 'databaseSecretArn'>,
-  deps: { secretUrl?: DatabaseUrlResolver } = {},
+  config: Pick<
+    Config,
+    | 'databaseUrl'
+    | 'dataDir'
+    | 'databaseHost'
+    | 'databaseSecretArn'
+    | 'databaseUser'
+    | 'databaseTls'
+    | 'awsRegion'
+  >,
+  deps: { secretUrl?: DatabaseUrlResolver } & Pick<ConnectDeps, 'sign' | 'testServer'> = {},
 ): Promise<Sql> {
-  let db: Sql;
-  if (config.databaseUrl) db = createPostgres({ connectionString: config.databaseUrl });
-  else if (config.databaseHost && config.databaseSecretArn) {
-    const url =
-      deps.secretUrl ??
-      createDatabaseUrlResolver({
-        env: { ALT_DATABASE_HOST: config.databaseHost, ALT_DATABASE_SECRET_ARN: config.databaseSecretArn },
-        getSecretString: createSecretsManagerReader(),
-      });
-    db = createPostgres({ connectionString: url, onAuthFailure: url.invalidate });
-  } else db = await createPglite(join(config.dataDir, 'pg'));
-  await migrate(db);
-  return db;
+  const server = openServerDatabase(
+    {
+      url: config.databaseUrl,
+      host: config.databaseHost,
+      user: config.databaseUser,
+      secretArn: config.databaseSecretArn,
+      tls: config.databaseTls,
+      region: config.awsRegion,
+    },
+    { ...deps, getSecretString: deps.secretUrl ? undefined : createSecretsManagerReader() },
+  );
+  if (!server) {
+    const db = await createPglite(join(config.dataDir, 'pg'));
+    await migrate(db);
+    return db;
+  }
+  try {
+    await prepareSchema(server);
+  } catch (err) {
+    await server.db.close().catch(() => {});
+    throw err;
+  }
+  return server.db;
 }
 
 export interface RunningCollector {

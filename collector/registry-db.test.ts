@@ -1,5 +1,6 @@
 /**
- * The collector's registry database on Aurora's rotating secret: when the server refuses the
+ * The collector's registry database on Aurora, as the stack runs it (the alt_collector role with an
+ * IAM token: reads, never migrates) and with the master secret. On the rotating secret: when the server refuses the
  * credentials (the secret rotated), the collector reads the secret again and carries on, instead of
  * answering 503 for every app outside its cache until a restart. Against the real PostgreSQL; the
  * secret is a resolver over local URLs (the test server trusts local logins, so a refused login is
@@ -10,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { databaseUrl } from '../test/helpers/postgres.ts';
+import { migrate } from '../lib/db/migrate.ts';
+import { createTestSchema, databaseUrl } from '../test/helpers/postgres.ts';
 import { openRegistryDb } from './main.ts';
 import { createSqlRegistry } from './registry/sql-registry.ts';
 
@@ -43,7 +45,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'alt-rotation-'));
   await admin(async (c) => {
     await c.query(`CREATE SCHEMA ${schema}`);
-    await c.query(`CREATE ROLE ${BEFORE} LOGIN`);
+    // As Aurora's master user, it may create roles (migration 0003 creates the component roles).
+    await c.query(`CREATE ROLE ${BEFORE} LOGIN CREATEROLE`);
     await c.query(`GRANT ALL ON SCHEMA ${schema} TO ${BEFORE}`);
   });
 });
@@ -69,8 +72,12 @@ describe('registry database from the Aurora secret', () => {
       databaseUrl: undefined,
       databaseHost: 'aurora.internal',
       databaseSecretArn: 'arn:x',
+      databaseUser: undefined,
+      databaseTls: 'verify-full' as const,
+      awsRegion: 'eu-west-1',
     };
-    const db = await openRegistryDb(config, { secretUrl });
+    // The test server has no TLS: the secret's URL is used as it is.
+    const db = await openRegistryDb(config, { secretUrl, testServer: {} });
     expect(secretUrl.invalidate).toHaveBeenCalledTimes(1);
     const registry = createSqlRegistry(db);
     const { app } = await registry.create({ name: 'rotation' });
@@ -78,7 +85,7 @@ describe('registry database from the Aurora secret', () => {
     // The secret rotates: the old login stops working (its sessions end, it can no longer log in).
     next = urlAs(AFTER);
     await admin(async (c) => {
-      await c.query(`CREATE ROLE ${AFTER} LOGIN`);
+      await c.query(`CREATE ROLE ${AFTER} LOGIN CREATEROLE`);
       await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [
         APP_NAME,
       ]);
@@ -91,5 +98,56 @@ describe('registry database from the Aurora secret', () => {
     await expect.poll(async () => (await registry.get(app.appId).catch(() => null))?.name).toBe('rotation');
     expect(secretUrl.invalidate).toHaveBeenCalledTimes(2);
     await db.close();
+  });
+});
+
+describe('registry database as the stack runs it: the alt_collector role with an IAM token', () => {
+  const server = new URL(databaseUrl ?? 'postgres://127.0.0.1/test');
+  const iamConfig = {
+    dataDir: '/nonexistent',
+    databaseUrl: undefined,
+    databaseHost: server.hostname,
+    databaseUser: 'alt_collector',
+    databaseSecretArn: undefined,
+    databaseTls: 'verify-full' as const,
+    awsRegion: 'eu-west-1',
+  };
+  const testServer = (schema: string) => ({
+    port: Number(server.port || 5432),
+    database: server.pathname.slice(1),
+    schema,
+  });
+
+  it.runIf(Boolean(databaseUrl))('reads the registry, may not write it, and never migrates', async () => {
+    const [empty, migrated] = await Promise.all([createTestSchema(), createTestSchema()]);
+    try {
+      await migrate(migrated.db); // the migration Lambda, as the owner
+      const { app } = await createSqlRegistry(migrated.db).create({ name: 'site' });
+      const sign = vi.fn(async () => 'token');
+
+      const db = await openRegistryDb(iamConfig, { sign, testServer: testServer(migrated.schema) });
+      const registry = createSqlRegistry(db);
+      expect((await registry.get(app.appId))?.name).toBe('site');
+      await expect(registry.create({ name: 'intruder' })).rejects.toMatchObject({ code: '42501' });
+      await db.close();
+
+      await expect(openRegistryDb(iamConfig, { sign, testServer: testServer(empty.schema) })).rejects.toThrow(
+        /migrations 0001_init, 0002_visitor_salts, 0003_component_roles are not applied/,
+      );
+      const tables = await empty.db.query(
+        'SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema()',
+      );
+      expect(tables.rows).toEqual([]);
+    } finally {
+      await empty.drop();
+      await migrated.drop();
+    }
+  });
+
+  it('refuses a host with both a role and the master secret, or a role without a region', async () => {
+    await expect(openRegistryDb({ ...iamConfig, databaseSecretArn: 'arn:x' })).rejects.toThrow(
+      /set one of ALT_DATABASE_USER .* and ALT_DATABASE_SECRET_ARN/,
+    );
+    await expect(openRegistryDb({ ...iamConfig, awsRegion: '' })).rejects.toThrow(/needs AWS_REGION/);
   });
 });

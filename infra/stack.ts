@@ -86,7 +86,7 @@ export function createStack(raw: Record<string, unknown>): AltStack {
     clientSecurityGroupIds: [network.collectorSecurityGroup.id, network.transformerSecurityGroup.id],
     ...config.aurora,
   });
-  const database = { host: aurora.endpoint, secretArn: aurora.secretArn };
+  const database = aurora.ref;
   // Dev keeps the collector in the AZ that has the interface endpoints (no cross-AZ charges).
   const collectorSubnets = config.singleAzEndpoints
     ? network.privateSubnetIds.apply((ids) => ids.slice(0, 1))

@@ -9,6 +9,7 @@ import {
   GetQueryResultsCommand,
   type QueryExecution,
   StartQueryExecutionCommand,
+  type StartQueryExecutionCommandOutput,
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { athenaCostUsd } from './athena-cost.ts';
@@ -115,18 +116,19 @@ export function createAthenaEngine(opts: AthenaEngineOptions): QueryEngine {
   return {
     async run(sql): Promise<QueryResult> {
       const started = performance.now();
-      const start = await opts.client
-        .send(
+      let start: StartQueryExecutionCommandOutput;
+      try {
+        start = await opts.client.send(
           new StartQueryExecutionCommand({
             QueryString: sql,
             WorkGroup: opts.workgroup,
             QueryExecutionContext: { Database: opts.database, Catalog: opts.catalog },
             ResultConfiguration: opts.outputLocation ? { OutputLocation: opts.outputLocation } : undefined,
           }),
-        )
-        .catch((err: unknown) => {
-          throw explainCredentials(err);
-        });
+        );
+      } catch (err) {
+        throw explainCredentials(err);
+      }
       const queryId = start.QueryExecutionId;
       if (!queryId) throw new Error('Athena StartQueryExecution returned no QueryExecutionId');
       const qe = await waitFor(queryId);

@@ -2,10 +2,12 @@
  * Aurora PostgreSQL Serverless v2 (DESIGN §7): private subnets only, encrypted storage, master
  * password generated and rotated by RDS in Secrets Manager (never in config or state), reachable
  * only from the collector and transformer security groups. Migrations are applied on deploy by the
- * one-shot migration Lambda (see Transformer).
+ * one-shot migration Lambda (see Transformer), the only user of the master secret; the collector and
+ * the transformer log in as their own least-privilege roles (migration 0003) with IAM tokens.
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import type { DatabaseRef } from './iam.ts';
 
 export interface AuroraArgs {
   vpcId: pulumi.Input<string>;
@@ -31,6 +33,8 @@ export class Aurora extends pulumi.ComponentResource {
   readonly instances: aws.rds.ClusterInstance[];
   readonly endpoint: pulumi.Output<string>;
   readonly secretArn: pulumi.Output<string>;
+  /** Endpoint, master secret and the ids IAM database auth needs, for the components that connect. */
+  readonly ref: DatabaseRef;
 
   constructor(name: string, args: AuroraArgs, opts?: pulumi.ComponentResourceOptions) {
     super('alt:db:Aurora', name, {}, opts);
@@ -74,6 +78,9 @@ export class Aurora extends pulumi.ComponentResource {
         databaseName: DATABASE_NAME,
         masterUsername: 'alt_admin',
         manageMasterUserPassword: true,
+        // Components log in with IAM tokens as their own roles, not with the master secret
+        // (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.IAMDBAuth.html).
+        iamDatabaseAuthenticationEnabled: true,
         storageEncrypted: true,
         kmsKeyId: this.key.arn,
         dbSubnetGroupName: this.subnetGroup.name,
@@ -121,6 +128,12 @@ export class Aurora extends pulumi.ComponentResource {
       .all([this.cluster.endpoint, ...this.instances.map((i) => i.id)])
       .apply(([endpoint]) => endpoint);
     this.secretArn = this.cluster.masterUserSecrets.apply((s) => s?.[0]?.secretArn ?? '');
+    this.ref = {
+      host: this.endpoint,
+      secretArn: this.secretArn,
+      clusterArn: this.cluster.arn,
+      clusterResourceId: this.cluster.clusterResourceId,
+    };
     this.registerOutputs({ endpoint: this.endpoint, secretArn: this.secretArn });
   }
 }

@@ -13,7 +13,7 @@ const script = collectorUserData({
   streamName: 'alt-prod-hits-1',
   lakeBucket: 'alt-prod-lake-1',
   databaseHost: 'db.cluster-x.eu-west-1.rds.amazonaws.com',
-  databaseSecretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:rds!cluster-x',
+  databaseUser: 'alt_collector',
   asgName: 'alt-prod-collector',
   lifecycleHookName: 'drain',
   port: 8080,
@@ -35,15 +35,17 @@ describe('collectorUserData', () => {
     }
   });
 
-  it('runs the collector under systemd with restart, Kinesis, the spool cap and the database secret', () => {
+  it('runs the collector under systemd with restart, Kinesis, the spool cap and its database role', () => {
     expect(script).toContain('Restart=always');
     expect(script).toContain('ALT_STREAM=kinesis ALT_KINESIS_STREAM=alt-prod-hits-1');
     expect(script).toContain('ALT_SPOOL_MAX_BYTES=1000 ALT_TRUST_PROXY_HOPS=2');
     expect(script).toContain(
-      'ALT_DATABASE_HOST=db.cluster-x.eu-west-1.rds.amazonaws.com ALT_DATABASE_SECRET_ARN=arn:aws:secretsmanager:eu-west-1:1:secret:rds!cluster-x',
+      'ALT_DATABASE_HOST=db.cluster-x.eu-west-1.rds.amazonaws.com ALT_DATABASE_USER=alt_collector',
     );
-    // No password in the environment or on disk: the collector asks Secrets Manager itself.
+    // No password in the environment or on disk, and not the master secret: an IAM token per connection.
     expect(script).not.toContain('DATABASE_URL');
+    expect(script).not.toContain('SECRET_ARN');
+    expect(script).not.toContain('ALT_DATABASE_TLS');
     expect(script).toContain('ExecStart=/usr/bin/node /opt/alt/collector/main.mjs');
   });
 

@@ -14,7 +14,8 @@ export interface UserDataInput {
   streamName: string;
   lakeBucket: string;
   databaseHost: string;
-  databaseSecretArn: string;
+  /** The collector's database role: it logs in with an IAM token from the instance profile. */
+  databaseUser: string;
   asgName: string;
   lifecycleHookName: string;
   port: number;
@@ -102,10 +103,10 @@ After=network-online.target
 Wants=network-online.target
 [Service]
 User=alt
-# The collector reads Aurora's credentials from the RDS-managed secret itself, and reads them
-# again when a rotation makes them stale (no restart). TLS without CA verification, as the Lambdas:
-# the RDS CA bundle is not on the image and the connection stays inside the VPC.
-Environment=ALT_DATABASE_HOST=${i.databaseHost} ALT_DATABASE_SECRET_ARN=${i.databaseSecretArn}
+# The collector logs in to Aurora as its own role with an IAM token signed by the instance profile
+# (a fresh one per connection; no password anywhere), over TLS verified against the RDS CAs its
+# bundle carries (see docs/operations.md, Database roles).
+Environment=ALT_DATABASE_HOST=${i.databaseHost} ALT_DATABASE_USER=${i.databaseUser}
 Environment=NODE_ENV=production AWS_REGION=${i.region} ALT_HOST=0.0.0.0 ALT_PORT=${i.port}
 Environment=ALT_STREAM=kinesis ALT_KINESIS_STREAM=${i.streamName} ALT_LAKE_BUCKET=${i.lakeBucket}
 Environment=ALT_DATA_DIR=${SPOOL_DIR} ALT_SPOOL_MAX_BYTES=${i.spoolMaxBytes} ALT_TRUST_PROXY_HOPS=${i.trustProxyHops}

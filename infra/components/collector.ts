@@ -1,16 +1,24 @@
 /**
  * The collector fleet: a launch template (IMDSv2 only, encrypted root and spool volumes), an
  * instance role that may only put records on the hit stream, emit its own metrics and logs, read
- * its artifact and the database secret, and complete its own lifecycle action; an ASG across the
+ * its artifact, log in to Aurora as `alt_collector` (IAM auth), and complete its own lifecycle action; an ASG across the
  * private subnets behind the ALB target group with a termination lifecycle hook for draining and,
  * when configured, target tracking on ALBRequestCountPerTarget.
  */
 import path from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { COMPONENT_ROLES } from '../../schemas/ddl/aurora.ts';
 import type { Arch } from '../config.ts';
 import { collectorUserData } from './collector-user-data.ts';
-import { assumeRolePolicy, logStatement, policyDocument, servicePrincipal } from './iam.ts';
+import {
+  assumeRolePolicy,
+  type DatabaseRef,
+  databaseAccessStatement,
+  logStatement,
+  policyDocument,
+  servicePrincipal,
+} from './iam.ts';
 import { createPrivateBucket, type PrivateBucket } from './private-bucket.ts';
 
 export interface CollectorArgs {
@@ -34,7 +42,7 @@ export interface CollectorArgs {
   requestCountLabel: pulumi.Input<string>;
   stream: { name: pulumi.Input<string>; arn: pulumi.Input<string>; keyArn: pulumi.Input<string> };
   lakeBucketName: pulumi.Input<string>;
-  database: { host: pulumi.Input<string>; secretArn: pulumi.Input<string> };
+  database: Pick<DatabaseRef, 'host' | 'clusterArn' | 'clusterResourceId'>;
   logRetentionDays: number;
   port: number;
   trustProxyHops: number;
@@ -108,12 +116,8 @@ export class Collector extends pulumi.ComponentResource {
             Action: 's3:GetObject',
             Resource: pulumi.interpolate`${this.artifacts.bucket.arn}/${artifactKey}`,
           },
-          {
-            Sid: 'DatabaseSecret',
-            Effect: 'Allow',
-            Action: 'secretsmanager:GetSecretValue',
-            Resource: args.database.secretArn,
-          },
+          // Its own database role only; the master secret is the migration's.
+          databaseAccessStatement(args.database, COMPONENT_ROLES.collector),
           {
             Sid: 'DrainSelf',
             Effect: 'Allow',
@@ -142,32 +146,30 @@ export class Collector extends pulumi.ComponentResource {
         args.stream.name,
         args.lakeBucketName,
         args.database.host,
-        args.database.secretArn,
         this.artifacts.bucket.bucket,
         this.logGroup.name,
         this.artifact.etag,
       ])
-      .apply(
-        ([streamName, lakeBucket, databaseHost, databaseSecretArn, artifactBucket, logGroupName, etag]) =>
-          Buffer.from(
-            // The artifact's ETag in the script makes a new bundle a new template version → instance refresh.
-            `${collectorUserData({
-              region: args.region,
-              artifactBucket,
-              artifactKey,
-              streamName,
-              lakeBucket,
-              databaseHost,
-              databaseSecretArn,
-              asgName: args.groupName,
-              trustProxyHops: args.trustProxyHops,
-              lifecycleHookName: LIFECYCLE_HOOK_NAME,
-              port: args.port,
-              metricsNamespace: COLLECTOR_METRICS_NAMESPACE,
-              logGroupName,
-              spoolMaxBytes: Math.floor(args.spoolVolumeGiB * 1024 ** 3 * 0.8),
-            })}# bundle ${etag}\n`,
-          ).toString('base64'),
+      .apply(([streamName, lakeBucket, databaseHost, artifactBucket, logGroupName, etag]) =>
+        Buffer.from(
+          // The artifact's ETag in the script makes a new bundle a new template version → instance refresh.
+          `${collectorUserData({
+            region: args.region,
+            artifactBucket,
+            artifactKey,
+            streamName,
+            lakeBucket,
+            databaseHost,
+            databaseUser: COMPONENT_ROLES.collector,
+            asgName: args.groupName,
+            trustProxyHops: args.trustProxyHops,
+            lifecycleHookName: LIFECYCLE_HOOK_NAME,
+            port: args.port,
+            metricsNamespace: COLLECTOR_METRICS_NAMESPACE,
+            logGroupName,
+            spoolMaxBytes: Math.floor(args.spoolVolumeGiB * 1024 ** 3 * 0.8),
+          })}# bundle ${etag}\n`,
+        ).toString('base64'),
       );
     this.launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-lt`,

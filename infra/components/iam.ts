@@ -66,3 +66,34 @@ export const logStatement = (logGroupArn: pulumi.Input<string>): Statement => ({
   Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
   Resource: [logGroupArn, pulumi.interpolate`${logGroupArn}:*`],
 });
+
+/** What a component needs to reach Aurora: the endpoint, and the cluster's ids for IAM auth. */
+export interface DatabaseRef {
+  host: pulumi.Input<string>;
+  /** The RDS-managed master secret: for the migration Lambda only (owner of the schema). */
+  secretArn: pulumi.Input<string>;
+  clusterArn: pulumi.Input<string>;
+  /** `cluster-…`: the resource id IAM auth ARNs name, not the cluster's identifier. */
+  clusterResourceId: pulumi.Input<string>;
+}
+
+/**
+ * Lets a role log in to Aurora as database user `user` with an IAM token, and as no other user:
+ * `arn:<partition>:rds-db:<region>:<account>:dbuser:<cluster resource id>/<user>`
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html,
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrdsiamauthentication.html).
+ * Partition, region and account come from the cluster's own ARN. For every component that opens
+ * the database: the transformer, the compaction Lambda (as `alt_transformer`), the collector.
+ */
+export const databaseAccessStatement = (
+  db: Pick<DatabaseRef, 'clusterArn' | 'clusterResourceId'>,
+  user: string,
+): Statement => ({
+  Sid: 'ConnectToDatabase',
+  Effect: 'Allow',
+  Action: 'rds-db:connect',
+  Resource: pulumi.all([db.clusterArn, db.clusterResourceId]).apply(([arn, resourceId]) => {
+    const [, partition, , region, account] = arn.split(':');
+    return `arn:${partition}:rds-db:${region}:${account}:dbuser:${resourceId}/${user}`;
+  }),
+});

@@ -14,10 +14,13 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { COMPONENT_ROLES } from '../../schemas/ddl/aurora.ts';
 import { auroraMigrations } from '../../schemas/index.ts';
 import type { Arch, TransformerConfig } from '../config.ts';
 import {
   assumeRolePolicy,
+  type DatabaseRef,
+  databaseAccessStatement,
   lambdaVpcStatement,
   logStatement,
   policyDocument,
@@ -34,7 +37,7 @@ export interface TransformerArgs extends TransformerConfig {
   securityGroupId: pulumi.Input<string>;
   stream: { arn: pulumi.Input<string>; keyArn: pulumi.Input<string> };
   lake: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string>; keyArn: pulumi.Input<string> };
-  database: { host: pulumi.Input<string>; secretArn: pulumi.Input<string> };
+  database: DatabaseRef;
   accountId: pulumi.Input<string>;
   logRetentionDays: number;
 }
@@ -106,6 +109,7 @@ export class Transformer extends pulumi.ComponentResource {
     this.role = lambdaRole('role');
     this.migrateRole = lambdaRole('migrate-role');
     this.compactRole = lambdaRole('compact-role');
+    // The master secret is the migration's alone; the transformer and compaction log in as alt_transformer.
     const secretStatement = {
       Sid: 'DatabaseSecret',
       Effect: 'Allow' as const,
@@ -145,7 +149,7 @@ export class Transformer extends pulumi.ComponentResource {
             Resource: args.lake.keyArn,
           },
           { Sid: 'FailedBatches', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: this.dlq.arn },
-          secretStatement,
+          databaseAccessStatement(args.database, COMPONENT_ROLES.transformer),
           logStatement(this.logGroup.arn),
           lambdaVpcStatement,
         ]),
@@ -182,7 +186,8 @@ export class Transformer extends pulumi.ComponentResource {
             Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
             Resource: args.lake.keyArn,
           },
-          secretStatement,
+          // Compaction recomputes an hour's rollups: the transformer's database rights are enough.
+          databaseAccessStatement(args.database, COMPONENT_ROLES.transformer),
           logStatement(this.compactLogGroup.arn),
           lambdaVpcStatement,
         ]),
@@ -190,7 +195,12 @@ export class Transformer extends pulumi.ComponentResource {
       parent,
     );
     const vpcConfig = { subnetIds: args.privateSubnetIds, securityGroupIds: [args.securityGroupId] };
-    const databaseEnv = {
+    // lib/db/connect.ts: a user means IAM auth as that role (TLS verified against the RDS CAs).
+    const transformerDatabaseEnv = {
+      ALT_DATABASE_HOST: args.database.host,
+      ALT_DATABASE_USER: COMPONENT_ROLES.transformer,
+    };
+    const migrateDatabaseEnv = {
       ALT_DATABASE_HOST: args.database.host,
       ALT_DATABASE_SECRET_ARN: args.database.secretArn,
     };
@@ -211,7 +221,7 @@ export class Transformer extends pulumi.ComponentResource {
           variables: {
             NODE_OPTIONS: '--enable-source-maps',
             ALT_LAKE_BUCKET: args.lake.bucketName,
-            ...databaseEnv,
+            ...transformerDatabaseEnv,
           },
         },
       },
@@ -231,7 +241,7 @@ export class Transformer extends pulumi.ComponentResource {
         timeout: 900,
         vpcConfig,
         loggingConfig: { logFormat: 'JSON', logGroup: this.migrateLogGroup.name },
-        environment: { variables: databaseEnv },
+        environment: { variables: migrateDatabaseEnv },
       },
       { parent: this, dependsOn: [this.migrateRolePolicy] },
     );
@@ -283,7 +293,7 @@ export class Transformer extends pulumi.ComponentResource {
           variables: {
             NODE_OPTIONS: '--enable-source-maps',
             ALT_LAKE_BUCKET: args.lake.bucketName,
-            ...databaseEnv,
+            ...transformerDatabaseEnv,
           },
         },
       },

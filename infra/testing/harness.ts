@@ -54,6 +54,7 @@ function computed(
       return {
         ...base,
         clusterIdentifier: name,
+        clusterResourceId: 'cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ',
         endpoint: `${name}.cluster-abc.${region}.rds.amazonaws.com`,
         masterUserSecrets: [
           { secretArn: `arn:aws:secretsmanager:${region}:${ACCOUNT_ID}:secret:rds!cluster-${name}` },

@@ -6,15 +6,16 @@
  * `GetSecretString`, so everything but the SDK call is testable without AWS.
  */
 
+import type { ConnectionOptions } from 'node:tls';
+import { auroraSsl } from './aurora-tls.ts';
+
 /** Port and database name of the Aurora cluster; must match `infra/components/aurora.ts`. */
 export const AURORA_PORT = 5432;
 export const AURORA_DATABASE = 'alt';
 
 /**
- * `no-verify`: TLS without certificate verification. The RDS CA is not in Node's default trust
- * store (the Lambda runtime only adds it with NODE_EXTRA_CA_CERTS=/var/runtime/ca-cert.pem), and
- * in pg 8.x `require` means full verification, so `no-verify` is the mode that connects as deployed.
- * `verify-full` is for a stack that makes the RDS CA trusted.
+ * The `sslmode` written into the URL. Callers that reach Aurora pass `ssl` options to
+ * `createPostgres` (`auroraSslFor`), which replace it and verify against the bundled RDS CAs.
  */
 export type AuroraSslMode = 'no-verify' | 'verify-full';
 
@@ -85,6 +86,18 @@ export async function resolveDatabaseUrl(
     throw new Error('set DATABASE_URL, or ALT_DATABASE_HOST and ALT_DATABASE_SECRET_ARN');
   }
   return auroraConnectionString(await getSecretString(secretArn), { host });
+}
+
+/**
+ * The TLS options for a URL `resolveDatabaseUrl` built from the secret: verified against the RDS
+ * CAs (ALT_DATABASE_TLS=no-verify to only encrypt). Undefined for DATABASE_URL, whose own sslmode
+ * applies.
+ */
+export function auroraSslFor(
+  env: DatabaseEnv & { ALT_DATABASE_TLS?: string },
+): ConnectionOptions | undefined {
+  if (env.DATABASE_URL) return undefined;
+  return auroraSsl(env.ALT_DATABASE_TLS === 'no-verify' ? 'no-verify' : 'verify-full');
 }
 
 /** The cached database URL, and a way to drop it when the server refuses it. */

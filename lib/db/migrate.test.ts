@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LATENCY_BUCKETS_MS } from '../../schemas/columns.ts';
 import { auroraMigrations, HISTOGRAM_CELLS } from '../../schemas/ddl/aurora.ts';
 import { databaseBackends } from '../../test/helpers/databases.ts';
-import { migrate } from './migrate.ts';
+import { assertMigrated, migrate } from './migrate.ts';
 import type { Sql } from './sql.ts';
 
 const backends = databaseBackends({ migrated: false });
@@ -92,5 +92,25 @@ describe.each(backends)('Aurora migrations on %s', (_name, available, open) => {
         "INSERT INTO applications (app_id, name, bot_policy, write_key_sha256) VALUES ('alt_0123456789abcdefghijkl', 'x', 'maybe', repeat('a', 64))",
       ),
     ).rejects.toThrow();
+  });
+});
+
+describe.each(backends)('schema check on %s', (_name, available, open) => {
+  it.runIf(available)('names the migrations a database lacks, and passes once they are applied', async () => {
+    const { db, done } = await open();
+    try {
+      await expect(assertMigrated(db)).rejects.toThrow(
+        /migrations 0001_init, 0002_visitor_salts, 0003_component_roles are not applied/,
+      );
+      const [first] = auroraMigrations();
+      await migrate(db, [first]);
+      await expect(assertMigrated(db)).rejects.toThrow(
+        /migrations 0002_visitor_salts, 0003_component_roles are not/,
+      );
+      await migrate(db);
+      await expect(assertMigrated(db)).resolves.toBeUndefined();
+    } finally {
+      await done();
+    }
   });
 });

@@ -1,4 +1,6 @@
+import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
+import type { PgConnection } from './iam-auth.ts';
 import type { Queryable, QueryResult, Sql } from './sql.ts';
 
 // int8 (counts, sums) as JS numbers: rollup counters stay far below 2^53.
@@ -13,7 +15,16 @@ export interface PostgresOptions {
    * function is called when a pool is created: at first use, and again after the server refused
    * the credentials.
    */
-  connectionString: string | (() => Promise<string>);
+  connectionString?: string | (() => Promise<string>);
+  /**
+   * Host, role and a password function instead of a URL (IAM auth: a fresh token per connection).
+   */
+  connection?: PgConnection;
+  /**
+   * TLS for a `connectionString`, replacing its `sslmode` (pg lets the URL override options, so
+   * the URL's ssl parameters are dropped): how a secret's URL verifies Aurora's certificate.
+   */
+  ssl?: ConnectionOptions;
   /**
    * Called when the server refuses the credentials (SQLSTATE class 28: a rotated password, a
    * removed role), before the pool is rebuilt with a fresh `connectionString()` and the statement
@@ -31,12 +42,27 @@ const isAuthFailure = (err: unknown): boolean =>
   err !== null &&
   ['28000', '28P01'].includes((err as { code?: string }).code ?? '');
 
+/** A client's target: the URL, or with `ssl` given, the URL without its TLS parameters (pg lets them win). */
+export function connectionTarget(url: string, ssl?: ConnectionOptions): pg.ClientConfig {
+  if (!ssl) return { connectionString: url };
+  const u = new URL(url);
+  for (const k of [...u.searchParams.keys()]) if (k.startsWith('ssl')) u.searchParams.delete(k);
+  return { connectionString: u.toString(), ssl };
+}
+
 export function createPostgres(opts: PostgresOptions): Sql {
   const { connectionString } = opts;
+  if (!connectionString === !opts.connection) {
+    throw new Error('createPostgres: give either connectionString or connection');
+  }
+  const target = async (): Promise<pg.PoolConfig> => {
+    if (opts.connection) return { ...opts.connection };
+    const url = typeof connectionString === 'string' ? connectionString : await connectionString!();
+    return connectionTarget(url, opts.ssl);
+  };
   const open = async (): Promise<pg.Pool> => {
-    const url = typeof connectionString === 'string' ? connectionString : await connectionString();
     const pool = new pg.Pool({
-      connectionString: url,
+      ...(await target()),
       max: opts.max ?? 10,
       options: opts.schema ? `-c search_path=${opts.schema}` : undefined,
     });
@@ -63,7 +89,7 @@ export function createPostgres(opts: PostgresOptions): Sql {
     try {
       return await fn(p);
     } catch (err) {
-      if (typeof connectionString === 'string' || !isAuthFailure(err)) throw err;
+      if (typeof connectionString !== 'function' || !isAuthFailure(err)) throw err;
       if (current === used) {
         opts.onAuthFailure?.();
         current = undefined;

@@ -121,9 +121,66 @@ function visitorSalts(): string {
 `;
 }
 
+/** The database role of each component that connects with an IAM token (the migration is the owner). */
+export const COMPONENT_ROLES = { collector: 'alt_collector', transformer: 'alt_transformer' } as const;
+
+/**
+ * One login role per component with least privilege: the collector reads the registry and keeps the
+ * daily salts; the transformer upserts rollups and the ledger. Neither owns a table, can create one,
+ * or reads the other's data. The migration runs as the owner (the master user in AWS).
+ *
+ * - The roles have no password: in AWS they log in with IAM tokens, which needs `rds_iam`, a role
+ *   that exists only on RDS/Aurora (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.IAMDBAuth.DBAccounts.html),
+ *   so it is granted only where it exists and the same SQL runs on PostgreSQL 15 and PGlite.
+ * - Roles are cluster-wide while tables are per schema: a role made by a concurrent migration of
+ *   another database or schema is not an error.
+ * - Month partitions of hits_hourly are created on demand by the transformer (late or replayed
+ *   hours), which needs ownership of the parent table: alt_ensure_month runs as its owner
+ *   (SECURITY DEFINER, search_path pinned to this schema) and only the transformer may call it.
+ * - Access through the partitioned parent is checked on the parent only, so grants on hits_hourly
+ *   cover every partition, including those created later.
+ * - Both read schema_migrations: a component that may not migrate checks the schema is current.
+ */
+function componentRoles(): string {
+  const { collector, transformer } = COMPONENT_ROLES;
+  return `DO $$
+DECLARE r text;
+BEGIN
+  FOREACH r IN ARRAY ARRAY['${collector}', '${transformer}'] LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+      BEGIN
+        EXECUTE format('CREATE ROLE %I LOGIN', r);
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+      END;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rds_iam') THEN
+      EXECUTE format('GRANT rds_iam TO %I', r);
+    END IF;
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', current_schema(), r);
+  END LOOP;
+  EXECUTE format(
+    'ALTER FUNCTION alt_ensure_month(timestamptz) SECURITY DEFINER SET search_path = %I, pg_temp',
+    current_schema());
+END $$;
+
+REVOKE ALL ON applications, visitor_salts, hits_hourly, transform_batches, schema_migrations
+  FROM ${collector}, ${transformer};
+REVOKE EXECUTE ON FUNCTION alt_ensure_month(timestamptz) FROM PUBLIC;
+
+GRANT SELECT ON applications, schema_migrations TO ${collector};
+GRANT SELECT, INSERT, DELETE ON visitor_salts TO ${collector};
+
+GRANT SELECT ON schema_migrations TO ${transformer};
+GRANT SELECT, INSERT, UPDATE ON hits_hourly TO ${transformer};
+GRANT SELECT, INSERT ON transform_batches TO ${transformer};
+GRANT EXECUTE ON FUNCTION alt_ensure_month(timestamptz) TO ${transformer};
+`;
+}
+
 export function auroraMigrations(): Migration[] {
   return [
     { id: '0001_init', sql: init() },
     { id: '0002_visitor_salts', sql: visitorSalts() },
+    { id: '0003_component_roles', sql: componentRoles() },
   ];
 }

@@ -14,12 +14,9 @@ export interface Dev {
 }
 
 export function altCli(dataDir: string) {
-  function alt(
-    args: string[],
-    withDataDir = true,
-  ): Promise<{ code: number; stdout: string; stderr: string }> {
+  function alt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((done) => {
-      const child = spawn(process.execPath, [ALT, ...args, ...(withDataDir ? ['--data-dir', dataDir] : [])], {
+      const child = spawn(process.execPath, [ALT, ...args, '--data-dir', dataDir], {
         cwd: ROOT,
         env: ENV,
       });

@@ -66,8 +66,10 @@ describe('alt dev, end to end', () => {
       '--json',
     ]);
     expect(created.app_id).toMatch(/^alt_[0-9A-Za-z]{22}$/);
-    const snippet = await alt(['apps', 'snippet', created.app_id, '--collector', dev.url], false);
+    // No --collector: the snippet points at the running alt dev, whatever port it took.
+    const snippet = await alt(['apps', 'snippet', created.app_id]);
     expect(snippet.code, snippet.stderr).toBe(0);
+    expect(snippet.stdout).toContain(`src="${dev.url}/b.`);
 
     site.on('request', (_req, res) => {
       res.setHeader('content-type', 'text/html');

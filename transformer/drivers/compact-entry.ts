@@ -4,18 +4,21 @@
  * are due (`hoursToCompact`: closed past the grace period, holding a file besides
  * `compacted.parquet`) and compacts each with `compactHour`, which rewrites the hour's rollups
  * from the result. The environment is the transformer Lambda's: ALT_LAKE_BUCKET, ALT_LAKE_PREFIX
- * (optional), ALT_S3_ENDPOINT (optional), AWS_REGION, and DATABASE_URL or ALT_DATABASE_HOST +
- * ALT_DATABASE_SECRET_ARN.
+ * (optional), ALT_S3_ENDPOINT (optional), AWS_REGION, and the database as lib/db/connect.ts reads
+ * it: DATABASE_URL, or ALT_DATABASE_HOST + ALT_DATABASE_USER (IAM auth as alt_transformer, as the
+ * stack sets it) or + ALT_DATABASE_SECRET_ARN.
  *
  * Event (all optional): `{ "lookbackHours": 48, "graceMinutes": 15, "hours": ["2026-11-25T03"] }`;
  * `hours` compacts exactly those hours (a backfill), whatever the listing says.
  */
+import type { DatabaseEnv, GetSecretString } from '../../lib/db/aurora-secret.ts';
 import {
-  createDatabaseUrlResolver,
-  type DatabaseEnv,
-  type GetSecretString,
-} from '../../lib/db/aurora-secret.ts';
-import { createPostgres } from '../../lib/db/postgres.ts';
+  type ConnectDeps,
+  type DatabaseEnvVars,
+  databaseSettingsFromEnv,
+  openServerDatabase,
+} from '../../lib/db/connect.ts';
+import type { SignToken } from '../../lib/db/iam-auth.ts';
 import type { ObjectStore } from '../lake/object-store.ts';
 import { parseHour } from '../lake/paths.ts';
 import { createS3Store } from '../lake/s3-store.ts';
@@ -24,12 +27,13 @@ import { DUE_DEFAULTS, dayPrefixes, hoursToCompact } from '../maintenance/due.ts
 import { createSqlRollupStore } from '../rollups/sql-store.ts';
 import type { RollupStore } from '../rollups/store.ts';
 
-type CompactEnv = DatabaseEnv & {
-  ALT_LAKE_BUCKET?: string;
-  ALT_LAKE_PREFIX?: string;
-  ALT_S3_ENDPOINT?: string;
-  AWS_REGION?: string;
-};
+type CompactEnv = DatabaseEnv &
+  DatabaseEnvVars & {
+    ALT_LAKE_BUCKET?: string;
+    ALT_LAKE_PREFIX?: string;
+    ALT_S3_ENDPOINT?: string;
+    AWS_REGION?: string;
+  };
 
 export interface CompactEvent {
   lookbackHours?: number;
@@ -47,6 +51,10 @@ export interface CompactSummary {
 export interface CompactEntryOptions {
   env?: CompactEnv;
   getSecretString?: GetSecretString;
+  /** IAM token signing (the SDK boundary; tests pass a fake). */
+  sign?: SignToken;
+  /** Tests only: the Aurora settings point at a local server (ConnectDeps.testServer). */
+  testServer?: ConnectDeps['testServer'];
   now?: () => Date;
 }
 
@@ -68,18 +76,24 @@ const log = (msg: string, fields: Record<string, unknown>) => console.log(JSON.s
 export function createCompactEntry(opts: CompactEntryOptions = {}) {
   const env = opts.env ?? (process.env as CompactEnv);
   const now = opts.now ?? (() => new Date());
-  const databaseUrl = createDatabaseUrlResolver({ env, getSecretString: opts.getSecretString });
   let wired: { store: ObjectStore; rollups: RollupStore } | undefined;
 
   function wire() {
     const bucket = env.ALT_LAKE_BUCKET;
     if (!bucket) throw new Error('ALT_LAKE_BUCKET is not set');
-    // The pool connects on first use; a rotated password rebuilds it with the secret read again.
-    const db = createPostgres({
-      connectionString: databaseUrl,
-      onAuthFailure: databaseUrl.invalidate,
+    // The pool connects on first use (as alt_transformer with an IAM token in the stack).
+    const opened = openServerDatabase(databaseSettingsFromEnv(env), {
+      getSecretString: opts.getSecretString,
+      sign: opts.sign,
+      testServer: opts.testServer,
       max: 1,
     });
+    if (!opened) {
+      throw new Error(
+        'set ALT_DATABASE_HOST with ALT_DATABASE_USER (IAM auth) or ALT_DATABASE_SECRET_ARN, or DATABASE_URL',
+      );
+    }
+    const { db } = opened;
     const store = createS3Store({
       bucket,
       prefix: env.ALT_LAKE_PREFIX,

@@ -1,16 +1,21 @@
 /**
  * The deployed Lambda's entry point (`handler`): wires the S3 lake and PostgreSQL rollups from the
  * environment — ALT_LAKE_BUCKET, ALT_LAKE_PREFIX (optional), ALT_S3_ENDPOINT (optional), AWS_REGION,
- * and the database: DATABASE_URL, or (as the stack sets it) ALT_DATABASE_HOST + ALT_DATABASE_SECRET_ARN,
- * the RDS-managed secret — once per container, applying migrations on cold start (advisory-locked).
+ * and the database (lib/db/connect.ts): as the stack sets it, ALT_DATABASE_HOST + ALT_DATABASE_USER
+ * (the `alt_transformer` role, IAM token auth, TLS verified) — once per container. That role may not
+ * change the schema: the stack's migration Lambda applies migrations before the event source mapping
+ * exists, so a cold start only checks the schema is current. With DATABASE_URL (local, tests) or the
+ * master secret (ALT_DATABASE_SECRET_ARN) it applies them itself (advisory-locked).
  */
+import type { DatabaseEnv, GetSecretString } from '../../lib/db/aurora-secret.ts';
+import { createDatabaseUrlResolver } from '../../lib/db/aurora-secret.ts';
 import {
-  createDatabaseUrlResolver,
-  type DatabaseEnv,
-  type GetSecretString,
-} from '../../lib/db/aurora-secret.ts';
-import { migrate } from '../../lib/db/migrate.ts';
-import { createPostgres } from '../../lib/db/postgres.ts';
+  type ConnectDeps,
+  databaseSettingsFromEnv,
+  openServerDatabase,
+  prepareSchema,
+} from '../../lib/db/connect.ts';
+import type { SignToken } from '../../lib/db/iam-auth.ts';
 import { createS3Store } from '../lake/s3-store.ts';
 import { createDuckdbWriter } from '../parquet/duckdb.ts';
 import { createBatchProcessor } from '../process-batch.ts';
@@ -18,6 +23,8 @@ import { createSqlRollupStore } from '../rollups/sql-store.ts';
 import { createKinesisHandler, type KinesisStreamEvent } from './lambda.ts';
 
 type LambdaEnv = DatabaseEnv & {
+  ALT_DATABASE_USER?: string;
+  ALT_DATABASE_TLS?: string;
   ALT_LAKE_BUCKET?: string;
   ALT_LAKE_PREFIX?: string;
   ALT_S3_ENDPOINT?: string;
@@ -28,6 +35,10 @@ export interface LambdaEntryOptions {
   env?: LambdaEnv;
   /** Secrets Manager access; the runtime's SDK by default (tests pass a fake). */
   getSecretString?: GetSecretString;
+  /** IAM token signing; `@aws-sdk/rds-signer` by default (tests pass credentials or a fake). */
+  sign?: SignToken;
+  /** A local test server in place of Aurora (see `ConnectDeps`). */
+  testServer?: ConnectDeps['testServer'];
 }
 
 /** The handler, wired lazily on the first event; a failed wiring is retried on the next one. */
@@ -41,15 +52,22 @@ export function createLambdaEntry(opts: LambdaEntryOptions = {}) {
   async function wire() {
     const bucket = env.ALT_LAKE_BUCKET;
     if (!bucket) throw new Error('ALT_LAKE_BUCKET is not set');
-    // The URL comes from the secret; when the server refuses it (the secret rotated), the pool is
-    // rebuilt with the secret read again, so a warm container survives a rotation.
-    const db = createPostgres({
-      connectionString: databaseUrl,
-      onAuthFailure: databaseUrl.invalidate,
+    // With the master secret, a refused login (the secret rotated) rebuilds the pool with the secret
+    // read again, so a warm container survives a rotation; IAM tokens are signed per connection.
+    const opened = openServerDatabase(databaseSettingsFromEnv(env), {
+      secretUrl: databaseUrl,
+      sign: opts.sign,
+      testServer: opts.testServer,
       max: 2,
     });
+    if (!opened) {
+      throw new Error(
+        'set ALT_DATABASE_HOST with ALT_DATABASE_USER (IAM auth) or ALT_DATABASE_SECRET_ARN, or DATABASE_URL',
+      );
+    }
+    const { db } = opened;
     try {
-      await migrate(db);
+      await prepareSchema(opened);
     } catch (err) {
       await db.close().catch(() => {});
       throw err;

@@ -9,13 +9,17 @@
  * backoff until shortly before the invocation's own timeout, then the handler fails naming the
  * host, the attempts and the last error.
  */
+
+import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import {
+  auroraSslFor,
   type GetSecretString,
   getSecretStringFromRuntime,
   resolveDatabaseUrl,
 } from '../../lib/db/aurora-secret.ts';
 import { createPostgres, migrate } from '../../lib/db/index.ts';
+import { connectionTarget } from '../../lib/db/postgres.ts';
 
 /** The part of the Lambda context the handler uses. */
 export interface LambdaContext {
@@ -78,12 +82,13 @@ export async function waitForDatabase(
   url: string,
   deadlineMs: number,
   opts: Required<Pick<RetryOptions, 'sleep' | 'now' | 'firstDelayMs' | 'maxDelayMs' | 'attemptTimeoutMs'>>,
+  ssl?: ConnectionOptions,
 ): Promise<number> {
   const started = opts.now();
   let delay = opts.firstDelayMs;
   for (let attempt = 1; ; attempt++) {
     const client = new pg.Client({
-      connectionString: url,
+      ...connectionTarget(url, ssl),
       connectionTimeoutMillis: Math.max(1_000, Math.min(opts.attemptTimeoutMs, deadlineMs - opts.now())),
     });
     // A socket error after a failed connect must not become an unhandled 'error' event.
@@ -139,8 +144,10 @@ export function createMigrateHandler(
     const deadline = start + budget - o.marginMs;
     // Fetched on every invocation: it runs once per deploy, after any rotation.
     const url = await resolveDatabaseUrl(env, getSecretString);
-    const attempts = await waitForDatabase(url, deadline, o);
-    const db = createPostgres({ connectionString: url, max: 1 });
+    // TLS verified against the RDS CAs (lib/db/aurora-tls.ts), for the probe and the migration alike.
+    const ssl = auroraSslFor(env);
+    const attempts = await waitForDatabase(url, deadline, o, ssl);
+    const db = createPostgres({ connectionString: url, max: 1, ssl });
     try {
       return { applied: await migrate(db), attempts };
     } finally {

@@ -14,6 +14,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { auroraMigrations } from '../../schemas/index.ts';
 import type { Arch, TransformerConfig } from '../config.ts';
+import { lambdaRuntime, NODE_MAJOR } from '../node-line.ts';
 import {
   assumeRolePolicy,
   lambdaVpcStatement,
@@ -33,7 +34,7 @@ export interface TransformerArgs extends TransformerConfig {
   logRetentionDays: number;
 }
 
-export const LAMBDA_RUNTIME = 'nodejs22.x';
+export const LAMBDA_RUNTIME = lambdaRuntime(NODE_MAJOR); // https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
 export const lambdaArchitecture = (a: Arch) => (a === 'arm64' ? 'arm64' : 'x86_64');
 
 /** Hash of the migration set: a new migration changes the invocation input, so it runs again. */

@@ -7,7 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { handler as transformerHandler } from '../transformer/drivers/lambda-entry.ts';
 import { BUNDLE_TARGET } from './build/bundle.ts';
+import { handler as migrateHandler } from './build/migrate-handler.ts';
 import { collectorUserData } from './components/collector-user-data.ts';
 import { LAMBDA_RUNTIME } from './components/transformer.ts';
 import { AL2023_NODE_MAJORS, LAMBDA_NODE_RUNTIMES, NODE_MAJOR } from './node-line.ts';
@@ -65,5 +67,14 @@ describe('one Node line from test to deploy', () => {
     // The service runs the versioned binary that package installs, not the alternatives link.
     const execStart = /^ExecStart=(\S+) \/opt\/alt\/collector\/main\.mjs$/m.exec(script)?.[1];
     expect(execStart).toBe(`/usr/bin/node-${running}`);
+  });
+
+  it('gives Lambda promise-based handlers, the only kind nodejs24.x calls', () => {
+    // Node.js 24 on Lambda drops callback-style handlers (event, context, callback)
+    // (https://aws.amazon.com/blogs/compute/node-js-24-runtime-now-available-in-aws-lambda/).
+    for (const h of [transformerHandler, migrateHandler]) {
+      expect(h.constructor.name).toBe('AsyncFunction');
+      expect(h.length).toBeLessThanOrEqual(2);
+    }
   });
 });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader: Node 20 cannot strip types itself.
+// Runs the TypeScript CLI through tsx's loader, one loader for every entry point (tests, CLI,
+// Pulumi program, workers), rather than relying on each Node version's own type stripping.
 import { register } from 'tsx/esm/api';
 
 register();

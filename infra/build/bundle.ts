@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } fro
 import path from 'node:path';
 import { build } from 'esbuild';
 import type { Arch } from '../config.ts';
+import { esbuildTarget, NODE_MAJOR } from '../node-line.ts';
 import { lambdaBinaryProblems, readElfFile } from './elf.ts';
 
 export const EXTERNAL = ['@duckdb/*'];
@@ -20,7 +21,10 @@ export interface BundleOptions {
   outFile: string;
 }
 
-/** One ESM file for Node 22 with source maps; `require` shimmed for CommonJS dependencies. */
+/** esbuild's target: the Node line the Lambdas and collector hosts run (infra/node-line.ts). */
+export const BUNDLE_TARGET = esbuildTarget(NODE_MAJOR);
+
+/** One ESM file for BUNDLE_TARGET with source maps; `require` shimmed for CommonJS dependencies. */
 export async function bundle(opts: BundleOptions): Promise<string> {
   if (!existsSync(opts.entry)) throw new Error(`bundle: entry ${opts.entry} does not exist`);
   mkdirSync(opts.outDir, { recursive: true });
@@ -30,7 +34,7 @@ export async function bundle(opts: BundleOptions): Promise<string> {
     outfile,
     bundle: true,
     platform: 'node',
-    target: 'node22',
+    target: BUNDLE_TARGET,
     format: 'esm',
     sourcemap: 'linked',
     minify: false,

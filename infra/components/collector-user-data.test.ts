@@ -1,11 +1,20 @@
-/** The collector boot script is valid bash and wires the settings the collector reads. */
+/**
+ * The collector boot script is valid bash and wires the settings the collector reads; the
+ * CloudWatch agent it configures emits, without EC2 API calls, every series the alarms read.
+ */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { collectorUserData } from './collector-user-data.ts';
+import * as pulumi from '@pulumi/pulumi';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createMetrics } from '../../collector/metrics.ts';
+import { settle } from '../testing/harness.ts';
+import { COLLECTOR_METRICS_NAMESPACE } from './collector.ts';
+import { collectorUserData, NODE_BINARY, SPOOL_DIR } from './collector-user-data.ts';
 
+const GROUP = 'alt-prod-collector';
 const script = collectorUserData({
   region: 'eu-west-1',
   artifactBucket: 'alt-artifacts-x',
@@ -14,14 +23,101 @@ const script = collectorUserData({
   lakeBucket: 'alt-prod-lake-1',
   databaseHost: 'db.cluster-x.eu-west-1.rds.amazonaws.com',
   databaseUser: 'alt_collector',
-  asgName: 'alt-prod-collector',
+  asgName: GROUP,
   lifecycleHookName: 'drain',
   port: 8080,
-  metricsNamespace: 'ALT/Collector',
+  metricsNamespace: COLLECTOR_METRICS_NAMESPACE,
   logGroupName: '/alt/collector',
   spoolMaxBytes: 1000,
   trustProxyHops: 2,
 });
+
+const heredoc = (marker: string) => {
+  const start = script.indexOf(`<<'${marker}'\n`) + marker.length + 5;
+  return script.slice(start, script.indexOf(`\n${marker}\n`, start));
+};
+const agentJson = heredoc('AGENT');
+// biome-ignore lint/suspicious/noExplicitAny: the agent's JSON config, shaped by the assertions
+const agent: any = JSON.parse(agentJson);
+// biome-ignore lint/suspicious/noExplicitAny: the Prometheus scrape config, shaped by the assertions
+const scrape: any = (createRequire(import.meta.url)('js-yaml') as { load(t: string): unknown }).load(
+  heredoc('PROM'),
+);
+
+/**
+ * The agent's placeholders it fills from instance metadata (reachable from every instance). Any
+ * other `${aws:*}` (AutoScalingGroupName) is looked up with ec2:DescribeTags, which these hosts
+ * can neither call (no permission) nor reach (no NAT, no EC2 endpoint in the VPC).
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-Configuration-File-Details.html
+ */
+const FROM_METADATA: Record<string, string> = {
+  '${aws:InstanceId}': 'i-0abc',
+  '${aws:ImageId}': 'ami-0abc',
+  '${aws:InstanceType}': 'c7g.large',
+};
+
+interface Series {
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+}
+const pick = (o: Record<string, string>, keys: string[]) =>
+  Object.fromEntries(keys.map((k) => [k, o[k] as string]));
+
+/**
+ * The series the agent publishes from this config, by its documented rules: `<plugin>_<measurement>`
+ * with the plugin's own dimensions plus the appended ones, one roll-up per aggregation_dimensions
+ * entry; and, from the Prometheus scrape, each metric the collector exposes that a declaration
+ * selects, with that declaration's dimension sets taken from the scrape labels.
+ */
+function agentSeries(exposition: string): Series[] {
+  const fill = (dims: Record<string, string> = {}) =>
+    Object.fromEntries(
+      Object.entries(dims).map(([k, v]) => {
+        if (!v.includes('${aws:')) return [k, v];
+        const value = FROM_METADATA[v];
+        if (value === undefined) throw new Error(`${k}: ${v} needs ec2:DescribeTags`);
+        return [k, value];
+      }),
+    );
+  const m = agent.metrics;
+  const own: Record<string, Record<string, string>> = {
+    disk: { path: SPOOL_DIR, device: 'nvme1n1', fstype: 'xfs' },
+    mem: {},
+  };
+  const out: Series[] = [];
+  for (const [plugin, spec] of Object.entries<{
+    measurement: string[];
+    append_dimensions?: Record<string, string>;
+  }>(m.metrics_collected)) {
+    expect(own, `a model of the ${plugin} plugin's dimensions`).toHaveProperty(plugin);
+    const dimensions = { ...own[plugin], ...fill(m.append_dimensions), ...fill(spec.append_dimensions) };
+    for (const measurement of spec.measurement) {
+      const metricName = `${plugin}_${measurement}`;
+      out.push({ namespace: m.namespace, metricName, dimensions });
+      for (const keys of m.aggregation_dimensions as string[][])
+        if (keys.every((k) => k in dimensions))
+          out.push({ namespace: m.namespace, metricName, dimensions: pick(dimensions, keys) });
+    }
+  }
+  const emf = agent.logs.metrics_collected.prometheus.emf_processor;
+  const exposed = [...exposition.matchAll(/^# TYPE (\S+) (gauge|counter)$/gm)].map((x) => x[1] as string);
+  for (const job of scrape.scrape_configs)
+    for (const sc of job.static_configs)
+      for (const target of sc.targets) {
+        const labels: Record<string, string> = { job: job.job_name, instance: target, ...sc.labels };
+        for (const decl of emf.metric_declaration) {
+          const source = (decl.source_labels as string[]).map((l) => labels[l] ?? '').join(';');
+          if (!new RegExp(decl.label_matcher).test(source)) continue;
+          for (const metricName of exposed)
+            if ((decl.metric_selectors as string[]).some((sel) => new RegExp(sel).test(metricName)))
+              for (const keys of decl.dimensions as string[][])
+                if (keys.every((k) => k in labels))
+                  out.push({ namespace: emf.metric_namespace, metricName, dimensions: pick(labels, keys) });
+        }
+      }
+  return out;
+}
 
 describe('collectorUserData', () => {
   it('parses as bash (bash -n)', () => {
@@ -46,7 +142,7 @@ describe('collectorUserData', () => {
     expect(script).not.toContain('DATABASE_URL');
     expect(script).not.toContain('SECRET_ARN');
     expect(script).not.toContain('ALT_DATABASE_TLS');
-    expect(script).toContain('ExecStart=/usr/bin/node /opt/alt/collector/main.mjs');
+    expect(script).toContain(`ExecStart=${NODE_BINARY} /opt/alt/collector/main.mjs`);
   });
 
   it('drains on scale-in with IMDSv2 tokens before completing the lifecycle action', () => {
@@ -59,13 +155,84 @@ describe('collectorUserData', () => {
   });
 
   it('gives the CloudWatch agent a valid JSON config that exports the spool metric', () => {
-    const json = script.slice(script.indexOf("alt.json <<'AGENT'\n") + 19, script.indexOf('\nAGENT\n'));
-    const config = JSON.parse(json);
-    const decl = config.logs.metrics_collected.prometheus.emf_processor.metric_declaration[0];
+    const decl = agent.logs.metrics_collected.prometheus.emf_processor.metric_declaration[0];
     expect(decl.metric_selectors).toContain('^alt_collector_spool_bytes$');
-    expect(config.logs.metrics_collected.prometheus.emf_processor.metric_namespace).toBe('ALT/Collector');
+    expect(agent.logs.metrics_collected.prometheus.emf_processor.metric_namespace).toBe('ALT/Collector');
     // The alarm's dimension comes from a static scrape label, the same on every instance of the group.
     expect(decl.dimensions).toEqual([['AutoScalingGroupName']]);
-    expect(script).toContain("labels: { AutoScalingGroupName: 'alt-prod-collector' }");
+    expect(script).toContain(`labels: { AutoScalingGroupName: '${GROUP}' }`);
+  });
+
+  it('names the group in the agent config itself: no dimension waits on ec2:DescribeTags', async () => {
+    const placeholders = [...agentJson.matchAll(/\$\{aws:\w+\}/g)].map((x) => x[0]);
+    for (const p of placeholders) expect(Object.keys(FROM_METADATA), p).toContain(p);
+    // Host metrics still roll up per group, as the dashboard and an operator read them.
+    const series = agentSeries(await createMetrics().registry.metrics());
+    for (const metricName of ['disk_used_percent', 'mem_used_percent'])
+      expect(series).toContainEqual({
+        namespace: COLLECTOR_METRICS_NAMESPACE,
+        metricName,
+        dimensions: { AutoScalingGroupName: GROUP },
+      });
+  });
+});
+
+describe('the alarms and the agent', () => {
+  const registered: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
+  beforeAll(async () => {
+    await pulumi.runtime.setMocks(
+      {
+        newResource(a) {
+          registered.push({ type: a.type, name: a.name, inputs: a.inputs });
+          return { id: `${a.name}-id`, state: { ...a.inputs, arn: `arn:aws:x:eu-west-1:1:${a.name}` } };
+        },
+        call(a) {
+          throw new Error(`unmocked call ${a.token}`);
+        },
+      },
+      'alt',
+      'prod',
+      false,
+    );
+    const { Monitoring } = await import('./monitoring.ts');
+    new Monitoring('alt-prod-monitoring', {
+      region: 'eu-west-1',
+      accountId: '123456789012',
+      streamName: 'alt-prod-hits-1',
+      albArnSuffix: 'app/alt/1',
+      targetGroupArnSuffix: 'targetgroup/alt/2',
+      collectorGroupName: GROUP,
+      transformerFunctionName: 'alt-prod-transformer',
+      compactFunctionName: 'alt-prod-transformer-compact',
+      dlqName: 'alt-prod-dlq',
+      auroraClusterId: 'alt-prod-aurora',
+    });
+    await settle();
+  });
+
+  it('every alarm and dashboard metric in the collector namespace is a series the agent emits', async () => {
+    const series = agentSeries(await createMetrics().registry.metrics());
+    const read: Series[] = registered
+      .filter((r) => r.type === 'aws:cloudwatch/metricAlarm:MetricAlarm')
+      .filter((r) => r.inputs.namespace === COLLECTOR_METRICS_NAMESPACE)
+      .map((r) => ({
+        namespace: r.inputs.namespace as string,
+        metricName: r.inputs.metricName as string,
+        dimensions: r.inputs.dimensions as Record<string, string>,
+      }));
+    expect(read.length, 'alarms on the collector namespace').toBeGreaterThan(0);
+    const dashboard = registered.find((r) => r.type === 'aws:cloudwatch/dashboard:Dashboard');
+    const body = JSON.parse(dashboard?.inputs.dashboardBody as string);
+    for (const w of body.widgets)
+      for (const row of w.properties.metrics as unknown[][]) {
+        if (row[0] !== COLLECTOR_METRICS_NAMESPACE) continue;
+        const pairs = row.slice(2).filter((x) => typeof x === 'string') as string[];
+        const dimensions = Object.fromEntries(
+          pairs.flatMap((x, i) => (i % 2 === 0 ? [[x, pairs[i + 1] as string]] : [])),
+        );
+        read.push({ namespace: row[0] as string, metricName: row[1] as string, dimensions });
+      }
+    // CloudWatch matches a metric by its exact dimension set: a missing or extra one reads nothing.
+    for (const r of read) expect(series, `${r.metricName} ${JSON.stringify(r.dimensions)}`).toContainEqual(r);
   });
 });

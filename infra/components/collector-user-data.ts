@@ -1,11 +1,13 @@
 /**
  * The collector instance's boot script (pure: config in, script out, so tests can read it).
- * Installs Node and the CloudWatch agent from the AL2023 repositories (S3-backed, reachable over
- * the S3 gateway endpoint), mounts the encrypted spool volume, unpacks the collector bundle from
- * its S3 artifact and runs it under systemd with `Restart=always`. A drain service watches the
- * instance's target lifecycle state and, when the ASG terminates it, stops the collector (SIGTERM
- * flushes the spool to Kinesis) before completing the lifecycle action.
+ * Installs Node (the project's line, `infra/node-line.ts`) and the CloudWatch agent from the AL2023
+ * repositories (S3-backed, reachable over the S3 gateway endpoint), mounts the encrypted spool
+ * volume, unpacks the collector bundle from its S3 artifact and runs it under systemd with
+ * `Restart=always`. A drain service watches the instance's target lifecycle state and, when the
+ * ASG terminates it, stops the collector (SIGTERM flushes the spool to Kinesis) before completing
+ * the lifecycle action.
  */
+import { al2023NodeBinary, al2023NodePackage, NODE_MAJOR } from '../node-line.ts';
 
 export interface UserDataInput {
   region: string;
@@ -16,6 +18,7 @@ export interface UserDataInput {
   databaseHost: string;
   /** The collector's database role: it logs in with an IAM token from the instance profile. */
   databaseUser: string;
+  /** The ASG's fixed name: known at deploy time, so the script carries it (no tag lookups on the host). */
   asgName: string;
   lifecycleHookName: string;
   port: number;
@@ -30,21 +33,30 @@ export interface UserDataInput {
 /** The collector's data dir (its disk spool lives under it), mounted on the encrypted spool volume. */
 export const SPOOL_DIR = '/var/lib/alt';
 
+/** The collector's Node: AL2023's namespaced package for the project's line, run by its versioned binary. */
+export const NODE_PACKAGE = al2023NodePackage(NODE_MAJOR);
+export const NODE_BINARY = al2023NodeBinary(NODE_MAJOR);
+
 export function collectorUserData(i: UserDataInput): string {
+  // The group name is written in, not `${aws:AutoScalingGroupName}`: the agent resolves that one by
+  // calling ec2:DescribeTags, which needs the permission and a route to the EC2 API (no NAT or EC2
+  // interface endpoint here). Only the top-level append_dimensions are limited to the `${aws:*}`
+  // keys; a metric type's own append_dimensions take any key and value
+  // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-Configuration-File-Details.html).
+  // InstanceId stays: the agent reads it from instance metadata.
+  const group = { AutoScalingGroupName: i.asgName };
   const agentConfig = JSON.stringify({
     agent: { metrics_collection_interval: 60 },
     metrics: {
       namespace: i.metricsNamespace,
       append_dimensions: {
         // biome-ignore lint/suspicious/noTemplateCurlyInString: the CloudWatch agent's own placeholder
-        AutoScalingGroupName: '${aws:AutoScalingGroupName}',
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: the CloudWatch agent's own placeholder
         InstanceId: '${aws:InstanceId}',
       },
       aggregation_dimensions: [['AutoScalingGroupName']],
       metrics_collected: {
-        disk: { resources: [SPOOL_DIR], measurement: ['used_percent'] },
-        mem: { measurement: ['used_percent'] },
+        disk: { resources: [SPOOL_DIR], measurement: ['used_percent'], append_dimensions: group },
+        mem: { measurement: ['used_percent'], append_dimensions: group },
       },
     },
     logs: {
@@ -80,7 +92,7 @@ export function collectorUserData(i: UserDataInput): string {
   return `#!/bin/bash
 set -euo pipefail
 export AWS_DEFAULT_REGION=${i.region}
-dnf install -y nodejs20 amazon-cloudwatch-agent unzip
+dnf install -y ${NODE_PACKAGE} amazon-cloudwatch-agent unzip
 
 # Spool volume: the second EBS device (NVMe name varies), formatted once, mounted for the collector.
 ROOT=$(lsblk -no PKNAME "$(findmnt -no SOURCE /)")
@@ -110,7 +122,7 @@ Environment=ALT_DATABASE_HOST=${i.databaseHost} ALT_DATABASE_USER=${i.databaseUs
 Environment=NODE_ENV=production AWS_REGION=${i.region} ALT_HOST=0.0.0.0 ALT_PORT=${i.port}
 Environment=ALT_STREAM=kinesis ALT_KINESIS_STREAM=${i.streamName} ALT_LAKE_BUCKET=${i.lakeBucket}
 Environment=ALT_DATA_DIR=${SPOOL_DIR} ALT_SPOOL_MAX_BYTES=${i.spoolMaxBytes} ALT_TRUST_PROXY_HOPS=${i.trustProxyHops}
-ExecStart=/usr/bin/node /opt/alt/collector/main.mjs
+ExecStart=${NODE_BINARY} /opt/alt/collector/main.mjs
 StandardOutput=append:/var/log/alt/collector.log
 StandardError=append:/var/log/alt/collector.log
 Restart=always

@@ -17,6 +17,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { COMPONENT_ROLES } from '../../schemas/ddl/aurora.ts';
 import { auroraMigrations } from '../../schemas/index.ts';
 import type { Arch, TransformerConfig } from '../config.ts';
+import { lambdaRuntime, NODE_MAJOR } from '../node-line.ts';
 import {
   assumeRolePolicy,
   type DatabaseRef,
@@ -42,7 +43,7 @@ export interface TransformerArgs extends TransformerConfig {
   logRetentionDays: number;
 }
 
-export const LAMBDA_RUNTIME = 'nodejs22.x';
+export const LAMBDA_RUNTIME = lambdaRuntime(NODE_MAJOR); // https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
 export const lambdaArchitecture = (a: Arch) => (a === 'arm64' ? 'arm64' : 'x86_64');
 
 /** How often compaction runs; it picks the hours that closed or received late files since. */

@@ -307,9 +307,9 @@ export function describeStack(stackName: 'dev' | 'prod') {
       for (const b of all(T.bucket)) expect(b.inputs.forceDestroy).toBe(false);
     });
 
-    it('transformer: nodejs22.x on arm64 in the VPC, bounded event source mapping with a DLQ', () => {
+    it('transformer: nodejs24.x on arm64 in the VPC, bounded event source mapping with a DLQ', () => {
       const fn = byName(`${p}-transformer`, 'aws:lambda/function:Function').inputs;
-      expect(fn).toMatchObject({ runtime: 'nodejs22.x', architectures: ['arm64'], handler: 'index.handler' });
+      expect(fn).toMatchObject({ runtime: 'nodejs24.x', architectures: ['arm64'], handler: 'index.handler' });
       expect(fn.vpcConfig.subnetIds).toHaveLength(prod ? 3 : 2);
       expect(fn.environment.variables.ALT_LAKE_BUCKET).toMatch(/^alt-\w+-lake-/);
       const esm = one('aws:lambda/eventSourceMapping:EventSourceMapping').inputs;

@@ -55,7 +55,7 @@ interface SecretsManagerModule {
   GetSecretValueCommand: new (input: { SecretId: string }) => unknown;
 }
 
-// The nodejs22.x runtime ships AWS SDK v3; this project does not depend on the Secrets Manager
+// The Lambda Node.js runtimes (nodejs24.x here) ship AWS SDK v3; this project does not depend on the Secrets Manager
 // client, so it is loaded from the runtime (a non-literal specifier keeps it out of the bundle).
 const SECRETS_MANAGER = '@aws-sdk/client-secrets-manager';
 

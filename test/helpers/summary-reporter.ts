@@ -17,6 +17,8 @@ export default class SummaryReporter implements Reporter {
         else skipped++;
       }
     }
+    // Which Node ran the run: `npm test` should get the project's line from node_modules/.bin.
+    process.stdout.write(`\ntests ran on node ${process.version} (${process.execPath})\n`);
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }

@@ -2,13 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeEnvelope, EnvelopeKind } from '../lib/envelope.ts';
-import { createSegmentLogReader } from '../lib/segment-log/index.ts';
-import type { Stream, StreamRecord } from '../lib/stream.ts';
+import { OverloadedError, type Stream, type StreamRecord } from '../stream/contract.ts';
+import { decodeEnvelope, EnvelopeKind } from '../stream/envelope.ts';
+import { createSegmentLogReader } from '../stream/segment-log/index.ts';
+import { createSegmentLogStream } from '../stream/segment-log/stream-writer.ts';
 import { makeRow } from '../test/durability/rows.ts';
 import { createBatcher } from './batcher.ts';
-import { OverloadedError } from './sink.ts';
-import { createSegmentLogStream } from './sinks/segment-log.ts';
 
 /** An in-memory Stream that records puts; `hold` keeps puts pending until released. */
 function recordingStream(opts: { hold?: boolean; fail?: (records: StreamRecord[]) => boolean } = {}) {

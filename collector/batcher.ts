@@ -12,11 +12,11 @@
  * Memory is bounded by `maxInflightBytes` (serialised rows accepted but not yet durable): a submit
  * that would pass it is refused at once with `OverloadedError` and nothing of it is buffered.
  */
-import { type EnvelopeKind, encodeEnvelopeAsync } from '../lib/envelope.ts';
-import type { Stream, StreamRecord } from '../lib/stream.ts';
+
 import type { LakeRow } from '../schemas/lake.ts';
+import { OverloadedError, type Stream, type StreamRecord } from '../stream/contract.ts';
+import { type EnvelopeKind, encodeEnvelopeAsync } from '../stream/envelope.ts';
 import type { HitSink, SinkObserver } from './sink.ts';
-import { OverloadedError } from './sink.ts';
 
 export interface BatcherOptions {
   stream: Stream;

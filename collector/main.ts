@@ -19,6 +19,7 @@ import { type Config, loadConfig, SETTINGS } from '../lib/config.ts';
 import { createDatabaseUrlResolver, type DatabaseUrlResolver } from '../lib/db/aurora-secret.ts';
 import { createPglite, createPostgres, migrate, type Sql } from '../lib/db/index.ts';
 import { createSecretsManagerReader } from '../lib/db/secrets-manager.ts';
+import { createStreamFromConfig } from '../stream/from-config.ts';
 import { createBatcher } from './batcher.ts';
 import { loadBeaconAssets } from './beacon-assets.ts';
 import { createMetrics } from './metrics.ts';
@@ -27,7 +28,6 @@ import type { AppRegistry } from './registry/registry.ts';
 import { createSqlRegistry } from './registry/sql-registry.ts';
 import { createSqlSaltStore } from './salts.ts';
 import { buildServer } from './server.ts';
-import { createStreamFromConfig } from './sinks/from-config.ts';
 
 export const BEACON_DIST_DIR = fileURLToPath(new URL('../beacon/dist/', import.meta.url));
 

@@ -23,10 +23,10 @@ import { createSqlRegistry } from '../../collector/registry/sql-registry.ts';
 import { createSqlSaltStore } from '../../collector/salts.ts';
 import { buildServer } from '../../collector/server.ts';
 import type { HitSink } from '../../collector/sink.ts';
-import { createStreamFromConfig } from '../../collector/sinks/from-config.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { createPglite, migrate } from '../../lib/db/index.ts';
-import type { Stream } from '../../lib/stream.ts';
+import type { Stream } from '../../stream/contract.ts';
+import { createStreamFromConfig } from '../../stream/from-config.ts';
 import { installRawHotPath } from '../experiments/raw-hot-path.ts';
 import { announce } from './announce.ts';
 

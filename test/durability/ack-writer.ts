@@ -7,12 +7,12 @@
  *   tsx ack-writer.ts spooling <spoolDir> <kinesisEndpoint> <streamName>
  */
 import { createBatcher } from '../../collector/batcher.ts';
-import { createKinesisStream } from '../../collector/sinks/kinesis.ts';
-import { createSegmentLogStream } from '../../collector/sinks/segment-log.ts';
-import { createSpoolingStream } from '../../collector/sinks/spooling.ts';
-import { EnvelopeKind } from '../../lib/envelope.ts';
-import type { Stream } from '../../lib/stream.ts';
-import { createKinesisClient } from '../../lib/stream-readers/kinesis-client.ts';
+import type { Stream } from '../../stream/contract.ts';
+import { EnvelopeKind } from '../../stream/envelope.ts';
+import { createKinesisClient } from '../../stream/kinesis/client.ts';
+import { createKinesisStream } from '../../stream/kinesis/writer.ts';
+import { createSegmentLogStream } from '../../stream/segment-log/stream-writer.ts';
+import { createSpoolingStream } from '../../stream/spool.ts';
 import { makeRow } from './rows.ts';
 
 const [mode, dir, endpoint, streamName] = process.argv.slice(2);

@@ -13,11 +13,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { SegmentLog, SegmentLogReader } from '../../lib/segment-log/index.ts';
-import { createSegmentLogReader, openSegmentLog } from '../../lib/segment-log/index.ts';
-import { PartialPutError, type Stream, type StreamRecord } from '../../lib/stream.ts';
-import { OverloadedError, type SinkObserver } from '../sink.ts';
 import { type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
+import { OverloadedError, PartialPutError, type Stream, type StreamRecord } from './contract.ts';
+import type { SegmentLog, SegmentLogReader } from './segment-log/index.ts';
+import { createSegmentLogReader, openSegmentLog } from './segment-log/index.ts';
 
 export const SPOOL_DEFAULTS = {
   /** A primary put slower than this is spooled instead. */
@@ -31,6 +30,13 @@ export const SPOOL_DEFAULTS = {
   segmentBytes: 16 * 1024 * 1024,
 } as const;
 
+/** Hooks for the collector's metrics; `sink` labels a failure `primary` or `spool-drain`. */
+export interface SpoolObserver {
+  sinkError?(info: { sink: string; reason: string }): void;
+  spooled?(info: { records: number; bytes: number }): void;
+  spoolBytes?(bytes: number): void;
+}
+
 export interface SpoolingStreamOptions {
   primary: Stream;
   spoolDir: string;
@@ -41,7 +47,7 @@ export interface SpoolingStreamOptions {
   drainBatchRecords?: number;
   drainBackoff?: Partial<BackoffOptions>;
   segmentBytes?: number;
-  observer?: SinkObserver;
+  observer?: SpoolObserver;
 }
 
 export interface SpoolingStream extends Stream {

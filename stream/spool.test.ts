@@ -2,9 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PartialPutError, type Stream, type StreamRecord } from '../../lib/stream.ts';
-import { OverloadedError } from '../sink.ts';
-import { createSpoolingStream } from './spooling.ts';
+import { OverloadedError, PartialPutError, type Stream, type StreamRecord } from './contract.ts';
+import { createSpoolingStream } from './spool.ts';
 
 /** A primary we can switch between up, down (rejects) and hanging (never answers). */
 function switchablePrimary() {

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSegmentLogReader } from '../../lib/segment-log/index.ts';
-import { freePort } from '../../test/helpers/kinesis-local.ts';
+import { freePort } from '../test/helpers/kinesis-local.ts';
 import { createStreamFromConfig, localStreamDir, spoolDir } from './from-config.ts';
+import { createSegmentLogReader } from './segment-log/index.ts';
 
 let dataDir: string;
 beforeEach(async () => {

@@ -4,17 +4,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKinesisReader } from '../../lib/stream-readers/kinesis.ts';
-import { createKinesisClient } from '../../lib/stream-readers/kinesis-client.ts';
 import {
   KINESIS_LOCAL_REGION,
   type KinesisLocal,
   startKinesisLocal,
 } from '../../test/helpers/kinesis-local.ts';
-import { createKinesisStream } from './kinesis.ts';
-import { createLeanPutRecords } from './kinesis-put.ts';
-import { createSpoolingStream } from './spooling.ts';
-import { describeStreamContract, readRecords, type StreamUnderTest } from './stream-contract.ts';
+import { describeStreamContract, readRecords, type StreamUnderTest } from '../contract-suite.ts';
+import { createSpoolingStream } from '../spool.ts';
+import { createKinesisClient } from './client.ts';
+import { createLeanPutRecords } from './put.ts';
+import { createKinesisReader } from './reader.ts';
+import { createKinesisStream } from './writer.ts';
 
 let kl: KinesisLocal;
 beforeAll(async () => {

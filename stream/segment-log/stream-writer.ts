@@ -3,9 +3,9 @@
  * records are appended and fdatasync'ed. Partition keys are not kept (one local shard).
  */
 
-import type { SegmentLog, SegmentLogOptions } from '../../lib/segment-log/index.ts';
-import { openSegmentLog } from '../../lib/segment-log/index.ts';
-import type { Stream, StreamLimits } from '../../lib/stream.ts';
+import type { Stream, StreamLimits } from '../contract.ts';
+import type { SegmentLog, SegmentLogOptions } from './index.ts';
+import { openSegmentLog } from './index.ts';
 
 /** The same limits as Kinesis, so the batcher builds identical records whichever stream is used. */
 export const LOCAL_STREAM_LIMITS: StreamLimits = { maxRecordBytes: 1024 * 1024, maxRecordsPerPut: 500 };

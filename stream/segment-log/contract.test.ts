@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSegmentLogReader } from '../../lib/stream-readers/segment-log.ts';
-import { createSegmentLogStream } from './segment-log.ts';
-import { describeStreamContract } from './stream-contract.ts';
+import { describeStreamContract } from '../contract-suite.ts';
+import { createSegmentLogReader } from './index.ts';
+import { createSegmentLogStream } from './stream-writer.ts';
 
 describeStreamContract('segment log', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'alt-sls-'));

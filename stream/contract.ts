@@ -46,6 +46,22 @@ export class PartialPutError extends Error {
   }
 }
 
+/**
+ * The writer cannot take records now (the spool is full; in the collector, also its memory
+ * bound): nothing was written, try again after `retryAfterSec`. The collector answers it with 503
+ * and `Retry-After`.
+ */
+export class OverloadedError extends Error {
+  constructor(
+    message: string,
+    /** Seconds the client should wait (`Retry-After`). */
+    readonly retryAfterSec = 1,
+  ) {
+    super(message);
+    this.name = 'OverloadedError';
+  }
+}
+
 /** One record as a consumer reads it. */
 export interface ReadRecord {
   shardId: string;

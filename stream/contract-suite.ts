@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { ReadRecord, Stream, StreamReader, StreamRecord } from '../../lib/stream.ts';
+import type { ReadRecord, Stream, StreamReader, StreamRecord } from './contract.ts';
 
 export interface StreamUnderTest {
   stream: Stream;

@@ -11,10 +11,10 @@ import {
   PutRecordsCommand,
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
-import { PartialPutError, type Stream, type StreamLimits, type StreamRecord } from '../../lib/stream.ts';
-import { BACKOFF_DEFAULTS, type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
+import { BACKOFF_DEFAULTS, type BackoffOptions, backoffDelay, sleep } from '../backoff.ts';
+import { PartialPutError, type Stream, type StreamLimits, type StreamRecord } from '../contract.ts';
 import { callSignal } from './call-signal.ts';
-import type { PutRecordsFn } from './kinesis-put.ts';
+import type { PutRecordsFn } from './put.ts';
 
 export const KINESIS_SINK_DEFAULTS = {
   backoff: BACKOFF_DEFAULTS,

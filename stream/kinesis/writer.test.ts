@@ -7,10 +7,10 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PartialPutError, type StreamRecord } from '../../lib/stream.ts';
-import { backoffDelay } from './backoff.ts';
-import { createKinesisStream, KINESIS_LIMITS, splitIntoCalls } from './kinesis.ts';
-import type { PutRecordsFn } from './kinesis-put.ts';
+import { backoffDelay } from '../backoff.ts';
+import { PartialPutError, type StreamRecord } from '../contract.ts';
+import type { PutRecordsFn } from './put.ts';
+import { createKinesisStream, KINESIS_LIMITS, splitIntoCalls } from './writer.ts';
 
 const kinesisMock = mockClient(KinesisClient);
 afterEach(() => kinesisMock.reset());

@@ -19,7 +19,7 @@ import { type Config, loadConfig, SETTINGS } from '../lib/config.ts';
 import { createDatabaseUrlResolver, type DatabaseUrlResolver } from '../lib/db/aurora-secret.ts';
 import { createPglite, createPostgres, migrate, type Sql } from '../lib/db/index.ts';
 import { createSecretsManagerReader } from '../lib/db/secrets-manager.ts';
-import { createStreamFromConfig } from '../stream/from-config.ts';
+import { openStreamWriter } from '../stream/from-config.ts';
 import { createBatcher } from './batcher.ts';
 import { loadBeaconAssets } from './beacon-assets.ts';
 import { createMetrics } from './metrics.ts';
@@ -74,7 +74,7 @@ export interface StartOptions {
 export async function startCollector(config: Config, opts: StartOptions = {}): Promise<RunningCollector> {
   const db = opts.db ?? (await openRegistryDb(config));
   const metrics = createMetrics({ defaultMetrics: true });
-  const stream = await createStreamFromConfig(config, metrics.observer);
+  const stream = await openStreamWriter(config, metrics.observer);
   const sink = createBatcher({
     stream,
     flushHits: config.flushHits,

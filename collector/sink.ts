@@ -1,6 +1,6 @@
 /**
  * What the collector's routes hand validated, enriched hits to. The implementation (`batcher.ts`)
- * groups rows into envelope records and writes them to a `Stream`; routes only await `submit`.
+ * groups rows into envelope records and writes them to a `StreamWriter`; routes only await `submit`.
  */
 
 import type { LakeRow } from '../schemas/lake.ts';

@@ -19,7 +19,7 @@ export interface StreamLimits {
 }
 
 /** The producer side. */
-export interface Stream {
+export interface StreamWriter {
   readonly limits: StreamLimits;
   /**
    * Resolves only once every record is durable (Kinesis acknowledged it, or it is appended and

@@ -8,14 +8,14 @@
 import { join } from 'node:path';
 import type { Config } from '../lib/config.ts';
 import { dataDirLayout } from '../lib/data-dir.ts';
-import type { Stream, StreamReader } from './contract.ts';
+import type { StreamReader, StreamWriter } from './contract.ts';
 import { createKinesisClient } from './kinesis/client.ts';
 import { createLeanPutRecords } from './kinesis/put.ts';
 import { createKinesisReader } from './kinesis/reader.ts';
-import { createKinesisStream } from './kinesis/writer.ts';
+import { createKinesisWriter } from './kinesis/writer.ts';
 import { createSegmentLogReader } from './segment-log/index.ts';
-import { createSegmentLogStream } from './segment-log/stream-writer.ts';
-import { createSpoolingStream, SPOOL_DEFAULTS, type SpoolObserver } from './spool.ts';
+import { createSegmentLogWriter } from './segment-log/stream-writer.ts';
+import { createSpoolingWriter, SPOOL_DEFAULTS, type SpoolObserver } from './spool.ts';
 
 export type StreamConfig = Pick<
   Config,
@@ -28,18 +28,18 @@ export type StreamConfig = Pick<
 export const localStreamDir = (dataDir: string): string => join(dataDir, 'stream');
 export const spoolDir = (dataDir: string): string => join(dataDir, 'spool');
 
-export async function createStreamFromConfig(
+export async function openStreamWriter(
   config: StreamConfig,
   observer?: SpoolObserver,
-): Promise<Stream> {
-  if (config.stream === 'local') return createSegmentLogStream(localStreamDir(config.dataDir));
+): Promise<StreamWriter> {
+  if (config.stream === 'local') return createSegmentLogWriter(localStreamDir(config.dataDir));
   const primaryTimeoutMs = SPOOL_DEFAULTS.primaryTimeoutMs;
   const client = createKinesisClient({
     region: config.awsRegion,
     endpoint: config.kinesisEndpoint,
     requestTimeoutMs: primaryTimeoutMs,
   });
-  const primary = createKinesisStream({
+  const primary = createKinesisWriter({
     client,
     streamName: config.kinesisStream,
     // PutRecords over one signed keep-alive request per call, not the SDK's middleware stack
@@ -54,7 +54,7 @@ export async function createStreamFromConfig(
     // also land in Kinesis later (fewer duplicates; the transformer dedups the rest).
     deadlineMs: primaryTimeoutMs - 100,
   });
-  return createSpoolingStream({
+  return createSpoolingWriter({
     primary,
     spoolDir: spoolDir(config.dataDir),
     spoolMaxBytes: config.spoolMaxBytes,

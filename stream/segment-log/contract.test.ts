@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeStreamContract } from '../contract-suite.ts';
 import { createSegmentLogReader } from './index.ts';
-import { createSegmentLogStream } from './stream-writer.ts';
+import { createSegmentLogWriter } from './stream-writer.ts';
 
 describeStreamContract('segment log', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'alt-sls-'));
   // Small segments so the contract also crosses segment boundaries.
-  const stream = await createSegmentLogStream(join(dir, 'stream'), { segmentBytes: 64 * 1024 });
+  const stream = await createSegmentLogWriter(join(dir, 'stream'), { segmentBytes: 64 * 1024 });
   return {
     stream,
     openReader: () =>

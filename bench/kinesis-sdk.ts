@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { createKinesisClient } from '../lib/stream-readers/kinesis-client.ts';
+import { createKinesisClient } from '../stream/kinesis/client.ts';
 import { startProcess } from './lib/proc.ts';
 import { stamp } from './lib/results.ts';
 

@@ -9,10 +9,10 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBatcher } from '../collector/batcher.ts';
-import { createSegmentLogStream } from '../collector/sinks/segment-log.ts';
 import { loadConfig } from '../lib/config.ts';
-import { EnvelopeKind } from '../lib/envelope.ts';
-import { openSegmentLog } from '../lib/segment-log/index.ts';
+import { EnvelopeKind } from '../stream/envelope.ts';
+import { openSegmentLog } from '../stream/segment-log/index.ts';
+import { createSegmentLogWriter } from '../stream/segment-log/stream-writer.ts';
 import { makeRow } from '../test/durability/rows.ts';
 
 const { values } = parseArgs({
@@ -51,7 +51,7 @@ async function rawLog(base: string, concurrency: number, payloadBytes: number) {
 
 async function batcher(base: string, workers: number) {
   const dir = await mkdtemp(join(base, 'batcher-'));
-  const stream = await createSegmentLogStream(dir);
+  const stream = await createSegmentLogWriter(dir);
   // The collector's defaults (lib/config.ts).
   const d = loadConfig({}, {});
   const sink = createBatcher({

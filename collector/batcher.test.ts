@@ -2,20 +2,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeEnvelope, EnvelopeKind } from '../lib/envelope.ts';
-import { createSegmentLogReader } from '../lib/segment-log/index.ts';
-import type { Stream, StreamRecord } from '../lib/stream.ts';
+import { OverloadedError, type StreamRecord, type StreamWriter } from '../stream/contract.ts';
+import { decodeEnvelope, EnvelopeKind } from '../stream/envelope.ts';
+import { createSegmentLogReader } from '../stream/segment-log/index.ts';
+import { createSegmentLogWriter } from '../stream/segment-log/stream-writer.ts';
 import { makeRow } from '../test/durability/rows.ts';
 import { createBatcher } from './batcher.ts';
-import { OverloadedError } from './sink.ts';
-import { createSegmentLogStream } from './sinks/segment-log.ts';
 
-/** An in-memory Stream that records puts; `hold` keeps puts pending until released. */
+/** An in-memory StreamWriter that records puts; `hold` keeps puts pending until released. */
 function recordingStream(opts: { hold?: boolean; fail?: (records: StreamRecord[]) => boolean } = {}) {
   const puts: StreamRecord[][] = [];
   const held: (() => void)[] = [];
   let closed = false;
-  const stream: Stream = {
+  const stream: StreamWriter = {
     limits: { maxRecordBytes: 1024 * 1024, maxRecordsPerPut: 500 },
     async put(records) {
       if (opts.hold) await new Promise<void>((r) => held.push(r));
@@ -261,7 +260,7 @@ describe('batcher', () => {
 
   it('over the segment-log stream: every acknowledged row is in the log exactly once', async () => {
     dir = await mkdtemp(join(tmpdir(), 'alt-batcher-'));
-    const stream = await createSegmentLogStream(dir);
+    const stream = await createSegmentLogWriter(dir);
     const sink = createBatcher({ ...base, stream, flushHits: 50, lingerMs: 2 });
     const all = ids(2000, 's');
     await Promise.all(

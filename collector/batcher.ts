@@ -1,6 +1,6 @@
 /**
  * The `HitSink` the routes write to: groups rows of one kind into envelope records, puts records to
- * the `Stream`, and resolves each `submit` only when every record holding its rows is durable.
+ * the `StreamWriter`, and resolves each `submit` only when every record holding its rows is durable.
  *
  * When to flush is group commit: rows wait while `maxPutsInFlight` puts are already in flight, and
  * go out together as soon as one settles, so under load each put carries what arrived during the
@@ -12,14 +12,14 @@
  * Memory is bounded by `maxInflightBytes` (serialised rows accepted but not yet durable): a submit
  * that would pass it is refused at once with `OverloadedError` and nothing of it is buffered.
  */
-import { type EnvelopeKind, encodeEnvelopeAsync } from '../lib/envelope.ts';
-import type { Stream, StreamRecord } from '../lib/stream.ts';
+
 import type { LakeRow } from '../schemas/lake.ts';
+import { OverloadedError, type StreamRecord, type StreamWriter } from '../stream/contract.ts';
+import { type EnvelopeKind, encodeEnvelopeAsync } from '../stream/envelope.ts';
 import type { HitSink, SinkObserver } from './sink.ts';
-import { OverloadedError } from './sink.ts';
 
 export interface BatcherOptions {
-  stream: Stream;
+  stream: StreamWriter;
   flushHits: number;
   flushBytes: number;
   lingerMs: number;

@@ -21,6 +21,7 @@ import type { DatabaseUrlResolver } from '../lib/db/aurora-secret.ts';
 import { type ConnectDeps, openServerDatabase, prepareSchema } from '../lib/db/connect.ts';
 import { createPglite, migrate, type Sql } from '../lib/db/index.ts';
 import { createSecretsManagerReader } from '../lib/db/secrets-manager.ts';
+import { openStreamWriter } from '../stream/from-config.ts';
 import { createBatcher } from './batcher.ts';
 import { loadBeaconAssets } from './beacon-assets.ts';
 import { createMetrics } from './metrics.ts';
@@ -29,7 +30,6 @@ import type { AppRegistry } from './registry/registry.ts';
 import { createSqlRegistry } from './registry/sql-registry.ts';
 import { createSqlSaltStore } from './salts.ts';
 import { buildServer } from './server.ts';
-import { createStreamFromConfig } from './sinks/from-config.ts';
 
 export const BEACON_DIST_DIR = fileURLToPath(new URL('../beacon/dist/', import.meta.url));
 
@@ -96,7 +96,7 @@ export interface StartOptions {
 export async function startCollector(config: Config, opts: StartOptions = {}): Promise<RunningCollector> {
   const db = opts.db ?? (await openRegistryDb(config));
   const metrics = createMetrics({ defaultMetrics: true });
-  const stream = await createStreamFromConfig(config, metrics.observer);
+  const stream = await openStreamWriter(config, metrics.observer);
   const sink = createBatcher({
     stream,
     flushHits: config.flushHits,

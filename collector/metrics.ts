@@ -4,7 +4,7 @@
  * labels; a test keeps the two equal. Also the `SinkObserver` the batcher reports flushes to.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { EnvelopeKind } from '../lib/envelope.ts';
+import { EnvelopeKind } from '../stream/envelope.ts';
 import type { SinkObserver } from './sink.ts';
 
 const kindName = (k: number) => (k === EnvelopeKind.DROPPED_BOTS ? 'dropped_bots' : 'lake_rows');

@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../lib/config.ts';
 import type { Sql } from '../lib/db/sql.ts';
-import { decodeEnvelope, EnvelopeKind } from '../lib/envelope.ts';
-import { createSegmentLogReader } from '../lib/segment-log/index.ts';
 import type { LakeRow } from '../schemas/lake.ts';
+import { decodeEnvelope, EnvelopeKind } from '../stream/envelope.ts';
+import { localStreamDir } from '../stream/from-config.ts';
+import { createSegmentLogReader } from '../stream/segment-log/index.ts';
 import { createCollectorLogger } from './logger.ts';
 import { openRegistryDb, startCollector } from './main.ts';
 import { createSqlRegistry } from './registry/sql-registry.ts';
-import { localStreamDir } from './sinks/from-config.ts';
 import { openTestDb, startHarness } from './testing/harness.ts';
 
 const CHROME =

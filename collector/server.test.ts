@@ -2,7 +2,7 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../lib/db/sql.ts';
-import { EnvelopeKind } from '../lib/envelope.ts';
+import { EnvelopeKind } from '../stream/envelope.ts';
 import { beaconAsset } from './beacon-assets.ts';
 import { PIXEL_GIF } from './routes/pixel.ts';
 import { type Harness, openTestDb, startHarness } from './testing/harness.ts';

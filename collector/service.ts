@@ -4,10 +4,12 @@
  * apps (unknown, disabled, origin), spend the per-app budget, honour opt-outs, enrich every hit,
  * then submit to the sink and resolve only once it is durable.
  */
-import { EnvelopeKind } from '../lib/envelope.ts';
+
 import type { Source } from '../schemas/columns.ts';
 import type { LakeRow } from '../schemas/lake.ts';
 import type { BatchHit } from '../schemas/wire.ts';
+import { OverloadedError } from '../stream/contract.ts';
+import { EnvelopeKind } from '../stream/envelope.ts';
 import { enrichHit } from './enrich/row.ts';
 import { createVisitorIdCache } from './enrich/visitor.ts';
 import { Errors, withDetails, withRetryAfter } from './errors.ts';
@@ -15,7 +17,7 @@ import type { Metrics } from './metrics.ts';
 import type { WindowLimiter } from './rate-limit.ts';
 import type { App, AppRegistry } from './registry/registry.ts';
 import type { SaltStore } from './salts.ts';
-import { type HitSink, OverloadedError } from './sink.ts';
+import type { HitSink } from './sink.ts';
 import type { Checked } from './validate.ts';
 
 export interface IngestRequest {

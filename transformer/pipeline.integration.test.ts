@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sql } from '../lib/db/sql.ts';
-import type { StreamBatch } from '../lib/stream.ts';
+import type { StreamBatch } from '../stream/contract.ts';
 import { databaseBackends } from '../test/helpers/databases.ts';
 import { createPoller } from './drivers/poller.ts';
 import { createFsStore } from './lake/fs-store.ts';

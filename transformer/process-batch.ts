@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StreamBatch } from '../lib/stream.ts';
+import type { StreamBatch } from '../stream/contract.ts';
 import type { Planner } from './core/parallel-planner.ts';
 import { type BatchCounts, type BatchPlan, type PlanOptions, planBatch } from './core/plan.ts';
 import type { ObjectStore } from './lake/object-store.ts';

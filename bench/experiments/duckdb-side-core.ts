@@ -17,8 +17,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EnvelopeKind, encodeEnvelope, openEnvelope } from '../../lib/envelope.ts';
 import { LATENCY_BUCKETS_MS } from '../../schemas/columns.ts';
+import { EnvelopeKind, encodeEnvelope, openEnvelope } from '../../stream/envelope.ts';
 import { planBatch } from '../../transformer/core/plan.ts';
 import {
   openDuckdb,

@@ -2,7 +2,7 @@
  * The full collector as a process under test: `buildServer` with the real batcher, the real
  * registry (PGlite in the data dir, one app created through it) and the real daily-salt store, over
  * either the segment-log stream (fsynced, in the data dir) or Kinesis + disk spool pointed at an
- * endpoint (the fake one in `fake-kinesis.ts` for load) — built by `createStreamFromConfig`, as in
+ * endpoint (the fake one in `fake-kinesis.ts` for load) — built by `openStreamWriter`, as in
  * `collector/main.ts`. `--sink-delay-ms` delays every put (a slow
  * sink, for the overload run).
  *
@@ -23,20 +23,20 @@ import { createSqlRegistry } from '../../collector/registry/sql-registry.ts';
 import { createSqlSaltStore } from '../../collector/salts.ts';
 import { buildServer } from '../../collector/server.ts';
 import type { HitSink } from '../../collector/sink.ts';
-import { createStreamFromConfig } from '../../collector/sinks/from-config.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { createPglite, migrate } from '../../lib/db/index.ts';
-import type { Stream } from '../../lib/stream.ts';
+import type { StreamWriter } from '../../stream/contract.ts';
+import { openStreamWriter } from '../../stream/from-config.ts';
 import { installRawHotPath } from '../experiments/raw-hot-path.ts';
 import { announce } from './announce.ts';
 
 /** The origin the bench app allows and the load generators send. */
 export const BENCH_ORIGIN = 'https://shop.example.com';
 
-/** Counts what reached the stream and optionally delays each put (a slow sink). */
-export function instrumentStream(inner: Stream, delayMs: number) {
+/** Counts what reached the stream and optionally delays each put (a slow stream). */
+export function instrumentStream(inner: StreamWriter, delayMs: number) {
   const stats = { puts: 0, records: 0, bytes: 0 };
-  const stream: Stream = {
+  const stream: StreamWriter = {
     limits: inner.limits,
     async put(records) {
       if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
@@ -95,7 +95,7 @@ const { app: benchApp } = await registry.create({
 });
 
 // The stream exactly as `collector/main.ts` builds it: the segment log, or Kinesis + disk spool.
-const base = values.stream === 'none' ? undefined : await createStreamFromConfig(config);
+const base = values.stream === 'none' ? undefined : await openStreamWriter(config);
 const instrumented = base && instrumentStream(base, Number(values['sink-delay-ms']));
 const stats = instrumented?.stats ?? { puts: 0, records: 0, bytes: 0 };
 const metrics = createMetrics();

@@ -12,6 +12,7 @@ import { renderSnippet } from '../../beacon/snippet.ts';
 import { openRegistryDb, startCollector } from '../../collector/main.ts';
 import type { AppRegistry } from '../../collector/registry/registry.ts';
 import { loadConfig, SETTINGS } from '../../lib/config.ts';
+import { openStreamReader } from '../../stream/from-config.ts';
 import { createPoller, type DrainResult } from '../../transformer/drivers/poller.ts';
 import { parseHour } from '../../transformer/lake/paths.ts';
 import { openTransformer } from '../../transformer/open.ts';
@@ -23,7 +24,6 @@ import { newAdminToken, writeDevLock } from '../local/dev-lock.ts';
 import { assertPortFree } from '../local/port.ts';
 import { runEvery } from '../local/run-every.ts';
 import { ROLLUPS_ADMIN_OP, readRollupRows } from '../query/duckdb-engine.ts';
-import { openReader } from './transform.ts';
 
 interface DemoApp {
   app_id: string;
@@ -102,7 +102,7 @@ export function registerDev(program: Command): void {
         },
       );
       const transformer = await openTransformer({ ...config, dataDir }, 'duckdb', db);
-      const reader = await openReader({ ...config, dataDir });
+      const reader = await openStreamReader({ ...config, dataDir });
       const poller = createPoller({ reader, processor: transformer.processor, compact: transformer.compact });
       const exclusive = createMutex();
       const drain = () => exclusive<DrainResult>(() => poller.runOnce());

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPglite } from '../../lib/db/pglite.ts';
-import { EnvelopeKind, encodeRows } from '../../lib/envelope.ts';
-import { openSegmentLog } from '../../lib/segment-log/index.ts';
 import { partitionOf } from '../../schemas/lake.ts';
+import { EnvelopeKind, encodeRows } from '../../stream/envelope.ts';
+import { openSegmentLog } from '../../stream/segment-log/index.ts';
 import { createFsStore } from '../../transformer/lake/fs-store.ts';
 import { makeRow } from '../../transformer/testing/fixtures.ts';
 

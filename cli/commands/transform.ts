@@ -1,12 +1,7 @@
 /** `alt transform --once`: drain the local stream into the lake and the rollups, then exit. */
-import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type Config, loadConfig } from '../../lib/config.ts';
-import { dataDirLayout } from '../../lib/data-dir.ts';
-import type { StreamReader } from '../../lib/stream.ts';
-import { createKinesisReader } from '../../lib/stream-readers/kinesis.ts';
-import { createKinesisClient } from '../../lib/stream-readers/kinesis-client.ts';
-import { createSegmentLogReader } from '../../lib/stream-readers/segment-log.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { openStreamReader } from '../../stream/from-config.ts';
 import { createPoller, type DrainResult } from '../../transformer/drivers/poller.ts';
 import { openTransformer } from '../../transformer/open.ts';
 import type { WriterName } from '../../transformer/parquet/index.ts';
@@ -19,18 +14,6 @@ interface TransformFlags {
   writer: WriterName;
   json?: boolean;
   [flag: string]: string | boolean | undefined;
-}
-
-/** The local segment log in `<dataDir>/stream`, or Kinesis (kinesis-local) with `--stream kinesis` (also used by `alt dev`). */
-export function openReader(config: Config): Promise<StreamReader> {
-  if (config.stream === 'kinesis') {
-    return createKinesisReader({
-      client: createKinesisClient({ region: config.awsRegion, endpoint: config.kinesisEndpoint }),
-      streamName: config.kinesisStream,
-      checkpointFile: join(config.dataDir, 'kinesis-checkpoint.json'),
-    });
-  }
-  return createSegmentLogReader(dataDirLayout(config.dataDir).stream);
 }
 
 function printDrain(r: DrainResult, json: boolean | undefined): void {
@@ -73,7 +56,7 @@ export function registerTransform(program: Command): void {
       // Nothing was ever collected into a local stream that is not there: say where we looked.
       if (config.stream === 'local') requireLocalData(config.dataDir, 'stream');
       const t = await openTransformer(config, flags.writer);
-      const reader = await openReader(config);
+      const reader = await openStreamReader(config);
       const tty = process.stderr.isTTY && !flags.json;
       let records = 0;
       const poller = createPoller({

@@ -9,9 +9,9 @@ import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Queryable } from '../../lib/db/sql.ts';
 import { createMemoryDuckdb } from '../../lib/duckdb-text.ts';
-import { decodeEnvelope, encodeEnvelope } from '../../lib/envelope.ts';
-import type { ReadRecord } from '../../lib/stream.ts';
 import { APP_ID_PATTERN } from '../../schemas/wire.ts';
+import type { ReadRecord } from '../../stream/contract.ts';
+import { decodeEnvelope, encodeEnvelope } from '../../stream/envelope.ts';
 import { decodeRaw, encodeRaw } from '../../transformer/lake/raw.ts';
 import { count } from '../format.ts';
 

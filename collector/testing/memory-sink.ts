@@ -1,7 +1,9 @@
 /** A `HitSink` for tests: records what it got, and can be told to fail or to report overload. */
-import type { EnvelopeKind } from '../../lib/envelope.ts';
+
 import type { LakeRow } from '../../schemas/lake.ts';
-import { type HitSink, OverloadedError } from '../sink.ts';
+import { OverloadedError } from '../../stream/contract.ts';
+import type { EnvelopeKind } from '../../stream/envelope.ts';
+import type { HitSink } from '../sink.ts';
 
 export interface MemorySink extends HitSink {
   readonly batches: { kind: EnvelopeKind; rows: LakeRow[] }[];

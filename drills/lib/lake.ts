@@ -5,7 +5,7 @@
  * so it never competes with a collector for the registry database.
  */
 import { join } from 'node:path';
-import type { StreamReader } from '../../lib/stream.ts';
+import type { StreamReader } from '../../stream/contract.ts';
 import { createPoller, type DrainResult, emptyDrainResult } from '../../transformer/drivers/poller.ts';
 import { openTransformer, type Transformer } from '../../transformer/open.ts';
 import { openDuckdb, quoteLiteral } from '../../transformer/parquet/duckdb-sql.ts';

@@ -1,9 +1,9 @@
 /** Readers for the transform step: the collector's segment log, or Kinesis (read directly, not via the proxy). */
 import { join } from 'node:path';
-import { localStreamDir } from '../../collector/sinks/from-config.ts';
-import type { StreamReader } from '../../lib/stream.ts';
-import { createKinesisReader } from '../../lib/stream-readers/kinesis.ts';
-import { createSegmentLogReader } from '../../lib/stream-readers/segment-log.ts';
+import type { StreamReader } from '../../stream/contract.ts';
+import { localStreamDir } from '../../stream/from-config.ts';
+import { createKinesisReader } from '../../stream/kinesis/reader.ts';
+import { createSegmentLogReader } from '../../stream/segment-log/index.ts';
 import type { KinesisLocal } from '../../test/helpers/kinesis-local.ts';
 
 export const segmentLogReader = (collectorDir: string, transformerDir: string) => (): Promise<StreamReader> =>

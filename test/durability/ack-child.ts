@@ -1,8 +1,8 @@
 /** Drives `ack-writer.ts` children and reads the log_ids a stream holds, for the fault tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { decodeEnvelope } from '../../lib/envelope.ts';
-import type { StreamReader } from '../../lib/stream.ts';
+import type { StreamReader } from '../../stream/contract.ts';
+import { decodeEnvelope } from '../../stream/envelope.ts';
 
 const WRITER = join(import.meta.dirname, 'ack-writer.ts');
 

@@ -7,29 +7,29 @@
  *   tsx ack-writer.ts spooling <spoolDir> <kinesisEndpoint> <streamName>
  */
 import { createBatcher } from '../../collector/batcher.ts';
-import { createKinesisStream } from '../../collector/sinks/kinesis.ts';
-import { createSegmentLogStream } from '../../collector/sinks/segment-log.ts';
-import { createSpoolingStream } from '../../collector/sinks/spooling.ts';
-import { EnvelopeKind } from '../../lib/envelope.ts';
-import type { Stream } from '../../lib/stream.ts';
-import { createKinesisClient } from '../../lib/stream-readers/kinesis-client.ts';
+import type { StreamWriter } from '../../stream/contract.ts';
+import { EnvelopeKind } from '../../stream/envelope.ts';
+import { createKinesisClient } from '../../stream/kinesis/client.ts';
+import { createKinesisWriter } from '../../stream/kinesis/writer.ts';
+import { createSegmentLogWriter } from '../../stream/segment-log/stream-writer.ts';
+import { createSpoolingWriter } from '../../stream/spool.ts';
 import { makeRow } from './rows.ts';
 
 const [mode, dir, endpoint, streamName] = process.argv.slice(2);
 
-let stream: Stream;
+let stream: StreamWriter;
 if (mode === 'segment-log') {
-  stream = await createSegmentLogStream(dir);
+  stream = await createSegmentLogWriter(dir);
 } else {
   const client = createKinesisClient({ region: 'us-east-1', endpoint, requestTimeoutMs: 1000 });
   // Deadline below the spool's timeout: a spooled put does not land in Kinesis later as well.
-  const primary = createKinesisStream({
+  const primary = createKinesisWriter({
     client,
     streamName,
     deadlineMs: 1000,
     backoff: { minMs: 20, maxMs: 200 },
   });
-  stream = await createSpoolingStream({
+  stream = await createSpoolingWriter({
     primary,
     spoolDir: dir,
     spoolMaxBytes: 256 << 20,

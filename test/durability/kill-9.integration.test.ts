@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSegmentLogReader, openSegmentLog } from '../../lib/segment-log/index.ts';
+import { createSegmentLogReader, openSegmentLog } from '../../stream/segment-log/index.ts';
 import { idsIn, killWriters, startWriter } from './ack-child.ts';
 
 const dirs: string[] = [];

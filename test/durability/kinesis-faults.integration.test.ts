@@ -7,11 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKinesisStream } from '../../collector/sinks/kinesis.ts';
-import { createSpoolingStream } from '../../collector/sinks/spooling.ts';
-import { readRecords } from '../../collector/sinks/stream-contract.ts';
-import { createKinesisReader } from '../../lib/stream-readers/kinesis.ts';
-import { createKinesisClient } from '../../lib/stream-readers/kinesis-client.ts';
+import { readRecords } from '../../stream/contract-suite.ts';
+import { createKinesisClient } from '../../stream/kinesis/client.ts';
+import { createKinesisReader } from '../../stream/kinesis/reader.ts';
+import { createKinesisWriter } from '../../stream/kinesis/writer.ts';
+import { createSpoolingWriter } from '../../stream/spool.ts';
 import { KINESIS_LOCAL_REGION, type KinesisLocal, startKinesisLocal } from '../helpers/kinesis-local.ts';
 import { idsIn, killWriters, startWriter } from './ack-child.ts';
 import { startToggleProxy, type ToggleProxy } from './toggle-proxy.ts';
@@ -42,7 +42,7 @@ async function setup() {
 // The primary gives up (and aborts its request) before the spool's timeout, so a spooled put
 // cannot also land in Kinesis later.
 const primaryVia = (endpoint: string, streamName: string) =>
-  createKinesisStream({
+  createKinesisWriter({
     client: createKinesisClient({ region: KINESIS_LOCAL_REGION, endpoint, requestTimeoutMs: 1500 }),
     streamName,
     deadlineMs: 1500,
@@ -53,7 +53,7 @@ describe('Kinesis faults', () => {
   it('endpoint unreachable for a while: puts resolve from the spool, then everything arrives in order', async () => {
     const { streamName, dir, endpoint } = await setup();
     const spooled: number[] = [];
-    const stream = await createSpoolingStream({
+    const stream = await createSpoolingWriter({
       primary: primaryVia(endpoint, streamName),
       spoolDir: join(dir, 'spool'),
       spoolMaxBytes: 64 << 20,
@@ -96,7 +96,7 @@ describe('Kinesis faults', () => {
     await proxy.up();
 
     // The restarted collector drains the spool first.
-    const restarted = await createSpoolingStream({
+    const restarted = await createSpoolingWriter({
       primary: primaryVia(endpoint, streamName),
       spoolDir,
       spoolMaxBytes: 256 << 20,

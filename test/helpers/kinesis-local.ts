@@ -13,7 +13,7 @@ import {
   type KinesisClient,
   ListStreamsCommand,
 } from '@aws-sdk/client-kinesis';
-import { createKinesisClient } from '../../lib/stream-readers/kinesis-client.ts';
+import { createKinesisClient } from '../../stream/kinesis/client.ts';
 
 export const KINESIS_LOCAL_REGION = 'us-east-1';
 

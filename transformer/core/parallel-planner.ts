@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { ReadRecord, StreamBatch } from '../../lib/stream.ts';
+import type { ReadRecord, StreamBatch } from '../../stream/contract.ts';
 import { mergePlans } from './merge-plans.ts';
 import { type BatchPlan, type PlanOptions, type PlanWithIds, planBatch, planWithIds } from './plan.ts';
 

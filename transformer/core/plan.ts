@@ -5,9 +5,9 @@
  * rollup deltas computed. Nothing here does I/O or throws for bad data.
  */
 import { isUtf8 } from 'node:buffer';
-import { EnvelopeKind, forEachLine, openEnvelope } from '../../lib/envelope.ts';
-import { firstSeq, lastSeq, type StreamBatch } from '../../lib/stream.ts';
 import { partitionOf } from '../../schemas/lake.ts';
+import { firstSeq, lastSeq, type StreamBatch } from '../../stream/contract.ts';
+import { EnvelopeKind, forEachLine, openEnvelope } from '../../stream/envelope.ts';
 import { createRollupAccumulator, HOUR_MS, type RollupDelta } from './rollup.ts';
 import { validateLine } from './validate.ts';
 

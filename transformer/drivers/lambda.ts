@@ -5,7 +5,7 @@
  * sequence number, so Lambda retries from there; the retry overwrites the same objects and the
  * ledger keeps rollups exactly-once.
  */
-import type { ReadRecord, StreamBatch } from '../../lib/stream.ts';
+import type { ReadRecord, StreamBatch } from '../../stream/contract.ts';
 import type { BatchProcessor, BatchResult } from '../process-batch.ts';
 
 export interface KinesisEventRecord {

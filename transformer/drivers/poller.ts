@@ -4,7 +4,7 @@
  * retry overwrites its own files and is counted once. Hours touched are compacted at the end of
  * each drain, so the local lake shows no duplicate `log_id` and rollups equal the lake.
  */
-import type { StreamReader } from '../../lib/stream.ts';
+import type { StreamReader } from '../../stream/contract.ts';
 import type { BatchProcessor, BatchResult } from '../process-batch.ts';
 
 export interface PollerDeps {

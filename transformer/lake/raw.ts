@@ -4,7 +4,7 @@
  * back through the same core, so a rebuilt lake equals the original, bad records included.
  */
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
-import type { ReadRecord, StreamBatch } from '../../lib/stream.ts';
+import type { ReadRecord, StreamBatch } from '../../stream/contract.ts';
 
 interface RawLine {
   shard_id: string;

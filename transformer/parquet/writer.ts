@@ -3,8 +3,9 @@
  * columns of `LAKE_COLUMNS` in order, timestamps as INT64 TIMESTAMP(MICROS, UTC), INT32 integers,
  * BOOLEAN `is_bot`, UTF8 strings.
  */
-import { forEachLine } from '../../lib/envelope.ts';
+
 import type { LakeRow } from '../../schemas/lake.ts';
+import { forEachLine } from '../../stream/envelope.ts';
 
 /** The rows of one file as validated NDJSON: chunks of whole, newline-terminated lines. */
 export interface RowsInput {

@@ -1,8 +1,8 @@
 /** Test fixtures: lake rows, stream batches and an in-memory `StreamReader`. */
 import { randomUUID } from 'node:crypto';
-import { EnvelopeKind, encodeRows } from '../../lib/envelope.ts';
-import type { ReadRecord, StreamBatch, StreamReader } from '../../lib/stream.ts';
 import type { LakeRow } from '../../schemas/lake.ts';
+import type { ReadRecord, StreamBatch, StreamReader } from '../../stream/contract.ts';
+import { EnvelopeKind, encodeRows } from '../../stream/envelope.ts';
 
 export const APP = 'alt_0123456789abcdefghijkl';
 

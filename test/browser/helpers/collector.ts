@@ -21,9 +21,9 @@ import { openTestDb, TEST_CONFIG } from '../../../collector/testing/harness.ts';
 import { createMemorySink } from '../../../collector/testing/memory-sink.ts';
 import { migrate } from '../../../lib/db/migrate.ts';
 import type { Sql } from '../../../lib/db/sql.ts';
-import { EnvelopeKind } from '../../../lib/envelope.ts';
 import type { LakeRow } from '../../../schemas/lake.ts';
 import type { BeaconHit } from '../../../schemas/wire.ts';
+import { EnvelopeKind } from '../../../stream/envelope.ts';
 
 export type ReceivedRequest = {
   method: string;

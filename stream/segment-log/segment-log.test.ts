@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ReadRecord } from '../stream.ts';
+import type { ReadRecord } from '../contract.ts';
 import { createSegmentLogReader, formatPosition, listSegments, openSegmentLog } from './index.ts';
 
 let dir: string;

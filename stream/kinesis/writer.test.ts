@@ -1,4 +1,4 @@
-/** Kinesis sink retry behaviour, with the AWS SDK mocked at its client boundary. */
+/** Kinesis writer retry behaviour, with the AWS SDK mocked at its client boundary. */
 import {
   DescribeStreamSummaryCommand,
   KinesisClient,
@@ -7,10 +7,10 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PartialPutError, type StreamRecord } from '../../lib/stream.ts';
-import { backoffDelay } from './backoff.ts';
-import { createKinesisStream, KINESIS_LIMITS, splitIntoCalls } from './kinesis.ts';
-import type { PutRecordsFn } from './kinesis-put.ts';
+import { backoffDelay } from '../backoff.ts';
+import { PartialPutError, type StreamRecord } from '../contract.ts';
+import type { PutRecordsFn } from './put.ts';
+import { createKinesisWriter, KINESIS_LIMITS, splitIntoCalls } from './writer.ts';
 
 const kinesisMock = mockClient(KinesisClient);
 afterEach(() => kinesisMock.reset());
@@ -20,8 +20,8 @@ const rec = (i: number, size = 10): StreamRecord => ({
   data: Buffer.alloc(size, i % 256),
 });
 const fast = { backoff: { minMs: 1, maxMs: 5 } };
-const stream = (opts: Partial<Parameters<typeof createKinesisStream>[0]> = {}) =>
-  createKinesisStream({
+const stream = (opts: Partial<Parameters<typeof createKinesisWriter>[0]> = {}) =>
+  createKinesisWriter({
     client: new KinesisClient({ region: 'us-east-1' }),
     streamName: 'hits',
     ...fast,
@@ -29,7 +29,7 @@ const stream = (opts: Partial<Parameters<typeof createKinesisStream>[0]> = {}) =
   });
 const dataOf = (input: PutRecordsCommandInput) => (input.Records ?? []).map((r) => Buffer.from(r.Data!)[0]);
 
-describe('Kinesis sink', () => {
+describe('Kinesis writer', () => {
   it('splits puts into calls of at most 500 records and 5 MiB', () => {
     expect(splitIntoCalls(Array.from({ length: 1200 }, (_, i) => rec(i))).map((c) => c.length)).toEqual([
       500, 500, 200,

@@ -2,16 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PartialPutError, type Stream, type StreamRecord } from '../../lib/stream.ts';
-import { OverloadedError } from '../sink.ts';
-import { createSpoolingStream } from './spooling.ts';
+import { OverloadedError, PartialPutError, type StreamRecord, type StreamWriter } from './contract.ts';
+import { createSpoolingWriter } from './spool.ts';
 
 /** A primary we can switch between up, down (rejects) and hanging (never answers). */
 function switchablePrimary() {
   const received: string[] = [];
   let mode: 'up' | 'down' | 'hang' = 'up';
   let closed = false;
-  const stream: Stream = {
+  const stream: StreamWriter = {
     limits: { maxRecordBytes: 1 << 20, maxRecordsPerPut: 500 },
     async put(records) {
       if (closed) throw new Error('closed');
@@ -50,7 +49,7 @@ describe('spooling stream', () => {
   it('spools while the primary is down (puts still resolve), then drains in order and writes directly again', async () => {
     const p = switchablePrimary();
     const spooled: number[] = [];
-    const s = await createSpoolingStream({
+    const s = await createSpoolingWriter({
       primary: p.stream,
       spoolDir: dir,
       spoolMaxBytes: 1 << 20,
@@ -79,7 +78,7 @@ describe('spooling stream', () => {
   it('after a partial put, spools and re-sends only the records the primary did not take', async () => {
     const received: string[] = [];
     let refuse = (_name: string) => false;
-    const primary: Stream = {
+    const primary: StreamWriter = {
       limits: { maxRecordBytes: 1 << 20, maxRecordsPerPut: 500 },
       async put(records) {
         const names = records.map((r) => Buffer.from(r.data).toString());
@@ -92,7 +91,7 @@ describe('spooling stream', () => {
       async close() {},
     };
     const spooled: number[] = [];
-    const s = await createSpoolingStream({
+    const s = await createSpoolingWriter({
       primary,
       spoolDir: dir,
       spoolMaxBytes: 1 << 20,
@@ -114,7 +113,7 @@ describe('spooling stream', () => {
 
   it('spools a put the primary does not answer within the timeout', async () => {
     const p = switchablePrimary();
-    const s = await createSpoolingStream({
+    const s = await createSpoolingWriter({
       primary: p.stream,
       spoolDir: dir,
       spoolMaxBytes: 1 << 20,
@@ -132,7 +131,7 @@ describe('spooling stream', () => {
 
   it('refuses puts with OverloadedError and reports unhealthy once the spool is full', async () => {
     const p = switchablePrimary();
-    const s = await createSpoolingStream({
+    const s = await createSpoolingWriter({
       primary: p.stream,
       spoolDir: dir,
       spoolMaxBytes: 2000,
@@ -155,7 +154,7 @@ describe('spooling stream', () => {
   it('drains a spool left by a previous run first, before new puts', async () => {
     const p1 = switchablePrimary();
     p1.set('down');
-    const s1 = await createSpoolingStream({
+    const s1 = await createSpoolingWriter({
       primary: p1.stream,
       spoolDir: dir,
       spoolMaxBytes: 1 << 20,
@@ -165,7 +164,7 @@ describe('spooling stream', () => {
     await s1.close(); // returns promptly although the primary is down
 
     const p2 = switchablePrimary();
-    const s2 = await createSpoolingStream({
+    const s2 = await createSpoolingWriter({
       primary: p2.stream,
       spoolDir: dir,
       spoolMaxBytes: 1 << 20,
@@ -178,7 +177,7 @@ describe('spooling stream', () => {
 
     // Drained records are not replayed again on the next start.
     const p3 = switchablePrimary();
-    const s3 = await createSpoolingStream({
+    const s3 = await createSpoolingWriter({
       primary: p3.stream,
       spoolDir: dir,
       spoolMaxBytes: 1 << 20,

@@ -1,14 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSegmentLogReader } from '../../lib/stream-readers/segment-log.ts';
-import { createSegmentLogStream } from './segment-log.ts';
-import { describeStreamContract } from './stream-contract.ts';
+import { describeStreamContract } from '../contract-suite.ts';
+import { createSegmentLogReader } from './index.ts';
+import { createSegmentLogWriter } from './stream-writer.ts';
 
 describeStreamContract('segment log', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'alt-sls-'));
   // Small segments so the contract also crosses segment boundaries.
-  const stream = await createSegmentLogStream(join(dir, 'stream'), { segmentBytes: 64 * 1024 });
+  const stream = await createSegmentLogWriter(join(dir, 'stream'), { segmentBytes: 64 * 1024 });
   return {
     stream,
     openReader: () =>

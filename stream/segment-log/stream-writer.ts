@@ -1,23 +1,23 @@
 /**
- * `Stream` over the local segment log (the default without Kinesis): `put` resolves once the
+ * `StreamWriter` over the local segment log (the default without Kinesis): `put` resolves once the
  * records are appended and fdatasync'ed. Partition keys are not kept (one local shard).
  */
 
-import type { SegmentLog, SegmentLogOptions } from '../../lib/segment-log/index.ts';
-import { openSegmentLog } from '../../lib/segment-log/index.ts';
-import type { Stream, StreamLimits } from '../../lib/stream.ts';
+import type { StreamLimits, StreamWriter } from '../contract.ts';
+import type { SegmentLog, SegmentLogOptions } from './index.ts';
+import { openSegmentLog } from './index.ts';
 
 /** The same limits as Kinesis, so the batcher builds identical records whichever stream is used. */
 export const LOCAL_STREAM_LIMITS: StreamLimits = { maxRecordBytes: 1024 * 1024, maxRecordsPerPut: 500 };
 
-export interface SegmentLogStream extends Stream {
+export interface SegmentLogWriter extends StreamWriter {
   readonly log: SegmentLog;
 }
 
-export async function createSegmentLogStream(
+export async function createSegmentLogWriter(
   dir: string,
   options: SegmentLogOptions = {},
-): Promise<SegmentLogStream> {
+): Promise<SegmentLogWriter> {
   const log = await openSegmentLog(dir, options);
   let closed = false;
   return {

@@ -4,17 +4,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKinesisReader } from '../../lib/stream-readers/kinesis.ts';
-import { createKinesisClient } from '../../lib/stream-readers/kinesis-client.ts';
 import {
   KINESIS_LOCAL_REGION,
   type KinesisLocal,
   startKinesisLocal,
 } from '../../test/helpers/kinesis-local.ts';
-import { createKinesisStream } from './kinesis.ts';
-import { createLeanPutRecords } from './kinesis-put.ts';
-import { createSpoolingStream } from './spooling.ts';
-import { describeStreamContract, readRecords, type StreamUnderTest } from './stream-contract.ts';
+import { describeStreamContract, readRecords, type StreamUnderTest } from '../contract-suite.ts';
+import { createSpoolingWriter } from '../spool.ts';
+import { createKinesisClient } from './client.ts';
+import { createLeanPutRecords } from './put.ts';
+import { createKinesisReader } from './reader.ts';
+import { createKinesisWriter } from './writer.ts';
 
 let kl: KinesisLocal;
 beforeAll(async () => {
@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 async function kinesisPair(
-  wrap?: (dir: string, s: ReturnType<typeof createKinesisStream>) => Promise<StreamUnderTest['stream']>,
+  wrap?: (dir: string, s: ReturnType<typeof createKinesisWriter>) => Promise<StreamUnderTest['stream']>,
   lean = false,
 ): Promise<StreamUnderTest> {
   const name = `contract-${randomUUID().slice(0, 8)}`;
@@ -33,7 +33,7 @@ async function kinesisPair(
   await kl.createStream(name, 1);
   const dir = await mkdtemp(join(tmpdir(), 'alt-kin-'));
   const client = createKinesisClient({ region: KINESIS_LOCAL_REGION, endpoint: kl.endpoint });
-  const inner = createKinesisStream({
+  const inner = createKinesisWriter({
     client,
     streamName: name,
     deadlineMs: 10_000,
@@ -72,7 +72,7 @@ describeStreamContract('Kinesis with the lean PutRecords transport (kinesis-loca
 );
 
 describe('lean PutRecords transport', () => {
-  it('throws an API error under its type name, so the sink treats it as permanent', async () => {
+  it('throws an API error under its type name, so the writer treats it as permanent', async () => {
     const client = createKinesisClient({ region: KINESIS_LOCAL_REGION, endpoint: kl.endpoint });
     const put = createLeanPutRecords({
       client,
@@ -86,7 +86,7 @@ describe('lean PutRecords transport', () => {
     ).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).name).toBe('ResourceNotFoundException');
-    const stream = createKinesisStream({ client, streamName: 'no-such-stream', putRecords: put });
+    const stream = createKinesisWriter({ client, streamName: 'no-such-stream', putRecords: put });
     await expect(stream.put([{ partitionKey: 'k', data: Buffer.from('x') }])).rejects.toThrow(
       /ResourceNotFoundException/,
     );
@@ -96,7 +96,7 @@ describe('lean PutRecords transport', () => {
 
 describeStreamContract('spooling over Kinesis (kinesis-local)', () =>
   kinesisPair((dir, primary) =>
-    createSpoolingStream({
+    createSpoolingWriter({
       primary,
       spoolDir: join(dir, 'spool'),
       spoolMaxBytes: 64 << 20,
@@ -110,7 +110,7 @@ describe('Kinesis reader over several shards', () => {
     const name = `shards-${randomUUID().slice(0, 8)}`;
     await kl.createStream(name, 3);
     const dir = await mkdtemp(join(tmpdir(), 'alt-kin-shards-'));
-    const stream = createKinesisStream({ client: kl.client(), streamName: name });
+    const stream = createKinesisWriter({ client: kl.client(), streamName: name });
     try {
       const records = Array.from({ length: 60 }, (_, i) => ({
         partitionKey: `key-${i % 12}`,

@@ -1,13 +1,13 @@
 /**
- * The behaviour every `Stream` + matching `StreamReader` must show, as one shared vitest suite.
+ * The behaviour every `StreamWriter` + matching `StreamReader` must show, as one shared vitest suite.
  * Each implementation's test file calls `describeStreamContract` with a factory for a fresh pair.
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { ReadRecord, Stream, StreamReader, StreamRecord } from '../../lib/stream.ts';
+import type { ReadRecord, StreamReader, StreamRecord, StreamWriter } from './contract.ts';
 
 export interface StreamUnderTest {
-  stream: Stream;
+  stream: StreamWriter;
   /** A reader of what `stream` wrote; a second call must resume from the committed checkpoint. */
   openReader(): Promise<StreamReader>;
   cleanup(): Promise<void>;

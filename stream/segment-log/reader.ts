@@ -7,8 +7,8 @@
  */
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ReadRecord, StreamBatch, StreamReader } from '../stream.ts';
-import { readJsonFile, writeFileAtomic } from './atomic-file.ts';
+import { readJsonFile, writeFileAtomic } from '../atomic-file.ts';
+import type { ReadRecord, StreamBatch, StreamReader } from '../contract.ts';
 import { FRAME_HEADER_BYTES } from './frame.ts';
 import { scanFrames } from './scan.ts';
 import { formatPosition, listSegments } from './segments.ts';

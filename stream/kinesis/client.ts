@@ -1,5 +1,5 @@
 /**
- * The one place a Kinesis client is built (collector sink and local reader share it). HTTP/1.1
+ * The one place a Kinesis client is built (the writer, the reader and the test helpers share it). HTTP/1.1
  * through `NodeHttpHandler`: kinesis-local does not speak the SDK's default for Kinesis (HTTP/2).
  * SDK retries are off: callers own retries and deadlines.
  */

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSegmentLogReader } from '../../lib/segment-log/index.ts';
-import { freePort } from '../../test/helpers/kinesis-local.ts';
-import { createStreamFromConfig, localStreamDir, spoolDir } from './from-config.ts';
+import { freePort } from '../test/helpers/kinesis-local.ts';
+import { localStreamDir, openStreamWriter, spoolDir } from './from-config.ts';
+import { createSegmentLogReader } from './segment-log/index.ts';
 
 let dataDir: string;
 beforeEach(async () => {
@@ -20,9 +20,9 @@ const base = {
   kinesisEndpoint: undefined,
 };
 
-describe('createStreamFromConfig', () => {
+describe('openStreamWriter', () => {
   it('local: writes the segment log under <dataDir>/stream, where the transformer reads it', async () => {
-    const stream = await createStreamFromConfig({ ...base, stream: 'local', dataDir });
+    const stream = await openStreamWriter({ ...base, stream: 'local', dataDir });
     await stream.put([{ partitionKey: 'k', data: Buffer.from('hello') }]);
     await stream.close();
     const reader = await createSegmentLogReader(localStreamDir(dataDir));
@@ -33,7 +33,7 @@ describe('createStreamFromConfig', () => {
 
   it('kinesis: with Kinesis unreachable a put still resolves, spooled under <dataDir>/spool', async () => {
     const closedPort = await freePort();
-    const stream = await createStreamFromConfig({
+    const stream = await openStreamWriter({
       ...base,
       stream: 'kinesis',
       dataDir,

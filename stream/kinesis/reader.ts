@@ -12,8 +12,8 @@ import {
   ListShardsCommand,
   type Shard,
 } from '@aws-sdk/client-kinesis';
-import { readJsonFile, writeFileAtomic } from '../segment-log/atomic-file.ts';
-import type { ReadRecord, StreamBatch, StreamReader } from '../stream.ts';
+import { readJsonFile, writeFileAtomic } from '../atomic-file.ts';
+import type { ReadRecord, StreamBatch, StreamReader } from '../contract.ts';
 
 export interface KinesisReaderOptions {
   client: KinesisClient;

@@ -6,7 +6,7 @@
  * (middleware list rebuilt per call, endpoint rules, a JavaScript base64 writer, user-agent
  * escaping), a plain request 75–222 µs; the collector makes hundreds of these calls a second.
  *
- * Answers have the shape of the SDK's `PutRecordsOutput` so the sink's retry logic is shared; an
+ * Answers have the shape of the SDK's `PutRecordsOutput` so the writer's retry logic is shared; an
  * API error is thrown as an `Error` whose `name` is the API's error type, as the SDK throws it.
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';

@@ -1,6 +1,6 @@
 /**
- * Exponential backoff with jitter, shared by every retry loop of the sinks. The knobs have names
- * and defaults here, in one place.
+ * Exponential backoff with jitter, shared by every retry loop of the stream writers (the Kinesis
+ * writer, the spool's drainer). The knobs have names and defaults here, in one place.
  */
 export interface BackoffOptions {
   /** First retry waits about this long. */

@@ -19,7 +19,7 @@ export interface StreamLimits {
 }
 
 /** The producer side. */
-export interface Stream {
+export interface StreamWriter {
   readonly limits: StreamLimits;
   /**
    * Resolves only once every record is durable (Kinesis acknowledged it, or it is appended and
@@ -43,6 +43,22 @@ export class PartialPutError extends Error {
     super(message, options);
     this.name = 'PartialPutError';
     this.delivered = delivered;
+  }
+}
+
+/**
+ * The writer cannot take records now (the spool is full; in the collector, also its memory
+ * bound): nothing was written, try again after `retryAfterSec`. The collector answers it with 503
+ * and `Retry-After`.
+ */
+export class OverloadedError extends Error {
+  constructor(
+    message: string,
+    /** Seconds the client should wait (`Retry-After`). */
+    readonly retryAfterSec = 1,
+  ) {
+    super(message);
+    this.name = 'OverloadedError';
   }
 }
 

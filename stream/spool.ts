@@ -1,5 +1,5 @@
 /**
- * `Stream` that keeps "2xx means durable" when the primary (Kinesis) is slow or down: a put goes
+ * `StreamWriter` that keeps "2xx means durable" when the primary (Kinesis) is slow or down: a put goes
  * to the primary with a timeout; on failure or timeout the records are appended + fsynced to a
  * local segment-log spool instead (durable, so the put resolves). A background drainer replays the
  * spool to the primary in order, checkpointing as it goes. While the spool holds anything, new puts
@@ -13,11 +13,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { SegmentLog, SegmentLogReader } from '../../lib/segment-log/index.ts';
-import { createSegmentLogReader, openSegmentLog } from '../../lib/segment-log/index.ts';
-import { PartialPutError, type Stream, type StreamRecord } from '../../lib/stream.ts';
-import { OverloadedError, type SinkObserver } from '../sink.ts';
 import { type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
+import { OverloadedError, PartialPutError, type StreamRecord, type StreamWriter } from './contract.ts';
+import type { SegmentLog, SegmentLogReader } from './segment-log/index.ts';
+import { createSegmentLogReader, openSegmentLog } from './segment-log/index.ts';
 
 export const SPOOL_DEFAULTS = {
   /** A primary put slower than this is spooled instead. */
@@ -31,8 +30,15 @@ export const SPOOL_DEFAULTS = {
   segmentBytes: 16 * 1024 * 1024,
 } as const;
 
-export interface SpoolingStreamOptions {
-  primary: Stream;
+/** Hooks for the collector's metrics; `sink` labels a failure `primary` or `spool-drain`. */
+export interface SpoolObserver {
+  sinkError?(info: { sink: string; reason: string }): void;
+  spooled?(info: { records: number; bytes: number }): void;
+  spoolBytes?(bytes: number): void;
+}
+
+export interface SpoolingWriterOptions {
+  primary: StreamWriter;
   spoolDir: string;
   /** Undrained spool bytes past which puts get `OverloadedError` and `isHealthy` is false. */
   spoolMaxBytes: number;
@@ -41,10 +47,10 @@ export interface SpoolingStreamOptions {
   drainBatchRecords?: number;
   drainBackoff?: Partial<BackoffOptions>;
   segmentBytes?: number;
-  observer?: SinkObserver;
+  observer?: SpoolObserver;
 }
 
-export interface SpoolingStream extends Stream {
+export interface SpoolingWriter extends StreamWriter {
   /** Bytes in the spool not yet replayed to the primary. */
   spooledBytes(): number;
   /** Resolves once the spool is empty (now, or after the drainer catches up). */
@@ -71,7 +77,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-export async function createSpoolingStream(options: SpoolingStreamOptions): Promise<SpoolingStream> {
+export async function createSpoolingWriter(options: SpoolingWriterOptions): Promise<SpoolingWriter> {
   const { primary, spoolDir, spoolMaxBytes, observer } = options;
   const primaryTimeoutMs = options.primaryTimeoutMs ?? SPOOL_DEFAULTS.primaryTimeoutMs;
   const drainTimeoutMs = options.drainTimeoutMs ?? SPOOL_DEFAULTS.drainTimeoutMs;

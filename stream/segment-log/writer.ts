@@ -11,7 +11,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fsyncDir } from './atomic-file.ts';
+import { fsyncDir } from '../atomic-file.ts';
 import { encodeFrame, frameBytes } from './frame.ts';
 import { scanFrames } from './scan.ts';
 import { listSegments, segmentFileName } from './segments.ts';

@@ -1,5 +1,5 @@
 /**
- * `Stream` over Kinesis PutRecords. A put is split into calls of ≤ 500 records and ≤ 5 MiB; when
+ * `StreamWriter` over Kinesis PutRecords. A put is split into calls of ≤ 500 records and ≤ 5 MiB; when
  * Kinesis accepts only some entries of a call (throttling), only the failed entries are retried,
  * with exponential backoff and jitter, until a deadline — then the put rejects. It never resolves
  * for a record Kinesis did not accept; when it rejects after Kinesis took some records, the error is
@@ -11,12 +11,12 @@ import {
   PutRecordsCommand,
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
-import { PartialPutError, type Stream, type StreamLimits, type StreamRecord } from '../../lib/stream.ts';
-import { BACKOFF_DEFAULTS, type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
+import { BACKOFF_DEFAULTS, type BackoffOptions, backoffDelay, sleep } from '../backoff.ts';
+import { PartialPutError, type StreamLimits, type StreamRecord, type StreamWriter } from '../contract.ts';
 import { callSignal } from './call-signal.ts';
-import type { PutRecordsFn } from './kinesis-put.ts';
+import type { PutRecordsFn } from './put.ts';
 
-export const KINESIS_SINK_DEFAULTS = {
+export const KINESIS_WRITER_DEFAULTS = {
   backoff: BACKOFF_DEFAULTS,
   /** A put that Kinesis has not fully accepted after this long rejects. */
   deadlineMs: 30_000,
@@ -41,7 +41,7 @@ const PERMANENT = new Set([
   'UnrecognizedClientException',
 ]);
 
-export interface KinesisStreamOptions {
+export interface KinesisWriterOptions {
   client: KinesisClient;
   streamName: string;
   backoff?: Partial<BackoffOptions>;
@@ -58,15 +58,15 @@ export interface KinesisStreamStats {
   entriesRetried: number;
 }
 
-export interface KinesisStream extends Stream {
+export interface KinesisWriter extends StreamWriter {
   stats(): KinesisStreamStats;
 }
 
 /** Splits records into PutRecords calls within the API's count and byte limits. */
 export function splitIntoCalls(
   records: readonly StreamRecord[],
-  maxRecords: number = KINESIS_SINK_DEFAULTS.maxRecordsPerCall,
-  maxBytes: number = KINESIS_SINK_DEFAULTS.maxBytesPerCall,
+  maxRecords: number = KINESIS_WRITER_DEFAULTS.maxRecordsPerCall,
+  maxBytes: number = KINESIS_WRITER_DEFAULTS.maxBytesPerCall,
 ): StreamRecord[][] {
   const calls: StreamRecord[][] = [];
   let current: StreamRecord[] = [];
@@ -85,16 +85,16 @@ export function splitIntoCalls(
   return calls;
 }
 
-export function createKinesisStream(options: KinesisStreamOptions): KinesisStream {
+export function createKinesisWriter(options: KinesisWriterOptions): KinesisWriter {
   const { client, streamName } = options;
   const putRecords: PutRecordsFn =
     options.putRecords ??
     ((entries, abortSignal) =>
       client.send(new PutRecordsCommand({ StreamName: streamName, Records: entries }), { abortSignal }));
-  const backoff = { ...KINESIS_SINK_DEFAULTS.backoff, ...options.backoff };
-  const deadlineMs = options.deadlineMs ?? KINESIS_SINK_DEFAULTS.deadlineMs;
-  const requestTimeoutMs = options.requestTimeoutMs ?? KINESIS_SINK_DEFAULTS.requestTimeoutMs;
-  const healthyWindowMs = options.healthyWindowMs ?? KINESIS_SINK_DEFAULTS.healthyWindowMs;
+  const backoff = { ...KINESIS_WRITER_DEFAULTS.backoff, ...options.backoff };
+  const deadlineMs = options.deadlineMs ?? KINESIS_WRITER_DEFAULTS.deadlineMs;
+  const requestTimeoutMs = options.requestTimeoutMs ?? KINESIS_WRITER_DEFAULTS.requestTimeoutMs;
+  const healthyWindowMs = options.healthyWindowMs ?? KINESIS_WRITER_DEFAULTS.healthyWindowMs;
   const stats: KinesisStreamStats = { calls: 0, entriesSent: 0, entriesRetried: 0 };
   const closing = new AbortController();
   let lastSuccessAt = Number.NEGATIVE_INFINITY;

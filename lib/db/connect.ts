@@ -126,6 +126,17 @@ export function openServerDatabase(s: DatabaseSettings, deps: ConnectDeps = {}):
   };
 }
 
+/** A Lambda's database from its environment; a Lambda without database settings is misconfigured. */
+export function openLambdaDatabase(env: DatabaseEnvVars, deps: ConnectDeps = {}): ServerDatabase {
+  const opened = openServerDatabase(databaseSettingsFromEnv(env), deps);
+  if (!opened) {
+    throw new Error(
+      'set ALT_DATABASE_HOST with ALT_DATABASE_USER (IAM auth) or ALT_DATABASE_SECRET_ARN, or DATABASE_URL',
+    );
+  }
+  return opened;
+}
+
 /**
  * Brings the schema up to date where these credentials may (the owner's), and otherwise checks
  * that the migration already did: a component role gets a clear error rather than a missing table.

@@ -12,12 +12,7 @@
  * `hours` compacts exactly those hours (a backfill), whatever the listing says.
  */
 import type { DatabaseEnv, GetSecretString } from '../../lib/db/aurora-secret.ts';
-import {
-  type ConnectDeps,
-  type DatabaseEnvVars,
-  databaseSettingsFromEnv,
-  openServerDatabase,
-} from '../../lib/db/connect.ts';
+import { type ConnectDeps, type DatabaseEnvVars, openLambdaDatabase } from '../../lib/db/connect.ts';
 import type { SignToken } from '../../lib/db/iam-auth.ts';
 import type { ObjectStore } from '../lake/object-store.ts';
 import { parseHour } from '../lake/paths.ts';
@@ -82,18 +77,12 @@ export function createCompactEntry(opts: CompactEntryOptions = {}) {
     const bucket = env.ALT_LAKE_BUCKET;
     if (!bucket) throw new Error('ALT_LAKE_BUCKET is not set');
     // The pool connects on first use (as alt_transformer with an IAM token in the stack).
-    const opened = openServerDatabase(databaseSettingsFromEnv(env), {
+    const { db } = openLambdaDatabase(env, {
       getSecretString: opts.getSecretString,
       sign: opts.sign,
       testServer: opts.testServer,
       max: 1,
     });
-    if (!opened) {
-      throw new Error(
-        'set ALT_DATABASE_HOST with ALT_DATABASE_USER (IAM auth) or ALT_DATABASE_SECRET_ARN, or DATABASE_URL',
-      );
-    }
-    const { db } = opened;
     const store = createS3Store({
       bucket,
       prefix: env.ALT_LAKE_PREFIX,

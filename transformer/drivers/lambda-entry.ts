@@ -9,12 +9,7 @@
  */
 import type { DatabaseEnv, GetSecretString } from '../../lib/db/aurora-secret.ts';
 import { createDatabaseUrlResolver } from '../../lib/db/aurora-secret.ts';
-import {
-  type ConnectDeps,
-  databaseSettingsFromEnv,
-  openServerDatabase,
-  prepareSchema,
-} from '../../lib/db/connect.ts';
+import { type ConnectDeps, openLambdaDatabase, prepareSchema } from '../../lib/db/connect.ts';
 import type { SignToken } from '../../lib/db/iam-auth.ts';
 import { createS3Store } from '../lake/s3-store.ts';
 import { createDuckdbWriter } from '../parquet/duckdb.ts';
@@ -54,17 +49,12 @@ export function createLambdaEntry(opts: LambdaEntryOptions = {}) {
     if (!bucket) throw new Error('ALT_LAKE_BUCKET is not set');
     // With the master secret, a refused login (the secret rotated) rebuilds the pool with the secret
     // read again, so a warm container survives a rotation; IAM tokens are signed per connection.
-    const opened = openServerDatabase(databaseSettingsFromEnv(env), {
+    const opened = openLambdaDatabase(env, {
       secretUrl: databaseUrl,
       sign: opts.sign,
       testServer: opts.testServer,
       max: 2,
     });
-    if (!opened) {
-      throw new Error(
-        'set ALT_DATABASE_HOST with ALT_DATABASE_USER (IAM auth) or ALT_DATABASE_SECRET_ARN, or DATABASE_URL',
-      );
-    }
     const { db } = opened;
     try {
       await prepareSchema(opened);

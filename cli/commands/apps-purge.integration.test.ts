@@ -1,27 +1,16 @@
 /** `alt apps purge` as a user runs it: dry run first, then --yes, then the app is gone from `alt query`. */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runAlt } from '../../test/helpers/run-alt.ts';
 import { makeLakeRow, seedLake } from '../../test/helpers/seed-lake.ts';
 import { createDuckdbEngine } from '../query/duckdb-engine.ts';
 
-const ALT = resolve(import.meta.dirname, '../../bin/alt.mjs');
 const GONE = 'alt_goneGoneGone0000000001';
 const STAY = 'alt_stayStayStay0000000002';
 
-function alt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [ALT, ...args],
-      { env: { ...process.env, DATABASE_URL: '' }, timeout: 60_000 },
-      (err, stdout, stderr) =>
-        done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const alt = (args: string[]) => runAlt(args, { DATABASE_URL: '' });
 
 let dataDir: string;
 beforeAll(async () => {

@@ -1,18 +1,8 @@
 /** `alt ddl` as a user runs it: the real CLI entry in a subprocess. */
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runAlt } from '../../test/helpers/run-alt.ts';
 
-const ALT = resolve(import.meta.dirname, '../../bin/alt.mjs');
-
-function alt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const env = { ...process.env, ALT_LAKE_BUCKET: '' };
-    execFile(process.execPath, [ALT, ...args], { env, timeout: 60_000 }, (err, stdout, stderr) => {
-      done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const alt = (args: string[]) => runAlt(args, { ALT_LAKE_BUCKET: '' });
 
 const ROLE = 'arn:aws:iam::210987654321:role/alt-prod-snowflake';
 

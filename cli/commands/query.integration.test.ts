@@ -1,26 +1,17 @@
 /** `alt query` and `alt validate` as a user runs them: the real CLI in a subprocess over a seeded data dir. */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config.ts';
 import { migrate } from '../../lib/db/migrate.ts';
 import { createPglite } from '../../lib/db/pglite.ts';
 import { HISTOGRAM_CELLS } from '../../schemas/ddl/aurora.ts';
+import { runAlt } from '../../test/helpers/run-alt.ts';
 import { makeLakeRow, seedLake } from '../../test/helpers/seed-lake.ts';
 import { openQueryEngine } from '../query/open.ts';
 
-const ALT = resolve(import.meta.dirname, '../../bin/alt.mjs');
-
-function alt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const env = { ...process.env, DATABASE_URL: '' };
-    execFile(process.execPath, [ALT, ...args], { env, timeout: 60_000 }, (err, stdout, stderr) => {
-      done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const alt = (args: string[]) => runAlt(args, { DATABASE_URL: '' });
 
 let root: string;
 let clean: string;

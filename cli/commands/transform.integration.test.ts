@@ -2,29 +2,20 @@
  * `alt transform --once`, `alt compact` and `alt replay` as a user runs them: the real CLI in a
  * subprocess over a data dir whose segment log holds envelopes, as the collector writes them.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPglite } from '../../lib/db/pglite.ts';
 import { partitionOf } from '../../schemas/lake.ts';
 import { EnvelopeKind, encodeRows } from '../../stream/envelope.ts';
 import { openSegmentLog } from '../../stream/segment-log/index.ts';
+import { runAlt } from '../../test/helpers/run-alt.ts';
 import { createFsStore } from '../../transformer/lake/fs-store.ts';
 import { makeRow } from '../../transformer/testing/fixtures.ts';
 
-const ALT = resolve(import.meta.dirname, '../../bin/alt.mjs');
-
-function alt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const env = { ...process.env, DATABASE_URL: '' };
-    execFile(process.execPath, [ALT, ...args], { env, timeout: 120_000 }, (err, stdout, stderr) => {
-      done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const alt = (args: string[]) => runAlt(args, { DATABASE_URL: '' });
 
 let dir: string;
 // raw/ is partitioned by ARRIVAL (when the rows are appended: now), and replay finds raw files

@@ -12,15 +12,12 @@
  *
  * Run: `npx tsx collector/main.ts --port 8080` (every setting also as `ALT_*`, see README).
  */
-import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { type Config, loadConfig, SETTINGS } from '../lib/config.ts';
-import type { DatabaseUrlResolver } from '../lib/db/aurora-secret.ts';
-import { type ConnectDeps, openServerDatabase, prepareSchema } from '../lib/db/connect.ts';
-import { createPglite, migrate, type Sql } from '../lib/db/index.ts';
-import { createSecretsManagerReader } from '../lib/db/secrets-manager.ts';
+import type { Sql } from '../lib/db/index.ts';
+import { openDatabase } from '../lib/db/open-database.ts';
 import { openStreamWriter } from '../stream/from-config.ts';
 import { createBatcher } from './batcher.ts';
 import { loadBeaconAssets } from './beacon-assets.ts';
@@ -32,50 +29,6 @@ import { createSqlSaltStore } from './salts.ts';
 import { buildServer } from './server.ts';
 
 export const BEACON_DIST_DIR = fileURLToPath(new URL('../beacon/dist/', import.meta.url));
-
-/**
- * The registry database: `DATABASE_URL` when set; else Aurora — as the collector's own role with an
- * IAM token (`databaseHost` + `databaseUser`, as the stack runs it: the role may not change the
- * schema, so the schema is checked, not migrated), or with the master secret (`databaseSecretArn`,
- * re-read when a rotation makes it stale); else PGlite in the data directory.
- */
-export async function openRegistryDb(
-  config: Pick<
-    Config,
-    | 'databaseUrl'
-    | 'dataDir'
-    | 'databaseHost'
-    | 'databaseSecretArn'
-    | 'databaseUser'
-    | 'databaseTls'
-    | 'awsRegion'
-  >,
-  deps: { secretUrl?: DatabaseUrlResolver } & Pick<ConnectDeps, 'sign' | 'testServer'> = {},
-): Promise<Sql> {
-  const server = openServerDatabase(
-    {
-      url: config.databaseUrl,
-      host: config.databaseHost,
-      user: config.databaseUser,
-      secretArn: config.databaseSecretArn,
-      tls: config.databaseTls,
-      region: config.awsRegion,
-    },
-    { ...deps, getSecretString: deps.secretUrl ? undefined : createSecretsManagerReader() },
-  );
-  if (!server) {
-    const db = await createPglite(join(config.dataDir, 'pg'));
-    await migrate(db);
-    return db;
-  }
-  try {
-    await prepareSchema(server);
-  } catch (err) {
-    await server.db.close().catch(() => {});
-    throw err;
-  }
-  return server.db;
-}
 
 export interface RunningCollector {
   app: FastifyInstance;
@@ -94,7 +47,7 @@ export interface StartOptions {
 }
 
 export async function startCollector(config: Config, opts: StartOptions = {}): Promise<RunningCollector> {
-  const db = opts.db ?? (await openRegistryDb(config));
+  const db = opts.db ?? (await openDatabase(config));
   const metrics = createMetrics({ defaultMetrics: true });
   const stream = await openStreamWriter(config, metrics.observer);
   const sink = createBatcher({

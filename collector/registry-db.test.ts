@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { migrate } from '../lib/db/migrate.ts';
+import { openDatabase } from '../lib/db/open-database.ts';
 import { createTestSchema, databaseUrl } from '../test/helpers/postgres.ts';
-import { openRegistryDb } from './main.ts';
 import { createSqlRegistry } from './registry/sql-registry.ts';
 
 const schema = `t_rotation_${process.pid}`;
@@ -77,7 +77,7 @@ describe('registry database from the Aurora secret', () => {
       awsRegion: 'eu-west-1',
     };
     // The test server has no TLS: the secret's URL is used as it is.
-    const db = await openRegistryDb(config, { secretUrl, testServer: {} });
+    const db = await openDatabase(config, { secretUrl, testServer: {} });
     expect(secretUrl.invalidate).toHaveBeenCalledTimes(1);
     const registry = createSqlRegistry(db);
     const { app } = await registry.create({ name: 'rotation' });
@@ -125,13 +125,13 @@ describe('registry database as the stack runs it: the alt_collector role with an
       const { app } = await createSqlRegistry(migrated.db).create({ name: 'site' });
       const sign = vi.fn(async () => 'token');
 
-      const db = await openRegistryDb(iamConfig, { sign, testServer: testServer(migrated.schema) });
+      const db = await openDatabase(iamConfig, { sign, testServer: testServer(migrated.schema) });
       const registry = createSqlRegistry(db);
       expect((await registry.get(app.appId))?.name).toBe('site');
       await expect(registry.create({ name: 'intruder' })).rejects.toMatchObject({ code: '42501' });
       await db.close();
 
-      await expect(openRegistryDb(iamConfig, { sign, testServer: testServer(empty.schema) })).rejects.toThrow(
+      await expect(openDatabase(iamConfig, { sign, testServer: testServer(empty.schema) })).rejects.toThrow(
         /migrations 0001_init, 0002_visitor_salts, 0003_component_roles are not applied/,
       );
       const tables = await empty.db.query(
@@ -145,9 +145,9 @@ describe('registry database as the stack runs it: the alt_collector role with an
   });
 
   it('refuses a host with both a role and the master secret, or a role without a region', async () => {
-    await expect(openRegistryDb({ ...iamConfig, databaseSecretArn: 'arn:x' })).rejects.toThrow(
+    await expect(openDatabase({ ...iamConfig, databaseSecretArn: 'arn:x' })).rejects.toThrow(
       /set one of ALT_DATABASE_USER .* and ALT_DATABASE_SECRET_ARN/,
     );
-    await expect(openRegistryDb({ ...iamConfig, awsRegion: '' })).rejects.toThrow(/needs AWS_REGION/);
+    await expect(openDatabase({ ...iamConfig, awsRegion: '' })).rejects.toThrow(/needs AWS_REGION/);
   });
 });

@@ -8,13 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../lib/config.ts';
+import { openDatabase } from '../lib/db/open-database.ts';
 import type { Sql } from '../lib/db/sql.ts';
 import type { LakeRow } from '../schemas/lake.ts';
 import { decodeEnvelope, EnvelopeKind } from '../stream/envelope.ts';
 import { localStreamDir } from '../stream/from-config.ts';
 import { createSegmentLogReader } from '../stream/segment-log/index.ts';
 import { createCollectorLogger } from './logger.ts';
-import { openRegistryDb, startCollector } from './main.ts';
+import { startCollector } from './main.ts';
 import { createSqlRegistry } from './registry/sql-registry.ts';
 import { openTestDb, startHarness } from './testing/harness.ts';
 
@@ -167,7 +168,7 @@ describe('startCollector (production wiring: PGlite registry, batcher, segment l
 
   it('acknowledges hits only once they are in the local stream, and drains on stop', async () => {
     const config = loadConfig({ dataDir: dir, port: '0', logLevel: 'silent', stream: 'local' }, {});
-    const setup = await openRegistryDb(config);
+    const setup = await openDatabase(config);
     const { app, writeKey } = await createSqlRegistry(setup).create({ name: 'e2e' });
     await setup.close();
 

@@ -1,13 +1,11 @@
 /**
  * Wires the transformer's adapters from the typed config, for the CLI commands and `alt dev`:
- * lake = `<dataDir>/lake` (or the S3 bucket when `lakeBucket` is set), rollups = PGlite at
- * `<dataDir>/pg` (or `databaseUrl`), migrated on open.
+ * lake = `<dataDir>/lake` (or the S3 bucket when `lakeBucket` is set), rollups = the database
+ * `openDatabase` opens (PGlite at `<dataDir>/pg`, `databaseUrl`, or Aurora).
  */
-import { join } from 'node:path';
 import type { Config } from '../lib/config.ts';
-import { migrate } from '../lib/db/migrate.ts';
-import { createPglite } from '../lib/db/pglite.ts';
-import { createPostgres } from '../lib/db/postgres.ts';
+import { dataDirLayout } from '../lib/data-dir.ts';
+import { type DatabaseConfig, openDatabase } from '../lib/db/open-database.ts';
 import type { Sql } from '../lib/db/sql.ts';
 import { createPlanner } from './core/parallel-planner.ts';
 import { createFsStore } from './lake/fs-store.ts';
@@ -20,10 +18,7 @@ import { type BatchProcessor, createBatchProcessor } from './process-batch.ts';
 import { createSqlRollupStore } from './rollups/sql-store.ts';
 import type { RollupStore } from './rollups/store.ts';
 
-export type TransformerConfig = Pick<
-  Config,
-  'dataDir' | 'databaseUrl' | 'lakeBucket' | 's3Endpoint' | 'awsRegion'
->;
+export type TransformerConfig = DatabaseConfig & Pick<Config, 'lakeBucket' | 's3Endpoint' | 'awsRegion'>;
 
 export interface Transformer {
   store: ObjectStore;
@@ -45,20 +40,7 @@ export function openStore(config: TransformerConfig): ObjectStore {
       region: config.awsRegion,
     });
   }
-  return createFsStore(join(config.dataDir, 'lake'));
-}
-
-export async function openDatabase(config: TransformerConfig): Promise<Sql> {
-  const db = config.databaseUrl
-    ? createPostgres({ connectionString: config.databaseUrl, max: 2 })
-    : await createPglite(join(config.dataDir, 'pg'));
-  try {
-    await migrate(db);
-  } catch (err) {
-    await db.close();
-    throw err;
-  }
-  return db;
+  return createFsStore(dataDirLayout(config.dataDir).lake);
 }
 
 export async function openTransformer(
@@ -68,7 +50,8 @@ export async function openTransformer(
   shared?: Sql,
 ): Promise<Transformer> {
   const store = openStore(config);
-  const db = shared ?? (await openDatabase(config));
+  // Two connections are enough for one batch at a time plus compaction.
+  const db = shared ?? (await openDatabase(config, { max: 2 }));
   const writer = await createWriter(writerName);
   const rollups = createSqlRollupStore(db);
   // Two cores or more: each batch is planned in two halves, one on a worker thread.

@@ -7,8 +7,7 @@
 import type { Command } from 'commander';
 import { createSqlRegistry } from '../../collector/registry/sql-registry.ts';
 import { loadConfig } from '../../lib/config.ts';
-import { dataDirLayout } from '../../lib/data-dir.ts';
-import { createPglite, createPostgres, migrate, type Sql } from '../../lib/db/index.ts';
+import { openDatabase } from '../../lib/db/open-database.ts';
 import { callAdmin } from '../local/admin.ts';
 import { type AppJson, appJson, type NewAppArgs, parseNewApp } from '../local/apps-admin.ts';
 import { readDevLock, requireLocalData } from '../local/dev-lock.ts';
@@ -54,13 +53,9 @@ export async function withRegistry<T>(
         (await callAdmin<{ write_key: string | null }>(lock, 'appsRotateKey', { app_id: appId })).write_key,
     });
   }
-  const db: Sql = config.databaseUrl
-    ? createPostgres({ connectionString: config.databaseUrl, max: 1 })
-    : await createPglite(
-        mayCreate ? dataDirLayout(config.dataDir).pg : requireLocalData(config.dataDir, 'pg').pg,
-      );
+  if (!config.databaseUrl && !mayCreate) requireLocalData(config.dataDir, 'pg');
+  const db = await openDatabase(config, { max: 1 });
   try {
-    await migrate(db);
     const r = createSqlRegistry(db);
     return await fn({
       async create(a) {

@@ -9,9 +9,10 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ensureBeacon } from '../../beacon/build.ts';
 import { renderSnippet } from '../../beacon/snippet.ts';
-import { openRegistryDb, startCollector } from '../../collector/main.ts';
+import { startCollector } from '../../collector/main.ts';
 import type { AppRegistry } from '../../collector/registry/registry.ts';
 import { loadConfig, SETTINGS } from '../../lib/config.ts';
+import { openDatabase } from '../../lib/db/open-database.ts';
 import { openStreamReader } from '../../stream/from-config.ts';
 import { createPoller, type DrainResult } from '../../transformer/drivers/poller.ts';
 import { parseHour } from '../../transformer/lake/paths.ts';
@@ -90,7 +91,7 @@ export function registerDev(program: Command): void {
 
       say(`ALT local stack: starting (data in ${dataDir})…`);
       const manifest = await ensureBeacon();
-      const db = await openRegistryDb({ ...config, dataDir });
+      const db = await openDatabase({ ...config, dataDir });
       let page = '';
       const collector = await startCollector(
         { ...config, dataDir },

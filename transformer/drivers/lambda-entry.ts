@@ -12,6 +12,7 @@ import {
 import { migrate } from '../../lib/db/migrate.ts';
 import { createPostgres } from '../../lib/db/postgres.ts';
 import { createS3Store } from '../lake/s3-store.ts';
+import { writeEmf } from '../metrics.ts';
 import { createDuckdbWriter } from '../parquet/duckdb.ts';
 import { createBatchProcessor } from '../process-batch.ts';
 import { createSqlRollupStore } from '../rollups/sql-store.ts';
@@ -68,6 +69,7 @@ export function createLambdaEntry(opts: LambdaEntryOptions = {}) {
     return createKinesisHandler({
       processor,
       log: (msg, fields) => console.log(JSON.stringify({ msg, ...fields })),
+      onBatch: (r) => writeEmf(r.outcomes),
     });
   }
 

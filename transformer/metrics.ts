@@ -73,8 +73,12 @@ const stdoutLine = (line: string) => {
 };
 
 /**
- * Writes a batch's EMF documents to stdout, one line each. Not `console.log`: in Lambda's text log
- * format it prefixes a timestamp, request id and level, and an EMF event must be the JSON alone.
+ * Writes a batch's EMF documents to stdout, one line each, which Lambda's logging agent sends to
+ * CloudWatch Logs as they are. Not `console.log`: under the function's JSON log format
+ * (`infra/components/transformer.ts`) it wraps the line in an object of its own (timestamp, level,
+ * requestId, message), and in text format prefixes them; an EMF event must be the document alone
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Libraries.html
+ * on the JSON log format).
  */
 export function writeEmf(
   outcomes: OutcomeCounts,

@@ -4,13 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emptyOutcomeCounts } from './core/outcome.ts';
 import { createFsStore } from './lake/fs-store.ts';
-import {
-  createTransformerMetrics,
-  EMF_NAMESPACE,
-  emfDocuments,
-  RECORDS_METRIC,
-  writeEmf,
-} from './metrics.ts';
+import { createTransformerMetrics, RECORDS_METRIC } from './metrics.ts';
+import { EMF_NAMESPACE, emfDocuments, writeEmf } from './metrics-emf.ts';
 import { createDuckdbWriter } from './parquet/duckdb.ts';
 import { type BatchResult, createBatchProcessor } from './process-batch.ts';
 import { makeBatch, makeRow } from './testing/fixtures.ts';

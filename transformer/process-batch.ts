@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StreamBatch } from '../stream/contract.ts';
+import type { OutcomeCounts } from './core/outcome.ts';
 import type { Planner } from './core/parallel-planner.ts';
 import { type BatchCounts, type BatchPlan, type PlanOptions, planBatch } from './core/plan.ts';
 import type { ObjectStore } from './lake/object-store.ts';
@@ -41,6 +42,8 @@ export interface BatchResult {
   firstSeq: string;
   lastSeq: string;
   counts: BatchCounts;
+  /** Every line's outcome by reason (`core/outcome.ts`), for the metrics. */
+  outcomes: OutcomeCounts;
   /** Hour partitions that received a file. */
   partitions: string[];
   /** Object keys written. */
@@ -101,6 +104,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
         firstSeq: plan.firstSeq,
         lastSeq: plan.lastSeq,
         counts: plan.counts,
+        outcomes: plan.outcomes,
         partitions: plan.partitions.map((p) => p.partition),
         keys,
         rollups,

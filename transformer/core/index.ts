@@ -1,3 +1,9 @@
+export type {
+  BadReason,
+  DropReason,
+  LineOutcome,
+  OutcomeCounts,
+} from './outcome.ts';
 export {
   type BadItem,
   type BatchCounts,
@@ -14,4 +20,4 @@ export {
   type RollupDelta,
   type RollupDimensions,
 } from './rollup.ts';
-export { type LineOutcome, validateLine } from './validate.ts';
+export { type LineValidation, validateLine } from './validate.ts';

@@ -5,6 +5,7 @@
  * this returns null and the caller plans the whole batch instead (rare: duplicates are retries).
  */
 import { ROLLUP_DIMENSIONS } from '../../schemas/columns.ts';
+import { addOutcomeCounts } from './outcome.ts';
 import type { BatchPlan, PartitionGroup, PlanWithIds } from './plan.ts';
 import type { RollupDelta } from './rollup.ts';
 
@@ -72,5 +73,6 @@ export function mergePlans(first: PlanWithIds, second: PlanWithIds): BatchPlan |
       duplicates: a.counts.duplicates + b.counts.duplicates,
       bad: a.counts.bad + b.counts.bad,
     },
+    outcomes: addOutcomeCounts(a.outcomes, b.outcomes),
   };
 }

@@ -5,7 +5,8 @@ import { LATENCY_BUCKETS_MS, ROLLUP_DIMENSIONS } from '../../schemas/columns.ts'
 import { partitionOf } from '../../schemas/lake.ts';
 import { parseRows } from '../parquet/writer.ts';
 import { makeBatch, makeRow } from '../testing/fixtures.ts';
-import { MAX_LINE_BYTES, planBatch } from './plan.ts';
+import { MAX_LINE_BYTES } from './classify.ts';
+import { planBatch } from './plan.ts';
 import { bucketOf, computeDeltas, hourOf } from './rollup.ts';
 
 describe('planBatch', () => {

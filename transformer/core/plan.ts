@@ -1,15 +1,17 @@
 /**
- * The pure core of the transformer: one stream batch → what to write. Records are decoded
- * (envelopes or bare JSON), each line parsed and validated, duplicate `log_id`s within the batch
- * dropped (first wins), valid rows grouped by the hour partition of their UTC `timestamp`, and
- * rollup deltas computed. Nothing here does I/O or throws for bad data.
+ * The pure core of the transformer: one stream batch → what to write. Each record is opened
+ * (envelope or bare JSON) and each line classified (`classify.ts`: ok, dropped bot, or bad with a
+ * reason); one fold (`plan-fold.ts`) drops duplicate `log_id`s (first wins), groups rows by the hour
+ * partition of their UTC `timestamp`, adds rollup deltas and counts every outcome by reason.
+ * Nothing here does I/O or throws for bad data.
  */
 import { isUtf8 } from 'node:buffer';
-import { partitionOf } from '../../schemas/lake.ts';
-import { firstSeq, lastSeq, type StreamBatch } from '../../stream/contract.ts';
+import type { StreamBatch } from '../../stream/contract.ts';
 import { EnvelopeKind, forEachLine, openEnvelope } from '../../stream/envelope.ts';
-import { createRollupAccumulator, HOUR_MS, type RollupDelta } from './rollup.ts';
-import { validateLine } from './validate.ts';
+import { classifyLine, classifyUndecodable, type LineContext } from './classify.ts';
+import type { OutcomeCounts } from './outcome.ts';
+import { createPlanFold, type RecordSource } from './plan-fold.ts';
+import type { RollupDelta } from './rollup.ts';
 
 /** A record or line that could not become a lake row, kept with the reason for `bad/`. */
 export interface BadItem {
@@ -23,12 +25,6 @@ export interface BadItem {
   /** The whole record, base64, when it could not be decoded; with `line_no`, the line's bytes when they are not UTF-8. */
   data_base64?: string;
 }
-
-/**
- * Longest line accepted, in bytes: a batch body's limit (no hit the collector accepts comes near),
- * and well under DuckDB's `read_json` maximum_object_size (16 MiB), past which it fails a whole file.
- */
-export const MAX_LINE_BYTES = 1024 * 1024;
 
 export interface PartitionGroup {
   /** `year=YYYY/month=MM/day=DD/hour=HH` */
@@ -62,28 +58,13 @@ export interface BatchPlan {
   bad: BadItem[];
   deltas: RollupDelta[];
   counts: BatchCounts;
+  /** Every line's outcome, counted by reason (what the metrics publish). */
+  outcomes: OutcomeCounts;
 }
 
 export interface PlanOptions {
   /** Keep only rows of these partitions (replay of chosen hours); others are skipped, not bad. */
   onlyPartitions?: ReadonlySet<string>;
-}
-
-/** One hour's group while planning, with its open run: bytes `[start, end)` of `body` not yet in `ndjson`. */
-interface HourState {
-  group: PartitionGroup;
-  body: Buffer | null;
-  start: number;
-  end: number;
-}
-
-const NEWLINE = Buffer.from('\n');
-
-function closeRun(h: HourState): void {
-  if (!h.body) return;
-  h.group.ndjson.push(h.body.subarray(h.start, h.end));
-  if (h.body[h.end - 1] !== 0x0a) h.group.ndjson.push(NEWLINE);
-  h.body = null;
 }
 
 export function planBatch(batch: StreamBatch, opts: PlanOptions = {}): BatchPlan {
@@ -98,134 +79,25 @@ export interface PlanWithIds {
 }
 
 export function planWithIds(batch: StreamBatch, opts: PlanOptions = {}): PlanWithIds {
-  const bad: BadItem[] = [];
-  const seenLake = new Set<string>();
-  const seenDropped = new Set<string>();
-  const acc = createRollupAccumulator();
-  const counts: BatchCounts = {
-    records: batch.records.length,
-    lakeRows: 0,
-    droppedBots: 0,
-    duplicates: 0,
-    bad: 0,
-  };
-  // Per hour (epoch ms of its start): the partition name and group, built once; the per-hit path
-  // is a numeric Map lookup, skipped when a hit is in the same hour as the one before.
-  const hours = new Map<number, HourState | null>();
-  let lastHourMs = Number.NaN;
-  let last: HourState | null = null;
-  const hourState = (hourMs: number): HourState | null => {
-    if (hourMs === lastHourMs) return last;
-    let h = hours.get(hourMs);
-    if (h === undefined) {
-      const partition = partitionOf(new Date(hourMs));
-      h =
-        opts.onlyPartitions && !opts.onlyPartitions.has(partition)
-          ? null
-          : { group: { partition, ndjson: [], count: 0 }, body: null, start: 0, end: 0 };
-      hours.set(hourMs, h);
-    }
-    lastHourMs = hourMs;
-    last = h;
-    return h;
-  };
-  const addLine = (h: HourState, body: Buffer, start: number, end: number) => {
-    h.group.count++;
-    const lineEnd = end < body.length ? end + 1 : end; // through its newline, when it has one
-    if (h.body === body && h.end === start) {
-      h.end = lineEnd;
-      return;
-    }
-    closeRun(h);
-    h.body = body;
-    h.start = start;
-    h.end = lineEnd;
-  };
-
+  const fold = createPlanFold(batch, opts);
   for (const rec of batch.records) {
     const opened = openEnvelope(rec.data);
     if (!opened.ok) {
-      bad.push({
-        shard_id: batch.shardId,
-        sequence_number: rec.sequenceNumber,
-        reason: opened.reason,
-        data_base64: Buffer.from(rec.data).toString('base64'),
-      });
+      fold.addRecord(classifyUndecodable(rec.data, opened), rec.sequenceNumber);
       continue;
     }
     const { body, bare } = opened;
-    const dropped = opened.kind === EnvelopeKind.DROPPED_BOTS;
-    // Decoding replaces invalid UTF-8 with U+FFFD, which would validate while DuckDB, reading the
-    // bytes themselves, fails the whole file on them. One check per record; per line only if it fails.
-    const utf8 = isUtf8(body);
-    let lineNo = 0;
-    const onLine = (start: number, end: number) => {
-      const i = lineNo++;
-      const tooLong = end - start > MAX_LINE_BYTES;
-      if (tooLong || (!utf8 && !isUtf8(body.subarray(start, end)))) {
-        bad.push({
-          shard_id: batch.shardId,
-          sequence_number: rec.sequenceNumber,
-          line_no: i,
-          reason: tooLong ? `line of ${end - start} bytes is longer than ${MAX_LINE_BYTES}` : 'invalid UTF-8',
-          data_base64: body.subarray(start, end).toString('base64'),
-        });
-        return;
-      }
-      const line = body.toString('utf8', start, end);
-      const out = validateLine(line);
-      if (!out.ok) {
-        bad.push({
-          shard_id: batch.shardId,
-          sequence_number: rec.sequenceNumber,
-          line_no: i,
-          reason: out.reason,
-          line,
-        });
-        return;
-      }
-      const row = out.row;
-      const hourMs = out.timestampMs - (((out.timestampMs % HOUR_MS) + HOUR_MS) % HOUR_MS);
-      const h = hourState(hourMs);
-      if (!h) return; // an hour not being replayed
-      const seen = dropped ? seenDropped : seenLake;
-      if (seen.has(row.log_id)) {
-        counts.duplicates++;
-        return;
-      }
-      seen.add(row.log_id);
-      if (dropped) {
-        counts.droppedBots++;
-        acc.addDroppedBot(row, hourMs);
-        return;
-      }
-      counts.lakeRows++;
-      acc.addLakeRow(row, hourMs);
-      if (bare) {
-        // A bare JSON record may be pretty-printed; NDJSON needs it on one line.
-        const one = Buffer.from(`${JSON.stringify(row)}\n`);
-        addLine(h, one, 0, one.length - 1);
-      } else addLine(h, body, start, end);
+    const src: RecordSource = { sequenceNumber: rec.sequenceNumber, body, bare };
+    const ctx: LineContext = {
+      body,
+      utf8: isUtf8(body),
+      droppedBots: opened.kind === EnvelopeKind.DROPPED_BOTS,
     };
+    let lineNo = 0;
+    const onLine = (start: number, end: number) =>
+      fold.addLine(classifyLine(ctx, start, end), src, lineNo++, start, end);
     if (bare) onLine(0, body.length);
     else forEachLine(body, onLine);
   }
-  const groups: PartitionGroup[] = [];
-  for (const h of hours.values()) {
-    if (!h || h.group.count === 0) continue;
-    closeRun(h);
-    groups.push(h.group);
-  }
-  counts.bad = bad.length;
-  const plan: BatchPlan = {
-    shardId: batch.shardId,
-    firstSeq: firstSeq(batch),
-    lastSeq: lastSeq(batch),
-    arrivedAt: batch.records[0].arrivedAt,
-    partitions: groups.sort((a, b) => a.partition.localeCompare(b.partition)),
-    bad,
-    deltas: acc.deltas(),
-    counts,
-  };
-  return { plan, lakeIds: seenLake, droppedIds: seenDropped };
+  return fold.finish();
 }

@@ -14,7 +14,7 @@ import { type LakeRow, LakeRowSchema } from '../../schemas/lake.ts';
 import { compileRowCheck } from './row-check.ts';
 
 /** `timestampMs`: `row.timestamp` in epoch ms, parsed once here for the partition and rollups. */
-export type LineOutcome = { ok: true; row: LakeRow; timestampMs: number } | { ok: false; reason: string };
+export type LineValidation = { ok: true; row: LakeRow; timestampMs: number } | { ok: false; reason: string };
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 const check = ajv.compile<LakeRow>(LakeRowSchema as object);
@@ -69,7 +69,7 @@ function illFormedColumn(row: LakeRow): string | undefined {
   return undefined;
 }
 
-export function validateLine(line: string): LineOutcome {
+export function validateLine(line: string): LineValidation {
   let value: unknown;
   try {
     value = JSON.parse(line);

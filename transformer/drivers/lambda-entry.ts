@@ -12,6 +12,7 @@ import { createDatabaseUrlResolver } from '../../lib/db/aurora-secret.ts';
 import { type ConnectDeps, openLambdaDatabase, prepareSchema } from '../../lib/db/connect.ts';
 import type { SignToken } from '../../lib/db/iam-auth.ts';
 import { createS3Store } from '../lake/s3-store.ts';
+import { writeEmf } from '../metrics-emf.ts';
 import { createDuckdbWriter } from '../parquet/duckdb.ts';
 import { createBatchProcessor } from '../process-batch.ts';
 import { createSqlRollupStore } from '../rollups/sql-store.ts';
@@ -76,6 +77,7 @@ export function createLambdaEntry(opts: LambdaEntryOptions = {}) {
     return createKinesisHandler({
       processor,
       log: (msg, fields) => console.log(JSON.stringify({ msg, ...fields })),
+      onBatch: (r) => writeEmf(r.outcomes),
     });
   }
 

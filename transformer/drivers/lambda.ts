@@ -61,6 +61,8 @@ export function batchesOf(event: KinesisStreamEvent): StreamBatch[] {
 export interface HandlerDeps {
   processor: BatchProcessor;
   log?(msg: string, fields: Record<string, unknown>): void;
+  /** After each batch that succeeded: where its metrics are published. */
+  onBatch?(result: BatchResult): void;
 }
 
 export function createKinesisHandler(deps: HandlerDeps) {
@@ -76,6 +78,7 @@ export function createKinesisHandler(deps: HandlerDeps) {
           last: r.lastSeq,
           rollups: r.rollups,
         });
+        deps.onBatch?.(r);
       } catch (err) {
         deps.log?.('batch failed', { shard: batch.shardId, error: (err as Error).message });
         failures.push({ itemIdentifier: batch.records[0].sequenceNumber });

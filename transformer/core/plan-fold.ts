@@ -1,0 +1,162 @@
+/**
+ * The one fold from line outcomes to a batch plan: rows grouped by hour as NDJSON runs, rollup
+ * deltas, `bad/` items, and counts by outcome and reason. It also decides what needs the whole
+ * batch, turning an `ok` or dropped bot into `dropped(not_replayed)` (an hour not being replayed)
+ * or `dropped(duplicate)` (a `log_id` kept before: first wins).
+ */
+
+import { partitionOf } from '../../schemas/lake.ts';
+import { firstSeq, lastSeq, type StreamBatch } from '../../stream/contract.ts';
+import {
+  type BadOutcome,
+  type ClassifiedLine,
+  countOutcome,
+  emptyOutcomeCounts,
+  type LineOutcome,
+} from './outcome.ts';
+import type { BadItem, PartitionGroup, PlanOptions, PlanWithIds } from './plan.ts';
+import { createRollupAccumulator } from './rollup.ts';
+
+/** One hour's group while planning, with its open run: bytes `[start, end)` of `body` not yet in `ndjson`. */
+interface HourState {
+  group: PartitionGroup;
+  body: Buffer | null;
+  start: number;
+  end: number;
+}
+
+const NEWLINE = Buffer.from('\n');
+// Outcomes decided here carry nothing of their line: one object each serves every line.
+const DUPLICATE: LineOutcome = { kind: 'dropped', reason: 'duplicate' };
+const NOT_REPLAYED: LineOutcome = { kind: 'dropped', reason: 'not_replayed' };
+
+function closeRun(h: HourState): void {
+  if (!h.body) return;
+  h.group.ndjson.push(h.body.subarray(h.start, h.end));
+  if (h.body[h.end - 1] !== 0x0a) h.group.ndjson.push(NEWLINE);
+  h.body = null;
+}
+
+/** The record a line came from, once per record. */
+export interface RecordSource {
+  sequenceNumber: string;
+  body: Buffer;
+  /** A bare JSON record: may be pretty-printed, so its row is re-serialized onto one line. */
+  bare: boolean;
+}
+
+export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
+  const bad: BadItem[] = [];
+  const seenLake = new Set<string>();
+  const seenDropped = new Set<string>();
+  const acc = createRollupAccumulator();
+  const outcomes = emptyOutcomeCounts();
+  // Per hour (epoch ms of its start): the partition name and group, built once; the per-hit path
+  // is a numeric Map lookup, skipped when a hit is in the same hour as the one before.
+  const hours = new Map<number, HourState | null>();
+  let lastHourMs = Number.NaN;
+  let last: HourState | null = null;
+  const hourState = (hourMs: number): HourState | null => {
+    if (hourMs === lastHourMs) return last;
+    let h = hours.get(hourMs);
+    if (h === undefined) {
+      const partition = partitionOf(new Date(hourMs));
+      h =
+        opts.onlyPartitions && !opts.onlyPartitions.has(partition)
+          ? null
+          : { group: { partition, ndjson: [], count: 0 }, body: null, start: 0, end: 0 };
+      hours.set(hourMs, h);
+    }
+    lastHourMs = hourMs;
+    last = h;
+    return h;
+  };
+  const addLine = (h: HourState, body: Buffer, start: number, end: number) => {
+    h.group.count++;
+    const lineEnd = end < body.length ? end + 1 : end; // through its newline, when it has one
+    if (h.body === body && h.end === start) {
+      h.end = lineEnd;
+      return;
+    }
+    closeRun(h);
+    h.body = body;
+    h.start = start;
+    h.end = lineEnd;
+  };
+
+  /** The classifier's outcome, refined by what the batch so far knows. */
+  const admit = (o: ClassifiedLine): LineOutcome => {
+    if (o.kind === 'bad') return o;
+    if (!hourState(o.hourMs)) return NOT_REPLAYED;
+    const seen = o.kind === 'ok' ? seenLake : seenDropped;
+    if (seen.has(o.row.log_id)) return DUPLICATE;
+    seen.add(o.row.log_id);
+    return o;
+  };
+
+  const addBad = (o: BadOutcome, sequenceNumber: string, lineNo?: number) => {
+    // Members in this order: it is the order of the keys in `bad/`.
+    bad.push({
+      shard_id: batch.shardId,
+      sequence_number: sequenceNumber,
+      ...(lineNo !== undefined && { line_no: lineNo }),
+      reason: o.detail,
+      ...(o.line !== undefined && { line: o.line }),
+      ...(o.data_base64 !== undefined && { data_base64: o.data_base64 }),
+    });
+  };
+
+  return {
+    /** A record that could not be opened. */
+    addRecord(o: BadOutcome, sequenceNumber: string): void {
+      countOutcome(outcomes, o);
+      addBad(o, sequenceNumber);
+    },
+
+    /** Line `lineNo` of `rec`, bytes `[start, end)` of its body, as the classifier saw it. */
+    addLine(classified: ClassifiedLine, rec: RecordSource, lineNo: number, start: number, end: number): void {
+      const o = admit(classified);
+      countOutcome(outcomes, o);
+      if (o.kind === 'ok') {
+        acc.addLakeRow(o.row, o.hourMs);
+        const h = hourState(o.hourMs) as HourState;
+        if (rec.bare) {
+          const one = Buffer.from(`${JSON.stringify(o.row)}\n`);
+          addLine(h, one, 0, one.length - 1);
+        } else addLine(h, rec.body, start, end);
+      } else if (o.kind === 'dropped') {
+        if (o.reason === 'dropped_bot') acc.addDroppedBot(o.row, o.hourMs);
+      } else addBad(o, rec.sequenceNumber, lineNo);
+    },
+
+    finish(): PlanWithIds {
+      const groups: PartitionGroup[] = [];
+      for (const h of hours.values()) {
+        if (!h || h.group.count === 0) continue;
+        closeRun(h);
+        groups.push(h.group);
+      }
+      return {
+        plan: {
+          shardId: batch.shardId,
+          firstSeq: firstSeq(batch),
+          lastSeq: lastSeq(batch),
+          arrivedAt: batch.records[0].arrivedAt,
+          partitions: groups.sort((a, b) => a.partition.localeCompare(b.partition)),
+          bad,
+          deltas: acc.deltas(),
+          counts: {
+            records: batch.records.length,
+            lakeRows: outcomes.ok,
+            droppedBots: outcomes.dropped.dropped_bot,
+            duplicates: outcomes.dropped.duplicate,
+            bad: bad.length,
+          },
+          outcomes,
+        },
+        lakeIds: seenLake,
+        droppedIds: seenDropped,
+      };
+    },
+  };
+}

@@ -18,7 +18,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvelopeKind, encodeEnvelope, openEnvelope } from '../../lib/envelope.ts';
-import { LATENCY_BUCKETS_MS } from '../../schemas/columns.ts';
+import { LATENCY_BUCKETS_MS } from '../../schemas/rollups.ts';
 import { planBatch } from '../../transformer/core/plan.ts';
 import {
   openDuckdb,

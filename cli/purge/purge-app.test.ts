@@ -7,7 +7,7 @@ import { migrate } from '../../lib/db/migrate.ts';
 import { createPglite } from '../../lib/db/pglite.ts';
 import type { Sql } from '../../lib/db/sql.ts';
 import { decodeEnvelope, EnvelopeKind, encodeRows } from '../../lib/envelope.ts';
-import { HISTOGRAM_CELLS } from '../../schemas/ddl/aurora.ts';
+import { HISTOGRAM_CELLS } from '../../schemas/rollups.ts';
 import { makeLakeRow, seedLake } from '../../test/helpers/seed-lake.ts';
 import { decodeRaw, encodeRaw } from '../../transformer/lake/raw.ts';
 import { createDuckdbEngine } from '../query/duckdb-engine.ts';

@@ -6,6 +6,7 @@
  * instance's target lifecycle state and, when the ASG terminates it, stops the collector (SIGTERM
  * flushes the spool to Kinesis) before completing the lifecycle action.
  */
+import { COLLECTOR_METRICS } from '../../collector/metric-names.ts';
 
 export interface UserDataInput {
   region: string;
@@ -25,6 +26,13 @@ export interface UserDataInput {
   /** Proxies in front of the collector: 1 (ALB), 2 when CloudFront forwards `/v1/*` to the ALB. */
   trustProxyHops: number;
 }
+
+/** The collector metrics the CloudWatch agent ships (EMF): the only ones alarms and the dashboard can watch. */
+export const CLOUDWATCH_COLLECTOR_METRICS = [
+  COLLECTOR_METRICS.spoolBytes,
+  COLLECTOR_METRICS.inflightBytes,
+  COLLECTOR_METRICS.spooledRecords,
+] as const;
 
 /** The collector's data dir (its disk spool lives under it), mounted on the encrypted spool volume. */
 export const SPOOL_DIR = '/var/lib/alt';
@@ -64,11 +72,7 @@ export function collectorUserData(i: UserDataInput): string {
                 source_labels: ['job'],
                 label_matcher: '^alt-collector$',
                 dimensions: [['AutoScalingGroupName']],
-                metric_selectors: [
-                  '^alt_collector_spool_bytes$',
-                  '^alt_collector_inflight_bytes$',
-                  '^alt_collector_spooled_records_total$',
-                ],
+                metric_selectors: CLOUDWATCH_COLLECTOR_METRICS.map((name) => `^${name}$`),
               },
             ],
           },

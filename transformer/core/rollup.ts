@@ -149,7 +149,7 @@ export function createRollupAccumulator() {
   };
   return {
     // The per-hit counting below is written out per counter (a loop over ROLLUP_COUNTERS costs in
-    // this loop); `rollup.test.ts` checks it against the compaction's recompute from the lake.
+    // this loop); `maintenance/compact.test.ts` checks it against the recompute from the lake.
     /** A row written to the lake (`hourMs`: its hour, when the caller has it already). */
     addLakeRow(row: LakeRow, hourMs = hourMsOf(row.timestamp)): void {
       const e = entry(row, hourMs);

@@ -14,11 +14,13 @@
  *   `spin-N` bare Fastify burning N µs of CPU per request (`--spin-us`): what a known amount of
  *   added work costs in throughput here, to read the collector's ratio against.
  */
+
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { COLLECTOR_METRICS } from '../collector/metric-names.ts';
 import { BROWSER_HEADERS, pageviewBody, startBareFastify } from './collector.ts';
 import { type Started, startProcess } from './lib/proc.ts';
 import { runWrk } from './lib/wrk.ts';
@@ -123,13 +125,13 @@ async function measure(s: Started<Info>) {
       workDir,
     });
   await run(5);
-  const puts0 = await metric(s, 'alt_collector_flush_hits_count');
-  const hits0 = await metric(s, 'alt_collector_flush_hits_sum');
+  const puts0 = await metric(s, `${COLLECTOR_METRICS.flushHits}_count`);
+  const hits0 = await metric(s, `${COLLECTOR_METRICS.flushHits}_sum`);
   const cpu0 = await cpuOf(s.info.pid);
   const w = await run(seconds);
   const cpu1 = await cpuOf(s.info.pid);
-  const puts = (await metric(s, 'alt_collector_flush_hits_count')) - puts0;
-  const hitsPerPut = ((await metric(s, 'alt_collector_flush_hits_sum')) - hits0) / puts;
+  const puts = (await metric(s, `${COLLECTOR_METRICS.flushHits}_count`)) - puts0;
+  const hitsPerPut = ((await metric(s, `${COLLECTOR_METRICS.flushHits}_sum`)) - hits0) / puts;
   const n = w.requests;
   const user = cpu1.user - cpu0.user;
   const sys = cpu1.sys - cpu0.sys;

@@ -10,11 +10,13 @@
  * `npx tsx bench/collector.ts [--quick] [--profile] [--out FILE]` prints progress on stderr and
  * writes the suite result (figures + raw measurements) as JSON.
  */
+
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { COLLECTOR_METRICS } from '../collector/metric-names.ts';
 import { type CpuProfile, summarizeCpuProfile } from './lib/cpu-profile.ts';
 import type { OpenLoopOptions, OpenLoopResult } from './lib/open-loop.ts';
 import {
@@ -234,10 +236,10 @@ interface SinkCounters {
 
 async function sinkCounters(s: Started<ServerInfo>): Promise<SinkCounters> {
   const [flushes, flushLatencySec, flushedHits, spooledRecords] = await Promise.all([
-    metricValue(s, 'alt_collector_flush_latency_seconds_count'),
-    metricValue(s, 'alt_collector_flush_latency_seconds_sum'),
-    metricValue(s, 'alt_collector_flush_hits_sum'),
-    metricValue(s, 'alt_collector_spooled_records_total'),
+    metricValue(s, `${COLLECTOR_METRICS.flushLatency}_count`),
+    metricValue(s, `${COLLECTOR_METRICS.flushLatency}_sum`),
+    metricValue(s, `${COLLECTOR_METRICS.flushHits}_sum`),
+    metricValue(s, COLLECTOR_METRICS.spooledRecords),
   ]);
   return {
     flushes: flushes ?? 0,
@@ -340,7 +342,7 @@ async function benchTarget(ctx: Ctx, target: Target, withConnections: boolean): 
         `${r.connectionsAnswered} answered, ${raw.connections.peakServerFds} server fds, errors ${r.errorCount}, p99 ${r.latency.p99.toFixed(1)} ms`,
       );
     }
-    if (target !== 'bare') raw.hitsAccepted = await metricValue(s, 'alt_collector_hits_accepted_total');
+    if (target !== 'bare') raw.hitsAccepted = await metricValue(s, COLLECTOR_METRICS.hitsAccepted);
   } catch (err) {
     raw.error = `${(err as Error).message}\n${s.stderr().slice(-2000)}`;
     progress.log(`! ${LABEL[target]} failed: ${(err as Error).message.split('\n')[0]}`);

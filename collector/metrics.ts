@@ -1,10 +1,11 @@
 /**
  * Every collector metric, emitted from this one module on its own prom-client Registry (so tests and
- * several servers in one process do not collide). `docs/collector.md` lists each name and its
+ * several servers in one process do not collide); the names come from `metric-names.ts`. `docs/collector.md` lists each name and its
  * labels; a test keeps the two equal. Also the `SinkObserver` the batcher reports flushes to.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { EnvelopeKind } from '../stream/envelope.ts';
+import { COLLECTOR_METRIC_PREFIX, COLLECTOR_METRICS } from './metric-names.ts';
 import type { SinkObserver } from './sink.ts';
 
 const kindName = (k: number) => (k === EnvelopeKind.DROPPED_BOTS ? 'dropped_bots' : 'lake_rows');
@@ -28,68 +29,68 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const m = {
     registry,
     requests: new Counter({
-      name: 'alt_collector_requests_total',
+      name: COLLECTOR_METRICS.requests,
       help: 'HTTP requests answered, by route and status code',
       labelNames: ['route', 'status'] as const,
       registers,
     }),
     hitsAccepted: new Counter({
-      name: 'alt_collector_hits_accepted_total',
+      name: COLLECTOR_METRICS.hitsAccepted,
       help: 'hits acknowledged (202/200) and handed to the stream, by source',
       labelNames: ['source'] as const,
       registers,
     }),
     hitsRejected: new Counter({
-      name: 'alt_collector_hits_rejected_total',
+      name: COLLECTOR_METRICS.hitsRejected,
       help: 'hits refused or not stored, by reason (error code, or dnt for honoured opt-outs)',
       labelNames: ['reason'] as const,
       registers,
     }),
     botHits: new Counter({
-      name: 'alt_collector_bot_hits_total',
+      name: COLLECTOR_METRICS.botHits,
       help: 'hits from bots, by the app policy applied (drop: counted only; keep: stored with is_bot)',
       labelNames: ['policy'] as const,
       registers,
     }),
     requestHits: new Histogram({
-      name: 'alt_collector_request_hits',
+      name: COLLECTOR_METRICS.requestHits,
       help: 'hits per accepted request, by route',
       labelNames: ['route'] as const,
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
       registers,
     }),
     flushHits: new Histogram({
-      name: 'alt_collector_flush_hits',
+      name: COLLECTOR_METRICS.flushHits,
       help: 'hits per stream flush, by envelope kind',
       labelNames: ['kind'] as const,
       buckets: [1, 5, 10, 25, 50, 100, 250, 500],
       registers,
     }),
     flushBytes: new Counter({
-      name: 'alt_collector_flush_bytes_total',
+      name: COLLECTOR_METRICS.flushBytes,
       help: 'envelope bytes written to the stream, by envelope kind',
       labelNames: ['kind'] as const,
       registers,
     }),
     flushLatency: new Histogram({
-      name: 'alt_collector_flush_latency_seconds',
+      name: COLLECTOR_METRICS.flushLatency,
       help: 'time from a flush starting to the stream acknowledging it, by envelope kind',
       labelNames: ['kind'] as const,
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
     spooledRecords: new Counter({
-      name: 'alt_collector_spooled_records_total',
+      name: COLLECTOR_METRICS.spooledRecords,
       help: 'records written to the disk spool because the stream was slow or down',
       registers,
     }),
     spoolBytes: new Gauge({
-      name: 'alt_collector_spool_bytes',
+      name: COLLECTOR_METRICS.spoolBytes,
       help: 'bytes waiting in the disk spool',
       registers,
     }),
     inflightBytes: new Gauge({
-      name: 'alt_collector_inflight_bytes',
+      name: COLLECTOR_METRICS.inflightBytes,
       help: 'bytes of hits held in memory, not yet durable',
       registers,
       // Read when scraped: the batcher reports the figure on every submit and settle, and a
@@ -99,13 +100,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       },
     }),
     sinkErrors: new Counter({
-      name: 'alt_collector_sink_errors_total',
+      name: COLLECTOR_METRICS.sinkErrors,
       help: 'stream write failures, by sink and reason',
       labelNames: ['sink', 'reason'] as const,
       registers,
     }),
   };
-  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'alt_collector_' });
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: COLLECTOR_METRIC_PREFIX });
 
   // prom-client hashes the label object on every inc/observe; the per-request calls keep the
   // labelled child instead (label values here come from small fixed sets: routes, codes, sources).

@@ -71,25 +71,6 @@ export const PARTITION_COLUMNS = [
   { name: 'hour', digits: 2, min: 0, max: 23 },
 ] as const;
 
-/** Dimensions of the `hits_hourly` rollup key besides `(app_id, hour)` (DESIGN §7). */
-export const ROLLUP_DIMENSIONS = [
-  'client_sub_id',
-  'module_id',
-  'event_type',
-  'source',
-  'status_code',
-  'status',
-] as const satisfies readonly LakeColumnName[];
-
-/**
- * Upper bounds (inclusive, ms) of the fixed latency histogram kept per rollup row; the last
- * bucket is open-ended. Fixed buckets make rollups mergeable across batches, so P95/P99
- * come from Aurora without scanning the lake.
- */
-export const LATENCY_BUCKETS_MS = [
-  5, 10, 25, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 30000,
-] as const;
-
 export function column(name: LakeColumnName): Column {
   const found = LAKE_COLUMNS.find((c) => c.name === name);
   if (!found) throw new Error(`unknown lake column ${name}`);

@@ -6,7 +6,7 @@ export {
   projectionParameters,
   projectionYears,
 } from './ddl/athena.ts';
-export { auroraMigrations, HISTOGRAM_CELLS, type Migration } from './ddl/aurora.ts';
+export { auroraMigrations, type Migration } from './ddl/aurora.ts';
 export {
   DEFAULT_QUALITY_DAYS,
   type QualityQuery,
@@ -17,5 +17,6 @@ export {
 } from './ddl/quality.ts';
 export { DEFAULT_SNOWFLAKE, snowflakeDdl } from './ddl/snowflake.ts';
 export * from './lake.ts';
+export * from './rollups.ts';
 export * from './types.ts';
 export * from './wire.ts';

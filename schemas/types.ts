@@ -1,5 +1,6 @@
 /** One mapping per output format from the logical column types of `columns.ts`. */
 import type { ColumnType } from './columns.ts';
+import type { MeasureType } from './rollups.ts';
 
 /** Athena / Glue (Hive DDL) types. */
 export const ATHENA_TYPE: Record<ColumnType, string> = {
@@ -20,19 +21,23 @@ export const SNOWFLAKE_TYPE: Record<ColumnType, string> = {
 };
 
 /** DuckDB types: the typed table the Parquet writer fills and the explicit `read_json` columns. */
-export const DUCKDB_TYPE: Record<ColumnType, string> = {
+export const DUCKDB_TYPE: Record<ColumnType | MeasureType, string> = {
   string: 'VARCHAR',
   json: 'VARCHAR',
   int32: 'INTEGER',
   timestamp: 'TIMESTAMPTZ',
   boolean: 'BOOLEAN',
+  int64: 'BIGINT',
+  'int64[]': 'BIGINT[]',
 };
 
-/** PostgreSQL types, for any table that stores lake columns. */
-export const POSTGRES_TYPE: Record<ColumnType, string> = {
+/** PostgreSQL types, for any table that stores lake columns or rollup measures. */
+export const POSTGRES_TYPE: Record<ColumnType | MeasureType, string> = {
   string: 'text',
   json: 'jsonb',
   int32: 'integer',
   timestamp: 'timestamptz',
   boolean: 'boolean',
+  int64: 'bigint',
+  'int64[]': 'bigint[]',
 };

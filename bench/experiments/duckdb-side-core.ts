@@ -17,7 +17,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LATENCY_BUCKETS_MS } from '../../schemas/columns.ts';
+import { LAKE_COUNTERS, LATENCY_BUCKETS_MS, ROLLUP_DIMENSIONS } from '../../schemas/rollups.ts';
 import { EnvelopeKind, encodeEnvelope, openEnvelope } from '../../stream/envelope.ts';
 import { planBatch } from '../../transformer/core/plan.ts';
 import {
@@ -83,9 +83,9 @@ for (let round = 0; round < 3; round++) {
     );
     void bad.getRowObjectsJS();
     const agg =
-      await duck.conn.runAndReadAll(`SELECT app_id, client_sub_id, module_id, event_type, source, status_code, status, date_trunc('hour', "timestamp") AS h,
+      await duck.conn.runAndReadAll(`SELECT app_id, ${ROLLUP_DIMENSIONS.join(', ')}, date_trunc('hour', "timestamp") AS h,
       CASE WHEN response_time_ms IS NULL THEN NULL ELSE len(list_filter([${LATENCY_BUCKETS_MS.join(', ')}], x -> x < response_time_ms)) END AS bucket,
-      count(*) AS hits, count(*) FILTER (WHERE is_bot) AS bot_hits, count(response_time_ms) AS rt_count, coalesce(sum(response_time_ms),0) AS rt_sum FROM b GROUP BY ALL`);
+      ${LAKE_COUNTERS.map((c) => `${c.lake} AS ${c.name}`).join(', ')} FROM b GROUP BY ALL`);
     void agg.getRowObjectsJS();
     await duck.conn.run(
       `COPY (SELECT ${SELECT_COLUMNS} FROM b) TO ${quoteLiteral(join(dir, `b${i}.parquet`))} ${PARQUET_OPTIONS}`,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config.ts';
 import { migrate } from '../../lib/db/migrate.ts';
 import { createPglite } from '../../lib/db/pglite.ts';
-import { HISTOGRAM_CELLS } from '../../schemas/ddl/aurora.ts';
+import { HISTOGRAM_CELLS } from '../../schemas/rollups.ts';
 import { runAlt } from '../../test/helpers/run-alt.ts';
 import { makeLakeRow, seedLake } from '../../test/helpers/seed-lake.ts';
 import { openQueryEngine } from '../query/open.ts';

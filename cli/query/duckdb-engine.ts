@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { type DuckDBConnection, type DuckDBResultReader, StatementType } from '@duckdb/node-api';
 import type { Queryable } from '../../lib/db/sql.ts';
 import { createMemoryDuckdb } from '../../lib/duckdb-text.ts';
-import { LAKE_COLUMNS, PARTITION_COLUMNS, ROLLUP_DIMENSIONS } from '../../schemas/columns.ts';
+import { LAKE_COLUMNS, PARTITION_COLUMNS } from '../../schemas/columns.ts';
+import { ROLLUP_COLUMNS, ROLLUP_TABLE } from '../../schemas/rollups.ts';
 import { DUCKDB_TYPE } from '../../schemas/types.ts';
 import type { QueryEngine, QueryResult, QueryValue } from './engine.ts';
 import { TRINO_COMPAT_MACROS } from './trino-compat.ts';
@@ -26,17 +27,11 @@ export interface DuckdbEngineOptions {
 const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
-/** `hits_hourly` columns: the rollup key (DESIGN §7) then the measures of `0001_init.sql`. */
-export const ROLLUP_COLUMNS: readonly { name: string; type: string }[] = [
-  { name: 'app_id', type: 'VARCHAR' },
-  { name: 'hour', type: 'TIMESTAMPTZ' },
-  ...ROLLUP_DIMENSIONS.map((d) => ({
-    name: d,
-    type: DUCKDB_TYPE[LAKE_COLUMNS.find((c) => c.name === d)?.type ?? 'string'],
-  })),
-  ...['hits', 'bot_hits', 'dropped_bots', 'rt_count', 'rt_sum'].map((name) => ({ name, type: 'BIGINT' })),
-  { name: 'rt_hist', type: 'BIGINT[]' },
-];
+/** `hits_hourly` columns with their DuckDB types, in the table's order (`schemas/rollups.ts`). */
+export const DUCKDB_ROLLUP_COLUMNS: readonly { name: string; type: string }[] = ROLLUP_COLUMNS.map((c) => ({
+  name: c.name,
+  type: DUCKDB_TYPE[c.type],
+}));
 
 export function hitsGlob(lakeDir: string): string {
   return join(lakeDir, 'hits', ...PARTITION_COLUMNS.map((p) => `${p.name}=*`), '*.parquet');
@@ -79,7 +74,9 @@ export function hitsViewSql(lakeDir: string, hasFiles: boolean): string {
  */
 export async function readRollupRows(source: Queryable): Promise<Record<string, unknown>[]> {
   try {
-    const r = await source.query(`SELECT ${ROLLUP_COLUMNS.map((c) => c.name).join(', ')} FROM hits_hourly`);
+    const r = await source.query(
+      `SELECT ${ROLLUP_COLUMNS.map((c) => c.name).join(', ')} FROM ${ROLLUP_TABLE}`,
+    );
     return r.rows;
   } catch (err) {
     // A database with no migrations yet has no rollups: an empty table, not an error.
@@ -97,7 +94,7 @@ async function readRollups(source: RollupSource): Promise<Record<string, unknown
 
 async function loadRollups(conn: DuckDBConnection, source: RollupSource | undefined): Promise<void> {
   await conn.run(
-    `CREATE OR REPLACE TABLE hits_hourly (${ROLLUP_COLUMNS.map((c) => `${q(c.name)} ${c.type}`).join(', ')})`,
+    `CREATE OR REPLACE TABLE ${ROLLUP_TABLE} (${DUCKDB_ROLLUP_COLUMNS.map((c) => `${q(c.name)} ${c.type}`).join(', ')})`,
   );
   if (!source) return;
   const rows = await readRollups(source);
@@ -105,16 +102,16 @@ async function loadRollups(conn: DuckDBConnection, source: RollupSource | undefi
   const json = JSON.stringify(
     rows.map((r) =>
       Object.fromEntries(
-        ROLLUP_COLUMNS.map((c) => {
+        DUCKDB_ROLLUP_COLUMNS.map((c) => {
           const v = r[c.name];
           return [c.name, v instanceof Date ? v.toISOString() : v];
         }),
       ),
     ),
   );
-  const structure = JSON.stringify([Object.fromEntries(ROLLUP_COLUMNS.map((c) => [c.name, c.type]))]);
+  const structure = JSON.stringify([Object.fromEntries(DUCKDB_ROLLUP_COLUMNS.map((c) => [c.name, c.type]))]);
   await conn.run(
-    `INSERT INTO hits_hourly SELECT unnest(from_json($1::JSON, ${sqlString(structure)}), recursive := true)`,
+    `INSERT INTO ${ROLLUP_TABLE} SELECT unnest(from_json($1::JSON, ${sqlString(structure)}), recursive := true)`,
     [json],
   );
 }

@@ -7,7 +7,7 @@ import { loadConfig } from '../../lib/config.ts';
 import { migrate } from '../../lib/db/migrate.ts';
 import { createPglite } from '../../lib/db/pglite.ts';
 import type { Sql } from '../../lib/db/sql.ts';
-import { HISTOGRAM_CELLS } from '../../schemas/ddl/aurora.ts';
+import { HISTOGRAM_CELLS } from '../../schemas/rollups.ts';
 import { startAdminServer } from '../local/admin.ts';
 import { runningDir } from '../local/dev-lock.ts';
 import { ROLLUPS_ADMIN_OP, readRollupRows } from './duckdb-engine.ts';

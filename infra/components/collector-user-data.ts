@@ -7,6 +7,7 @@
  * ASG terminates it, stops the collector (SIGTERM flushes the spool to Kinesis) before completing
  * the lifecycle action.
  */
+import { COLLECTOR_METRICS } from '../../collector/metric-names.ts';
 import { al2023NodeBinary, al2023NodePackage, NODE_MAJOR } from '../node-line.ts';
 
 export interface UserDataInput {
@@ -29,6 +30,13 @@ export interface UserDataInput {
   /** Proxies in front of the collector: 1 (ALB), 2 when CloudFront forwards `/v1/*` to the ALB. */
   trustProxyHops: number;
 }
+
+/** The collector metrics the CloudWatch agent ships (EMF): the only ones alarms and the dashboard can watch. */
+export const CLOUDWATCH_COLLECTOR_METRICS = [
+  COLLECTOR_METRICS.spoolBytes,
+  COLLECTOR_METRICS.inflightBytes,
+  COLLECTOR_METRICS.spooledRecords,
+] as const;
 
 /** The collector's data dir (its disk spool lives under it), mounted on the encrypted spool volume. */
 export const SPOOL_DIR = '/var/lib/alt';
@@ -77,11 +85,7 @@ export function collectorUserData(i: UserDataInput): string {
                 source_labels: ['job'],
                 label_matcher: '^alt-collector$',
                 dimensions: [['AutoScalingGroupName']],
-                metric_selectors: [
-                  '^alt_collector_spool_bytes$',
-                  '^alt_collector_inflight_bytes$',
-                  '^alt_collector_spooled_records_total$',
-                ],
+                metric_selectors: CLOUDWATCH_COLLECTOR_METRICS.map((name) => `^${name}$`),
               },
             ],
           },

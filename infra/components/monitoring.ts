@@ -5,6 +5,7 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { COLLECTOR_METRICS } from '../../collector/metric-names.ts';
 import { COLLECTOR_METRICS_NAMESPACE } from './collector.ts';
 
 export interface MonitoringArgs {
@@ -158,7 +159,7 @@ export class Monitoring extends pulumi.ComponentResource {
         description:
           'Collectors are spooling to disk instead of Kinesis (> 64 MiB). See operations.md#spool-depth.',
         namespace: COLLECTOR_METRICS_NAMESPACE,
-        metricName: 'alt_collector_spool_bytes',
+        metricName: COLLECTOR_METRICS.spoolBytes,
         dimensions: { AutoScalingGroupName: args.collectorGroupName },
         statistic: 'Maximum',
         threshold: 64 * 1024 ** 2,
@@ -330,7 +331,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 widget('Spool and hosts', [
                   [
                     COLLECTOR_METRICS_NAMESPACE,
-                    'alt_collector_spool_bytes',
+                    COLLECTOR_METRICS.spoolBytes,
                     'AutoScalingGroupName',
                     asg,
                     { stat: 'Maximum' },

@@ -3,8 +3,11 @@
  * (empty = pass). The stack tests run them over both stacks; their own tests feed each one a
  * deliberately bad resource to prove it can fail.
  */
+
+import { COLLECTOR_METRICS } from '../../collector/metric-names.ts';
 import { LIMITS } from '../../schemas/wire.ts';
 import { HOST_FORWARDING_ORIGIN_REQUEST_POLICIES } from '../components/beacon-cdn.ts';
+import { COLLECTOR_METRICS_NAMESPACE } from '../components/collector.ts';
 import { STAR_RESOURCE_ACTIONS } from '../components/iam.ts';
 import { PIXEL_PATH, PIXEL_QUERY_MAX_BYTES } from '../components/waf-rules.ts';
 import { mayForward, type WafRequest, wafSizeBlock } from './edge-rules.ts';
@@ -241,7 +244,7 @@ export const REQUIRED_ALARMS = [
   { what: 'target p99 latency', namespace: 'AWS/ApplicationELB', metricName: 'TargetResponseTime' },
   { what: '404 spikes', namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_Target_4XX_Count' },
   { what: 'unhealthy hosts', namespace: 'AWS/ApplicationELB', metricName: 'UnHealthyHostCount' },
-  { what: 'spool depth', namespace: 'ALT/Collector', metricName: 'alt_collector_spool_bytes' },
+  { what: 'spool depth', namespace: COLLECTOR_METRICS_NAMESPACE, metricName: COLLECTOR_METRICS.spoolBytes },
   { what: 'DLQ depth', namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible' },
   { what: 'Lambda errors', namespace: 'AWS/Lambda', metricName: 'Errors' },
   { what: 'Lambda throttles', namespace: 'AWS/Lambda', metricName: 'Throttles' },

@@ -6,6 +6,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COLLECTOR_METRICS } from '../../collector/metric-names.ts';
 import {
   ATHENA_TYPE,
   LAKE_COLUMNS,
@@ -20,6 +21,8 @@ import {
   MANAGED_CACHING_DISABLED,
   STABLE_TTL_SECONDS,
 } from '../components/beacon-cdn.ts';
+import { COLLECTOR_METRICS_NAMESPACE } from '../components/collector.ts';
+import { CLOUDWATCH_COLLECTOR_METRICS } from '../components/collector-user-data.ts';
 import { INTERFACE_ENDPOINT_SERVICES } from '../components/network.ts';
 import { runAllChecks } from '../policies/checks.ts';
 import { type PlannedResource, statementsOf, T } from '../policies/resources.ts';
@@ -415,6 +418,23 @@ export function describeStack(stackName: 'dev' | 'prod') {
       const body = JSON.parse(one('aws:cloudwatch/dashboard:Dashboard').inputs.dashboardBody);
       expect(body.widgets.length).toBeGreaterThanOrEqual(5);
       expect(all('aws:sns/topicSubscription:TopicSubscription')).toHaveLength(prod ? 1 : 0);
+    });
+
+    it('alarms and charts only collector metrics the collector emits and the agent ships', () => {
+      const emitted = new Set<string>(Object.values(COLLECTOR_METRICS));
+      const shipped = new Set<string>(CLOUDWATCH_COLLECTOR_METRICS);
+      for (const name of shipped) expect(emitted, name).toContain(name);
+      const watched = all(T.metricAlarm)
+        .filter((a) => a.inputs.namespace === COLLECTOR_METRICS_NAMESPACE)
+        .map((a) => a.inputs.metricName as string);
+      const body = JSON.parse(one('aws:cloudwatch/dashboard:Dashboard').inputs.dashboardBody);
+      for (const w of body.widgets as { properties?: { metrics?: unknown[][] } }[]) {
+        for (const m of w.properties?.metrics ?? []) {
+          if (m[0] === COLLECTOR_METRICS_NAMESPACE) watched.push(m[1] as string);
+        }
+      }
+      expect(watched.length).toBeGreaterThan(0);
+      for (const name of watched) expect(shipped, name).toContain(name);
     });
 
     it('exports the outputs an operator needs', () => {

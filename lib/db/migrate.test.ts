@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LATENCY_BUCKETS_MS } from '../../schemas/columns.ts';
-import { auroraMigrations, HISTOGRAM_CELLS } from '../../schemas/ddl/aurora.ts';
+import { auroraMigrations } from '../../schemas/ddl/aurora.ts';
+import { HISTOGRAM_CELLS, LATENCY_BUCKETS_MS } from '../../schemas/rollups.ts';
 import { databaseBackends } from '../../test/helpers/databases.ts';
 import { assertMigrated, migrate } from './migrate.ts';
 import type { Sql } from './sql.ts';

@@ -3,7 +3,15 @@
  * (Aurora) as well as on PGlite: `UNIQUE NULLS NOT DISTINCT` (PG 15+) lets nullable dimensions
  * sit in the rollup key without sentinel values.
  */
-import { column, LATENCY_BUCKETS_MS, ROLLUP_DIMENSIONS } from '../columns.ts';
+import {
+  HISTOGRAM_CELLS,
+  LATENCY_BUCKETS_MS,
+  ROLLUP_COLUMNS,
+  ROLLUP_HISTOGRAM,
+  ROLLUP_KEY,
+  ROLLUP_TABLE,
+  type RollupColumn,
+} from '../rollups.ts';
 import { POSTGRES_TYPE } from '../types.ts';
 import { APP_ID_PATTERN } from '../wire.ts';
 
@@ -13,15 +21,20 @@ export interface Migration {
   sql: string;
 }
 
-/** Number of histogram cells: one per bucket bound plus the open-ended last one. */
-export const HISTOGRAM_CELLS = LATENCY_BUCKETS_MS.length + 1;
+/** Measures start at zero, so an upsert of some counters leaves the others meaningful. */
+function columnDefault(c: RollupColumn): string {
+  if (c.type === 'int64') return ' DEFAULT 0';
+  if (c.type === 'int64[]') return ` DEFAULT array_fill(0::bigint, ARRAY[${HISTOGRAM_CELLS}])`;
+  return '';
+}
 
 function init(): string {
-  const dims = ROLLUP_DIMENSIONS.map((d) => {
-    const c = column(d);
-    return `  ${c.name} ${POSTGRES_TYPE[c.type]}${c.nullable ? '' : ' NOT NULL'},`;
-  });
-  const key = ['app_id', 'hour', ...ROLLUP_DIMENSIONS].join(', ');
+  const columns = ROLLUP_COLUMNS.map(
+    (c) => `  ${c.name} ${POSTGRES_TYPE[c.type]}${c.nullable ? '' : ' NOT NULL'}${columnDefault(c)},`,
+  );
+  const key = ROLLUP_KEY.map((c) => c.name).join(', ');
+  const table = ROLLUP_TABLE;
+  const hist = ROLLUP_HISTOGRAM.name;
   return `-- Applications registry: cached by the collector with a short TTL.
 CREATE TABLE IF NOT EXISTS applications (
   app_id text PRIMARY KEY CHECK (app_id ~ '${APP_ID_PATTERN}'),
@@ -37,19 +50,11 @@ CREATE TABLE IF NOT EXISTS applications (
 -- hits and bot_hits count lake rows (bot_hits: is_bot = true); dropped_bots counts bot hits the
 -- app's policy kept out of the lake. rt_hist[i] counts response times <= alt_latency_bounds()[i],
 -- the last cell everything slower.
-CREATE TABLE IF NOT EXISTS hits_hourly (
-  app_id text NOT NULL,
-  hour timestamptz NOT NULL,
-${dims.join('\n')}
-  hits bigint NOT NULL DEFAULT 0,
-  bot_hits bigint NOT NULL DEFAULT 0,
-  dropped_bots bigint NOT NULL DEFAULT 0,
-  rt_count bigint NOT NULL DEFAULT 0,
-  rt_sum bigint NOT NULL DEFAULT 0,
-  rt_hist bigint[] NOT NULL DEFAULT array_fill(0::bigint, ARRAY[${HISTOGRAM_CELLS}]),
-  CONSTRAINT hits_hourly_key UNIQUE NULLS NOT DISTINCT (${key}),
+CREATE TABLE IF NOT EXISTS ${table} (
+${columns.join('\n')}
+  CONSTRAINT ${table}_key UNIQUE NULLS NOT DISTINCT (${key}),
   CHECK (date_trunc('hour', hour) = hour),
-  CHECK (cardinality(rt_hist) = ${HISTOGRAM_CELLS})
+  CHECK (cardinality(${hist}) = ${HISTOGRAM_CELLS})
 ) PARTITION BY RANGE (hour);
 
 -- Exactly-once ledger: a batch's rollups commit in the same transaction as its row here.

@@ -4,6 +4,7 @@
  * client (request shape); `engine=postgres` blocks on PGlite (and PostgreSQL 15 when
  * DATABASE_URL is set) and on the local `hits_hourly`, which must agree.
  */
+
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,10 +23,11 @@ import { type QueryEngine, type QueryValue, rowObjects } from '../../cli/query/e
 import { migrate } from '../../lib/db/migrate.ts';
 import { createPglite } from '../../lib/db/pglite.ts';
 import type { Queryable, Sql } from '../../lib/db/sql.ts';
-import { LAKE_FIRST_YEAR, LATENCY_BUCKETS_MS, PARTITION_COLUMNS } from '../../schemas/columns.ts';
+import { LAKE_FIRST_YEAR, PARTITION_COLUMNS } from '../../schemas/columns.ts';
 import { projectionParameters, projectionYears } from '../../schemas/ddl/athena.ts';
 import { DEFAULT_QUALITY_DAYS, qualityQueries } from '../../schemas/ddl/quality.ts';
 import type { LakeRow } from '../../schemas/lake.ts';
+import { LATENCY_BUCKETS_MS } from '../../schemas/rollups.ts';
 import { createTestSchema, databaseUrl } from '../helpers/postgres.ts';
 import { seedLake } from '../helpers/seed-lake.ts';
 import { BLOG, docsSeedRows, FUNCTIONS_LOG, rollupsOf, SHOP } from './docs-seed.ts';

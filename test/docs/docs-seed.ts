@@ -2,9 +2,9 @@
  * The day of hits the analyst docs' queries run on (2026-11-24, hours 09–11 UTC), built so every
  * documented query returns rows and the checked ones have answers computable from these rows.
  */
-import { LATENCY_BUCKETS_MS, ROLLUP_DIMENSIONS } from '../../schemas/columns.ts';
-import { HISTOGRAM_CELLS } from '../../schemas/ddl/aurora.ts';
+
 import type { LakeRow } from '../../schemas/lake.ts';
+import { HISTOGRAM_CELLS, LATENCY_BUCKETS_MS, ROLLUP_DIMENSIONS } from '../../schemas/rollups.ts';
 import { makeLakeRow } from '../helpers/seed-lake.ts';
 
 export const SHOP = 'alt_shopDemo00000000000001';

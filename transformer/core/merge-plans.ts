@@ -4,10 +4,10 @@
  * was already kept by the part before it (first wins across the batch); when the parts share one,
  * this returns null and the caller plans the whole batch instead (rare: duplicates are retries).
  */
-import { ROLLUP_DIMENSIONS } from '../../schemas/columns.ts';
+import { ROLLUP_DIMENSIONS } from '../../schemas/rollups.ts';
 import { addOutcomeCounts } from './outcome.ts';
 import type { BatchPlan, PartitionGroup, PlanWithIds } from './plan.ts';
-import type { RollupDelta } from './rollup.ts';
+import { addDelta, copyDelta, type RollupDelta } from './rollup.ts';
 
 function sharesAny(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   const [small, big] = a.size < b.size ? [a, b] : [b, a];
@@ -21,20 +21,12 @@ export const deltaKey = (d: RollupDelta): string =>
 
 function mergeDeltas(a: readonly RollupDelta[], b: readonly RollupDelta[]): RollupDelta[] {
   const out = new Map<string, RollupDelta>();
-  for (const d of a) out.set(deltaKey(d), { ...d, rt_hist: [...d.rt_hist] });
+  for (const d of a) out.set(deltaKey(d), copyDelta(d));
   for (const d of b) {
     const k = deltaKey(d);
     const e = out.get(k);
-    if (!e) {
-      out.set(k, { ...d, rt_hist: [...d.rt_hist] });
-      continue;
-    }
-    e.hits += d.hits;
-    e.bot_hits += d.bot_hits;
-    e.dropped_bots += d.dropped_bots;
-    e.rt_count += d.rt_count;
-    e.rt_sum += d.rt_sum;
-    for (let i = 0; i < e.rt_hist.length; i++) e.rt_hist[i] += d.rt_hist[i];
+    if (e) addDelta(e, d);
+    else out.set(k, copyDelta(d));
   }
   return [...out.values()];
 }

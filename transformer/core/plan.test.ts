@@ -1,8 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LATENCY_BUCKETS_MS, ROLLUP_DIMENSIONS } from '../../schemas/columns.ts';
 import { partitionOf } from '../../schemas/lake.ts';
+import { LATENCY_BUCKETS_MS, ROLLUP_DIMENSIONS } from '../../schemas/rollups.ts';
 import { parseRows } from '../parquet/writer.ts';
 import { makeBatch, makeRow } from '../testing/fixtures.ts';
 import { MAX_LINE_BYTES } from './classify.ts';

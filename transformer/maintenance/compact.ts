@@ -15,7 +15,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LAKE_COLUMNS, LATENCY_BUCKETS_MS, ROLLUP_DIMENSIONS } from '../../schemas/columns.ts';
+import { LAKE_COLUMNS } from '../../schemas/columns.ts';
+import { LAKE_COUNTERS, ROLLUP_DIMENSIONS, ROLLUP_HISTOGRAM } from '../../schemas/rollups.ts';
 import { DUCKDB_TYPE } from '../../schemas/types.ts';
 import { emptyDelta, type RollupDelta, type RollupDimensions } from '../core/rollup.ts';
 import type { ObjectStore } from '../lake/object-store.ts';
@@ -50,12 +51,18 @@ const CAST_COLUMNS = LAKE_COLUMNS.map(
   (c) => `CAST(${quoteIdent(c.name)} AS ${DUCKDB_TYPE[c.type]}) AS ${quoteIdent(c.name)}`,
 ).join(', ');
 
+const HIST_OF = quoteIdent(ROLLUP_HISTOGRAM.of);
+
+/**
+ * The hour's rollups from the compacted file: one group per key and histogram cell (`bucket`, NULL
+ * without a value), the lake counters by their aggregates, and `cell_count` the values in the cell.
+ */
 const ROLLUP_SQL = (file: string) => `
 SELECT app_id, ${ROLLUP_DIMENSIONS.map(quoteIdent).join(', ')},
-  CASE WHEN response_time_ms IS NULL THEN NULL
-       ELSE len(list_filter([${LATENCY_BUCKETS_MS.join(', ')}], b -> b < response_time_ms)) END AS bucket,
-  count(*) AS hits, count(*) FILTER (WHERE is_bot) AS bot_hits,
-  count(response_time_ms) AS rt_count, coalesce(sum(response_time_ms), 0) AS rt_sum
+  CASE WHEN ${HIST_OF} IS NULL THEN NULL
+       ELSE len(list_filter([${ROLLUP_HISTOGRAM.bounds.join(', ')}], b -> b < ${HIST_OF})) END AS bucket,
+  ${LAKE_COUNTERS.map((c) => `${c.lake} AS ${quoteIdent(c.name)}`).join(', ')},
+  count(${HIST_OF}) AS cell_count
 FROM read_parquet(${quoteLiteral(file)}) GROUP BY ALL`;
 
 export async function compactHour(
@@ -124,11 +131,10 @@ function foldRollups(rows: Record<string, unknown>[], hour: string): RollupDelta
       e = emptyDelta(String(r.app_id), hour, dims);
       byKey.set(key, e);
     }
-    e.hits += Number(r.hits);
-    e.bot_hits += Number(r.bot_hits);
-    e.rt_count += Number(r.rt_count);
-    e.rt_sum += Number(r.rt_sum);
-    if (r.bucket !== null && r.bucket !== undefined) e.rt_hist[Number(r.bucket)] += Number(r.rt_count);
+    for (const c of LAKE_COUNTERS) e[c.name] += Number(r[c.name]);
+    if (r.bucket !== null && r.bucket !== undefined) {
+      e[ROLLUP_HISTOGRAM.name][Number(r.bucket)] += Number(r.cell_count);
+    }
   }
   return [...byKey.values()];
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../../lib/db/sql.ts';
-import { HISTOGRAM_CELLS } from '../../schemas/ddl/aurora.ts';
+import { HISTOGRAM_CELLS } from '../../schemas/rollups.ts';
 import { databaseBackends } from '../../test/helpers/databases.ts';
 import { computeDeltas } from '../core/rollup.ts';
 import { makeRow } from '../testing/fixtures.ts';

@@ -4,60 +4,64 @@
  * number of keys. Histograms travel as text (`{1,0,…}`) because unnest flattens 2-D arrays.
  */
 import type { Queryable, Sql } from '../../lib/db/sql.ts';
-import { ROLLUP_DIMENSIONS } from '../../schemas/columns.ts';
-import { HISTOGRAM_CELLS } from '../../schemas/ddl/aurora.ts';
+import {
+  HISTOGRAM_CELLS,
+  LAKE_COUNTERS,
+  ROLLUP_COUNTERS,
+  ROLLUP_DIMENSIONS,
+  ROLLUP_HISTOGRAM,
+  ROLLUP_KEY,
+  ROLLUP_TABLE,
+} from '../../schemas/rollups.ts';
+import { POSTGRES_TYPE } from '../../schemas/types.ts';
 import type { RollupDelta } from '../core/rollup.ts';
 import type { BatchRollups, RollupStore } from './store.ts';
 
-const DIM_TYPES: Record<(typeof ROLLUP_DIMENSIONS)[number], string> = {
-  client_sub_id: 'text',
-  module_id: 'text',
-  event_type: 'text',
-  source: 'text',
-  status_code: 'integer',
-  status: 'text',
-};
-
-const KEY = ['app_id', 'hour', ...ROLLUP_DIMENSIONS].join(', ');
-const COUNTERS = ['hits', 'bot_hits', 'dropped_bots', 'rt_count', 'rt_sum'] as const;
+const T = ROLLUP_TABLE;
+const HIST = ROLLUP_HISTOGRAM.name;
+const KEY = ROLLUP_KEY.map((c) => c.name).join(', ');
+const COUNTERS = ROLLUP_COUNTERS.map((c) => c.name).join(', ');
 const ARG_TYPES = [
-  'text[]',
-  'timestamptz[]',
-  ...ROLLUP_DIMENSIONS.map((d) => `${DIM_TYPES[d]}[]`),
-  ...COUNTERS.map(() => 'bigint[]'),
+  ...ROLLUP_KEY.map((c) => `${POSTGRES_TYPE[c.type]}[]`),
+  ...ROLLUP_COUNTERS.map(() => `${POSTGRES_TYPE.int64}[]`),
   'text[]',
 ];
-const UNNEST = `unnest(${ARG_TYPES.map((t, i) => `$${i + 1}::${t}`).join(', ')}) AS u(${KEY}, ${COUNTERS.join(', ')}, h)`;
-const SELECT = `SELECT ${KEY}, ${COUNTERS.join(', ')}, h::bigint[] FROM ${UNNEST}`;
-const INSERT = `INSERT INTO hits_hourly (${KEY}, ${COUNTERS.join(', ')}, rt_hist)`;
+const UNNEST = `unnest(${ARG_TYPES.map((t, i) => `$${i + 1}::${t}`).join(', ')}) AS u(${KEY}, ${COUNTERS}, h)`;
+const SELECT = `SELECT ${KEY}, ${COUNTERS}, h::${POSTGRES_TYPE['int64[]']} FROM ${UNNEST}`;
+const INSERT = `INSERT INTO ${T} (${KEY}, ${COUNTERS}, ${HIST})`;
 
 /** Adds the deltas to what is there (batches). */
 const ADD_SQL = `${INSERT} ${SELECT}
 ON CONFLICT (${KEY}) DO UPDATE SET
-  ${COUNTERS.map((c) => `${c} = hits_hourly.${c} + EXCLUDED.${c}`).join(',\n  ')},
-  rt_hist = alt_hist_add(hits_hourly.rt_hist, EXCLUDED.rt_hist)`;
+  ${ROLLUP_COUNTERS.map((c) => `${c.name} = ${T}.${c.name} + EXCLUDED.${c.name}`).join(',\n  ')},
+  ${HIST} = alt_hist_add(${T}.${HIST}, EXCLUDED.${HIST})`;
 
-/** Sets the lake-derived counters (compaction), leaving dropped_bots alone. */
+/** Sets the lake-derived counters (compaction), leaving the others (dropped_bots) alone. */
 const SET_SQL = `${INSERT} ${SELECT}
 ON CONFLICT (${KEY}) DO UPDATE SET
-  ${COUNTERS.filter((c) => c !== 'dropped_bots')
-    .map((c) => `${c} = EXCLUDED.${c}`)
-    .join(',\n  ')},
-  rt_hist = EXCLUDED.rt_hist`;
+  ${LAKE_COUNTERS.map((c) => `${c.name} = EXCLUDED.${c.name}`).join(',\n  ')},
+  ${HIST} = EXCLUDED.${HIST}`;
+
+/** The two upserts, for the test that they name the table's columns in the DDL's order. */
+export const UPSERT_SQL = { add: ADD_SQL, set: SET_SQL } as const;
 
 const ZERO_HIST = `array_fill(0::bigint, ARRAY[${HISTOGRAM_CELLS}])`;
 
-function columnsOf(deltas: readonly RollupDelta[], withDropped: boolean): unknown[] {
+/** Compaction zeroes an hour's lake-derived measures before setting the keys the lake still has. */
+const RESET_HOUR_SQL = `UPDATE ${T} SET ${LAKE_COUNTERS.map((c) => `${c.name} = 0`).join(', ')}, ${HIST} = ${ZERO_HIST}
+WHERE hour = $1`;
+
+/**
+ * One parameter array per unnest column. `all`: every counter; otherwise the counters compaction
+ * keeps (no lake aggregate) go as 0, which only a key new to the table takes.
+ */
+function columnsOf(deltas: readonly RollupDelta[], all: boolean): unknown[] {
   return [
     deltas.map((d) => d.app_id),
     deltas.map((d) => d.hour),
     ...ROLLUP_DIMENSIONS.map((k) => deltas.map((d) => d.dims[k])),
-    deltas.map((d) => d.hits),
-    deltas.map((d) => d.bot_hits),
-    deltas.map((d) => (withDropped ? d.dropped_bots : 0)),
-    deltas.map((d) => d.rt_count),
-    deltas.map((d) => d.rt_sum),
-    deltas.map((d) => `{${d.rt_hist.join(',')}}`),
+    ...ROLLUP_COUNTERS.map((c) => deltas.map((d) => (all || c.lake !== null ? d[c.name] : 0))),
+    deltas.map((d) => `{${d[HIST].join(',')}}`),
   ];
 }
 
@@ -94,11 +98,7 @@ export function createSqlRollupStore(db: Sql): RollupStore {
     async replaceHour(hour: Date, deltas: readonly RollupDelta[]) {
       await db.transaction(async (tx) => {
         await ensureMonths(tx, [hour.toISOString()]);
-        await tx.query(
-          `UPDATE hits_hourly SET hits = 0, bot_hits = 0, rt_count = 0, rt_sum = 0, rt_hist = ${ZERO_HIST}
-           WHERE hour = $1`,
-          [hour.toISOString()],
-        );
+        await tx.query(RESET_HOUR_SQL, [hour.toISOString()]);
         for (let i = 0; i < deltas.length; i += CHUNK) {
           await tx.query(SET_SQL, columnsOf(deltas.slice(i, i + CHUNK), false));
         }

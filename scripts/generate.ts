@@ -1,11 +1,16 @@
-/** Writes `schemas/generated/` (run by `npm run generate`). */
+/**
+ * `npm run generate`: rewrites the checked-in generated files — the SQL under `schemas/generated/`
+ * and README's configuration table. It lives outside `schemas/` because the README table comes from
+ * `lib/config.ts`, and `schemas/` imports nothing but itself.
+ */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configTable } from '../lib/config.ts';
-import { generatedFiles } from './generated-files.ts';
+import { generatedFiles } from '../schemas/generated-files.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), 'generated');
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(repo, 'schemas', 'generated');
 for (const [name, content] of Object.entries(generatedFiles())) {
   const path = join(root, name);
   mkdirSync(dirname(path), { recursive: true });
@@ -14,7 +19,7 @@ for (const [name, content] of Object.entries(generatedFiles())) {
 }
 
 // README's configuration table comes from the same settings the loader validates.
-const readmePath = join(dirname(fileURLToPath(import.meta.url)), '..', 'README.md');
+const readmePath = join(repo, 'README.md');
 const readme = readFileSync(readmePath, 'utf8');
 const updated = readme.replace(
   /<!-- config-table:start -->\n[\s\S]*?<!-- config-table:end -->/,

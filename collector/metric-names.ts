@@ -1,0 +1,26 @@
+/**
+ * The name of every metric the collector emits, and the one list the rest of the repository reads
+ * them from: `metrics.ts` registers them with prom-client, the CloudWatch agent's config ships some
+ * of them (`infra/components/collector-user-data.ts`) and the alarms and dashboard watch those
+ * (`infra/components/monitoring.ts`). Plain strings, no prom-client: infra imports this module.
+ */
+
+/** Prefix of every collector metric, the process and Node.js defaults included. */
+export const COLLECTOR_METRIC_PREFIX = 'alt_collector_';
+
+export const COLLECTOR_METRICS = {
+  requests: 'alt_collector_requests_total',
+  hitsAccepted: 'alt_collector_hits_accepted_total',
+  hitsRejected: 'alt_collector_hits_rejected_total',
+  botHits: 'alt_collector_bot_hits_total',
+  requestHits: 'alt_collector_request_hits',
+  flushHits: 'alt_collector_flush_hits',
+  flushBytes: 'alt_collector_flush_bytes_total',
+  flushLatency: 'alt_collector_flush_latency_seconds',
+  spooledRecords: 'alt_collector_spooled_records_total',
+  spoolBytes: 'alt_collector_spool_bytes',
+  inflightBytes: 'alt_collector_inflight_bytes',
+  sinkErrors: 'alt_collector_sink_errors_total',
+} as const;
+
+export type CollectorMetricName = (typeof COLLECTOR_METRICS)[keyof typeof COLLECTOR_METRICS];

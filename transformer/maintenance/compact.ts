@@ -16,11 +16,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAKE_COLUMNS, LATENCY_BUCKETS_MS, ROLLUP_DIMENSIONS } from '../../schemas/columns.ts';
+import { quoteIdent, quoteLiteral } from '../../schemas/sql-quote.ts';
 import { DUCKDB_TYPE } from '../../schemas/types.ts';
 import { emptyDelta, type RollupDelta, type RollupDimensions } from '../core/rollup.ts';
 import type { ObjectStore } from '../lake/object-store.ts';
 import { COMPACTED, compactedKey, hitsPrefix, partitionStart } from '../lake/paths.ts';
-import { openDuckdb, PARQUET_OPTIONS, quoteIdent, quoteLiteral } from '../parquet/duckdb-sql.ts';
+import { openDuckdb, PARQUET_OPTIONS } from '../parquet/duckdb-sql.ts';
 import type { RollupStore } from '../rollups/store.ts';
 
 export interface CompactDeps {

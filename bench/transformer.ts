@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { migrate } from '../lib/db/migrate.ts';
 import { createPostgres } from '../lib/db/postgres.ts';
+import { quoteLiteral } from '../schemas/sql-quote.ts';
 import type { StreamBatch } from '../stream/contract.ts';
 import { EnvelopeKind, encodeEnvelope } from '../stream/envelope.ts';
 import { createPlanner } from '../transformer/core/parallel-planner.ts';
@@ -22,7 +23,6 @@ import { createFsStore } from '../transformer/lake/fs-store.ts';
 import {
   openDuckdb,
   PARQUET_OPTIONS,
-  quoteLiteral,
   readJsonSql,
   SELECT_COLUMNS,
 } from '../transformer/parquet/duckdb-sql.ts';

@@ -18,12 +18,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAKE_COUNTERS, LATENCY_BUCKETS_MS, ROLLUP_DIMENSIONS } from '../../schemas/rollups.ts';
+import { quoteLiteral } from '../../schemas/sql-quote.ts';
 import { EnvelopeKind, encodeEnvelope, openEnvelope } from '../../stream/envelope.ts';
 import { planBatch } from '../../transformer/core/plan.ts';
 import {
   openDuckdb,
   PARQUET_OPTIONS,
-  quoteLiteral,
   readJsonSql,
   SELECT_COLUMNS,
 } from '../../transformer/parquet/duckdb-sql.ts';

@@ -9,6 +9,7 @@ import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Queryable } from '../../lib/db/sql.ts';
 import { createMemoryDuckdb } from '../../lib/duckdb-text.ts';
+import { quoteLiteral } from '../../schemas/sql-quote.ts';
 import { APP_ID_PATTERN } from '../../schemas/wire.ts';
 import type { ReadRecord } from '../../stream/contract.ts';
 import { decodeEnvelope, encodeEnvelope } from '../../stream/envelope.ts';
@@ -38,8 +39,6 @@ export interface PurgeReport {
   /** Rollup rows deleted (or that would be); null when no rollup store was given. */
   rollupRows: number | null;
 }
-
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 async function filesUnder(dir: string, suffix: string): Promise<string[]> {
   try {
@@ -73,11 +72,11 @@ async function purgeHits(lakeDir: string, appId: string, dryRun: boolean): Promi
   const conn = await instance.connect();
   try {
     await conn.run("SET TimeZone = 'UTC'");
-    const list = `[${files.map(sqlString).join(', ')}]`;
+    const list = `[${files.map(quoteLiteral).join(', ')}]`;
     const counted = await conn.runAndReadAll(
-      `SELECT filename, count(*) FILTER (WHERE app_id = ${sqlString(appId)}) AS removed, count(*) AS total
+      `SELECT filename, count(*) FILTER (WHERE app_id = ${quoteLiteral(appId)}) AS removed, count(*) AS total
        FROM read_parquet(${list}, filename = true, hive_partitioning = false)
-       GROUP BY filename HAVING count(*) FILTER (WHERE app_id = ${sqlString(appId)}) > 0 ORDER BY filename`,
+       GROUP BY filename HAVING count(*) FILTER (WHERE app_id = ${quoteLiteral(appId)}) > 0 ORDER BY filename`,
     );
     const changes = counted.getRowObjectsJson().map((r) => ({
       path: String(r.filename),
@@ -89,8 +88,8 @@ async function purgeHits(lakeDir: string, appId: string, dryRun: boolean): Promi
         await replaceOrRemove(c.path, c.kept, (tmp) =>
           conn
             .run(
-              `COPY (SELECT * FROM read_parquet(${sqlString(c.path)}, hive_partitioning = false) WHERE app_id IS DISTINCT FROM ${sqlString(appId)})
-             TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
+              `COPY (SELECT * FROM read_parquet(${quoteLiteral(c.path)}, hive_partitioning = false) WHERE app_id IS DISTINCT FROM ${quoteLiteral(appId)})
+             TO ${quoteLiteral(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
             )
             .then(() => undefined),
         );

@@ -10,6 +10,7 @@ import type { Queryable } from '../../lib/db/sql.ts';
 import { createMemoryDuckdb } from '../../lib/duckdb-text.ts';
 import { LAKE_COLUMNS, PARTITION_COLUMNS } from '../../schemas/columns.ts';
 import { ROLLUP_COLUMNS, ROLLUP_TABLE } from '../../schemas/rollups.ts';
+import { quoteIdent, quoteLiteral } from '../../schemas/sql-quote.ts';
 import { DUCKDB_TYPE } from '../../schemas/types.ts';
 import type { QueryEngine, QueryResult, QueryValue } from './engine.ts';
 import { TRINO_COMPAT_MACROS } from './trino-compat.ts';
@@ -23,9 +24,6 @@ export interface DuckdbEngineOptions {
   /** Omitted: `hits_hourly` exists but is empty. */
   rollups?: RollupSource;
 }
-
-const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** `hits_hourly` columns with their DuckDB types, in the table's order (`schemas/rollups.ts`). */
 export const DUCKDB_ROLLUP_COLUMNS: readonly { name: string; type: string }[] = ROLLUP_COLUMNS.map((c) => ({
@@ -53,19 +51,21 @@ export function hitsViewSql(lakeDir: string, hasFiles: boolean): string {
   if (!hasFiles) {
     // No files yet: same columns and types, no rows (read_parquet fails on an empty glob).
     const cols = [
-      ...LAKE_COLUMNS.map((c) => `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS ${q(c.name)}`),
-      ...partitions.map((p) => `CAST(NULL AS INTEGER) AS ${q(p)}`),
+      ...LAKE_COLUMNS.map((c) => `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS ${quoteIdent(c.name)}`),
+      ...partitions.map((p) => `CAST(NULL AS INTEGER) AS ${quoteIdent(p)}`),
     ];
     return `CREATE OR REPLACE VIEW hits AS SELECT ${cols.join(', ')} WHERE false`;
   }
   const cols = [
     // Casts pin the schema's types whichever Parquet writer made the file; no-op casts are free.
     // No union_by_name: it would open every file at bind time and defeat partition pruning.
-    ...LAKE_COLUMNS.map((c) => `CAST(${q(c.name)} AS ${DUCKDB_TYPE[c.type]}) AS ${q(c.name)}`),
-    ...partitions.map(q),
+    ...LAKE_COLUMNS.map(
+      (c) => `CAST(${quoteIdent(c.name)} AS ${DUCKDB_TYPE[c.type]}) AS ${quoteIdent(c.name)}`,
+    ),
+    ...partitions.map(quoteIdent),
   ];
-  const hiveTypes = `{${partitions.map((p) => `${sqlString(p)}: INTEGER`).join(', ')}}`;
-  return `CREATE OR REPLACE VIEW hits AS SELECT ${cols.join(', ')} FROM read_parquet(${sqlString(hitsGlob(lakeDir))}, hive_partitioning = true, hive_types = ${hiveTypes})`;
+  const hiveTypes = `{${partitions.map((p) => `${quoteLiteral(p)}: INTEGER`).join(', ')}}`;
+  return `CREATE OR REPLACE VIEW hits AS SELECT ${cols.join(', ')} FROM read_parquet(${quoteLiteral(hitsGlob(lakeDir))}, hive_partitioning = true, hive_types = ${hiveTypes})`;
 }
 
 /**
@@ -94,7 +94,7 @@ async function readRollups(source: RollupSource): Promise<Record<string, unknown
 
 async function loadRollups(conn: DuckDBConnection, source: RollupSource | undefined): Promise<void> {
   await conn.run(
-    `CREATE OR REPLACE TABLE ${ROLLUP_TABLE} (${DUCKDB_ROLLUP_COLUMNS.map((c) => `${q(c.name)} ${c.type}`).join(', ')})`,
+    `CREATE OR REPLACE TABLE ${ROLLUP_TABLE} (${DUCKDB_ROLLUP_COLUMNS.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`,
   );
   if (!source) return;
   const rows = await readRollups(source);
@@ -111,7 +111,7 @@ async function loadRollups(conn: DuckDBConnection, source: RollupSource | undefi
   );
   const structure = JSON.stringify([Object.fromEntries(DUCKDB_ROLLUP_COLUMNS.map((c) => [c.name, c.type]))]);
   await conn.run(
-    `INSERT INTO ${ROLLUP_TABLE} SELECT unnest(from_json($1::JSON, ${sqlString(structure)}), recursive := true)`,
+    `INSERT INTO ${ROLLUP_TABLE} SELECT unnest(from_json($1::JSON, ${quoteLiteral(structure)}), recursive := true)`,
     [json],
   );
 }

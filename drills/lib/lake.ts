@@ -5,10 +5,11 @@
  * so it never competes with a collector for the registry database.
  */
 import { join } from 'node:path';
+import { quoteLiteral } from '../../schemas/sql-quote.ts';
 import type { StreamReader } from '../../stream/contract.ts';
 import { createPoller, type DrainResult, emptyDrainResult } from '../../transformer/drivers/poller.ts';
 import { openTransformer, type Transformer } from '../../transformer/open.ts';
-import { openDuckdb, quoteLiteral } from '../../transformer/parquet/duckdb-sql.ts';
+import { openDuckdb } from '../../transformer/parquet/duckdb-sql.ts';
 import type { ProcessorDeps } from '../../transformer/process-batch.ts';
 import { createBatchProcessor } from '../../transformer/process-batch.ts';
 import type { LakeCounts } from './verdict.ts';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { COMPONENT_ROLES } from '../../schemas/ddl/aurora.ts';
-import type { Arch } from '../config.ts';
+import type { CollectorConfig } from '../config.ts';
 import { collectorUserData } from './collector-user-data.ts';
 import {
   assumeRolePolicy,
@@ -21,19 +21,13 @@ import {
 } from './iam.ts';
 import { createPrivateBucket, type PrivateBucket } from './private-bucket.ts';
 
-export interface CollectorArgs {
+/** The fleet's size and shape come from the stack config (`alt:collector`); the rest is wiring. */
+export interface CollectorArgs extends CollectorConfig {
   region: string;
   accountId: pulumi.Input<string>;
   /** Fixed ASG name: the boot script needs it to complete its lifecycle action. */
   groupName: string;
   bundleDir: string;
-  instanceType: string;
-  architecture: Arch;
-  minSize: number;
-  maxSize: number;
-  desiredCapacity: number;
-  spoolVolumeGiB: number;
-  targetRequestsPerInstance: number;
   privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   securityGroupId: pulumi.Input<string>;
   albSecurityGroupId: pulumi.Input<string>;

@@ -8,6 +8,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { DEFAULT_SNOWFLAKE, snowflakeDdl } from '../../schemas/index.ts';
+import { quoteLiteral } from '../../schemas/sql-quote.ts';
 import { assumeRolePolicy, policyDocument } from './iam.ts';
 
 export interface SnowflakeIntegrationArgs {
@@ -27,7 +28,7 @@ export function integrationSql(ddl: string, externalId: string): string {
   const anchor = /^( {2}STORAGE_AWS_ROLE_ARN = '[^']*')$/m;
   if (!anchor.test(ddl))
     throw new Error('snowflakeDdl() output changed: STORAGE_AWS_ROLE_ARN line not found');
-  return ddl.replace(anchor, `$1\n  STORAGE_AWS_EXTERNAL_ID = '${externalId.replaceAll("'", "''")}'`);
+  return ddl.replace(anchor, `$1\n  STORAGE_AWS_EXTERNAL_ID = ${quoteLiteral(externalId)}`);
 }
 
 export class SnowflakeIntegration extends pulumi.ComponentResource {

@@ -1,5 +1,6 @@
 /** Athena / Glue external table over `s3://<bucket>/hits/` with partition projection (DESIGN §6). */
 import { LAKE_COLUMNS, LAKE_FIRST_YEAR, PARTITION_COLUMNS } from '../columns.ts';
+import { quoteLiteral } from '../sql-quote.ts';
 import { ATHENA_TYPE } from '../types.ts';
 
 /** Inclusive range of projected years. */
@@ -22,8 +23,6 @@ export const DEFAULT_ATHENA: AthenaDdlOptions = {
   table: 'hits',
   lakeLocation: 's3://alt-lake-dev/',
 };
-
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /**
  * The lake's first year to next year, from the clock at render time (`alt ddl athena`, `pulumi up`).
@@ -60,10 +59,12 @@ export function projectionParameters(
 }
 
 export function athenaDdl(opts: AthenaDdlOptions = DEFAULT_ATHENA): string {
-  const cols = LAKE_COLUMNS.map((c) => `  \`${c.name}\` ${ATHENA_TYPE[c.type]} COMMENT ${sqlString(c.doc)}`);
+  const cols = LAKE_COLUMNS.map(
+    (c) => `  \`${c.name}\` ${ATHENA_TYPE[c.type]} COMMENT ${quoteLiteral(c.doc)}`,
+  );
   const parts = PARTITION_COLUMNS.map((p) => `\`${p.name}\` int`);
   const props = Object.entries(projectionParameters(opts.lakeLocation, opts.years)).map(
-    ([k, v]) => `  ${sqlString(k)}=${sqlString(v)}`,
+    ([k, v]) => `  ${quoteLiteral(k)}=${quoteLiteral(v)}`,
   );
   return [
     `CREATE EXTERNAL TABLE IF NOT EXISTS \`${opts.database}\`.\`${opts.table}\` (`,
@@ -71,7 +72,7 @@ export function athenaDdl(opts: AthenaDdlOptions = DEFAULT_ATHENA): string {
     ')',
     `PARTITIONED BY (${parts.join(', ')})`,
     'STORED AS PARQUET',
-    `LOCATION ${sqlString(`${opts.lakeLocation}hits/`)}`,
+    `LOCATION ${quoteLiteral(`${opts.lakeLocation}hits/`)}`,
     'TBLPROPERTIES (',
     props.join(',\n'),
     ');',

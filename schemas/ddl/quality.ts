@@ -16,6 +16,7 @@
  * (Trino) and DuckDB alike.
  */
 import { APP_STATUSES, EVENT_TYPES, LAKE_COLUMNS, PARTITION_COLUMNS, SOURCES } from '../columns.ts';
+import { quoteIdent, quoteLiteral } from '../sql-quote.ts';
 
 export interface QualityQuery {
   name: string;
@@ -34,9 +35,9 @@ export interface QualityWindow {
 }
 
 /** `timestamp` is a type keyword in Trino: quoted wherever it names the column. */
-const quote = (column: string) => (column === 'timestamp' ? '"timestamp"' : column);
+const quote = (column: string) => (column === 'timestamp' ? quoteIdent(column) : column);
 
-const list = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
+const list = (values: readonly string[]) => values.map(quoteLiteral).join(', ');
 
 /** [year, month, day] expressions of each day in the window, newest first. */
 function windowDays(window: QualityWindow): [string, string, string][] {

@@ -3,6 +3,7 @@ import { createMemoryDuckdb } from '../../lib/duckdb-text.ts';
 import { batchName, compactedKey, hitsKey } from '../../transformer/lake/paths.ts';
 import { LAKE_COLUMNS } from '../columns.ts';
 import { partitionOf } from '../lake.ts';
+import { quoteLiteral } from '../sql-quote.ts';
 import { DEFAULT_SNOWFLAKE, snowflakeDdl, snowflakePartitionColumns } from './snowflake.ts';
 
 const ddl = snowflakeDdl({ ...DEFAULT_SNOWFLAKE, lakeLocation: 's3://my-lake/' });
@@ -28,8 +29,6 @@ afterAll(() => {
   duck?.closeSync();
 });
 
-const sql = (s: string) => `'${s.replaceAll("'", "''")}'`;
-
 /**
  * Evaluates the partition expressions exactly as `snowflakeDdl` prints them, in DuckDB, whose split_part has Snowflake's
  * semantics (1-based; '' when the part is out of range — checked below, and documented at
@@ -42,7 +41,7 @@ async function evaluate(fileName: string): Promise<Record<string, number | null>
     .slice(0, 4)
     .map(
       (c) =>
-        `${c.expr.replaceAll('METADATA$FILENAME', sql(fileName)).replaceAll('NUMBER(', 'DECIMAL(')} AS "${c.name}"`,
+        `${c.expr.replaceAll('METADATA$FILENAME', quoteLiteral(fileName)).replaceAll('NUMBER(', 'DECIMAL(')} AS "${c.name}"`,
     );
   const reader = await conn.runAndReadAll(`SELECT ${exprs.join(', ')}`);
   const [row] = reader.getRowObjectsJS();

@@ -4,6 +4,7 @@
  * regular expressions: partitions are parsed from METADATA$FILENAME with SPLIT_PART.
  */
 import { LAKE_COLUMNS, PARTITION_COLUMNS } from '../columns.ts';
+import { quoteIdent, quoteLiteral } from '../sql-quote.ts';
 import { SNOWFLAKE_TYPE } from '../types.ts';
 
 export interface SnowflakeDdlOptions {
@@ -32,8 +33,6 @@ export const DEFAULT_SNOWFLAKE: SnowflakeDdlOptions = {
   lakeLocation: 's3://alt-lake-dev/',
   awsRoleArn: 'arn:aws:iam::123456789012:role/alt-dev-snowflake',
 };
-
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 export interface SnowflakeColumn {
   name: string;
@@ -110,9 +109,11 @@ export function snowflakeValueColumns(): (SnowflakeColumn & { comment: string })
 export function snowflakeDdl(opts: SnowflakeDdlOptions = DEFAULT_SNOWFLAKE): string {
   const fq = (name: string) => `${opts.database}.${opts.schema}.${name}`;
   const stageUrl = `${opts.lakeLocation}hits/`;
-  const partitionCols = snowflakePartitionColumns().map((c) => `  "${c.name}" ${c.type} AS (${c.expr})`);
+  const partitionCols = snowflakePartitionColumns().map(
+    (c) => `  ${quoteIdent(c.name)} ${c.type} AS (${c.expr})`,
+  );
   const valueCols = snowflakeValueColumns().map(
-    (c) => `  "${c.name}" ${c.type} AS (${c.expr}) COMMENT ${sqlString(c.comment)}`,
+    (c) => `  ${quoteIdent(c.name)} ${c.type} AS (${c.expr}) COMMENT ${quoteLiteral(c.comment)}`,
   );
   return [
     '-- Run as ACCOUNTADMIN (integration) and as the lake owner role (stage, table).',
@@ -120,22 +121,24 @@ export function snowflakeDdl(opts: SnowflakeDdlOptions = DEFAULT_SNOWFLAKE): str
     '  TYPE = EXTERNAL_STAGE',
     "  STORAGE_PROVIDER = 'S3'",
     '  ENABLED = TRUE',
-    `  STORAGE_AWS_ROLE_ARN = ${sqlString(opts.awsRoleArn)}`,
-    ...(opts.externalId === undefined ? [] : [`  STORAGE_AWS_EXTERNAL_ID = ${sqlString(opts.externalId)}`]),
-    `  STORAGE_ALLOWED_LOCATIONS = (${sqlString(stageUrl)});`,
+    `  STORAGE_AWS_ROLE_ARN = ${quoteLiteral(opts.awsRoleArn)}`,
+    ...(opts.externalId === undefined
+      ? []
+      : [`  STORAGE_AWS_EXTERNAL_ID = ${quoteLiteral(opts.externalId)}`]),
+    `  STORAGE_ALLOWED_LOCATIONS = (${quoteLiteral(stageUrl)});`,
     '',
     `CREATE DATABASE IF NOT EXISTS ${opts.database};`,
     `CREATE SCHEMA IF NOT EXISTS ${opts.database}.${opts.schema};`,
     '',
     `CREATE STAGE IF NOT EXISTS ${fq(opts.stage)}`,
-    `  URL = ${sqlString(stageUrl)}`,
+    `  URL = ${quoteLiteral(stageUrl)}`,
     `  STORAGE_INTEGRATION = ${opts.integration}`,
     '  FILE_FORMAT = (TYPE = PARQUET);',
     '',
     `CREATE EXTERNAL TABLE IF NOT EXISTS ${fq(opts.table)} (`,
     [...partitionCols, ...valueCols].join(',\n'),
     ')',
-    `PARTITION BY (${PARTITION_COLUMNS.map((p) => `"${p.name.toUpperCase()}"`).join(', ')})`,
+    `PARTITION BY (${PARTITION_COLUMNS.map((p) => quoteIdent(p.name.toUpperCase())).join(', ')})`,
     `LOCATION = @${fq(opts.stage)}`,
     "PATTERN = '.*[.]parquet'",
     'AUTO_REFRESH = TRUE',

@@ -10,13 +10,12 @@ import { join } from 'node:path';
 import { createMemoryDuckdb } from '../../lib/duckdb-text.ts';
 import { LAKE_COLUMNS, SCHEMA_VERSION } from '../../schemas/columns.ts';
 import { type LakeRow, partitionOf } from '../../schemas/lake.ts';
+import { quoteIdent, quoteLiteral } from '../../schemas/sql-quote.ts';
 import { DUCKDB_TYPE } from '../../schemas/types.ts';
-
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** `read_json` column spec derived from the schema: `{'log_id': 'VARCHAR', …}`. */
 export function duckdbColumnSpec(): string {
-  return `{${LAKE_COLUMNS.map((c) => `${sqlString(c.name)}: ${sqlString(DUCKDB_TYPE[c.type])}`).join(', ')}}`;
+  return `{${LAKE_COLUMNS.map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(DUCKDB_TYPE[c.type])}`).join(', ')}}`;
 }
 
 let seq = 0;
@@ -78,7 +77,7 @@ export async function seedLake(lakeDir: string, rows: LakeRow[], opts: SeedOptio
   const written: string[] = [];
   try {
     await conn.run("SET TimeZone='UTC'");
-    const select = LAKE_COLUMNS.map((c) => `"${c.name}"`).join(', ');
+    const select = LAKE_COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
     let n = 0;
     for (const [partition, hourRows] of byHour) {
       n += 1;
@@ -88,8 +87,8 @@ export async function seedLake(lakeDir: string, rows: LakeRow[], opts: SeedOptio
       await mkdir(dir, { recursive: true });
       const file = join(dir, opts.fileName ?? `seed-${process.pid}-${calls}.parquet`);
       await conn.run(
-        `COPY (SELECT ${select} FROM read_json(${sqlString(ndjson)}, format = 'newline_delimited', columns = ${duckdbColumnSpec()}))
-         TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`,
+        `COPY (SELECT ${select} FROM read_json(${quoteLiteral(ndjson)}, format = 'newline_delimited', columns = ${duckdbColumnSpec()}))
+         TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`,
       );
       written.push(file);
     }

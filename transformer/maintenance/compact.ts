@@ -17,11 +17,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAKE_COLUMNS } from '../../schemas/columns.ts';
 import { LAKE_COUNTERS, ROLLUP_DIMENSIONS, ROLLUP_HISTOGRAM } from '../../schemas/rollups.ts';
+import { quoteIdent, quoteLiteral } from '../../schemas/sql-quote.ts';
 import { DUCKDB_TYPE } from '../../schemas/types.ts';
 import { emptyDelta, type RollupDelta, type RollupDimensions } from '../core/rollup.ts';
 import type { ObjectStore } from '../lake/object-store.ts';
 import { COMPACTED, compactedKey, hitsPrefix, partitionStart } from '../lake/paths.ts';
-import { openDuckdb, PARQUET_OPTIONS, quoteIdent, quoteLiteral } from '../parquet/duckdb-sql.ts';
+import { openDuckdb, PARQUET_OPTIONS } from '../parquet/duckdb-sql.ts';
 import type { RollupStore } from '../rollups/store.ts';
 
 export interface CompactDeps {

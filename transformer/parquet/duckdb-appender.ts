@@ -4,7 +4,8 @@
  */
 import { DuckDBTimestampTZValue } from '@duckdb/node-api';
 import { LAKE_COLUMNS } from '../../schemas/columns.ts';
-import { openDuckdb, PARQUET_OPTIONS, quoteLiteral, SELECT_COLUMNS, TABLE_COLUMNS } from './duckdb-sql.ts';
+import { quoteLiteral } from '../../schemas/sql-quote.ts';
+import { openDuckdb, PARQUET_OPTIONS, SELECT_COLUMNS, TABLE_COLUMNS } from './duckdb-sql.ts';
 import { isoToMicros, type ParquetWriter, parseRows, type RowsInput } from './writer.ts';
 
 export async function createDuckdbAppenderWriter(): Promise<ParquetWriter> {

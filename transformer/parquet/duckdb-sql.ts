@@ -4,10 +4,8 @@ import { availableParallelism } from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { createMemoryDuckdb } from '../../lib/duckdb-text.ts';
 import { LAKE_COLUMNS } from '../../schemas/columns.ts';
+import { quoteIdent, quoteLiteral } from '../../schemas/sql-quote.ts';
 import { DUCKDB_TYPE } from '../../schemas/types.ts';
-
-export const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
-export const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** `{'log_id': 'VARCHAR', …}` — explicit `read_json` columns: no type inference. */
 export const READ_JSON_COLUMNS = `{${LAKE_COLUMNS.map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(DUCKDB_TYPE[c.type])}`).join(', ')}}`;

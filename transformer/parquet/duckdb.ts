@@ -12,7 +12,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDuckdb, PARQUET_OPTIONS, quoteLiteral, readJsonSql, SELECT_COLUMNS } from './duckdb-sql.ts';
+import { quoteLiteral } from '../../schemas/sql-quote.ts';
+import { openDuckdb, PARQUET_OPTIONS, readJsonSql, SELECT_COLUMNS } from './duckdb-sql.ts';
 import { type ParquetWriter, parseRows, type RowsInput } from './writer.ts';
 
 /** The rows as canonical NDJSON (`JSON.stringify` of each parsed line). */

@@ -6,8 +6,9 @@ import { compressors } from 'hyparquet-compressors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAKE_COLUMNS } from '../../schemas/columns.ts';
 import type { LakeRow } from '../../schemas/lake.ts';
+import { quoteLiteral } from '../../schemas/sql-quote.ts';
 import { makeRow } from '../testing/fixtures.ts';
-import { openDuckdb, quoteLiteral } from './duckdb-sql.ts';
+import { openDuckdb } from './duckdb-sql.ts';
 import { createWriter, type WriterName } from './index.ts';
 import { isoToMicros, rowsInput } from './writer.ts';
 

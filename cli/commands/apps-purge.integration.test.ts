@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createDuckdbEngine } from '../../query/duckdb-engine.ts';
 import { runAlt } from '../../test/helpers/run-alt.ts';
 import { makeLakeRow, seedLake } from '../../test/helpers/seed-lake.ts';
-import { createDuckdbEngine } from '../query/duckdb-engine.ts';
 
 const GONE = 'alt_goneGoneGone0000000001';
 const STAY = 'alt_stayStayStay0000000002';

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../lib/config.ts';
+import { openRollupDb } from '../../query/open.ts';
 import { readDevLock } from '../local/dev-lock.ts';
 import { describePurge, purgeApp } from '../purge/purge-app.ts';
-import { openRollupDb } from '../query/open.ts';
 
 /**
  * `alt apps purge <app_id>`: adds itself to the `apps` command when another module registered it

@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../lib/db/migrate.ts';
 import { createPglite } from '../../lib/db/pglite.ts';
 import type { Sql } from '../../lib/db/sql.ts';
+import { createDuckdbEngine } from '../../query/duckdb-engine.ts';
 import { HISTOGRAM_CELLS } from '../../schemas/ddl/aurora.ts';
 import { decodeEnvelope, EnvelopeKind, encodeRows } from '../../stream/envelope.ts';
 import { makeLakeRow, seedLake } from '../../test/helpers/seed-lake.ts';
 import { decodeRaw, encodeRaw } from '../../transformer/lake/raw.ts';
-import { createDuckdbEngine } from '../query/duckdb-engine.ts';
 import { purgeApp } from './purge-app.ts';
 
 const GONE = 'alt_goneGoneGone0000000001';

@@ -1,4 +1,7 @@
-/** `alt apps purge` as a user runs it: dry run first, then --yes, then the app is gone from `alt query`. */
+/**
+ * `alt apps purge` as a user runs it: dry run first, then --yes, then the app is gone from `alt query`;
+ * on the local lake and on an S3 lake (s3rver).
+ */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +9,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDuckdbEngine } from '../../query/duckdb-engine.ts';
 import { runAlt } from '../../test/helpers/run-alt.ts';
 import { makeLakeRow, seedLake } from '../../test/helpers/seed-lake.ts';
+import { createFsStore } from '../../transformer/lake/fs-store.ts';
+import { createS3Store } from '../../transformer/lake/s3-store.ts';
+import { startS3rver, TEST_CREDENTIALS } from '../../transformer/testing/s3rver.ts';
 
 const GONE = 'alt_goneGoneGone0000000001';
 const STAY = 'alt_stayStayStay0000000002';
@@ -40,5 +46,53 @@ it('reports on a dry run, then purges with --yes', async () => {
     expect((await engine.run('SELECT app_id FROM hits')).rows).toEqual([[STAY]]);
   } finally {
     await engine.close();
+  }
+});
+
+it('purges an S3 lake named by --lake-bucket and --s3-endpoint', async () => {
+  const s3 = await startS3rver('acme-lake');
+  try {
+    const bucket = createS3Store({
+      bucket: 'acme-lake',
+      prefix: 'lake',
+      endpoint: s3.endpoint,
+      credentials: TEST_CREDENTIALS,
+    });
+    const seeded = join(dataDir, 'seeded');
+    await seedLake(seeded, [
+      makeLakeRow({ app_id: GONE, timestamp: '2026-11-24T12:01:00Z' }),
+      makeLakeRow({ app_id: STAY, timestamp: '2026-11-24T12:02:00Z' }),
+    ]);
+    const local = createFsStore(seeded);
+    for (const { key } of await local.list('hits/')) await bucket.put(key, (await local.get(key))!);
+
+    const args = ['apps', 'purge', GONE, '--data-dir', join(dataDir, 'unused')];
+    const s3Args = ['--lake-bucket', 'acme-lake/lake', '--s3-endpoint', s3.endpoint];
+    const env = {
+      DATABASE_URL: '',
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    };
+    const dry = await runAlt([...args, ...s3Args], env);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(
+      /hits\/: would remove 1 rows of alt_goneGoneGone0000000001 from 1 files\n {2}s3:\/\/acme-lake\/lake\/hits\//,
+    );
+
+    const real = await runAlt([...args, ...s3Args, '--yes'], env);
+    expect(real.code).toBe(0);
+    expect(real.stdout).toMatch(/hits\/: removed 1 rows .* from 1 files\n.*: -1, 1 left/);
+
+    const copy = join(dataDir, 'copy');
+    const mirror = createFsStore(copy);
+    for (const { key } of await bucket.list('hits/')) await mirror.put(key, (await bucket.get(key))!);
+    const engine = await createDuckdbEngine({ lakeDir: copy });
+    try {
+      expect((await engine.run('SELECT app_id FROM hits')).rows).toEqual([[STAY]]);
+    } finally {
+      await engine.close();
+    }
+  } finally {
+    await s3.stop();
   }
 });

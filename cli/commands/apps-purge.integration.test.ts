@@ -10,8 +10,7 @@ import { createDuckdbEngine } from '../../query/duckdb-engine.ts';
 import { runAlt } from '../../test/helpers/run-alt.ts';
 import { makeLakeRow, seedLake } from '../../test/helpers/seed-lake.ts';
 import { createFsStore } from '../../transformer/lake/fs-store.ts';
-import { createS3Store } from '../../transformer/lake/s3-store.ts';
-import { startS3rver, TEST_CREDENTIALS } from '../../transformer/testing/s3rver.ts';
+import { copyObjects, s3rverStore, startS3rver, TEST_CREDENTIALS } from '../../transformer/testing/s3rver.ts';
 
 const GONE = 'alt_goneGoneGone0000000001';
 const STAY = 'alt_stayStayStay0000000002';
@@ -52,19 +51,12 @@ it('reports on a dry run, then purges with --yes', async () => {
 it('purges an S3 lake named by --lake-bucket and --s3-endpoint', async () => {
   const s3 = await startS3rver('acme-lake');
   try {
-    const bucket = createS3Store({
-      bucket: 'acme-lake',
-      prefix: 'lake',
-      endpoint: s3.endpoint,
-      credentials: TEST_CREDENTIALS,
-    });
+    // The same two rows as the local lake above, an hour later, in the bucket.
+    const bucket = s3rverStore(s3.endpoint, 'acme-lake', 'lake');
     const seeded = join(dataDir, 'seeded');
-    await seedLake(seeded, [
-      makeLakeRow({ app_id: GONE, timestamp: '2026-11-24T12:01:00Z' }),
-      makeLakeRow({ app_id: STAY, timestamp: '2026-11-24T12:02:00Z' }),
-    ]);
-    const local = createFsStore(seeded);
-    for (const { key } of await local.list('hits/')) await bucket.put(key, (await local.get(key))!);
+    const rows = [GONE, STAY].map((app_id) => makeLakeRow({ app_id, timestamp: '2026-11-24T11:01:00Z' }));
+    await seedLake(seeded, rows);
+    await copyObjects(createFsStore(seeded), bucket, 'hits/');
 
     const args = ['apps', 'purge', GONE, '--data-dir', join(dataDir, 'unused')];
     const s3Args = ['--lake-bucket', 'acme-lake/lake', '--s3-endpoint', s3.endpoint];
@@ -84,8 +76,7 @@ it('purges an S3 lake named by --lake-bucket and --s3-endpoint', async () => {
     expect(real.stdout).toMatch(/hits\/: removed 1 rows .* from 1 files\n.*: -1, 1 left/);
 
     const copy = join(dataDir, 'copy');
-    const mirror = createFsStore(copy);
-    for (const { key } of await bucket.list('hits/')) await mirror.put(key, (await bucket.get(key))!);
+    await copyObjects(bucket, createFsStore(copy), 'hits/');
     const engine = await createDuckdbEngine({ lakeDir: copy });
     try {
       expect((await engine.run('SELECT app_id FROM hits')).rows).toEqual([[STAY]]);

@@ -10,6 +10,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Queryable } from '../../lib/db/sql.ts';
 import { createMemoryDuckdb } from '../../lib/duckdb-text.ts';
 import { APP_ID_PATTERN } from '../../schemas/wire.ts';
@@ -62,47 +63,66 @@ async function replaceOrRemove(
   else await store.put(key, await body());
 }
 
+/** One Parquet object without the app's rows; null when it has none (or is gone). */
+async function purgeHitsObject(
+  conn: DuckDBConnection,
+  store: ObjectStore,
+  key: string,
+  scratch: { input: string; output: string },
+  appId: string,
+  dryRun: boolean,
+): Promise<FileChange | null> {
+  const { input, output } = scratch;
+  if (!(await store.download(key, input))) return null;
+  const counted = await conn.runAndReadAll(
+    `SELECT count(*) FILTER (WHERE app_id = ${sqlString(appId)}) AS removed, count(*) AS total
+     FROM read_parquet(${sqlString(input)}, hive_partitioning = false)`,
+  );
+  const [r] = counted.getRowObjectsJson();
+  const removed = Number(r.removed);
+  if (removed === 0) return null;
+  const kept = Number(r.total) - removed;
+  if (!dryRun) {
+    await replaceOrRemove(store, key, kept, async () => {
+      await conn.run(
+        `COPY (SELECT * FROM read_parquet(${sqlString(input)}, hive_partitioning = false) WHERE app_id IS DISTINCT FROM ${sqlString(appId)})
+         TO ${sqlString(output)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
+      return { file: output };
+    });
+  }
+  return { path: store.describe(key), removed, kept };
+}
+
 /**
  * DuckDB reads local files only, so each Parquet object is downloaded to a scratch directory,
- * counted and, when it holds the app's rows, rewritten there and put back: one file on disk at a time.
+ * counted and, when it holds the app's rows, rewritten there and put back: one object on disk at a time.
  */
 async function purgeHits(store: ObjectStore, appId: string, dryRun: boolean): Promise<FileChange[]> {
   const keys = await keysUnder(store, 'hits/', '.parquet');
   if (keys.length === 0) return [];
-  const scratch = await mkdtemp(join(tmpdir(), 'alt-purge-'));
-  const input = join(scratch, 'in.parquet');
-  const output = join(scratch, 'out.parquet');
+  const dir = await mkdtemp(join(tmpdir(), 'alt-purge-'));
   const instance = await createMemoryDuckdb();
   const conn = await instance.connect();
   try {
     await conn.run("SET TimeZone = 'UTC'");
     const changes: FileChange[] = [];
-    for (const key of keys) {
-      if (!(await store.download(key, input))) continue;
-      const counted = await conn.runAndReadAll(
-        `SELECT count(*) FILTER (WHERE app_id = ${sqlString(appId)}) AS removed, count(*) AS total
-         FROM read_parquet(${sqlString(input)}, hive_partitioning = false)`,
-      );
-      const [r] = counted.getRowObjectsJson();
-      const removed = Number(r.removed);
-      if (removed === 0) continue;
-      const kept = Number(r.total) - removed;
-      changes.push({ path: store.describe(key), removed, kept });
-      if (!dryRun) {
-        await replaceOrRemove(store, key, kept, async () => {
-          await conn.run(
-            `COPY (SELECT * FROM read_parquet(${sqlString(input)}, hive_partitioning = false) WHERE app_id IS DISTINCT FROM ${sqlString(appId)})
-             TO ${sqlString(output)} (FORMAT parquet, COMPRESSION zstd)`,
-          );
-          return { file: output };
-        });
+    for (const [i, key] of keys.entries()) {
+      // A new name per object: DuckDB may cache what it read from a path.
+      const scratch = { input: join(dir, `${i}.parquet`), output: join(dir, `${i}.out.parquet`) };
+      try {
+        const change = await purgeHitsObject(conn, store, key, scratch, appId, dryRun);
+        if (change) changes.push(change);
+      } finally {
+        await rm(scratch.input, { force: true });
+        await rm(scratch.output, { force: true });
       }
     }
     return changes;
   } finally {
     conn.closeSync();
     instance.closeSync();
-    await rm(scratch, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,6 +1,6 @@
 /** Prints a `QueryResult` as an aligned text table, JSON (array of objects) or CSV (RFC 4180). */
-import type { QueryResult, QueryStats, QueryValue } from './query/engine.ts';
-import { rowObjects } from './query/engine.ts';
+import type { QueryResult, QueryStats, QueryValue } from '../query/engine.ts';
+import { rowObjects } from '../query/engine.ts';
 
 export const OUTPUT_FORMATS = ['table', 'json', 'csv'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createDuckdbEngine } from '../cli/query/duckdb-engine.ts';
+import { createDuckdbEngine } from '../query/duckdb-engine.ts';
 import { UPSERT_SQL } from '../transformer/rollups/sql-store.ts';
 import { auroraMigrations } from './ddl/aurora.ts';
 import { ROLLUP_COLUMNS, ROLLUP_TABLE } from './rollups.ts';

@@ -1,9 +1,9 @@
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../lib/config.ts';
+import { openRollupDb } from '../../query/open.ts';
+import { openStore } from '../../transformer/open.ts';
 import { readDevLock } from '../local/dev-lock.ts';
 import { describePurge, purgeApp } from '../purge/purge-app.ts';
-import { openRollupDb } from '../query/open.ts';
 
 /**
  * `alt apps purge <app_id>`: adds itself to the `apps` command when another module registered it
@@ -14,10 +14,12 @@ export function registerAppsPurge(program: Command): void {
     program.commands.find((c) => c.name() === 'apps') ?? program.command('apps').description('manage apps');
   apps
     .command('purge')
-    .description("delete an app's hits from the local lake (hits/, raw/, bad/) and its rollups")
+    .description("delete an app's hits from the lake (hits/, raw/, bad/) and its rollups")
     .argument('<app_id>', 'the app to purge')
     .option('--data-dir <dir>', 'local stack data directory')
     .option('--database-url <url>', 'PostgreSQL with the rollups (instead of PGlite)')
+    .option('--lake-bucket <bucket>', 'S3 lake bucket (instead of <data-dir>/lake)')
+    .option('--s3-endpoint <url>', 'S3 endpoint (s3rver, MinIO)')
     .option('--yes', 'really purge; without it, only report what would change')
     .action(async (appId: string, flags: { yes?: boolean; [k: string]: string | boolean | undefined }) => {
       const config = loadConfig(flags);
@@ -29,7 +31,7 @@ export function registerAppsPurge(program: Command): void {
       const db = await openRollupDb(config);
       try {
         const report = await purgeApp({
-          lakeDir: join(config.dataDir, 'lake'),
+          store: openStore(config),
           appId,
           rollups: db,
           dryRun: !flags.yes,

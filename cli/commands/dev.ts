@@ -13,6 +13,7 @@ import { startCollector } from '../../collector/main.ts';
 import type { AppRegistry } from '../../collector/registry/registry.ts';
 import { loadConfig, SETTINGS } from '../../lib/config.ts';
 import { openDatabase } from '../../lib/db/open-database.ts';
+import { ROLLUPS_ADMIN_OP, readRollupRows } from '../../query/duckdb-engine.ts';
 import { openStreamReader } from '../../stream/from-config.ts';
 import { createPoller, type DrainResult } from '../../transformer/drivers/poller.ts';
 import { parseHour } from '../../transformer/lake/paths.ts';
@@ -24,7 +25,6 @@ import { demoPage } from '../local/demo-page.ts';
 import { newAdminToken, writeDevLock } from '../local/dev-lock.ts';
 import { assertPortFree } from '../local/port.ts';
 import { runEvery } from '../local/run-every.ts';
-import { ROLLUPS_ADMIN_OP, readRollupRows } from '../query/duckdb-engine.ts';
 
 interface DemoApp {
   app_id: string;

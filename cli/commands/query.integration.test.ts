@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config.ts';
 import { migrate } from '../../lib/db/migrate.ts';
 import { createPglite } from '../../lib/db/pglite.ts';
+import { openQueryEngine } from '../../query/open.ts';
 import { HISTOGRAM_CELLS } from '../../schemas/rollups.ts';
 import { runAlt } from '../../test/helpers/run-alt.ts';
 import { makeLakeRow, seedLake } from '../../test/helpers/seed-lake.ts';
-import { openQueryEngine } from '../query/open.ts';
 
 const alt = (args: string[]) => runAlt(args, { DATABASE_URL: '' });
 

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { loadConfig } from '../../lib/config.ts';
+import { openQueryEngine } from '../../query/open.ts';
 import { formatResult, formatStats, OUTPUT_FORMATS, type OutputFormat } from '../format.ts';
-import { openQueryEngine } from '../query/open.ts';
 
 interface QueryFlags {
   format: OutputFormat;

@@ -1,33 +1,11 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../lib/config.ts';
-import {
-  DEFAULT_QUALITY_DAYS,
-  type QualityQuery,
-  type QualityWindow,
-  qualityQueries,
-} from '../../schemas/ddl/quality.ts';
+import { openQueryEngine } from '../../query/open.ts';
+import { type CheckOutcome, runQualityChecks } from '../../query/quality-checks.ts';
+import { DEFAULT_QUALITY_DAYS, type QualityWindow } from '../../schemas/ddl/quality.ts';
 import { formatResult } from '../format.ts';
-import type { QueryEngine, QueryResult } from '../query/engine.ts';
-import { openQueryEngine } from '../query/open.ts';
-
-export interface CheckOutcome {
-  check: QualityQuery;
-  /** Rows found (a failing check); empty when it passes. */
-  result: QueryResult;
-}
 
 const SAMPLE_ROWS = 10;
-
-/** Runs every data-quality query over the window's days; a check fails when it returns rows. */
-export async function runQualityChecks(
-  engine: QueryEngine,
-  window: QualityWindow,
-  table = 'hits',
-): Promise<CheckOutcome[]> {
-  const out: CheckOutcome[] = [];
-  for (const check of qualityQueries(table, window)) out.push({ check, result: await engine.run(check.sql) });
-  return out;
-}
 
 /**
  * `--days` and `--until` → the window, its days named as literals so the SQL is the same on DuckDB

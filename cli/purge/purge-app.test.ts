@@ -6,11 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../lib/db/migrate.ts';
 import { createPglite } from '../../lib/db/pglite.ts';
 import type { Sql } from '../../lib/db/sql.ts';
+import { createDuckdbEngine } from '../../query/duckdb-engine.ts';
 import { HISTOGRAM_CELLS } from '../../schemas/rollups.ts';
 import { decodeEnvelope, EnvelopeKind, encodeRows } from '../../stream/envelope.ts';
 import { makeLakeRow, seedLake } from '../../test/helpers/seed-lake.ts';
+import { createFsStore } from '../../transformer/lake/fs-store.ts';
 import { decodeRaw, encodeRaw } from '../../transformer/lake/raw.ts';
-import { createDuckdbEngine } from '../query/duckdb-engine.ts';
 import { purgeApp } from './purge-app.ts';
 
 const GONE = 'alt_goneGoneGone0000000001';
@@ -88,12 +89,14 @@ async function lakeApps(): Promise<string[]> {
 
 describe('purgeApp', () => {
   it('refuses a malformed app id (bad/ lines are matched by substring)', async () => {
-    await expect(purgeApp({ lakeDir, appId: 'alt_', dryRun: true })).rejects.toThrow('not an app id: "alt_"');
+    await expect(purgeApp({ store: createFsStore(lakeDir), appId: 'alt_', dryRun: true })).rejects.toThrow(
+      'not an app id: "alt_"',
+    );
   });
 
   it('reports without changing anything on a dry run', async () => {
     const before = await readFile(rawPath());
-    const r = await purgeApp({ lakeDir, appId: GONE, rollups: db, dryRun: true });
+    const r = await purgeApp({ store: createFsStore(lakeDir), appId: GONE, rollups: db, dryRun: true });
     expect(r.hits.map((c) => [c.removed, c.kept])).toEqual([
       [1, 2],
       [1, 0],
@@ -106,7 +109,7 @@ describe('purgeApp', () => {
   });
 
   it("removes the app's rows everywhere and leaves other apps' data intact", async () => {
-    const r = await purgeApp({ lakeDir, appId: GONE, rollups: db });
+    const r = await purgeApp({ store: createFsStore(lakeDir), appId: GONE, rollups: db });
     expect(r.rollupRows).toBe(1);
     expect(await lakeApps()).toEqual([STAY, STAY]);
     expect(existsSync(onlyGoneFile)).toBe(false);
@@ -123,7 +126,7 @@ describe('purgeApp', () => {
     const left = await db.query<{ app_id: string }>('SELECT app_id FROM hits_hourly');
     expect(left.rows).toEqual([{ app_id: STAY }]);
 
-    const again = await purgeApp({ lakeDir, appId: GONE, rollups: db });
+    const again = await purgeApp({ store: createFsStore(lakeDir), appId: GONE, rollups: db });
     expect(again).toEqual({ dryRun: false, hits: [], raw: [], bad: [], rollupRows: 0 });
   });
 });

@@ -1,23 +1,29 @@
 /**
- * Deletes one app's data from a local lake (`<dataDir>/lake`) and its rollups: Parquet files under
- * `hits/` are rewritten without the app's rows (a file left empty is removed), the app's hits are
- * taken out of the `raw/` archive's stream records (other apps' records stay byte-identical), its
- * lines are dropped from `bad/`, and its `hits_hourly` rows are deleted. Rewrites go to a temporary
- * name and are renamed over the original, so a reader sees the old file or the new one.
+ * Deletes one app's data from a lake and its rollups, through the `ObjectStore` so a local lake
+ * (`<dataDir>/lake`) and an S3 bucket purge alike: Parquet files under `hits/` are rewritten without
+ * the app's rows (a file left empty is removed), the app's hits are taken out of the `raw/`
+ * archive's stream records (other apps' records stay byte-identical), its lines are dropped from
+ * `bad/`, and its `hits_hourly` rows are deleted. Each rewrite is one `put` over the original,
+ * which the store makes atomic for readers (a temporary file renamed into place locally, one PUT on
+ * S3), so a reader sees the old file or the new one. A dry run reads and counts, and writes nothing.
  */
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Queryable } from '../../lib/db/sql.ts';
 import { createMemoryDuckdb } from '../../lib/duckdb-text.ts';
 import { quoteLiteral } from '../../schemas/sql-quote.ts';
 import { APP_ID_PATTERN } from '../../schemas/wire.ts';
 import type { ReadRecord } from '../../stream/contract.ts';
 import { decodeEnvelope, encodeEnvelope } from '../../stream/envelope.ts';
+import type { ObjectStore } from '../../transformer/lake/object-store.ts';
 import { decodeRaw, encodeRaw } from '../../transformer/lake/raw.ts';
 import { count } from '../format.ts';
 
 export interface PurgeOptions {
-  lakeDir: string;
+  /** The lake: `<dataDir>/lake` or the S3 bucket (`openStore` in `transformer/open.ts`). */
+  store: ObjectStore;
   appId: string;
   /** Rollup store; omitted: rollups are left alone (and reported as such). */
   rollups?: Queryable;
@@ -26,6 +32,7 @@ export interface PurgeOptions {
 }
 
 export interface FileChange {
+  /** Where the file is, as the store describes it (a path or an `s3://` URL). */
   path: string;
   removed: number;
   kept: number;
@@ -40,65 +47,81 @@ export interface PurgeReport {
   rollupRows: number | null;
 }
 
-async function filesUnder(dir: string, suffix: string): Promise<string[]> {
-  try {
-    const entries = await readdir(dir, { recursive: true });
-    return entries
-      .filter((e) => e.endsWith(suffix))
-      .map((e) => join(dir, e))
-      .sort();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+async function keysUnder(store: ObjectStore, prefix: string, suffix: string): Promise<string[]> {
+  return (await store.list(prefix)).map((o) => o.key).filter((k) => k.endsWith(suffix));
 }
 
-const tempName = (path: string) => join(dirname(path), `.purge-${process.pid}-${basename(path)}.tmp`);
-
-async function replaceOrRemove(path: string, kept: number, write: (tmp: string) => Promise<void>) {
-  if (kept === 0) {
-    await rm(path);
-    return;
-  }
-  const tmp = tempName(path);
-  await write(tmp);
-  await rename(tmp, path);
+/** Puts what is kept over the object, or deletes it when nothing is. */
+async function replaceOrRemove(
+  store: ObjectStore,
+  key: string,
+  kept: number,
+  body: () => Promise<Uint8Array | { file: string }>,
+) {
+  if (kept === 0) await store.delete([key]);
+  else await store.put(key, await body());
 }
 
-async function purgeHits(lakeDir: string, appId: string, dryRun: boolean): Promise<FileChange[]> {
-  const files = await filesUnder(join(lakeDir, 'hits'), '.parquet');
-  if (files.length === 0) return [];
+/** One Parquet object without the app's rows; null when it has none (or is gone). */
+async function purgeHitsObject(
+  conn: DuckDBConnection,
+  store: ObjectStore,
+  key: string,
+  scratch: { input: string; output: string },
+  appId: string,
+  dryRun: boolean,
+): Promise<FileChange | null> {
+  const { input, output } = scratch;
+  if (!(await store.download(key, input))) return null;
+  const counted = await conn.runAndReadAll(
+    `SELECT count(*) FILTER (WHERE app_id = ${quoteLiteral(appId)}) AS removed, count(*) AS total
+     FROM read_parquet(${quoteLiteral(input)}, hive_partitioning = false)`,
+  );
+  const [r] = counted.getRowObjectsJson();
+  const removed = Number(r.removed);
+  if (removed === 0) return null;
+  const kept = Number(r.total) - removed;
+  if (!dryRun) {
+    await replaceOrRemove(store, key, kept, async () => {
+      await conn.run(
+        `COPY (SELECT * FROM read_parquet(${quoteLiteral(input)}, hive_partitioning = false) WHERE app_id IS DISTINCT FROM ${quoteLiteral(appId)})
+         TO ${quoteLiteral(output)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
+      return { file: output };
+    });
+  }
+  return { path: store.describe(key), removed, kept };
+}
+
+/**
+ * DuckDB reads local files only, so each Parquet object is downloaded to a scratch directory,
+ * counted and, when it holds the app's rows, rewritten there and put back: one object on disk at a time.
+ */
+async function purgeHits(store: ObjectStore, appId: string, dryRun: boolean): Promise<FileChange[]> {
+  const keys = await keysUnder(store, 'hits/', '.parquet');
+  if (keys.length === 0) return [];
+  const dir = await mkdtemp(join(tmpdir(), 'alt-purge-'));
   const instance = await createMemoryDuckdb();
   const conn = await instance.connect();
   try {
     await conn.run("SET TimeZone = 'UTC'");
-    const list = `[${files.map(quoteLiteral).join(', ')}]`;
-    const counted = await conn.runAndReadAll(
-      `SELECT filename, count(*) FILTER (WHERE app_id = ${quoteLiteral(appId)}) AS removed, count(*) AS total
-       FROM read_parquet(${list}, filename = true, hive_partitioning = false)
-       GROUP BY filename HAVING count(*) FILTER (WHERE app_id = ${quoteLiteral(appId)}) > 0 ORDER BY filename`,
-    );
-    const changes = counted.getRowObjectsJson().map((r) => ({
-      path: String(r.filename),
-      removed: Number(r.removed),
-      kept: Number(r.total) - Number(r.removed),
-    }));
-    if (!dryRun) {
-      for (const c of changes) {
-        await replaceOrRemove(c.path, c.kept, (tmp) =>
-          conn
-            .run(
-              `COPY (SELECT * FROM read_parquet(${quoteLiteral(c.path)}, hive_partitioning = false) WHERE app_id IS DISTINCT FROM ${quoteLiteral(appId)})
-             TO ${quoteLiteral(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
-            )
-            .then(() => undefined),
-        );
+    const changes: FileChange[] = [];
+    for (const [i, key] of keys.entries()) {
+      // A new name per object: DuckDB may cache what it read from a path.
+      const scratch = { input: join(dir, `${i}.parquet`), output: join(dir, `${i}.out.parquet`) };
+      try {
+        const change = await purgeHitsObject(conn, store, key, scratch, appId, dryRun);
+        if (change) changes.push(change);
+      } finally {
+        await rm(scratch.input, { force: true });
+        await rm(scratch.output, { force: true });
       }
     }
     return changes;
   } finally {
     conn.closeSync();
     instance.closeSync();
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -121,10 +144,12 @@ function purgeRecord(r: ReadRecord, appId: string): { record: ReadRecord | null;
   return { record: { ...r, data: encodeEnvelope(env.kind, `${kept.join('\n')}\n`) }, removed };
 }
 
-async function purgeRaw(lakeDir: string, appId: string, dryRun: boolean): Promise<FileChange[]> {
+async function purgeRaw(store: ObjectStore, appId: string, dryRun: boolean): Promise<FileChange[]> {
   const changes: FileChange[] = [];
-  for (const path of await filesUnder(join(lakeDir, 'raw'), '.ndjson.gz')) {
-    const batch = decodeRaw(await readFile(path));
+  for (const key of await keysUnder(store, 'raw/', '.ndjson.gz')) {
+    const bytes = await store.get(key);
+    if (!bytes) continue;
+    const batch = decodeRaw(bytes);
     let removed = 0;
     const records: ReadRecord[] = [];
     for (const r of batch.records) {
@@ -133,25 +158,32 @@ async function purgeRaw(lakeDir: string, appId: string, dryRun: boolean): Promis
       if (out.record) records.push(out.record);
     }
     if (removed === 0) continue;
-    changes.push({ path, removed, kept: records.length });
+    changes.push({ path: store.describe(key), removed, kept: records.length });
     if (!dryRun) {
-      await replaceOrRemove(path, records.length, (tmp) =>
-        writeFile(tmp, encodeRaw({ shardId: batch.shardId, records })),
+      await replaceOrRemove(store, key, records.length, async () =>
+        encodeRaw({ shardId: batch.shardId, records }),
       );
     }
   }
   return changes;
 }
 
-async function purgeBad(lakeDir: string, appId: string, dryRun: boolean): Promise<FileChange[]> {
+async function purgeBad(store: ObjectStore, appId: string, dryRun: boolean): Promise<FileChange[]> {
   const changes: FileChange[] = [];
-  for (const path of await filesUnder(join(lakeDir, 'bad'), '.ndjson')) {
-    const lines = (await readFile(path, 'utf8')).split('\n').filter((l) => l.length > 0);
+  for (const key of await keysUnder(store, 'bad/', '.ndjson')) {
+    const bytes = await store.get(key);
+    if (!bytes) continue;
+    const lines = Buffer.from(bytes)
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.length > 0);
     // Rejected records may not parse, so any line naming the app goes.
     const kept = lines.filter((l) => !l.includes(appId));
     if (kept.length === lines.length) continue;
-    changes.push({ path, removed: lines.length - kept.length, kept: kept.length });
-    if (!dryRun) await replaceOrRemove(path, kept.length, (tmp) => writeFile(tmp, `${kept.join('\n')}\n`));
+    changes.push({ path: store.describe(key), removed: lines.length - kept.length, kept: kept.length });
+    if (!dryRun) {
+      await replaceOrRemove(store, key, kept.length, async () => Buffer.from(`${kept.join('\n')}\n`));
+    }
   }
   return changes;
 }
@@ -172,9 +204,9 @@ export async function purgeApp(opts: PurgeOptions): Promise<PurgeReport> {
   const dryRun = opts.dryRun ?? false;
   return {
     dryRun,
-    hits: await purgeHits(opts.lakeDir, opts.appId, dryRun),
-    raw: await purgeRaw(opts.lakeDir, opts.appId, dryRun),
-    bad: await purgeBad(opts.lakeDir, opts.appId, dryRun),
+    hits: await purgeHits(opts.store, opts.appId, dryRun),
+    raw: await purgeRaw(opts.store, opts.appId, dryRun),
+    bad: await purgeBad(opts.store, opts.appId, dryRun),
     rollupRows: opts.rollups ? await purgeRollups(opts.rollups, opts.appId, dryRun) : null,
   };
 }

@@ -5,8 +5,8 @@
  * would read — instead of the whole projection.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDuckdbEngine } from '../../cli/query/duckdb-engine.ts';
-import { type QueryEngine, rowObjects } from '../../cli/query/engine.ts';
+import { createDuckdbEngine } from '../../query/duckdb-engine.ts';
+import { type QueryEngine, rowObjects } from '../../query/engine.ts';
 import { DEFAULT_QUALITY_DAYS, PARTITION_COLUMNS, windowPredicate } from '../../schemas/index.ts';
 import { installMocks, type MockRun, resolve, settle } from '../testing/harness.ts';
 

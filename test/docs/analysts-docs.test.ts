@@ -17,12 +17,12 @@ import {
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAthenaEngine } from '../../cli/query/athena-engine.ts';
-import { createDuckdbEngine } from '../../cli/query/duckdb-engine.ts';
-import { type QueryEngine, type QueryValue, rowObjects } from '../../cli/query/engine.ts';
 import { migrate } from '../../lib/db/migrate.ts';
 import { createPglite } from '../../lib/db/pglite.ts';
 import type { Queryable, Sql } from '../../lib/db/sql.ts';
+import { createAthenaEngine } from '../../query/athena-engine.ts';
+import { createDuckdbEngine } from '../../query/duckdb-engine.ts';
+import { type QueryEngine, type QueryValue, rowObjects } from '../../query/engine.ts';
 import { LAKE_FIRST_YEAR, PARTITION_COLUMNS } from '../../schemas/columns.ts';
 import { projectionParameters, projectionYears } from '../../schemas/ddl/athena.ts';
 import { DEFAULT_QUALITY_DAYS, qualityQueries } from '../../schemas/ddl/quality.ts';

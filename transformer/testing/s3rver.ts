@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ObjectStore } from '../lake/object-store.ts';
+import { createS3Store } from '../lake/s3-store.ts';
 
 interface S3rverInstance {
   run(): Promise<{ port: number }>;
@@ -31,4 +33,14 @@ export async function startS3rver(bucket: string): Promise<{ endpoint: string; s
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** Copies every object under `prefix` between stores (a seeded local lake into s3rver, and back). */
+export async function copyObjects(from: ObjectStore, to: ObjectStore, prefix: string): Promise<void> {
+  for (const { key } of await from.list(prefix)) await to.put(key, (await from.get(key))!);
+}
+
+/** The `ObjectStore` of a bucket on s3rver, under `prefix`. */
+export function s3rverStore(endpoint: string, bucket: string, prefix?: string): ObjectStore {
+  return createS3Store({ bucket, prefix, endpoint, credentials: TEST_CREDENTIALS });
 }

@@ -6,12 +6,12 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DuckDBConnection, type DuckDBResultReader, StatementType } from '@duckdb/node-api';
-import type { Queryable } from '../../lib/db/sql.ts';
-import { createMemoryDuckdb } from '../../lib/duckdb-text.ts';
-import { LAKE_COLUMNS, PARTITION_COLUMNS } from '../../schemas/columns.ts';
-import { ROLLUP_COLUMNS, ROLLUP_TABLE } from '../../schemas/rollups.ts';
-import { quoteIdent, quoteLiteral } from '../../schemas/sql-quote.ts';
-import { DUCKDB_TYPE } from '../../schemas/types.ts';
+import type { Queryable } from '../lib/db/sql.ts';
+import { createMemoryDuckdb } from '../lib/duckdb-text.ts';
+import { LAKE_COLUMNS, PARTITION_COLUMNS } from '../schemas/columns.ts';
+import { ROLLUP_COLUMNS, ROLLUP_TABLE } from '../schemas/rollups.ts';
+import { quoteIdent, quoteLiteral } from '../schemas/sql-quote.ts';
+import { DUCKDB_TYPE } from '../schemas/types.ts';
 import type { QueryEngine, QueryResult, QueryValue } from './engine.ts';
 import { TRINO_COMPAT_MACROS } from './trino-compat.ts';
 

@@ -2,12 +2,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../lib/db/migrate.ts';
-import { createPglite } from '../../lib/db/pglite.ts';
-import type { Sql } from '../../lib/db/sql.ts';
-import { LAKE_COLUMNS, PARTITION_COLUMNS } from '../../schemas/columns.ts';
-import { HISTOGRAM_CELLS, LATENCY_BUCKETS_MS } from '../../schemas/rollups.ts';
-import { makeLakeRow, seedLake } from '../../test/helpers/seed-lake.ts';
+import { migrate } from '../lib/db/migrate.ts';
+import { createPglite } from '../lib/db/pglite.ts';
+import type { Sql } from '../lib/db/sql.ts';
+import { LAKE_COLUMNS, PARTITION_COLUMNS } from '../schemas/columns.ts';
+import { HISTOGRAM_CELLS, LATENCY_BUCKETS_MS } from '../schemas/rollups.ts';
+import { makeLakeRow, seedLake } from '../test/helpers/seed-lake.ts';
 import { createDuckdbEngine } from './duckdb-engine.ts';
 import { rowObjects } from './engine.ts';
 

@@ -3,7 +3,7 @@
  * written for Athena runs on the local lake as written. Each entry says where the dialects
  * differ; `docs/analysts-athena.md` lists the same table for readers.
  */
-import { LATENCY_BUCKETS_MS } from '../../schemas/rollups.ts';
+import { LATENCY_BUCKETS_MS } from '../schemas/rollups.ts';
 
 export interface CompatMacro {
   name: string;

@@ -1,6 +1,6 @@
 /**
- * Which database a component opens, and with what rights, from one set of settings shared by the
- * collector (config loader) and the Lambdas (environment):
+ * Which database a component opens, and with what rights, from the settings every component reads
+ * through the config loader (lib/config.ts; `databaseSettings` in open-database.ts maps them):
  *
  *   DATABASE_URL                                   → that server, as its user (local, tests): migrates
  *   ALT_DATABASE_HOST + ALT_DATABASE_USER          → Aurora as the component's own role with an IAM
@@ -15,7 +15,7 @@ import {
   type DatabaseUrlResolver,
   type GetSecretString,
 } from './aurora-secret.ts';
-import { AURORA_TLS_MODES, type AuroraTls, auroraSsl } from './aurora-tls.ts';
+import { type AuroraTls, auroraSsl } from './aurora-tls.ts';
 import { iamConnection, type SignToken } from './iam-auth.ts';
 import { assertMigrated, migrate } from './migrate.ts';
 import { createPostgres } from './postgres.ts';
@@ -48,33 +48,6 @@ export interface ServerDatabase {
   db: Sql;
   /** `iam`: a component role that may read and write its tables but not change the schema. */
   auth: 'url' | 'iam' | 'secret';
-}
-
-/** The settings from environment variables (the Lambdas; the collector goes through lib/config). */
-export interface DatabaseEnvVars {
-  DATABASE_URL?: string;
-  ALT_DATABASE_HOST?: string;
-  ALT_DATABASE_USER?: string;
-  ALT_DATABASE_SECRET_ARN?: string;
-  ALT_DATABASE_TLS?: string;
-  AWS_REGION?: string;
-}
-
-export function databaseSettingsFromEnv(env: DatabaseEnvVars): DatabaseSettings {
-  const tls = env.ALT_DATABASE_TLS;
-  if (tls !== undefined && tls !== '' && !AURORA_TLS_MODES.includes(tls as AuroraTls)) {
-    throw new Error(
-      `ALT_DATABASE_TLS=${JSON.stringify(tls)}: expected one of ${AURORA_TLS_MODES.join(', ')}`,
-    );
-  }
-  return {
-    url: env.DATABASE_URL || undefined,
-    host: env.ALT_DATABASE_HOST || undefined,
-    user: env.ALT_DATABASE_USER || undefined,
-    secretArn: env.ALT_DATABASE_SECRET_ARN || undefined,
-    tls: (tls || undefined) as AuroraTls | undefined,
-    region: env.AWS_REGION || undefined,
-  };
 }
 
 /** Opens the server database the settings name, or returns undefined when they name none. */
@@ -126,9 +99,9 @@ export function openServerDatabase(s: DatabaseSettings, deps: ConnectDeps = {}):
   };
 }
 
-/** A Lambda's database from its environment; a Lambda without database settings is misconfigured. */
-export function openLambdaDatabase(env: DatabaseEnvVars, deps: ConnectDeps = {}): ServerDatabase {
-  const opened = openServerDatabase(databaseSettingsFromEnv(env), deps);
+/** A Lambda's database (settings from the config loader); a Lambda without one is misconfigured. */
+export function openLambdaDatabase(s: DatabaseSettings, deps: ConnectDeps = {}): ServerDatabase {
+  const opened = openServerDatabase(s, deps);
   if (!opened) {
     throw new Error(
       'set ALT_DATABASE_HOST with ALT_DATABASE_USER (IAM auth) or ALT_DATABASE_SECRET_ARN, or DATABASE_URL',

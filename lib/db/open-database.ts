@@ -1,12 +1,13 @@
 /**
  * One way to open the project's database from the typed config, for every component that is
- * configured by it (collector, `alt dev`, local transformer, CLI). The Lambdas read the same
- * settings from their environment (`openLambdaDatabase` in connect.ts).
+ * configured by it (collector, `alt dev`, local transformer, CLI). The Lambdas load the same config
+ * from their environment and open it with `openLambdaDatabase(databaseSettings(config))`, which
+ * never falls back to PGlite.
  */
 import type { Config } from '../config.ts';
 import { dataDirLayout } from '../data-dir.ts';
 import type { DatabaseUrlResolver } from './aurora-secret.ts';
-import { type ConnectDeps, openServerDatabase, prepareSchema } from './connect.ts';
+import { type ConnectDeps, type DatabaseSettings, openServerDatabase, prepareSchema } from './connect.ts';
 import { migrate } from './migrate.ts';
 import { createPglite } from './pglite.ts';
 import { createSecretsManagerReader } from './secrets-manager.ts';
@@ -26,21 +27,25 @@ export type DatabaseConfig = Pick<Config, 'dataDir'> &
     >
   >;
 
+export function databaseSettings(config: DatabaseConfig): DatabaseSettings {
+  return {
+    url: config.databaseUrl,
+    host: config.databaseHost,
+    user: config.databaseUser,
+    secretArn: config.databaseSecretArn,
+    tls: config.databaseTls,
+    region: config.awsRegion,
+  };
+}
+
 export async function openDatabase(
   config: DatabaseConfig,
   deps: { secretUrl?: DatabaseUrlResolver } & Pick<ConnectDeps, 'sign' | 'testServer' | 'max'> = {},
 ): Promise<Sql> {
-  const server = openServerDatabase(
-    {
-      url: config.databaseUrl,
-      host: config.databaseHost,
-      user: config.databaseUser,
-      secretArn: config.databaseSecretArn,
-      tls: config.databaseTls,
-      region: config.awsRegion,
-    },
-    { ...deps, getSecretString: deps.secretUrl ? undefined : createSecretsManagerReader() },
-  );
+  const server = openServerDatabase(databaseSettings(config), {
+    ...deps,
+    getSecretString: deps.secretUrl ? undefined : createSecretsManagerReader(),
+  });
   if (!server) {
     const db = await createPglite(dataDirLayout(config.dataDir).pg);
     await migrate(db);

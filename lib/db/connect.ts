@@ -1,6 +1,6 @@
 /**
  * Which database a component opens, and with what rights, from the settings every component reads
- * through the config loader (lib/config.ts; `databaseSettings` in open-database.ts maps them):
+ * through the config loader (lib/config.ts; `databaseSettings` maps them):
  *
  *   DATABASE_URL                                   → that server, as its user (local, tests): migrates
  *   ALT_DATABASE_HOST + ALT_DATABASE_USER          → Aurora as the component's own role with an IAM
@@ -10,6 +10,7 @@
  *
  * Aurora connections verify TLS against the RDS CAs unless ALT_DATABASE_TLS=no-verify.
  */
+import type { Config } from '../config.ts';
 import {
   createDatabaseUrlResolver,
   type DatabaseUrlResolver,
@@ -48,6 +49,25 @@ export interface ServerDatabase {
   db: Sql;
   /** `iam`: a component role that may read and write its tables but not change the schema. */
   auth: 'url' | 'iam' | 'secret';
+}
+
+/** The config's database settings (every component loads them with lib/config.ts). */
+export type ServerDatabaseConfig = Partial<
+  Pick<
+    Config,
+    'databaseUrl' | 'databaseHost' | 'databaseSecretArn' | 'databaseUser' | 'databaseTls' | 'awsRegion'
+  >
+>;
+
+export function databaseSettings(config: ServerDatabaseConfig): DatabaseSettings {
+  return {
+    url: config.databaseUrl,
+    host: config.databaseHost,
+    user: config.databaseUser,
+    secretArn: config.databaseSecretArn,
+    tls: config.databaseTls,
+    region: config.awsRegion,
+  };
 }
 
 /** Opens the server database the settings name, or returns undefined when they name none. */

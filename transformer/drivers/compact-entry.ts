@@ -13,9 +13,8 @@
  */
 import { loadConfig } from '../../lib/config.ts';
 import type { GetSecretString } from '../../lib/db/aurora-secret.ts';
-import { type ConnectDeps, openLambdaDatabase } from '../../lib/db/connect.ts';
+import { type ConnectDeps, databaseSettings, openLambdaDatabase } from '../../lib/db/connect.ts';
 import type { SignToken } from '../../lib/db/iam-auth.ts';
-import { databaseSettings } from '../../lib/db/open-database.ts';
 import type { ObjectStore } from '../lake/object-store.ts';
 import { parseHour } from '../lake/paths.ts';
 import { createS3Store } from '../lake/s3-store.ts';

@@ -2,10 +2,10 @@
  * The deployed Lambda's entry point (`handler`): wires the S3 lake and PostgreSQL rollups from the
  * environment through the config loader (lib/config.ts) — ALT_LAKE_BUCKET, ALT_LAKE_PREFIX
  * (optional), ALT_S3_ENDPOINT (optional), AWS_REGION, and the database (lib/db/connect.ts): as the
- * stack sets it, ALT_DATABASE_HOST + ALT_DATABASE_USER
- * (the `alt_transformer` role, IAM token auth, TLS verified) — once per container. That role may not
- * change the schema: the stack's migration Lambda applies migrations before the event source mapping
- * exists, so a cold start only checks the schema is current. With DATABASE_URL (local, tests) or the
+ * stack sets it, ALT_DATABASE_HOST + ALT_DATABASE_USER (the `alt_transformer` role, IAM token auth,
+ * TLS verified) — once per container. That role may not change the schema: the stack's migration
+ * Lambda applies migrations before the event source mapping exists, so a cold start only checks the
+ * schema is current. With DATABASE_URL (local, tests) or the
  * master secret (ALT_DATABASE_SECRET_ARN) it applies them itself (advisory-locked).
  */
 import { loadConfig } from '../../lib/config.ts';
@@ -14,9 +14,13 @@ import {
   type DatabaseUrlResolver,
   type GetSecretString,
 } from '../../lib/db/aurora-secret.ts';
-import { type ConnectDeps, openLambdaDatabase, prepareSchema } from '../../lib/db/connect.ts';
+import {
+  type ConnectDeps,
+  databaseSettings,
+  openLambdaDatabase,
+  prepareSchema,
+} from '../../lib/db/connect.ts';
 import type { SignToken } from '../../lib/db/iam-auth.ts';
-import { databaseSettings } from '../../lib/db/open-database.ts';
 import { createS3Store } from '../lake/s3-store.ts';
 import { writeEmf } from '../metrics-emf.ts';
 import { createDuckdbWriter } from '../parquet/duckdb.ts';

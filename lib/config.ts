@@ -154,6 +154,13 @@ export const SETTINGS = {
     undefined,
     'S3 bucket of the lake; unset: <data-dir>/lake',
   ),
+  lakePrefix: setting(
+    'ALT_LAKE_PREFIX',
+    '--lake-prefix',
+    str,
+    undefined,
+    'key prefix inside the lake bucket, for the transformer and compaction Lambdas (the CLI takes it in --lake-bucket s3://bucket/prefix)',
+  ),
   s3Endpoint: setting(
     'ALT_S3_ENDPOINT',
     '--s3-endpoint',

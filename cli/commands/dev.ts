@@ -1,30 +1,22 @@
 /**
  * `alt dev` (= `npm start`): the whole pipeline on one machine — collector on the segment-log
  * stream, the transformer loop writing the local lake, PGlite (or `DATABASE_URL`) for registry and
- * rollups, a demo app and page. Other `alt` commands reach this process through its loopback admin
- * API (see `cli/local/`), because PGlite allows one process per data directory.
+ * rollups, a demo app and page. The stack itself is `startLocalStack` (cli/local/stack.ts); this
+ * command adds flags, the demo app, the banner and signal handling. Other `alt` commands reach the
+ * process through its loopback admin API (see `cli/local/`), because PGlite allows one process per
+ * data directory.
  */
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ensureBeacon } from '../../beacon/build.ts';
 import { renderSnippet } from '../../beacon/snippet.ts';
-import { startCollector } from '../../collector/main.ts';
 import type { AppRegistry } from '../../collector/registry/registry.ts';
 import { loadConfig, SETTINGS } from '../../lib/config.ts';
-import { openDatabase } from '../../lib/db/open-database.ts';
-import { ROLLUPS_ADMIN_OP, readRollupRows } from '../../query/duckdb-engine.ts';
-import { openStreamReader } from '../../stream/from-config.ts';
-import { createPoller, type DrainResult } from '../../transformer/drivers/poller.ts';
-import { parseHour } from '../../transformer/lake/paths.ts';
-import { openTransformer } from '../../transformer/open.ts';
-import { count } from '../format.ts';
-import { type AdminHandlers, startAdminServer } from '../local/admin.ts';
-import { appJson, type NewAppArgs, parseNewApp } from '../local/apps-admin.ts';
+import { dataDirLayout } from '../../lib/data-dir.ts';
 import { demoPage } from '../local/demo-page.ts';
-import { newAdminToken, writeDevLock } from '../local/dev-lock.ts';
 import { assertPortFree } from '../local/port.ts';
-import { runEvery } from '../local/run-every.ts';
+import { startLocalStack } from '../local/stack.ts';
 
 interface DemoApp {
   app_id: string;
@@ -43,19 +35,6 @@ async function demoApp(registry: AppRegistry, dataDir: string): Promise<DemoApp 
   writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
   return { ...saved, created: true };
-}
-
-/**
- * Runs lake work one job at a time: the timer loop, `alt transform --once` and `alt compact` must
- * never touch the same hour concurrently.
- */
-function createMutex(): <T>(fn: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return (fn) => {
-    const run = tail.then(fn, fn);
-    tail = run.catch(() => {});
-    return run;
-  };
 }
 
 export function registerDev(program: Command): void {
@@ -81,7 +60,8 @@ export function registerDev(program: Command): void {
         // The local segment log, unless a Kinesis API is named (then Kinesis with the disk spool).
         '--stream': flags.kinesisEndpoint ? 'kinesis' : 'local',
       });
-      const dataDir = resolve(config.dataDir);
+      const layout = dataDirLayout(config.dataDir);
+      const dataDir = layout.root;
       const say = (s: string) => process.stdout.write(`${s}\n`);
       // Before anything is created: a port in use would otherwise fail seconds later, after the
       // data dir and its database were made.
@@ -91,90 +71,28 @@ export function registerDev(program: Command): void {
 
       say(`ALT local stack: starting (data in ${dataDir})…`);
       const manifest = await ensureBeacon();
-      const db = await openDatabase({ ...config, dataDir });
       let page = '';
-      const collector = await startCollector(
-        { ...config, dataDir },
-        {
-          db,
-          extend(app) {
-            app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(page));
-          },
+      const stack = await startLocalStack(config, {
+        extend(app) {
+          app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(page));
         },
-      );
-      const transformer = await openTransformer({ ...config, dataDir }, 'duckdb', db);
-      const reader = await openStreamReader({ ...config, dataDir });
-      const poller = createPoller({ reader, processor: transformer.processor, compact: transformer.compact });
-      const exclusive = createMutex();
-      const drain = () => exclusive<DrainResult>(() => poller.runOnce());
-
-      const demo = await demoApp(collector.registry, dataDir);
-      const snippet = renderSnippet({ appId: demo.app_id, collectorUrl: collector.url, manifest });
+        log: say,
+      });
+      const collectorUrl = stack.collectorUrl;
+      const demo = await demoApp(stack.registry, dataDir);
+      const snippet = renderSnippet({ appId: demo.app_id, collectorUrl, manifest });
       page = demoPage({ appId: demo.app_id, snippet, dataDir });
-
-      const handlers: AdminHandlers = {
-        async appsCreate(body) {
-          const { app, writeKey } = await collector.registry.create(
-            parseNewApp(body as unknown as NewAppArgs),
-          );
-          return { ...appJson(app), write_key: writeKey };
-        },
-        async appsList() {
-          return (await collector.registry.list()).map(appJson);
-        },
-        async appsGet(body) {
-          const app = await collector.registry.get(String(body.app_id));
-          return app && appJson(app);
-        },
-        async appsDisable(body) {
-          return { disabled: await collector.registry.disable(String(body.app_id)) };
-        },
-        async appsEnable(body) {
-          return { enabled: await collector.registry.enable(String(body.app_id)) };
-        },
-        async appsRotateKey(body) {
-          return { write_key: await collector.registry.rotateKey(String(body.app_id)) };
-        },
-        transform: () => drain(),
-        async compact(body) {
-          const partition = parseHour(String(body.hour));
-          return exclusive(() => transformer.compact(partition));
-        },
-        [ROLLUPS_ADMIN_OP]: () => readRollupRows(db),
-      };
-      const token = newAdminToken();
-      const admin = await startAdminServer(token, handlers);
-      const releaseLock = writeDevLock(dataDir, {
-        pid: process.pid,
-        collectorUrl: collector.url,
-        adminPort: admin.port,
-        token,
-      });
-
-      const stop = new AbortController();
-      const loop = runEvery(config.flushIntervalSec * 1000, stop.signal, async () => {
-        try {
-          const r = await drain();
-          if (r.records > 0) {
-            say(
-              `transformer: ${count(r.lakeRows, 'hit')} to the lake (${count(r.hours.length, 'hour')} compacted)`,
-            );
-          }
-        } catch (err) {
-          say(`transformer: ${(err as Error).message} (will retry)`);
-        }
-      });
 
       say(
         [
           '',
-          `ALT is running. Open the demo page and click around:  ${collector.url}/`,
+          `ALT is running. Open the demo page and click around:  ${collectorUrl}/`,
           '',
-          `  collector   ${collector.url}/v1/hits   (metrics: ${collector.url}/metrics)`,
+          `  collector   ${collectorUrl}/v1/hits   (metrics: ${collectorUrl}/metrics)`,
           `  demo app    ${demo.app_id}${demo.created ? '  (created now; write key in demo-app.json in the data dir)' : ''}`,
-          `  lake        ${join(dataDir, 'lake')}   (written every ${config.flushIntervalSec} s)`,
-          `  database    ${config.databaseUrl ? 'DATABASE_URL' : join(dataDir, 'pg')}`,
-          `  stream      ${config.stream === 'kinesis' ? `Kinesis ${config.kinesisStream} at ${config.kinesisEndpoint} (spool: ${join(dataDir, 'spool')})` : join(dataDir, 'stream')}`,
+          `  lake        ${layout.lake}   (written every ${config.flushIntervalSec} s)`,
+          `  database    ${config.databaseUrl ? 'DATABASE_URL' : layout.pg}`,
+          `  stream      ${config.stream === 'kinesis' ? `Kinesis ${config.kinesisStream} at ${config.kinesisEndpoint} (spool: ${layout.spool})` : layout.stream}`,
           '',
           'In another terminal:',
           `  npm run alt -- transform --once${dirFlag}          # move hits into the lake now`,
@@ -195,15 +113,7 @@ export function registerDev(program: Command): void {
         process.once('SIGTERM', shutdown);
       });
       say('stopping: flushing the collector and draining the stream…');
-      stop.abort();
-      await loop;
-      await collector.stop();
-      await drain().catch((err) => say(`final drain failed: ${(err as Error).message}`));
-      await admin.close();
-      await reader.close();
-      await transformer.close();
-      await db.close();
-      releaseLock();
+      await stack.stop();
       say('stopped.');
     });
 }

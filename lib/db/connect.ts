@@ -1,6 +1,6 @@
 /**
- * Which database a component opens, and with what rights, from one set of settings shared by the
- * collector (config loader) and the Lambdas (environment):
+ * Which database a component opens, and with what rights, from the settings every component reads
+ * through the config loader (lib/config.ts; `databaseSettings` maps them):
  *
  *   DATABASE_URL                                   → that server, as its user (local, tests): migrates
  *   ALT_DATABASE_HOST + ALT_DATABASE_USER          → Aurora as the component's own role with an IAM
@@ -10,12 +10,13 @@
  *
  * Aurora connections verify TLS against the RDS CAs unless ALT_DATABASE_TLS=no-verify.
  */
+import type { Config } from '../config.ts';
 import {
   createDatabaseUrlResolver,
   type DatabaseUrlResolver,
   type GetSecretString,
 } from './aurora-secret.ts';
-import { AURORA_TLS_MODES, type AuroraTls, auroraSsl } from './aurora-tls.ts';
+import { type AuroraTls, auroraSsl } from './aurora-tls.ts';
 import { iamConnection, type SignToken } from './iam-auth.ts';
 import { assertMigrated, migrate } from './migrate.ts';
 import { createPostgres } from './postgres.ts';
@@ -50,30 +51,22 @@ export interface ServerDatabase {
   auth: 'url' | 'iam' | 'secret';
 }
 
-/** The settings from environment variables (the Lambdas; the collector goes through lib/config). */
-export interface DatabaseEnvVars {
-  DATABASE_URL?: string;
-  ALT_DATABASE_HOST?: string;
-  ALT_DATABASE_USER?: string;
-  ALT_DATABASE_SECRET_ARN?: string;
-  ALT_DATABASE_TLS?: string;
-  AWS_REGION?: string;
-}
+/** The config's database settings (every component loads them with lib/config.ts). */
+export type ServerDatabaseConfig = Partial<
+  Pick<
+    Config,
+    'databaseUrl' | 'databaseHost' | 'databaseSecretArn' | 'databaseUser' | 'databaseTls' | 'awsRegion'
+  >
+>;
 
-export function databaseSettingsFromEnv(env: DatabaseEnvVars): DatabaseSettings {
-  const tls = env.ALT_DATABASE_TLS;
-  if (tls !== undefined && tls !== '' && !AURORA_TLS_MODES.includes(tls as AuroraTls)) {
-    throw new Error(
-      `ALT_DATABASE_TLS=${JSON.stringify(tls)}: expected one of ${AURORA_TLS_MODES.join(', ')}`,
-    );
-  }
+export function databaseSettings(config: ServerDatabaseConfig): DatabaseSettings {
   return {
-    url: env.DATABASE_URL || undefined,
-    host: env.ALT_DATABASE_HOST || undefined,
-    user: env.ALT_DATABASE_USER || undefined,
-    secretArn: env.ALT_DATABASE_SECRET_ARN || undefined,
-    tls: (tls || undefined) as AuroraTls | undefined,
-    region: env.AWS_REGION || undefined,
+    url: config.databaseUrl,
+    host: config.databaseHost,
+    user: config.databaseUser,
+    secretArn: config.databaseSecretArn,
+    tls: config.databaseTls,
+    region: config.awsRegion,
   };
 }
 
@@ -126,9 +119,9 @@ export function openServerDatabase(s: DatabaseSettings, deps: ConnectDeps = {}):
   };
 }
 
-/** A Lambda's database from its environment; a Lambda without database settings is misconfigured. */
-export function openLambdaDatabase(env: DatabaseEnvVars, deps: ConnectDeps = {}): ServerDatabase {
-  const opened = openServerDatabase(databaseSettingsFromEnv(env), deps);
+/** A Lambda's database (settings from the config loader); a Lambda without one is misconfigured. */
+export function openLambdaDatabase(s: DatabaseSettings, deps: ConnectDeps = {}): ServerDatabase {
+  const opened = openServerDatabase(s, deps);
   if (!opened) {
     throw new Error(
       'set ALT_DATABASE_HOST with ALT_DATABASE_USER (IAM auth) or ALT_DATABASE_SECRET_ARN, or DATABASE_URL',

@@ -1,12 +1,19 @@
 /**
  * One way to open the project's database from the typed config, for every component that is
- * configured by it (collector, `alt dev`, local transformer, CLI). The Lambdas read the same
- * settings from their environment (`openLambdaDatabase` in connect.ts).
+ * configured by it (collector, `alt dev`, local transformer, CLI). The Lambdas load the same config
+ * from their environment and open it with `openLambdaDatabase(databaseSettings(config))` from
+ * connect.ts, which never falls back to PGlite (and keeps PGlite out of their bundles).
  */
 import type { Config } from '../config.ts';
 import { dataDirLayout } from '../data-dir.ts';
 import type { DatabaseUrlResolver } from './aurora-secret.ts';
-import { type ConnectDeps, openServerDatabase, prepareSchema } from './connect.ts';
+import {
+  type ConnectDeps,
+  databaseSettings,
+  openServerDatabase,
+  prepareSchema,
+  type ServerDatabaseConfig,
+} from './connect.ts';
 import { migrate } from './migrate.ts';
 import { createPglite } from './pglite.ts';
 import { createSecretsManagerReader } from './secrets-manager.ts';
@@ -18,29 +25,16 @@ import type { Sql } from './sql.ts';
  * the schema is checked, not migrated), or with the master secret (`databaseSecretArn`, re-read
  * when a rotation makes it stale); else PGlite in the data directory (created and migrated).
  */
-export type DatabaseConfig = Pick<Config, 'dataDir'> &
-  Partial<
-    Pick<
-      Config,
-      'databaseUrl' | 'databaseHost' | 'databaseSecretArn' | 'databaseUser' | 'databaseTls' | 'awsRegion'
-    >
-  >;
+export type DatabaseConfig = Pick<Config, 'dataDir'> & ServerDatabaseConfig;
 
 export async function openDatabase(
   config: DatabaseConfig,
   deps: { secretUrl?: DatabaseUrlResolver } & Pick<ConnectDeps, 'sign' | 'testServer' | 'max'> = {},
 ): Promise<Sql> {
-  const server = openServerDatabase(
-    {
-      url: config.databaseUrl,
-      host: config.databaseHost,
-      user: config.databaseUser,
-      secretArn: config.databaseSecretArn,
-      tls: config.databaseTls,
-      region: config.awsRegion,
-    },
-    { ...deps, getSecretString: deps.secretUrl ? undefined : createSecretsManagerReader() },
-  );
+  const server = openServerDatabase(databaseSettings(config), {
+    ...deps,
+    getSecretString: deps.secretUrl ? undefined : createSecretsManagerReader(),
+  });
   if (!server) {
     const db = await createPglite(dataDirLayout(config.dataDir).pg);
     await migrate(db);

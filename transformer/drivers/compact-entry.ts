@@ -3,16 +3,17 @@
  * minutes as the stack sets it). It lists `hits/` over the lookback window, picks the hours that
  * are due (`hoursToCompact`: closed past the grace period, holding a file besides
  * `compacted.parquet`) and compacts each with `compactHour`, which rewrites the hour's rollups
- * from the result. The environment is the transformer Lambda's: ALT_LAKE_BUCKET, ALT_LAKE_PREFIX
- * (optional), ALT_S3_ENDPOINT (optional), AWS_REGION, and the database as lib/db/connect.ts reads
- * it: DATABASE_URL, or ALT_DATABASE_HOST + ALT_DATABASE_USER (IAM auth as alt_transformer, as the
+ * from the result. The environment is the transformer Lambda's, read through the config loader:
+ * ALT_LAKE_BUCKET, ALT_LAKE_PREFIX (optional), ALT_S3_ENDPOINT (optional), AWS_REGION, and the
+ * database as lib/db/connect.ts opens it: DATABASE_URL, or ALT_DATABASE_HOST + ALT_DATABASE_USER (IAM auth as alt_transformer, as the
  * stack sets it) or + ALT_DATABASE_SECRET_ARN.
  *
  * Event (all optional): `{ "lookbackHours": 48, "graceMinutes": 15, "hours": ["2026-11-25T03"] }`;
  * `hours` compacts exactly those hours (a backfill), whatever the listing says.
  */
-import type { DatabaseEnv, GetSecretString } from '../../lib/db/aurora-secret.ts';
-import { type ConnectDeps, type DatabaseEnvVars, openLambdaDatabase } from '../../lib/db/connect.ts';
+import { loadConfig } from '../../lib/config.ts';
+import type { GetSecretString } from '../../lib/db/aurora-secret.ts';
+import { type ConnectDeps, databaseSettings, openLambdaDatabase } from '../../lib/db/connect.ts';
 import type { SignToken } from '../../lib/db/iam-auth.ts';
 import type { ObjectStore } from '../lake/object-store.ts';
 import { parseHour } from '../lake/paths.ts';
@@ -21,14 +22,6 @@ import { type CompactResult, compactHour } from '../maintenance/compact.ts';
 import { DUE_DEFAULTS, dayPrefixes, hoursToCompact } from '../maintenance/due.ts';
 import { createSqlRollupStore } from '../rollups/sql-store.ts';
 import type { RollupStore } from '../rollups/store.ts';
-
-type CompactEnv = DatabaseEnv &
-  DatabaseEnvVars & {
-    ALT_LAKE_BUCKET?: string;
-    ALT_LAKE_PREFIX?: string;
-    ALT_S3_ENDPOINT?: string;
-    AWS_REGION?: string;
-  };
 
 export interface CompactEvent {
   lookbackHours?: number;
@@ -44,7 +37,8 @@ export interface CompactSummary {
 }
 
 export interface CompactEntryOptions {
-  env?: CompactEnv;
+  /** The environment the config is loaded from (process.env by default). */
+  env?: NodeJS.ProcessEnv;
   getSecretString?: GetSecretString;
   /** IAM token signing (the SDK boundary; tests pass a fake). */
   sign?: SignToken;
@@ -69,15 +63,16 @@ function intIn(value: unknown, name: string, min: number, max: number, fallback:
 const log = (msg: string, fields: Record<string, unknown>) => console.log(JSON.stringify({ msg, ...fields }));
 
 export function createCompactEntry(opts: CompactEntryOptions = {}) {
-  const env = opts.env ?? (process.env as CompactEnv);
+  const env = opts.env ?? process.env;
   const now = opts.now ?? (() => new Date());
   let wired: { store: ObjectStore; rollups: RollupStore } | undefined;
 
   function wire() {
-    const bucket = env.ALT_LAKE_BUCKET;
+    const config = loadConfig({}, env);
+    const bucket = config.lakeBucket;
     if (!bucket) throw new Error('ALT_LAKE_BUCKET is not set');
     // The pool connects on first use (as alt_transformer with an IAM token in the stack).
-    const { db } = openLambdaDatabase(env, {
+    const { db } = openLambdaDatabase(databaseSettings(config), {
       getSecretString: opts.getSecretString,
       sign: opts.sign,
       testServer: opts.testServer,
@@ -85,9 +80,9 @@ export function createCompactEntry(opts: CompactEntryOptions = {}) {
     });
     const store = createS3Store({
       bucket,
-      prefix: env.ALT_LAKE_PREFIX,
-      endpoint: env.ALT_S3_ENDPOINT,
-      region: env.AWS_REGION,
+      prefix: config.lakePrefix,
+      endpoint: config.s3Endpoint,
+      region: config.awsRegion,
     });
     return { store, rollups: createSqlRollupStore(db) };
   }

@@ -1,15 +1,25 @@
 /**
  * The deployed Lambda's entry point (`handler`): wires the S3 lake and PostgreSQL rollups from the
- * environment — ALT_LAKE_BUCKET, ALT_LAKE_PREFIX (optional), ALT_S3_ENDPOINT (optional), AWS_REGION,
- * and the database (lib/db/connect.ts): as the stack sets it, ALT_DATABASE_HOST + ALT_DATABASE_USER
- * (the `alt_transformer` role, IAM token auth, TLS verified) — once per container. That role may not
- * change the schema: the stack's migration Lambda applies migrations before the event source mapping
- * exists, so a cold start only checks the schema is current. With DATABASE_URL (local, tests) or the
+ * environment through the config loader (lib/config.ts) — ALT_LAKE_BUCKET, ALT_LAKE_PREFIX
+ * (optional), ALT_S3_ENDPOINT (optional), AWS_REGION, and the database (lib/db/connect.ts): as the
+ * stack sets it, ALT_DATABASE_HOST + ALT_DATABASE_USER (the `alt_transformer` role, IAM token auth,
+ * TLS verified) — once per container. That role may not change the schema: the stack's migration
+ * Lambda applies migrations before the event source mapping exists, so a cold start only checks the
+ * schema is current. With DATABASE_URL (local, tests) or the
  * master secret (ALT_DATABASE_SECRET_ARN) it applies them itself (advisory-locked).
  */
-import type { DatabaseEnv, GetSecretString } from '../../lib/db/aurora-secret.ts';
-import { createDatabaseUrlResolver } from '../../lib/db/aurora-secret.ts';
-import { type ConnectDeps, openLambdaDatabase, prepareSchema } from '../../lib/db/connect.ts';
+import { loadConfig } from '../../lib/config.ts';
+import {
+  createDatabaseUrlResolver,
+  type DatabaseUrlResolver,
+  type GetSecretString,
+} from '../../lib/db/aurora-secret.ts';
+import {
+  type ConnectDeps,
+  databaseSettings,
+  openLambdaDatabase,
+  prepareSchema,
+} from '../../lib/db/connect.ts';
 import type { SignToken } from '../../lib/db/iam-auth.ts';
 import { createS3Store } from '../lake/s3-store.ts';
 import { writeEmf } from '../metrics-emf.ts';
@@ -18,17 +28,9 @@ import { createBatchProcessor } from '../process-batch.ts';
 import { createSqlRollupStore } from '../rollups/sql-store.ts';
 import { createKinesisHandler, type KinesisStreamEvent } from './lambda.ts';
 
-type LambdaEnv = DatabaseEnv & {
-  ALT_DATABASE_USER?: string;
-  ALT_DATABASE_TLS?: string;
-  ALT_LAKE_BUCKET?: string;
-  ALT_LAKE_PREFIX?: string;
-  ALT_S3_ENDPOINT?: string;
-  AWS_REGION?: string;
-};
-
 export interface LambdaEntryOptions {
-  env?: LambdaEnv;
+  /** The environment the config is loaded from (process.env by default). */
+  env?: NodeJS.ProcessEnv;
   /** Secrets Manager access; the runtime's SDK by default (tests pass a fake). */
   getSecretString?: GetSecretString;
   /** IAM token signing; `@aws-sdk/rds-signer` by default (tests pass credentials or a fake). */
@@ -39,18 +41,28 @@ export interface LambdaEntryOptions {
 
 /** The handler, wired lazily on the first event; a failed wiring is retried on the next one. */
 export function createLambdaEntry(opts: LambdaEntryOptions = {}) {
-  const env = opts.env ?? (process.env as LambdaEnv);
+  const env = opts.env ?? process.env;
   // The URL is cached apart from the wiring: a cold start whose migration fails does not fetch
   // the secret again on the retry.
-  const databaseUrl = createDatabaseUrlResolver({ env, getSecretString: opts.getSecretString });
+  let databaseUrl: DatabaseUrlResolver | undefined;
   let ready: Promise<ReturnType<typeof createKinesisHandler>> | undefined;
 
   async function wire() {
-    const bucket = env.ALT_LAKE_BUCKET;
+    // Loaded here, not at import: a bad setting fails the event (and is retried), not the module.
+    const config = loadConfig({}, env);
+    const bucket = config.lakeBucket;
     if (!bucket) throw new Error('ALT_LAKE_BUCKET is not set');
+    databaseUrl ??= createDatabaseUrlResolver({
+      env: {
+        DATABASE_URL: config.databaseUrl,
+        ALT_DATABASE_HOST: config.databaseHost,
+        ALT_DATABASE_SECRET_ARN: config.databaseSecretArn,
+      },
+      getSecretString: opts.getSecretString,
+    });
     // With the master secret, a refused login (the secret rotated) rebuilds the pool with the secret
     // read again, so a warm container survives a rotation; IAM tokens are signed per connection.
-    const opened = openLambdaDatabase(env, {
+    const opened = openLambdaDatabase(databaseSettings(config), {
       secretUrl: databaseUrl,
       sign: opts.sign,
       testServer: opts.testServer,
@@ -65,9 +77,9 @@ export function createLambdaEntry(opts: LambdaEntryOptions = {}) {
     }
     const store = createS3Store({
       bucket,
-      prefix: env.ALT_LAKE_PREFIX,
-      endpoint: env.ALT_S3_ENDPOINT,
-      region: env.AWS_REGION,
+      prefix: config.lakePrefix,
+      endpoint: config.s3Endpoint,
+      region: config.awsRegion,
     });
     const processor = createBatchProcessor({
       store,

@@ -39,6 +39,16 @@ export function emptyDrainResult(): DrainResult {
   return { batches: 0, records: 0, lakeRows: 0, droppedBots: 0, bad: 0, duplicates: 0, hours: [] };
 }
 
+/** Adds one committed batch's counts to a drain's totals (also for drains that count batch by batch). */
+export function addBatch(total: DrainResult, r: BatchResult): void {
+  total.batches++;
+  total.records += r.counts.records;
+  total.lakeRows += r.counts.lakeRows;
+  total.droppedBots += r.counts.droppedBots;
+  total.bad += r.counts.bad;
+  total.duplicates += r.counts.duplicates;
+}
+
 export function createPoller(deps: PollerDeps): Poller {
   const maxRecords = deps.maxRecords ?? 500;
   async function runOnce(): Promise<DrainResult> {
@@ -49,12 +59,7 @@ export function createPoller(deps: PollerDeps): Poller {
       if (!batch) break;
       const r = await deps.processor.process(batch);
       await deps.reader.commit(batch);
-      out.batches++;
-      out.records += r.counts.records;
-      out.lakeRows += r.counts.lakeRows;
-      out.droppedBots += r.counts.droppedBots;
-      out.bad += r.counts.bad;
-      out.duplicates += r.counts.duplicates;
+      addBatch(out, r);
       for (const p of r.partitions) touched.add(p);
       deps.onBatch?.(r);
     }

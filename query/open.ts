@@ -6,13 +6,13 @@
  */
 import { existsSync } from 'node:fs';
 import { AthenaClient } from '@aws-sdk/client-athena';
-import { callAdmin } from '../cli/local/admin.ts';
-import { readDevLock, requireLocalData } from '../cli/local/dev-lock.ts';
 import type { Config } from '../lib/config.ts';
 import { dataDirLayout } from '../lib/data-dir.ts';
 import { createPglite } from '../lib/db/pglite.ts';
 import { createPostgres } from '../lib/db/postgres.ts';
 import type { Sql } from '../lib/db/sql.ts';
+import { callAdmin } from '../lib/local-stack/admin-api.ts';
+import { readDevLock, requireLocalData } from '../lib/local-stack/dev-lock.ts';
 import { createAthenaEngine } from './athena-engine.ts';
 import { createDuckdbEngine, ROLLUPS_ADMIN_OP, type RollupSource } from './duckdb-engine.ts';
 import type { QueryEngine } from './engine.ts';

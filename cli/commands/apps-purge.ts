@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../lib/config.ts';
+import { readDevLock } from '../../lib/local-stack/dev-lock.ts';
 import { openRollupDb } from '../../query/open.ts';
 import { openStore } from '../../transformer/open.ts';
-import { readDevLock } from '../local/dev-lock.ts';
 import { describePurge, purgeApp } from '../purge/purge-app.ts';
 
 /**

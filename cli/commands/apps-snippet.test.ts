@@ -8,7 +8,7 @@ import { QUEUE_STUB_CSP_SOURCE } from '../../beacon/snippet.ts';
 import { createSqlRegistry } from '../../collector/registry/sql-registry.ts';
 import { migrate } from '../../lib/db/migrate.ts';
 import { createPglite } from '../../lib/db/pglite.ts';
-import { startAdminServer } from '../local/admin.ts';
+import { startAdminServer } from '../../lib/local-stack/admin-api.ts';
 import { appJson } from '../local/apps-admin.ts';
 import { defaultCollectorUrl, registerSnippet } from './apps-snippet.ts';
 

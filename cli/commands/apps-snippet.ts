@@ -7,8 +7,8 @@ import type { Command } from 'commander';
 import { BEACON_DIST, ensureBeacon } from '../../beacon/build.ts';
 import { normalizeCollectorUrl, QUEUE_STUB_CSP_SOURCE, renderSnippet } from '../../beacon/snippet.ts';
 import { loadConfig } from '../../lib/config.ts';
+import { type DevLock, readDevLock } from '../../lib/local-stack/dev-lock.ts';
 import { APP_ID_PATTERN } from '../../schemas/wire.ts';
-import { type DevLock, readDevLock } from '../local/dev-lock.ts';
 import { withRegistry } from './apps.ts';
 
 type Flags = {

@@ -8,9 +8,9 @@ import type { Command } from 'commander';
 import { createSqlRegistry } from '../../collector/registry/sql-registry.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { openDatabase } from '../../lib/db/open-database.ts';
-import { callAdmin } from '../local/admin.ts';
+import { callAdmin } from '../../lib/local-stack/admin-api.ts';
+import { readDevLock, requireLocalData } from '../../lib/local-stack/dev-lock.ts';
 import { type AppJson, appJson, type NewAppArgs, parseNewApp } from '../local/apps-admin.ts';
-import { readDevLock, requireLocalData } from '../local/dev-lock.ts';
 
 interface DbFlags {
   dataDir?: string;

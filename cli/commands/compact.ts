@@ -1,12 +1,12 @@
 /** `alt compact --hour YYYY-MM-DDTHH`: merge an hour's files into one, drop duplicates, fix rollups. */
 import type { Command } from 'commander';
 import { loadConfig } from '../../lib/config.ts';
+import { callAdmin } from '../../lib/local-stack/admin-api.ts';
+import { readDevLock, requireLocalData } from '../../lib/local-stack/dev-lock.ts';
 import { parseHour } from '../../transformer/lake/paths.ts';
 import type { CompactResult } from '../../transformer/maintenance/compact.ts';
 import { openTransformer } from '../../transformer/open.ts';
 import { count } from '../format.ts';
-import { callAdmin } from '../local/admin.ts';
-import { readDevLock, requireLocalData } from '../local/dev-lock.ts';
 
 interface CompactFlags {
   hour: string;

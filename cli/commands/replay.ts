@@ -1,11 +1,11 @@
 /** `alt replay --from raw --hours A..B`: rebuild hours of hits/ (and their rollups) from raw/. */
 import { type Command, Option } from 'commander';
 import { loadConfig } from '../../lib/config.ts';
+import { readDevLock, requireLocalData } from '../../lib/local-stack/dev-lock.ts';
 import { hourRange, parseHour } from '../../transformer/lake/paths.ts';
 import { replayHours } from '../../transformer/maintenance/replay.ts';
 import { openTransformer } from '../../transformer/open.ts';
 import { count } from '../format.ts';
-import { readDevLock, requireLocalData } from '../local/dev-lock.ts';
 
 interface ReplayFlags {
   from: 'raw';

@@ -1,13 +1,13 @@
 /** `alt transform --once`: drain the local stream into the lake and the rollups, then exit. */
 import { type Command, Option } from 'commander';
 import { loadConfig } from '../../lib/config.ts';
+import { callAdmin } from '../../lib/local-stack/admin-api.ts';
+import { readDevLock, requireLocalData } from '../../lib/local-stack/dev-lock.ts';
 import { openStreamReader } from '../../stream/from-config.ts';
 import { createPoller, type DrainResult } from '../../transformer/drivers/poller.ts';
 import { openTransformer } from '../../transformer/open.ts';
 import type { WriterName } from '../../transformer/parquet/index.ts';
 import { count } from '../format.ts';
-import { callAdmin } from '../local/admin.ts';
-import { readDevLock, requireLocalData } from '../local/dev-lock.ts';
 
 interface TransformFlags {
   once?: boolean;

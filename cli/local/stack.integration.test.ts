@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config.ts';
 import { dataDirLayout } from '../../lib/data-dir.ts';
-import { callAdmin } from './admin.ts';
-import type { DevLock } from './dev-lock.ts';
+import { callAdmin } from '../../lib/local-stack/admin-api.ts';
+import type { DevLock } from '../../lib/local-stack/dev-lock.ts';
 import { startLocalStack } from './stack.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'alt-stack-'));

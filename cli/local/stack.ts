@@ -13,15 +13,15 @@ import type { AppRegistry } from '../../collector/registry/registry.ts';
 import type { Config } from '../../lib/config.ts';
 import { openDatabase } from '../../lib/db/open-database.ts';
 import type { Sql } from '../../lib/db/sql.ts';
+import { type AdminHandlers, startAdminServer } from '../../lib/local-stack/admin-api.ts';
+import { newAdminToken, writeDevLock } from '../../lib/local-stack/dev-lock.ts';
 import { ROLLUPS_ADMIN_OP, readRollupRows } from '../../query/duckdb-engine.ts';
 import { openStreamReader } from '../../stream/from-config.ts';
 import { createPoller, type DrainResult } from '../../transformer/drivers/poller.ts';
 import { parseHour } from '../../transformer/lake/paths.ts';
 import { openTransformer, type Transformer } from '../../transformer/open.ts';
 import { count } from '../format.ts';
-import { type AdminHandlers, startAdminServer } from './admin.ts';
 import { appJson, type NewAppArgs, parseNewApp } from './apps-admin.ts';
-import { newAdminToken, writeDevLock } from './dev-lock.ts';
 import { runEvery } from './run-every.ts';
 
 export interface LocalStackOptions {

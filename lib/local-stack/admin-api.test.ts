@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { callAdmin, startAdminServer } from './admin.ts';
+import { callAdmin, startAdminServer } from './admin-api.ts';
 import { newAdminToken, readDevLock, writeDevLock } from './dev-lock.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'alt-admin-'));

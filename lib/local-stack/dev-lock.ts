@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { type DataDirLayout, dataDirLayout, type RunningStack, requireDataDir } from '../../lib/data-dir.ts';
+import { type DataDirLayout, dataDirLayout, type RunningStack, requireDataDir } from '../data-dir.ts';
 
 export interface DevLock {
   pid: number;

@@ -2,10 +2,9 @@
  * Drill 1: `kill -9` of the full collector under `/v1/batch` load, restart, more load, transform
  * everything from the segment log; every acknowledged log_id must be in the lake.
  */
-import { join } from 'node:path';
 import { retryBatches, startBatchLoad } from './lib/batch-load.ts';
 import { startDrillCollector } from './lib/collector-proc.ts';
-import type { Drill } from './lib/drill.ts';
+import { type Drill, drillDirs } from './lib/drill.ts';
 import { transformAndMeasure } from './lib/lake.ts';
 import { segmentLogReader } from './lib/readers.ts';
 import { check, judge } from './lib/verdict.ts';
@@ -14,8 +13,7 @@ export const kill9Drill: Drill = {
   id: 'kill-9',
   title: 'kill -9 of the collector under load',
   async run(ctx) {
-    const cdir = join(ctx.dir, 'collector');
-    const tdir = join(ctx.dir, 'transformer');
+    const { cdir, tdir } = drillDirs(ctx);
     const target = ctx.quick ? 3_000 : 20_000;
     const rounds = ctx.quick ? 1 : 3;
     let sent = 0;

@@ -3,14 +3,13 @@
  * 30 s (`--quick`: 5 s) under load: hits are acknowledged from the disk spool, the endpoint comes
  * back, the spool drains; transform from Kinesis; every acknowledged log_id is in the lake.
  */
-import { join } from 'node:path';
 import { startBatchLoad } from './lib/batch-load.ts';
 import { startDrillCollector } from './lib/collector-proc.ts';
-import { type Drill, sleep } from './lib/drill.ts';
+import { type Drill, drillDirs, sleep } from './lib/drill.ts';
 import { kinesisBehindProxy, statusOf } from './lib/kinesis-setup.ts';
 import { transformAndMeasure } from './lib/lake.ts';
 import { kinesisReader } from './lib/readers.ts';
-import { check, judge } from './lib/verdict.ts';
+import { check, judgeLoad } from './lib/verdict.ts';
 
 export const kinesisOutageDrill: Drill = {
   id: 'kinesis-outage',
@@ -18,8 +17,7 @@ export const kinesisOutageDrill: Drill = {
   async run(ctx) {
     const outageMs = ctx.quick ? 5_000 : 30_000;
     const k = await kinesisBehindProxy(ctx);
-    const cdir = join(ctx.dir, 'collector');
-    const tdir = join(ctx.dir, 'transformer');
+    const { cdir, tdir } = drillDirs(ctx);
     const c = await startDrillCollector(cdir, k.flags);
     try {
       // A steady rate, not a flood: the point is the outage, not overload.
@@ -47,20 +45,15 @@ export const kinesisOutageDrill: Drill = {
       });
       const readyAfter = await statusOf(c.info.port, '/readyz');
       return {
-        ...judge({
-          sent: r.hitsSent,
-          ackedIds: r.acked,
-          ...lake,
-          checks: [
-            check('acks during outage', duringOutage > 0, `${duringOutage} hits acked from the spool`),
-            check(
-              'no 5xx other than 503',
-              !Object.keys(r.statuses).some((s) => s >= '500' && s !== '503'),
-              JSON.stringify(r.statuses),
-            ),
-            check('ready after', readyAfter === 200, `/readyz ${readyDuring} during, ${readyAfter} after`),
-          ],
-        }),
+        ...judgeLoad(r, lake, [
+          check('acks during outage', duringOutage > 0, `${duringOutage} hits acked from the spool`),
+          check(
+            'no 5xx other than 503',
+            !Object.keys(r.statuses).some((s) => s >= '500' && s !== '503'),
+            JSON.stringify(r.statuses),
+          ),
+          check('ready after', readyAfter === 200, `/readyz ${readyDuring} during, ${readyAfter} after`),
+        ]),
         details: {
           statuses: r.statuses,
           errors: r.errors,

@@ -3,23 +3,21 @@
  * with good `/v1/batch` traffic: every bad one gets a 4xx, none a 5xx, and every acknowledged good
  * hit is in the lake.
  */
-import { join } from 'node:path';
 import { rawRequest } from '../collector/testing/raw-http.ts';
 import { generateBadRequests } from './lib/bad-requests.ts';
 import { startBatchLoad } from './lib/batch-load.ts';
 import { startDrillCollector } from './lib/collector-proc.ts';
-import type { Drill } from './lib/drill.ts';
+import { type Drill, drillDirs } from './lib/drill.ts';
 import { statusOf } from './lib/kinesis-setup.ts';
 import { transformAndMeasure } from './lib/lake.ts';
 import { segmentLogReader } from './lib/readers.ts';
-import { check, judge } from './lib/verdict.ts';
+import { check, judgeLoad } from './lib/verdict.ts';
 
 export const malformedFloodDrill: Drill = {
   id: 'malformed-flood',
   title: 'malformed-input flood mixed with good traffic',
   async run(ctx) {
-    const cdir = join(ctx.dir, 'collector');
-    const tdir = join(ctx.dir, 'transformer');
+    const { cdir, tdir } = drillDirs(ctx);
     const c = await startDrillCollector(cdir);
     const ids = {
       app: c.info.appId,
@@ -55,20 +53,15 @@ export const malformedFloodDrill: Drill = {
     const lake = await transformAndMeasure({ dataDir: tdir, openReader: segmentLogReader(cdir, tdir) });
     const good5xx = Object.entries(r.statuses).filter(([s]) => s >= '500');
     return {
-      ...judge({
-        sent: r.hitsSent,
-        ackedIds: r.acked,
-        ...lake,
-        checks: [
-          check(
-            'every bad request 4xx',
-            not4xx.length === 0,
-            `${bad.length - not4xx.length}/${bad.length} 4xx${not4xx.length ? `; e.g. ${not4xx.slice(0, 3).join('; ')}` : ''}`,
-          ),
-          check('good traffic: no 5xx', good5xx.length === 0, JSON.stringify(r.statuses)),
-          check('still healthy', healthy === 200, `/healthz ${healthy}`),
-        ],
-      }),
+      ...judgeLoad(r, lake, [
+        check(
+          'every bad request 4xx',
+          not4xx.length === 0,
+          `${bad.length - not4xx.length}/${bad.length} 4xx${not4xx.length ? `; e.g. ${not4xx.slice(0, 3).join('; ')}` : ''}`,
+        ),
+        check('good traffic: no 5xx', good5xx.length === 0, JSON.stringify(r.statuses)),
+        check('still healthy', healthy === 200, `/healthz ${healthy}`),
+      ]),
       details: {
         badRequests: bad.length,
         badByStatus: byStatus,

@@ -5,14 +5,13 @@
  * within the drill's window, and stay up.
  */
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { startBatchLoad } from './lib/batch-load.ts';
 import { startDrillCollector } from './lib/collector-proc.ts';
-import { type Drill, sleep } from './lib/drill.ts';
+import { type Drill, drillDirs, sleep } from './lib/drill.ts';
 import { statusOf } from './lib/kinesis-setup.ts';
 import { transformAndMeasure } from './lib/lake.ts';
 import { segmentLogReader } from './lib/readers.ts';
-import { check, judge } from './lib/verdict.ts';
+import { check, judgeLoad } from './lib/verdict.ts';
 
 /** A good request slower than this fails the drill. */
 const ACK_BOUND_MS = 2_000;
@@ -59,8 +58,7 @@ export const slowClientsDrill: Drill = {
   id: 'slow-clients',
   title: 'slow clients (slowloris) beside good traffic',
   async run(ctx) {
-    const cdir = join(ctx.dir, 'collector');
-    const tdir = join(ctx.dir, 'transformer');
+    const { cdir, tdir } = drillDirs(ctx);
     const n = ctx.quick ? 200 : 1_000;
     // Full run: past the server's header timeout (66 s) plus Node's 30 s timeout-check interval.
     const windowMs = ctx.quick ? 20_000 : 100_000;
@@ -93,35 +91,30 @@ export const slowClientsDrill: Drill = {
       await c.stop();
       const lake = await transformAndMeasure({ dataDir: tdir, openReader: segmentLogReader(cdir, tdir) });
       return {
-        ...judge({
-          sent: r.hitsSent,
-          ackedIds: r.acked,
-          ...lake,
-          checks: [
-            check(
-              'good acked within bound',
-              r.acked.length > 0 && r.maxAckMs <= ACK_BOUND_MS,
-              `${r.acked.length} acked, slowest ${r.maxAckMs} ms (bound ${ACK_BOUND_MS} ms)`,
-            ),
-            check(
-              'good traffic: no errors',
-              Object.keys(r.errors).length === 0 && Object.keys(r.statuses).every((s) => s === '202'),
-              JSON.stringify({ ...r.statuses, ...r.errors }),
-            ),
-            check(
-              'slow header senders ended',
-              headers.endedByServer === headers.connections,
-              `${headers.endedByServer}/${headers.connections} in ${windowMs / 1000} s ${JSON.stringify(headers.statuses)}`,
-            ),
-            check(
-              'slow body senders ended',
-              bodies.endedByServer === bodies.connections,
-              `${bodies.endedByServer}/${bodies.connections} in ${windowMs / 1000} s ${JSON.stringify(bodies.statuses)}`,
-            ),
-            check('no 2xx/5xx to a slow client', badAnswer.length === 0, `${badAnswer.length}`),
-            check('still healthy', healthy === 200, `/healthz ${healthy}`),
-          ],
-        }),
+        ...judgeLoad(r, lake, [
+          check(
+            'good acked within bound',
+            r.acked.length > 0 && r.maxAckMs <= ACK_BOUND_MS,
+            `${r.acked.length} acked, slowest ${r.maxAckMs} ms (bound ${ACK_BOUND_MS} ms)`,
+          ),
+          check(
+            'good traffic: no errors',
+            Object.keys(r.errors).length === 0 && Object.keys(r.statuses).every((s) => s === '202'),
+            JSON.stringify({ ...r.statuses, ...r.errors }),
+          ),
+          check(
+            'slow header senders ended',
+            headers.endedByServer === headers.connections,
+            `${headers.endedByServer}/${headers.connections} in ${windowMs / 1000} s ${JSON.stringify(headers.statuses)}`,
+          ),
+          check(
+            'slow body senders ended',
+            bodies.endedByServer === bodies.connections,
+            `${bodies.endedByServer}/${bodies.connections} in ${windowMs / 1000} s ${JSON.stringify(bodies.statuses)}`,
+          ),
+          check('no 2xx/5xx to a slow client', badAnswer.length === 0, `${badAnswer.length}`),
+          check('still healthy', healthy === 200, `/healthz ${healthy}`),
+        ]),
         details: {
           slowConnections: n,
           windowMs,

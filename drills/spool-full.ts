@@ -3,14 +3,13 @@
  * 503 `overloaded`, never 2xx, and `/readyz` fails; the endpoint returns, the spool drains, and
  * nothing acknowledged is lost.
  */
-import { join } from 'node:path';
 import { startBatchLoad } from './lib/batch-load.ts';
 import { startDrillCollector } from './lib/collector-proc.ts';
-import { type Drill, sleep } from './lib/drill.ts';
+import { type Drill, drillDirs, sleep } from './lib/drill.ts';
 import { kinesisBehindProxy, statusOf } from './lib/kinesis-setup.ts';
 import { transformAndMeasure } from './lib/lake.ts';
 import { kinesisReader } from './lib/readers.ts';
-import { check, judge } from './lib/verdict.ts';
+import { check, judgeLoad } from './lib/verdict.ts';
 
 const SPOOL_MAX_BYTES = 1 << 20;
 
@@ -28,8 +27,7 @@ export const spoolFullDrill: Drill = {
   title: 'disk spool full while Kinesis is down',
   async run(ctx) {
     const k = await kinesisBehindProxy(ctx);
-    const cdir = join(ctx.dir, 'collector');
-    const tdir = join(ctx.dir, 'transformer');
+    const { cdir, tdir } = drillDirs(ctx);
     const c = await startDrillCollector(cdir, { ...k.flags, 'spool-max-bytes': String(SPOOL_MAX_BYTES) });
     try {
       const load = startBatchLoad({
@@ -69,27 +67,22 @@ export const spoolFullDrill: Drill = {
       ctx.log(`transformed in ${(transformMs / 1000).toFixed(1)} s`);
       const fivexx = Object.entries(r.statuses).filter(([s]) => s >= '500' && s !== '503');
       return {
-        ...judge({
-          sent: r.hitsSent,
-          ackedIds: r.acked,
-          ...lake,
-          checks: [
-            check(
-              '503 overloaded once full',
-              got503 && (r.refusals['503 overloaded'] ?? 0) === (r.statuses['503'] ?? 0),
-              `${r.statuses['503'] ?? 0} × 503 (${JSON.stringify(r.refusals)}) after ${ackedAtFull} acks`,
-            ),
-            // A put already spooling when the bound was crossed may still finish: allow none after 503s settled.
-            check('no 2xx while full', okWhileFull === 0, `${okWhileFull} × 2xx in the full window`),
-            check('/readyz fails when full', readyWhenFull === 503, `/readyz ${readyWhenFull}`),
-            check(
-              'ready again after drain',
-              readyAgain,
-              readyAgain ? '/readyz 200' : '/readyz not 200 within 60 s',
-            ),
-            check('no other 5xx', fivexx.length === 0, JSON.stringify(r.statuses)),
-          ],
-        }),
+        ...judgeLoad(r, lake, [
+          check(
+            '503 overloaded once full',
+            got503 && (r.refusals['503 overloaded'] ?? 0) === (r.statuses['503'] ?? 0),
+            `${r.statuses['503'] ?? 0} × 503 (${JSON.stringify(r.refusals)}) after ${ackedAtFull} acks`,
+          ),
+          // A put already spooling when the bound was crossed may still finish: allow none after 503s settled.
+          check('no 2xx while full', okWhileFull === 0, `${okWhileFull} × 2xx in the full window`),
+          check('/readyz fails when full', readyWhenFull === 503, `/readyz ${readyWhenFull}`),
+          check(
+            'ready again after drain',
+            readyAgain,
+            readyAgain ? '/readyz 200' : '/readyz not 200 within 60 s',
+          ),
+          check('no other 5xx', fivexx.length === 0, JSON.stringify(r.statuses)),
+        ]),
         details: {
           statuses: r.statuses,
           errors: r.errors,

@@ -3,20 +3,18 @@
  * `beforeRollups` seam throws, once per crash point), the drain restarts from the checkpoint,
  * then compaction; lake rows == acked hits and rollups == lake.
  */
-import { join } from 'node:path';
 import { startBatchLoad } from './lib/batch-load.ts';
 import { startDrillCollector } from './lib/collector-proc.ts';
-import type { Drill } from './lib/drill.ts';
+import { type Drill, drillDirs } from './lib/drill.ts';
 import { transformAndMeasure } from './lib/lake.ts';
 import { segmentLogReader } from './lib/readers.ts';
-import { check, judge } from './lib/verdict.ts';
+import { check, judgeLoad } from './lib/verdict.ts';
 
 export const transformerCrashDrill: Drill = {
   id: 'transformer-crash',
   title: 'transformer crash between Parquet write and rollup commit',
   async run(ctx) {
-    const cdir = join(ctx.dir, 'collector');
-    const tdir = join(ctx.dir, 'transformer');
+    const { cdir, tdir } = drillDirs(ctx);
     const c = await startDrillCollector(cdir);
     const load = startBatchLoad({ ...c.info, concurrency: 8, hitsPerRequest: 10 });
     await load.waitForAcks(ctx.quick ? 3_000 : 20_000, 60_000);
@@ -37,14 +35,9 @@ export const transformerCrashDrill: Drill = {
     });
     ctx.log(`${lake.crashes.length} crash(es), ${lake.drain.batches} batches committed`);
     return {
-      ...judge({
-        sent: r.hitsSent,
-        ackedIds: r.acked,
-        ...lake,
-        checks: [
-          check('crashes injected', lake.crashes.length === 2, `${lake.crashes.length} crash(es) survived`),
-        ],
-      }),
+      ...judgeLoad(r, lake, [
+        check('crashes injected', lake.crashes.length === 2, `${lake.crashes.length} crash(es) survived`),
+      ]),
       details: { statuses: r.statuses, errors: r.errors, crashes: lake.crashes, drain: lake.drain },
     };
   },

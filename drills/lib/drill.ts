@@ -1,4 +1,5 @@
 /** What every drill module exports and gets. */
+import { join } from 'node:path';
 import type { KinesisLocal } from '../../test/helpers/kinesis-local.ts';
 import type { DrillNumbers } from './verdict.ts';
 
@@ -24,3 +25,9 @@ export interface Drill {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A drill's collector and transformer each get their own directory under the drill's. */
+export const drillDirs = (ctx: DrillContext): { cdir: string; tdir: string } => ({
+  cdir: join(ctx.dir, 'collector'),
+  tdir: join(ctx.dir, 'transformer'),
+});

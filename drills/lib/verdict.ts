@@ -61,6 +61,18 @@ export function compareKeys(
     .map((k) => `${k}: lake ${lake.get(k) ?? 0} ≠ rollups ${rollups.get(k) ?? 0}`);
 }
 
+/**
+ * `judge` for a drill that drove load: what the load generator sent and had acknowledged, against
+ * what the lake and the rollups hold afterwards.
+ */
+export function judgeLoad(
+  load: { hitsSent: number; acked: Iterable<string> },
+  lake: Omit<DrillInput, 'sent' | 'ackedIds' | 'checks'>,
+  checks: Check[],
+): DrillNumbers {
+  return judge({ sent: load.hitsSent, ackedIds: load.acked, ...lake, checks });
+}
+
 export function judge(input: DrillInput): DrillNumbers {
   const acked = new Set(input.ackedIds);
   const missing = [...acked].filter((id) => !input.lakeIds.has(id));

@@ -38,7 +38,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'one-core-child': { type: 'boolean', default: false },
     'soak-child': { type: 'boolean', default: false },
-    'soak-batches': { type: 'string', default: '40' },
+    'soak-batches': { type: 'string', default: '100' },
   },
 });
 const ROUNDS = Number(values.rounds);

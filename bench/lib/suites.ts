@@ -12,8 +12,13 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 const get = (o: unknown, ...path: string[]): unknown =>
   path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Json)[k] : undefined), o);
 
-/** Batches left out of the memory trend: DuckDB's buffers and V8's heap size up on the first ones. */
-const SOAK_SETTLE_BATCHES = 3;
+/**
+ * Batches left out of the memory trend: DuckDB's buffers and V8's heap size up on the first ones.
+ * Node 24's heap keeps growing for ~40 batches of 50k hits before it levels (measured 2026-12-06:
+ * RSS medians by 20 batches 614, 712, 731, 733, 749, 753 MiB over 120 batches), so the trend is
+ * taken over the batches after those.
+ */
+export const SOAK_SETTLE_BATCHES = 40;
 
 /** The soak run (batch after batch, each made and dropped) → the RSS trend, held to 32 MiB. */
 function memoryFigure(soak: unknown): Figure | undefined {

@@ -62,6 +62,16 @@ export const npmCpu = (arch: Arch): 'arm64' | 'x64' => (arch === 'arm64' ? 'arm6
  * optional dependency, which npm skips without an error — hence the check afterwards.
  */
 export function installDuckdb(dir: string, arch: Arch, version: string): DuckdbCheck {
+  npmInstallDuckdb(dir, { cpu: npmCpu(arch), libc: 'glibc' }, version);
+  return verifyDuckdb(dir, arch);
+}
+
+/** `npm install @duckdb/node-api@<version>` for linux/<cpu>/<libc> into `dir/node_modules` (network). */
+export function npmInstallDuckdb(
+  dir: string,
+  platform: { cpu: string; libc: 'glibc' | 'musl' },
+  version: string,
+): void {
   execFileSync(
     'npm',
     [
@@ -72,15 +82,14 @@ export function installDuckdb(dir: string, arch: Arch, version: string): DuckdbC
       '--no-package-lock',
       '--omit=dev',
       '--os=linux',
-      `--cpu=${npmCpu(arch)}`,
-      '--libc=glibc',
+      `--cpu=${platform.cpu}`,
+      `--libc=${platform.libc}`,
       '--prefix',
       dir,
       `@duckdb/node-api@${version}`,
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
-  return verifyDuckdb(dir, arch);
 }
 
 export interface DuckdbCheck {

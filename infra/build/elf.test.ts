@@ -3,12 +3,11 @@
  * from the npm registry as `npm run build:aws` installs it; its musl twin; the x64 build in this
  * checkout's node_modules; this Node executable.
  */
-import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installDuckdb, verifyDuckdb } from './bundle.ts';
+import { installDuckdb, npmInstallDuckdb, verifyDuckdb } from './bundle.ts';
 import {
   EM_AARCH64,
   EM_X86_64,
@@ -41,23 +40,7 @@ beforeAll(() => {
     else process.env.npm_config_libc = saved;
   }
   // The musl build itself, as such a host's npm picks it.
-  execFileSync(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--no-save',
-      '--no-package-lock',
-      '--os=linux',
-      '--cpu=arm64',
-      '--libc=musl',
-      '--prefix',
-      musl,
-      `@duckdb/node-api@${duckdbVersion()}`,
-    ],
-    { stdio: 'ignore' },
-  );
+  npmInstallDuckdb(musl, { cpu: 'arm64', libc: 'musl' }, duckdbVersion());
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -205,43 +205,42 @@ export class Transformer extends pulumi.ComponentResource {
       ALT_DATABASE_HOST: args.database.host,
       ALT_DATABASE_SECRET_ARN: args.database.secretArn,
     };
+    // What the three functions share: runtime and architecture (the DuckDB binary in the transformer
+    // and compaction artifacts is built for it, infra/build), the VPC, JSON logs in their own group.
+    const lambda = (bundleDir: string, role: aws.iam.Role, logGroup: aws.cloudwatch.LogGroup) => ({
+      runtime: LAMBDA_RUNTIME,
+      architectures: [lambdaArchitecture(args.architecture)],
+      handler: 'index.handler',
+      code: new pulumi.asset.FileArchive(path.resolve(bundleDir)),
+      role: role.arn,
+      vpcConfig,
+      loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
+    });
+    const lakeEnv = {
+      variables: {
+        NODE_OPTIONS: '--enable-source-maps',
+        ALT_LAKE_BUCKET: args.lake.bucketName,
+        ...transformerDatabaseEnv,
+      },
+    };
     this.function = new aws.lambda.Function(
       name,
       {
-        runtime: LAMBDA_RUNTIME,
-        // Must match the DuckDB binary installed beside the bundle (infra/build).
-        architectures: [lambdaArchitecture(args.architecture)],
-        handler: 'index.handler',
-        code: new pulumi.asset.FileArchive(path.resolve(args.bundleDir)),
-        role: this.role.arn,
+        ...lambda(args.bundleDir, this.role, this.logGroup),
         memorySize: args.memoryMb,
         timeout: args.timeoutSeconds,
-        vpcConfig,
-        loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
-        environment: {
-          variables: {
-            NODE_OPTIONS: '--enable-source-maps',
-            ALT_LAKE_BUCKET: args.lake.bucketName,
-            ...transformerDatabaseEnv,
-          },
-        },
+        environment: lakeEnv,
       },
       { parent: this, dependsOn: [this.rolePolicy] },
     );
     this.migrateFunction = new aws.lambda.Function(
       `${name}-migrate`,
       {
-        runtime: LAMBDA_RUNTIME,
-        architectures: [lambdaArchitecture(args.architecture)],
-        handler: 'index.handler',
-        code: new pulumi.asset.FileArchive(path.resolve(args.migrateBundleDir)),
-        role: this.migrateRole.arn,
+        ...lambda(args.migrateBundleDir, this.migrateRole, this.migrateLogGroup),
         memorySize: 256,
         // The handler retries its connection with backoff until 30 s before this (a Serverless v2
         // writer can take minutes to accept connections even once the instance resource exists).
         timeout: 900,
-        vpcConfig,
-        loggingConfig: { logFormat: 'JSON', logGroup: this.migrateLogGroup.name },
         environment: { variables: migrateDatabaseEnv },
       },
       { parent: this, dependsOn: [this.migrateRolePolicy] },
@@ -277,26 +276,13 @@ export class Transformer extends pulumi.ComponentResource {
     this.compactFunction = new aws.lambda.Function(
       `${name}-compact`,
       {
-        runtime: LAMBDA_RUNTIME,
-        // DuckDB inside the artifact, built for this architecture like the transformer's.
-        architectures: [lambdaArchitecture(args.architecture)],
-        handler: 'index.handler',
-        code: new pulumi.asset.FileArchive(path.resolve(args.compactBundleDir)),
-        role: this.compactRole.arn,
+        ...lambda(args.compactBundleDir, this.compactRole, this.compactLogGroup),
         memorySize: args.memoryMb,
         timeout: COMPACTION_TIMEOUT_SECONDS,
         // An hour's files and the merged file sit in /tmp while DuckDB merges them; 512 MB (the
         // default) is less than one busy hour. https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html
         ephemeralStorage: { size: 10_240 },
-        vpcConfig,
-        loggingConfig: { logFormat: 'JSON', logGroup: this.compactLogGroup.name },
-        environment: {
-          variables: {
-            NODE_OPTIONS: '--enable-source-maps',
-            ALT_LAKE_BUCKET: args.lake.bucketName,
-            ...transformerDatabaseEnv,
-          },
-        },
+        environment: lakeEnv,
       },
       { parent: this, dependsOn: [this.compactRolePolicy] },
     );

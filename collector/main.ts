@@ -15,6 +15,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { type Config, loadConfig, SETTINGS } from '../lib/config.ts';
 import type { Sql } from '../lib/db/index.ts';
 import { openDatabase } from '../lib/db/open-database.ts';
@@ -25,8 +26,9 @@ import { createMetrics } from './metrics.ts';
 import { createCachedRegistry } from './registry/cached-registry.ts';
 import type { AppRegistry } from './registry/registry.ts';
 import { createSqlRegistry } from './registry/sql-registry.ts';
-import { createSqlSaltStore } from './salts.ts';
+import { createSqlSaltStore, type SaltStore } from './salts.ts';
 import { buildServer } from './server.ts';
+import type { SinkObserver } from './sink.ts';
 
 export const BEACON_DIST_DIR = fileURLToPath(new URL('../beacon/dist/', import.meta.url));
 
@@ -40,15 +42,39 @@ export interface RunningCollector {
 }
 
 export interface StartOptions {
-  /** An open, migrated database to share (`alt dev`: PGlite allows one opener per data dir). */
+  /** An open, migrated database to share. */
   db?: Sql;
+  /**
+   * The registry and salts to use instead of a database (`alt dev`: they live in its transformer
+   * process, which owns the database). The registry gets the usual cache in front.
+   */
+  stores?: { registry: AppRegistry; salts: SaltStore };
+  /** Adds series to the collector's `/metrics` (`alt dev`: the transformer's lag and outcomes). */
+  addMetrics?(registry: Registry): void;
+  /** Told of every stream write the collector completes (`alt dev`: its lag tracker). */
+  onFlushed?: SinkObserver['flushed'];
   /** Adds routes before listening (`alt dev`'s demo page). */
   extend?(app: FastifyInstance): void;
 }
 
+const sqlStores = (db: Sql) => ({ registry: createSqlRegistry(db), salts: createSqlSaltStore(db) });
+
 export async function startCollector(config: Config, opts: StartOptions = {}): Promise<RunningCollector> {
-  const db = opts.db ?? (await openDatabase(config));
+  // The database this collector opened itself (and so closes), when it was given neither.
+  const ownDb = opts.stores || opts.db ? undefined : await openDatabase(config);
+  const stores = opts.stores ?? sqlStores((opts.db ?? ownDb) as Sql);
   const metrics = createMetrics({ defaultMetrics: true });
+  opts.addMetrics?.(metrics.registry);
+  const { onFlushed } = opts;
+  const observer: SinkObserver = onFlushed
+    ? {
+        ...metrics.observer,
+        flushed(info) {
+          metrics.observer.flushed?.(info);
+          onFlushed(info);
+        },
+      }
+    : metrics.observer;
   const stream = await openStreamWriter(config, metrics.observer);
   const sink = createBatcher({
     stream,
@@ -57,13 +83,13 @@ export async function startCollector(config: Config, opts: StartOptions = {}): P
     lingerMs: config.lingerMs,
     maxPutsInFlight: config.putsInFlight,
     maxInflightBytes: config.maxInflightBytes,
-    observer: metrics.observer,
+    observer,
   });
-  const registry = createCachedRegistry(createSqlRegistry(db), { ttlMs: config.registryTtlSec * 1000 });
+  const registry = createCachedRegistry(stores.registry, { ttlMs: config.registryTtlSec * 1000 });
   const app = buildServer({
     sink,
     registry,
-    salts: createSqlSaltStore(db),
+    salts: stores.salts,
     config,
     metrics,
     beacon: loadBeaconAssets(BEACON_DIST_DIR),
@@ -79,7 +105,7 @@ export async function startCollector(config: Config, opts: StartOptions = {}): P
       stopping ??= (async () => {
         await app.close();
         await sink.close();
-        if (!opts.db) await db.close();
+        await ownDb?.close();
       })();
       return stopping;
     },

@@ -5,16 +5,49 @@
  * prom-client out of its bundle.)
  *
  *   alt_transformer_records_total{outcome, reason}
+ *   alt_transformer_lag_hits      hits acknowledged by the collector, not yet in the lake
+ *   alt_transformer_lag_seconds   age of the oldest of them (0 when caught up)
+ *
+ * The lag gauges exist where something measures lag (`alt dev`: `cli/local/lag.ts`); they are
+ * read when scraped.
  *
  * `outcome` is `ok` (reason `ok`), `dropped` or `bad`; reasons are `core/outcome.ts`'s lists.
  */
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { emptyOutcomeCounts, type OutcomeCounts, outcomeEntries } from './core/outcome.ts';
 
 export const RECORDS_METRIC = 'alt_transformer_records_total';
+export const LAG_HITS_METRIC = 'alt_transformer_lag_hits';
+export const LAG_SECONDS_METRIC = 'alt_transformer_lag_seconds';
 
-export function createTransformerMetrics() {
-  const registry = new Registry();
+export interface TransformerMetricsOptions {
+  /** Where the series go (`alt dev`: the collector's registry, so one `/metrics` has both). */
+  registry?: Registry;
+  /** The current lag, read at each scrape. */
+  lag?(): { hits: number; seconds: number };
+}
+
+export function createTransformerMetrics(opts: TransformerMetricsOptions = {}) {
+  const registry = opts.registry ?? new Registry();
+  const { lag } = opts;
+  if (lag) {
+    new Gauge({
+      name: LAG_HITS_METRIC,
+      help: 'hits the collector acknowledged that the transformer has not yet written to the lake',
+      registers: [registry],
+      collect() {
+        this.set(lag().hits);
+      },
+    });
+    new Gauge({
+      name: LAG_SECONDS_METRIC,
+      help: 'seconds since the oldest untransformed hit was written to the stream (0 when caught up)',
+      registers: [registry],
+      collect() {
+        this.set(lag().seconds);
+      },
+    });
+  }
   const records = new Counter({
     name: RECORDS_METRIC,
     help: 'stream lines the transformer classified, by outcome (ok, dropped, bad) and reason',

@@ -1,7 +1,7 @@
 /**
  * `alt dev` (= `npm start`): the whole pipeline on one machine — collector on the segment-log
- * stream, the transformer loop writing the local lake, PGlite (or `DATABASE_URL`) for registry and
- * rollups, a demo app and page. The stack itself is `startLocalStack` (cli/local/stack.ts); this
+ * stream, the transformer loop writing the local lake in a lower-priority process of its own,
+ * PGlite (or `DATABASE_URL`) for registry and rollups, a demo app and page. The stack itself is `startLocalStack` (cli/local/stack.ts); this
  * command adds flags, the demo app, the banner and signal handling. Other `alt` commands reach the
  * process through its loopback admin API (see `cli/local/`), because PGlite allows one process per
  * data directory.
@@ -91,6 +91,7 @@ export function registerDev(program: Command): void {
           `  collector   ${collectorUrl}/v1/hits   (metrics: ${collectorUrl}/metrics)`,
           `  demo app    ${demo.app_id}${demo.created ? '  (created now; write key in demo-app.json in the data dir)' : ''}`,
           `  lake        ${layout.lake}   (written every ${config.flushIntervalSec} s)`,
+          `  transformer process ${stack.transformerPid()} at lower priority   (lag: alt_transformer_lag_seconds in metrics)`,
           `  database    ${config.databaseUrl ? 'DATABASE_URL' : layout.pg}`,
           `  stream      ${config.stream === 'kinesis' ? `Kinesis ${config.kinesisStream} at ${config.kinesisEndpoint} (spool: ${layout.spool})` : layout.stream}`,
           '',

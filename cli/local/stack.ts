@@ -1,9 +1,11 @@
 /**
- * The local stack in one process, assembled once for `alt dev`, the end-to-end tests and anything
- * else that wants the whole pipeline on one machine: the database (PGlite in the data dir unless
- * configured otherwise), the collector on the configured stream, the stream reader, the transformer
- * and its poller, the loopback admin API with `dev.lock`, and the timer loop that drains every
- * `flushIntervalSec`. Nothing here knows about commander: `cli/commands/dev.ts` adds flags, banner
+ * The local stack, assembled once for `alt dev`, the end-to-end tests and anything else that wants
+ * the whole pipeline on one machine, in two processes: this one runs the collector (and the
+ * loopback admin API with `dev.lock`); a transformer process (`lake-process.ts`, started at a lower
+ * priority) owns the database (PGlite in the data dir unless configured otherwise), the stream
+ * reader, the transformer and its timer loop. The collector's registry and salts are answered
+ * from there and cached here, so a backlog being transformed never runs on the collector's event
+ * loop (DESIGN §5). Nothing here knows about commander: `cli/commands/dev.ts` adds flags, banner
  * and signals.
  */
 import { resolve } from 'node:path';
@@ -11,23 +13,23 @@ import type { FastifyInstance } from 'fastify';
 import { startCollector } from '../../collector/main.ts';
 import type { AppRegistry } from '../../collector/registry/registry.ts';
 import type { Config } from '../../lib/config.ts';
-import { openDatabase } from '../../lib/db/open-database.ts';
-import type { Sql } from '../../lib/db/sql.ts';
 import { type AdminHandlers, startAdminServer } from '../../lib/local-stack/admin-api.ts';
 import { newAdminToken, writeDevLock } from '../../lib/local-stack/dev-lock.ts';
-import { ROLLUPS_ADMIN_OP, readRollupRows } from '../../query/duckdb-engine.ts';
-import { openStreamReader } from '../../stream/from-config.ts';
-import { createPoller, type DrainResult } from '../../transformer/drivers/poller.ts';
-import { parseHour } from '../../transformer/lake/paths.ts';
-import { openTransformer, type Transformer } from '../../transformer/open.ts';
+import { ROLLUPS_ADMIN_OP } from '../../query/duckdb-engine.ts';
+import type { DrainResult } from '../../transformer/drivers/poller.ts';
+import type { CompactResult } from '../../transformer/maintenance/compact.ts';
+import { createTransformerMetrics } from '../../transformer/metrics.ts';
 import { count } from '../format.ts';
 import { appJson, type NewAppArgs, parseNewApp } from './apps-admin.ts';
+import { createLagTracker, type LagSnapshot } from './lag.ts';
+import { type LakeProcess, startLakeProcess } from './lake-client.ts';
+import type { LakeEvent } from './lake-protocol.ts';
 import { runEvery } from './run-every.ts';
 
 export interface LocalStackOptions {
   /** Adds routes to the collector before it listens (`alt dev`: the demo page at `/`). */
   extend?(app: FastifyInstance): void;
-  /** Progress lines of the timer loop and the final drain (none by default). */
+  /** Progress lines of the transformer loop, its lag when it grows, and the final drain. */
   log?(line: string): void;
 }
 
@@ -36,31 +38,24 @@ export interface LocalStack {
   dataDir: string;
   collectorUrl: string;
   registry: AppRegistry;
-  db: Sql;
   adminPort: number;
-  /** Moves everything the stream holds into the lake and compacts the hours touched. */
+  /** The transformer process's pid. */
+  transformerPid(): number | undefined;
+  /** How far the transformer is behind the collector. */
+  lag(): LagSnapshot;
+  /** Moves everything the stream holds into the lake (in the transformer process). */
   drain(): Promise<DrainResult>;
   /** Compacts one hour (`YYYY-MM-DDTHH` or a partition path), never alongside a drain. */
-  compact(hour: string): ReturnType<Transformer['compact']>;
-  /** Stops the loop and the collector, drains what it flushed, closes everything, drops the lock. */
+  compact(hour: string): Promise<CompactResult>;
+  /** Stops the collector, lets the transformer drain what it flushed, closes everything, drops the lock. */
   stop(): Promise<void>;
 }
 
-/**
- * Runs lake work one job at a time: the timer loop, `alt transform --once` and `alt compact` must
- * never touch the same hour concurrently.
- */
-function createMutex(): <T>(fn: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return (fn) => {
-    const run = tail.then(fn, fn);
-    tail = run.catch(() => {});
-    return run;
-  };
-}
-
 /** The admin API's operations: what `alt apps`, `alt transform --once`, `alt compact` and `alt query` ask. */
-function adminHandlers(stack: Pick<LocalStack, 'registry' | 'db' | 'drain' | 'compact'>): AdminHandlers {
+function adminHandlers(
+  stack: Pick<LocalStack, 'registry' | 'drain' | 'compact'>,
+  lake: LakeProcess,
+): AdminHandlers {
   const { registry } = stack;
   return {
     async appsCreate(body) {
@@ -85,30 +80,58 @@ function adminHandlers(stack: Pick<LocalStack, 'registry' | 'db' | 'drain' | 'co
     },
     transform: () => stack.drain(),
     compact: (body) => stack.compact(String(body.hour)),
-    [ROLLUPS_ADMIN_OP]: () => readRollupRows(stack.db),
+    [ROLLUPS_ADMIN_OP]: () => lake.call('lake.rollups'),
   };
 }
+
+/** Lag worth a line in `alt dev`'s output: three timer intervals behind, and at least 30 s. */
+const lagWorthSaying = (lag: LagSnapshot, flushIntervalSec: number) =>
+  lag.seconds >= Math.max(30, 3 * flushIntervalSec);
 
 export async function startLocalStack(config: Config, opts: LocalStackOptions = {}): Promise<LocalStack> {
   const dataDir = resolve(config.dataDir);
   const log = opts.log ?? (() => {});
   const cfg = { ...config, dataDir };
-  const db = await openDatabase(cfg);
-  const collector = await startCollector(cfg, { db, extend: opts.extend });
-  const transformer = await openTransformer(cfg, 'duckdb', db);
-  const reader = await openStreamReader(cfg);
-  const poller = createPoller({ reader, processor: transformer.processor, compact: transformer.compact });
-  const exclusive = createMutex();
-  const drain = () => exclusive<DrainResult>(() => poller.runOnce());
-  const compact = async (hour: string) => {
-    const partition = parseHour(hour);
-    return exclusive(() => transformer.compact(partition));
+  const lagTracker = createLagTracker();
+  const lag = () => lagTracker.snapshot(Date.now());
+  let transformerMetrics: ReturnType<typeof createTransformerMetrics> | undefined;
+
+  const onEvent = (e: LakeEvent) => {
+    if (e.type === 'batch') {
+      lagTracker.transformedThrough(e.throughMs);
+      transformerMetrics?.observe(e.outcomes);
+    } else if (e.type === 'caught-up') lagTracker.transformedThrough(e.atMs);
+    else if (e.type === 'drained') {
+      const r = e.result;
+      if (r.records > 0) {
+        log(
+          `transformer: ${count(r.lakeRows, 'hit')} to the lake (${count(r.hours.length, 'hour')} compacted)`,
+        );
+      }
+    } else log(e.line);
   };
+  const lake = await startLakeProcess(cfg, { onEvent, log });
+  let collector: Awaited<ReturnType<typeof startCollector>>;
+  try {
+    collector = await startCollector(cfg, {
+      stores: { registry: lake.registry, salts: lake.salts },
+      extend: opts.extend,
+      addMetrics(registry) {
+        transformerMetrics = createTransformerMetrics({ registry, lag });
+      },
+      onFlushed: (info) => lagTracker.written(info.hits, Date.now()),
+    });
+  } catch (err) {
+    await lake.stop();
+    throw err;
+  }
+  const drain = () => lake.call<DrainResult>('lake.drain');
+  const compact = (hour: string) => lake.call<CompactResult>('lake.compact', hour);
 
   const token = newAdminToken();
   const admin = await startAdminServer(
     token,
-    adminHandlers({ registry: collector.registry, db, drain, compact }),
+    adminHandlers({ registry: collector.registry, drain, compact }, lake),
   );
   const releaseLock = writeDevLock(dataDir, {
     pid: process.pid,
@@ -117,17 +140,21 @@ export async function startLocalStack(config: Config, opts: LocalStackOptions = 
     token,
   });
 
-  const loopStop = new AbortController();
-  const loop = runEvery(config.flushIntervalSec * 1000, loopStop.signal, async () => {
-    try {
-      const r = await drain();
-      if (r.records > 0) {
-        log(
-          `transformer: ${count(r.lakeRows, 'hit')} to the lake (${count(r.hours.length, 'hour')} compacted)`,
-        );
+  // Lag is said when it grows past what the timer explains, and once more when it is gone.
+  const watchStop = new AbortController();
+  let behind = false;
+  let saidAt = 0;
+  const watch = runEvery(5_000, watchStop.signal, async () => {
+    const now = lag();
+    if (lagWorthSaying(now, config.flushIntervalSec)) {
+      if (!behind || Date.now() - saidAt >= 30_000) {
+        log(`transformer: ${count(now.hits, 'hit')} behind (oldest ${Math.round(now.seconds)} s)`);
+        saidAt = Date.now();
       }
-    } catch (err) {
-      log(`transformer: ${(err as Error).message} (will retry)`);
+      behind = true;
+    } else if (behind && now.hits === 0) {
+      log('transformer: caught up');
+      behind = false;
     }
   });
 
@@ -136,20 +163,19 @@ export async function startLocalStack(config: Config, opts: LocalStackOptions = 
     dataDir,
     collectorUrl: collector.url,
     registry: collector.registry,
-    db,
     adminPort: admin.port,
+    transformerPid: () => lake.pid(),
+    lag,
     drain,
     compact,
     stop() {
       stopping ??= (async () => {
-        loopStop.abort();
-        await loop;
+        watchStop.abort();
+        await watch;
+        // The collector first: its last hits reach the stream before the transformer's last drain.
         await collector.stop();
-        await drain().catch((err) => log(`final drain failed: ${(err as Error).message}`));
+        await lake.stop();
         await admin.close();
-        await reader.close();
-        await transformer.close();
-        await db.close();
         releaseLock();
       })();
       return stopping;

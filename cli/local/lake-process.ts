@@ -1,0 +1,191 @@
+/**
+ * `alt dev`'s transformer process: everything but the collector. It owns the database (PGlite
+ * allows one opener per data dir, so the registry and salts the collector needs are served from
+ * here over IPC and cached there), the stream reader, the transformer and its timer loop. Running
+ * it in its own process, started at a lower CPU priority, is what keeps a backlog being transformed
+ * (gunzip, parsing, validation, DuckDB) off the collector's event loop and behind it on a busy core
+ * (DESIGN §5). Started by `lake-client.ts` through `lake-process.mjs`; exits when its parent does.
+ */
+import { createSqlRegistry } from '../../collector/registry/sql-registry.ts';
+import { createSqlSaltStore } from '../../collector/salts.ts';
+import type { Config } from '../../lib/config.ts';
+import { openDatabase } from '../../lib/db/open-database.ts';
+import type { Sql } from '../../lib/db/sql.ts';
+import { readRollupRows } from '../../query/duckdb-engine.ts';
+import type { StreamReader } from '../../stream/contract.ts';
+import { openStreamReader } from '../../stream/from-config.ts';
+import type { OutcomeCounts } from '../../transformer/core/outcome.ts';
+import { createPoller, type DrainResult } from '../../transformer/drivers/poller.ts';
+import { parseHour } from '../../transformer/lake/paths.ts';
+import { openTransformer } from '../../transformer/open.ts';
+import type { BatchProcessor } from '../../transformer/process-batch.ts';
+import type { FromLake, LakeEvent, LakeOp, ToLake } from './lake-protocol.ts';
+import { runEvery } from './run-every.ts';
+
+type Send = (msg: FromLake) => void;
+
+/**
+ * A reader that reports watermarks: a committed batch's last arrival time, and the time just
+ * before a read that found nothing (everything that arrived before it has been read).
+ */
+function watermarkingReader(
+  reader: StreamReader,
+  outcomes: OutcomeCounts[],
+  emit: (e: LakeEvent) => void,
+): StreamReader {
+  return {
+    async next(max) {
+      const before = Date.now();
+      const batch = await reader.next(max);
+      if (!batch) emit({ type: 'caught-up', atMs: before });
+      return batch;
+    },
+    async commit(batch) {
+      await reader.commit(batch);
+      const last = batch.records[batch.records.length - 1];
+      for (const o of outcomes.splice(0))
+        emit({ type: 'batch', throughMs: last.arrivedAt.getTime(), outcomes: o });
+    },
+    close: () => reader.close(),
+  };
+}
+/** Keeps each processed batch's outcomes for the reader to report with its commit. */
+function countingProcessor(processor: BatchProcessor, outcomes: OutcomeCounts[]): BatchProcessor {
+  return {
+    async process(batch, opts) {
+      const r = await processor.process(batch, opts);
+      outcomes.push(r.outcomes);
+      return r;
+    },
+  };
+}
+
+/** Lake work one job at a time: the loop, `alt transform --once` and `alt compact` never overlap. */
+function createMutex(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (fn) => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => {});
+    return run;
+  };
+}
+
+export interface LakeService {
+  call(op: LakeOp, args: unknown[]): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+export async function startLakeService(config: Config, emit: (e: LakeEvent) => void): Promise<LakeService> {
+  const db: Sql = await openDatabase(config);
+  const transformer = await openTransformer(config, 'duckdb', db);
+  // Outcomes of the batch in flight (one at a time), reported once it is committed.
+  const outcomes: OutcomeCounts[] = [];
+  const reader = watermarkingReader(await openStreamReader(config), outcomes, emit);
+  const poller = createPoller({
+    reader,
+    processor: countingProcessor(transformer.processor, outcomes),
+    compact: transformer.compact,
+  });
+  const registry = createSqlRegistry(db);
+  const salts = createSqlSaltStore(db);
+  const exclusive = createMutex();
+  const drain = () => exclusive<DrainResult>(() => poller.runOnce());
+
+  const loopStop = new AbortController();
+  const loop = runEvery(config.flushIntervalSec * 1000, loopStop.signal, async () => {
+    try {
+      emit({ type: 'drained', result: await drain() });
+    } catch (err) {
+      emit({ type: 'log', line: `transformer: ${(err as Error).message} (will retry)` });
+    }
+  });
+
+  // Arguments arrive as the caller's values (structured clone), so each op passes them on as is.
+  const ops: Record<LakeOp, (...args: never[]) => Promise<unknown>> = {
+    'registry.get': (id: string) => registry.get(id),
+    'registry.getByWriteKey': (key: string) => registry.getByWriteKey(key),
+    'registry.create': (app: Parameters<typeof registry.create>[0]) => registry.create(app),
+    'registry.list': () => registry.list(),
+    'registry.disable': (id: string) => registry.disable(id),
+    'registry.enable': (id: string) => registry.enable(id),
+    'registry.rotateKey': (id: string) => registry.rotateKey(id),
+    'registry.ping': () => registry.ping(),
+    'salts.saltFor': (at: Date) => salts.saltFor(at),
+    'lake.drain': () => drain(),
+    'lake.compact': (hour: string) => {
+      const partition = parseHour(hour);
+      return exclusive(() => transformer.compact(partition));
+    },
+    'lake.rollups': () => readRollupRows(db),
+  };
+
+  let stopping: Promise<void> | undefined;
+  return {
+    call(op, args) {
+      const fn = ops[op] as (...a: unknown[]) => Promise<unknown>;
+      return fn(...args);
+    },
+    stop() {
+      stopping ??= (async () => {
+        loopStop.abort();
+        await loop;
+        const last = await drain().catch((err: Error) => {
+          emit({ type: 'log', line: `final drain failed: ${err.message}` });
+          return undefined;
+        });
+        if (last && last.records > 0) emit({ type: 'drained', result: last });
+        await reader.close();
+        await transformer.close();
+        await db.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** The process's main: wait for `init`, serve calls, stop on `stop`, exit when the parent goes. */
+export function serveOverIpc(): void {
+  const send: Send = (msg) => {
+    if (process.connected) process.send?.(msg);
+  };
+  let service: LakeService | undefined;
+  // The parent is gone (killed, crashed): exit at once, as the single process did before — the
+  // stream checkpoint and the lake's idempotent file names make an interrupted batch safe to redo.
+  process.on('disconnect', () => process.exit());
+  process.on('message', (msg: ToLake) => {
+    if (msg.kind === 'init') {
+      startLakeService(msg.config, (event) => send({ kind: 'event', event })).then(
+        (s) => {
+          service = s;
+          send({ kind: 'ready', pid: process.pid });
+        },
+        (err: Error) => {
+          send({ kind: 'init-failed', error: err.message });
+          process.exitCode = 1;
+          process.disconnect?.();
+        },
+      );
+    } else if (msg.kind === 'call') {
+      if (!service) {
+        send({ kind: 'reply', id: msg.id, ok: false, error: 'the transformer process is starting' });
+        return;
+      }
+      service.call(msg.op, msg.args).then(
+        (value) => send({ kind: 'reply', id: msg.id, ok: true, value }),
+        (err: Error) => send({ kind: 'reply', id: msg.id, ok: false, error: err.message }),
+      );
+    } else if (msg.kind === 'stop') {
+      (service?.stop() ?? Promise.resolve()).then(
+        () => {
+          send({ kind: 'stopped' });
+          process.disconnect?.();
+        },
+        (err: Error) => {
+          send({ kind: 'event', event: { type: 'log', line: `stop failed: ${err.message}` } });
+          send({ kind: 'stopped' });
+          process.disconnect?.();
+        },
+      );
+    }
+  });
+}

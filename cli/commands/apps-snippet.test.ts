@@ -73,6 +73,7 @@ describe('alt apps snippet', () => {
     expect(defaultCollectorUrl({ ALT_HOST: '0.0.0.0', ALT_PORT: '9000' })).toBe('http://127.0.0.1:9000');
   });
 
+  // Three CLI runs and a PGlite created and migrated: over 30 s on a loaded two-core machine.
   it('looks the app up: unknown apps and missing data dirs are refused; a running alt dev gives its URL', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'alt-snippet-'));
     // The data dir's own registry, not the test PostgreSQL the suite exports.
@@ -111,5 +112,5 @@ describe('alt apps snippet', () => {
       if (databaseUrl !== undefined) process.env.DATABASE_URL = databaseUrl;
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });

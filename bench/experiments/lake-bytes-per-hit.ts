@@ -14,12 +14,21 @@ import { createWriter, rowsInput } from '../../transformer/parquet/index.ts';
 import { makeRow } from '../lib/lake-rows.ts';
 
 const rows = (n: number) => Array.from({ length: n }, (_, i) => makeRow(i));
-const ndjson = (n: number) => Buffer.from(rows(n).map((r) => `${JSON.stringify(r)}\n`).join(''));
+const ndjson = (n: number) =>
+  Buffer.from(
+    rows(n)
+      .map((r) => `${JSON.stringify(r)}\n`)
+      .join(''),
+  );
 const perHit = (bytes: number, n: number) => Math.round((bytes / n) * 10) / 10;
 
 const result: Record<string, number> = {};
-for (const n of [12, 500]) result[`envelopeGzip1At${n}`] = perHit(gzipSync(ndjson(n), { level: 1 }).length, n);
-result.rawHuffmanOnly = perHit(gzipSync(ndjson(40_000), { strategy: constants.Z_HUFFMAN_ONLY }).length, 40_000);
+for (const n of [12, 500])
+  result[`envelopeGzip1At${n}`] = perHit(gzipSync(ndjson(n), { level: 1 }).length, n);
+result.rawHuffmanOnly = perHit(
+  gzipSync(ndjson(40_000), { strategy: constants.Z_HUFFMAN_ONLY }).length,
+  40_000,
+);
 result.rawGzip1 = perHit(gzipSync(ndjson(40_000), { level: 1 }).length, 40_000);
 const dir = mkdtempSync(join(tmpdir(), 'alt-bytes-'));
 const writer = await createWriter('duckdb');

@@ -5,6 +5,7 @@ import { registerApps } from './commands/apps.ts';
 import { registerAppsPurge } from './commands/apps-purge.ts';
 import { registerSnippet } from './commands/apps-snippet.ts';
 import { registerCompact } from './commands/compact.ts';
+import { registerCost } from './commands/cost.ts';
 import { registerDdl } from './commands/ddl.ts';
 import { registerDev } from './commands/dev.ts';
 import { registerQuery } from './commands/query.ts';
@@ -26,6 +27,7 @@ registerAppsPurge(program);
 registerTransform(program);
 registerCompact(program);
 registerReplay(program);
+registerCost(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,12 +1,13 @@
 /**
- * `npm run generate`: rewrites the checked-in generated files — the SQL under `schemas/generated/`
- * and README's configuration table. It lives outside `schemas/` because the README table comes from
+ * `npm run generate`: rewrites the checked-in generated files — the SQL under `schemas/generated/`,
+ * README's configuration table and docs/operations.md's cost tables. It lives outside `schemas/` because the README table comes from
  * `lib/config.ts`, and `schemas/` imports nothing but itself.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configTable } from '../lib/config.ts';
+import { costDocSection } from '../lib/cost/report.ts';
 import { generatedFiles } from '../schemas/generated-files.ts';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,4 +29,16 @@ const updated = readme.replace(
 if (updated !== readme) {
   writeFileSync(readmePath, updated);
   console.log('updated README.md config table');
+}
+
+// docs/operations.md's cost tables come from the cost model `alt cost` runs.
+const opsPath = join(repo, 'docs', 'operations.md');
+const ops = readFileSync(opsPath, 'utf8');
+const opsUpdated = ops.replace(
+  /<!-- cost-tables:start -->\n[\s\S]*?<!-- cost-tables:end -->/,
+  `<!-- cost-tables:start -->\n${costDocSection()}\n<!-- cost-tables:end -->`,
+);
+if (opsUpdated !== ops) {
+  writeFileSync(opsPath, opsUpdated);
+  console.log('updated docs/operations.md cost tables');
 }

@@ -1,0 +1,183 @@
+/**
+ * The traffic and workload assumptions behind every quantity `alt cost` prints. Each says why it
+ * has its value (a measurement in this repository, a figure from the stack, or a stated guess) so a
+ * reader can tell which to replace with their own numbers (`alt cost --assume name=value`).
+ */
+
+export interface Assumption {
+  value: number;
+  why: string;
+}
+
+export const ASSUMPTIONS = {
+  hoursPerMonth: { value: 730, why: 'AWS’s own month for hourly prices (8,760 h ÷ 12)' },
+  hitsPerPageview: {
+    value: 1,
+    why: 'one pageview hit per page; custom events and Web Vitals add hits to the same request',
+  },
+  hitsPerRequest: {
+    value: 1,
+    why: 'browser beacons send one request per page; server-side /v1/batch (up to 500 hits a request) lowers every per-request line',
+  },
+  newConnectionsPerPageviewIdle60: {
+    value: 0.5,
+    why: 'TLS connections a pageview opens when idle connections close after 60 s (ALB): about half the pages of a session find the previous connection closed (the previous estimate’s 2,500 new connections/s at 5,000 hits/s)',
+  },
+  newConnectionsPerPageviewIdle350: {
+    value: 0.4,
+    why: 'with a 350 s idle timeout (NLB TCP) a session’s pages share one connection: 1 ÷ 2.5 pages per session',
+  },
+  resumedHandshakeShare: {
+    value: 0.25,
+    why: 'share of new connections that resume a TLS 1.3 session (returning visitors) and skip the certificate: a guess',
+  },
+  serverHandshakeBytesRsa: {
+    value: 5_900,
+    why: 'server→client bytes of a full TLS 1.3 handshake with an ACM RSA-2048 certificate: a chain of 4 (leaf, Amazon intermediate, Amazon Root CA cross-signed by Starfield, Starfield G2 cross-signed; chain shape as in https://github.com/awsdocs/aws-iot-docs/pull/6) ≈ 5 KB, plus ServerHello, CertificateVerify (256 B signature), Finished, two session tickets and TCP/IP headers. An estimate: measure with `openssl s_client -connect <host>:443 -servername <host> </dev/null | grep "SSL handshake has read"`',
+  },
+  serverHandshakeBytesEcdsa: {
+    value: 4_500,
+    why: 'the same with an ACM ECDSA P-256 certificate: smaller leaf and intermediate keys and signatures (≈ 1.2 KB less chain, 184 B less CertificateVerify); the cross-signed roots stay. An estimate, measured the same way',
+  },
+  serverHandshakeBytesResumed: {
+    value: 700,
+    why: 'a resumed TLS 1.3 handshake: no certificate; an estimate',
+  },
+  clientHandshakeBytes: {
+    value: 600,
+    why: 'client→server handshake bytes (ClientHello ≈ 500 B, Finished): processed by the load balancer, not billed as egress',
+  },
+  requestBytes: {
+    value: 800,
+    why: 'a beacon POST on the wire: headers (user agent, referer, origin) and a ~300 B JSON hit',
+  },
+  responseBytes: {
+    value: 300,
+    why: 'the 202 answer with its headers, TLS record and TCP/IP framing, and the ACKs for the request',
+  },
+  beaconScriptBytes: {
+    value: 1_300,
+    why: 'the beacon script: ≤ 1,024 B gzipped (tested budget, DESIGN §8) plus response headers',
+  },
+  revalidationBytes: { value: 300, why: 'a 304 answer to a conditional GET of b.js' },
+  scriptColdCacheShare: {
+    value: 0.2,
+    why: 'share of pageviews whose browser lacks the script (first visits, evicted caches): about half the sessions are new, 2.5 pages each',
+  },
+  scriptRevalidateShare: {
+    value: 0.6,
+    why: 'with b.js cached 60 s, the other pageviews past a minute since the last fetch revalidate it (a request each); hashed b.<hash>.js never revalidates',
+  },
+  envelopeFixedBytes: {
+    value: 350,
+    why: 'per Kinesis record: envelope frame and the first hit gzip barely compresses (measured: 117 B/hit at 12 hits a record)',
+  },
+  envelopeBytesPerHit: {
+    value: 75,
+    why: 'gzip level 1 NDJSON per further hit (measured 71.6 B/hit at 500 hits a record, bench/experiments/lake-bytes-per-hit.ts)',
+  },
+  putsPerSecondPerCollector: {
+    value: 400,
+    why: 'at most 4 PutRecords in flight per collector (group commit, docs/collector.md) at ~10 ms each: above that, hits share records',
+  },
+  rawBytesPerHit: {
+    value: 450,
+    why: 'raw/ is Huffman-only gzip NDJSON: measured 448 B/hit (gzip level 1: 70 B/hit), bench/experiments/lake-bytes-per-hit.ts',
+  },
+  parquetBytesPerHit: {
+    value: 60,
+    why: 'hits/ ZSTD Parquet: measured 28.9 B/hit on synthetic rows (bench/experiments/lake-bytes-per-hit.ts); doubled for real URLs, agents and ids',
+  },
+  peakToAverage: {
+    value: 2,
+    why: 'sizing (collectors, shards) for a daily peak when traffic is given per month; a sustained rate (--hits-per-second) is its own peak',
+  },
+  shardUtilisation: {
+    value: 0.8,
+    why: 'provisioned shards are sized to 80 % of their 1 MiB/s and 1,000 records/s',
+  },
+  lambdaFixedSeconds: {
+    value: 0.5,
+    why: 'per transformer batch: S3 PUTs, Aurora transaction, DuckDB setup on a warm container',
+  },
+  lambdaCpuSecondsPerHit: {
+    value: 10e-6,
+    why: 'transformer CPU per hit on one vCPU (≈ 4.7 µs core + 4.7 µs writer measured, docs/transformer.md); below 1,769 MB a Lambda has less than one vCPU',
+  },
+  lambdaPayloadBytes: {
+    value: 6 * 1024 * 1024,
+    why: 'an event source mapping hands a function at most 6 MB per batch',
+  },
+  compactionRunsPerHour: { value: 4, why: 'the compaction schedule: rate(15 minutes)' },
+  compactionFixedSeconds: { value: 2, why: 'per compaction run: list hours, check ledger' },
+  compactionCpuSecondsPerHit: {
+    value: 2e-6,
+    why: 'reading and rewriting an hour’s Parquet once (DuckDB), per hit',
+  },
+  auroraAcuBase: {
+    value: 0.5,
+    why: 'writer ACUs with the pipeline idle but connected (never pauses: the transformer connects every batch)',
+  },
+  auroraAcuPer1000HitsPerSecond: {
+    value: 0.3,
+    why: 'rollup upserts: a batch’s hits collapse into a few hundred keys (docs/transformer.md); 2 ACU at 5,000 hits/s as in the previous estimate',
+  },
+  auroraIoPerBatch: {
+    value: 100,
+    why: 'Aurora I/O requests per transformer batch (one upsert transaction and its ledger row)',
+  },
+  auroraIoBaseMillions: { value: 1, why: 'registry reads, salts, background work per month' },
+  auroraStorageBaseGb: { value: 2, why: 'schema, registry, WAL' },
+  auroraStorageGbPerBillionHits: {
+    value: 1,
+    why: 'hits_hourly rows kept, per billion hits a month of history',
+  },
+  storageMonth: {
+    value: 12,
+    why: 'S3 and rollup storage are priced as in the 12th month of operation (hits/ is never expired)',
+  },
+  collectorLogMbPerInstanceDay: { value: 20, why: 'collector log lines and its Prometheus metrics as EMF' },
+  lambdaLogBytesPerInvocation: {
+    value: 1_500,
+    why: 'START/END/REPORT lines, one summary line and EMF counts per batch',
+  },
+  auroraLogMbPerDay: { value: 10, why: 'the exported postgresql log' },
+  collectorEmfMetrics: {
+    value: 3,
+    why: 'CLOUDWATCH_COLLECTOR_METRICS, one dimension set (AutoScalingGroupName)',
+  },
+  agentMetricsPerInstance: {
+    value: 2,
+    why: 'CloudWatch agent disk and memory used_percent, per instance and once aggregated per group',
+  },
+  transformerEmfMetrics: { value: 12, why: 'ALT/Transformer Records by (outcome, reason) and by outcome' },
+  alarms: { value: 12, why: 'the stack’s alarms (infra/components/monitoring-alarms.ts)' },
+  dashboards: { value: 1, why: 'the pipeline dashboard' },
+  athenaScansOfMonth: {
+    value: 1,
+    why: 'queries read about one month of Parquet a month (partition filters)',
+  },
+  kmsS3RequestShare: {
+    value: 0.01,
+    why: 'S3 bucket keys leave about one KMS call per hundred object requests',
+  },
+  kmsKinesisCallsPerHour: {
+    value: 12,
+    why: 'Kinesis reuses a data key per shard and client for about 5 minutes',
+  },
+  wafRules: {
+    value: 6,
+    why: 'rate-per-ip, three managed rule groups, pixel-query-size and query-size (infra/components/waf-rules.ts)',
+  },
+  idleGraceSeconds: {
+    value: 30,
+    why: 'a connection stays open this long past its last request on average, on top of the idle timeout (active-connection LCUs)',
+  },
+} satisfies Record<string, Assumption>;
+
+export type AssumptionName = keyof typeof ASSUMPTIONS;
+export type AssumptionValues = Record<AssumptionName, number>;
+
+export function defaultAssumptions(): AssumptionValues {
+  return Object.fromEntries(Object.entries(ASSUMPTIONS).map(([k, a]) => [k, a.value])) as AssumptionValues;
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { type Estimate, estimate } from './model.ts';
+import { tieredCost } from './prices.ts';
+
+const line = (e: Estimate, service: string, item: RegExp) => {
+  const found = e.items.filter((i) => i.service === service && item.test(i.item));
+  expect(found, `${service} / ${item}`).toHaveLength(1);
+  return found[0];
+};
+
+/** 730 h × 3,600 s: the month every hourly AWS price assumes. */
+const SECONDS = 2_628_000;
+
+describe('small at 20 M pageviews a month (us-east-1)', () => {
+  const e = estimate({ preset: 'small', pageviewsPerMonth: 20e6, region: 'us-east-1' });
+
+  it('costs at most $130 a month', () => {
+    expect(e.total).toBeLessThanOrEqual(130);
+    expect(e.total).toBeCloseTo(
+      e.items.reduce((s, i) => s + i.monthly, 0),
+      9,
+    );
+  });
+
+  it('prices the ALB from its busiest LCU dimension, new connections', () => {
+    // 20 M pageviews × 0.5 new connections ÷ 2,628,000 s = 3.805 new conn/s → ÷ 25 = 0.1522 LCU;
+    // active 3.805 × (60 + 30) s = 342 ÷ 3,000 = 0.114; bytes ≈ 64 GB ÷ 730 h = 0.088 GB/h.
+    // 0.1522 × 730 h = 111.1 LCU-hours × $0.008 = $0.889. Hours: 730 × $0.0225 = $16.425.
+    expect(line(e, 'Load balancer', /hours/).monthly).toBeCloseTo(16.425, 3);
+    const lcu = line(e, 'Load balancer', /^LCUs/);
+    expect(lcu.quantity).toBeCloseTo(((20e6 * 0.5) / SECONDS / 25) * 730, 6);
+    expect(lcu.monthly).toBeCloseTo(0.889, 3);
+    // Two ALB nodes' addresses and the collector's own: 3 × 730 h × $0.005.
+    expect(line(e, 'Load balancer', /IPv4/).monthly).toBeCloseTo(7.3, 6);
+    expect(line(e, 'EC2 collectors', /IPv4/).monthly).toBeCloseTo(3.65, 6);
+  });
+
+  it('names data transfer out, TLS handshakes included, at $0.09/GB', () => {
+    // responses 20 M × 300 B = 6.0e9 B = 5.588 GB; handshakes 10 M new connections ×
+    // (0.75 × 4,500 + 0.25 × 700 = 3,550 B, ECDSA) = 35.5e9 B = 33.06 GB; script 20 M × 0.2 cold
+    // caches × 1,300 B = 5.2e9 B = 4.843 GB. 43.49 GB × $0.09 = $3.91.
+    const responses = line(e, 'Data transfer out', /responses/);
+    const handshakes = line(e, 'Data transfer out', /TLS handshakes \(ECDSA/);
+    const script = line(e, 'Data transfer out', /beacon script/);
+    expect(responses.quantity).toBeCloseTo(6e9 / 1024 ** 3, 6);
+    expect(handshakes.quantity).toBeCloseTo(35.5e9 / 1024 ** 3, 6);
+    expect(script.quantity).toBeCloseTo(5.2e9 / 1024 ** 3, 6);
+    expect(responses.monthly + handshakes.monthly + script.monthly).toBeCloseTo(
+      (46.7e9 / 1024 ** 3) * 0.09,
+      6,
+    );
+  });
+
+  it('runs one collector, one provisioned shard and one Aurora writer at its minimum', () => {
+    expect(line(e, 'EC2 collectors', /t4g.small × 1/).monthly).toBeCloseTo(730 * 0.0168, 6);
+    // A quiet collector puts every hit on its own: 20 M records of 425 B = 20 M PUT payload units.
+    expect(line(e, 'Kinesis', /provisioned, 1 shard/).monthly).toBeCloseTo(730 * 0.015, 6);
+    expect(line(e, 'Kinesis', /PUT payload units/).monthly).toBeCloseTo(20 * 0.014, 6);
+    // 0.5 ACU + 0.3 × 7.61 hits/s ÷ 1,000 = 0.50228 ACU × 730 h × $0.12 = $44.00.
+    expect(line(e, 'Aurora', /writer/).monthly).toBeCloseTo(
+      (0.5 + (0.3 * 20e6) / SECONDS / 1000) * 730 * 0.12,
+      6,
+    );
+    expect(e.items.some((i) => i.service === 'Aurora' && /reader/.test(i.item))).toBe(false);
+    expect(line(e, 'VPC endpoints', /secretsmanager × 1 AZ/).monthly).toBeCloseTo(7.3, 6);
+  });
+
+  it('has no WAF and no CloudFront line: the preset creates neither', () => {
+    expect(e.items.filter((i) => i.service === 'WAF' || i.service === 'CloudFront')).toEqual([]);
+  });
+});
+
+describe('scale at 5,000 hits/s sustained (us-east-1)', () => {
+  const e = estimate({ preset: 'scale', hitsPerSecond: 5000, region: 'us-east-1' });
+
+  it('sizes collectors and shards from the rate', () => {
+    // ceil(5,000 ÷ 1,500) = 4 × c7g.large × 730 h × $0.0725 = $211.70.
+    expect(e.traffic.collectors).toBe(4);
+    expect(line(e, 'EC2 collectors', /c7g.large × 4/).monthly).toBeCloseTo(211.7, 6);
+    // 4 collectors × 400 puts/s = 1,600 records/s (3.125 hits each, 584 B): 1.6 × 1,000 records/s
+    // → ÷ 0.8 utilisation = 2 shards; 1,600 × 2,628,000 = 4,204.8 M PUT units × $0.014 = $58.87.
+    expect(e.traffic.shards).toBe(2);
+    expect(line(e, 'Kinesis', /PUT payload units/).monthly).toBeCloseTo(4204.8 * 0.014, 6);
+  });
+
+  it('picks the NLB, cheaper than the ALB at this rate', () => {
+    // ALB: 2,500 new conn/s ÷ 25 = 100 LCU × 730 × $0.008 = $584. NLB (TLS): max(2,500 ÷ 50 = 50,
+    // 225,000 active ÷ 3,000 = 75, 57.6 GB/h) = 75 NLCU × 730 × $0.006 = $328.50.
+    expect(e.loadBalancer).toBe('nlb');
+    expect(line(e, 'Load balancer', /^NLCUs/).monthly).toBeCloseTo(328.5, 6);
+  });
+
+  it('is dominated by TLS handshake egress, which keeps it above $0.20 per million hits as modelled', () => {
+    const top = [...e.items].sort((x, y) => y.monthly - x.monthly)[0];
+    expect(top.item).toMatch(/TLS handshakes/);
+    // 13.14 B hits ÷ 1 M = 13,140 × $0.20 = $2,628 would be the budget.
+    expect(e.perMillionHits).toBeGreaterThan(0.2);
+    expect(e.perMillionHits).toBeLessThan(0.3);
+  });
+
+  it('meets $0.20 per million hits with a short ECDSA chain, an inlined beacon and level-1 raw/', () => {
+    const levers = estimate({
+      preset: 'scale',
+      hitsPerSecond: 5000,
+      region: 'us-east-1',
+      assumptions: { serverHandshakeBytesEcdsa: 2400, scriptColdCacheShare: 0, rawBytesPerHit: 100 },
+    });
+    expect(levers.perMillionHits).toBeLessThanOrEqual(0.2);
+  });
+});
+
+describe('current (prod as committed) at 5,000 hits/s', () => {
+  const e = estimate({ preset: 'current', hitsPerSecond: 5000, region: 'us-east-1' });
+
+  it('pays CloudFront and WAF per request for every beacon post and b.js revalidation', () => {
+    // 13.14 B posts + 13.14 B pageviews × (0.2 cold + 0.6 revalidating) = 23.652 B requests:
+    // CloudFront 2,365,200 × $0.01 per 10k = $23,652; WAF 23,652 × $0.60 per M = $14,191.20.
+    expect(line(e, 'CloudFront', /HTTPS requests/).monthly).toBeCloseTo(23_652, 6);
+    expect(line(e, 'WAF', /requests inspected/).monthly).toBeCloseTo(14_191.2, 6);
+    expect(e.perMillionHits).toBeGreaterThan(1.25);
+  });
+});
+
+describe('prices', () => {
+  it('prices tiered data transfer tier by tier', () => {
+    // 12 TiB = 12,288 GB: 10,240 × $0.09 + 2,048 × $0.085 = $921.60 + $174.08.
+    expect(tieredCost('ec2.data-out', 'us-east-1', 12 * 1024)).toBeCloseTo(1095.68, 6);
+  });
+
+  it('uses the region’s prices', () => {
+    const e = estimate({ preset: 'small', pageviewsPerMonth: 20e6, region: 'eu-west-1' });
+    expect(line(e, 'Load balancer', /hours/).monthly).toBeCloseTo(730 * 0.0252, 6);
+  });
+
+  it('gives every line a unit, a price and the page it comes from', () => {
+    for (const preset of ['small', 'scale', 'current'] as const) {
+      for (const i of estimate({ preset, hitsPerSecond: 100, region: 'eu-central-1' }).items) {
+        expect(i.source).toMatch(/^https:\/\/aws\.amazon\.com\//);
+        expect(i.unitPrice).toBeGreaterThan(0);
+        expect(Number.isFinite(i.monthly)).toBe(true);
+      }
+    }
+  });
+
+  it('refuses traffic given twice or not at all', () => {
+    expect(() => estimate({ preset: 'small', region: 'us-east-1' })).toThrow(/exactly one/);
+    expect(() =>
+      estimate({ preset: 'small', region: 'us-east-1', hitsPerSecond: 1, pageviewsPerMonth: 1 }),
+    ).toThrow(/exactly one/);
+  });
+});

@@ -38,7 +38,7 @@ export interface LocalStack {
   registry: AppRegistry;
   db: Sql;
   adminPort: number;
-  /** Moves everything the stream holds into the lake and compacts the hours touched. */
+  /** Moves everything the stream holds into the lake and compacts the hours that are due. */
   drain(): Promise<DrainResult>;
   /** Compacts one hour (`YYYY-MM-DDTHH` or a partition path), never alongside a drain. */
   compact(hour: string): ReturnType<Transformer['compact']>;
@@ -97,7 +97,7 @@ export async function startLocalStack(config: Config, opts: LocalStackOptions = 
   const collector = await startCollector(cfg, { db, extend: opts.extend });
   const transformer = await openTransformer(cfg, 'duckdb', db);
   const reader = await openStreamReader(cfg);
-  const poller = createPoller({ reader, processor: transformer.processor, compact: transformer.compact });
+  const poller = createPoller({ reader, processor: transformer.processor, compaction: transformer });
   const exclusive = createMutex();
   const drain = () => exclusive<DrainResult>(() => poller.runOnce());
   const compact = async (hour: string) => {

@@ -175,6 +175,13 @@ export const SETTINGS = {
     10,
     'seconds between local transformer runs',
   ),
+  compactGraceMinutes: setting(
+    'ALT_COMPACT_GRACE',
+    '--compact-grace',
+    int(0, 1440),
+    15,
+    'minutes after an hour ends before the local transformer compacts it (again when late files arrive); the open hour is never compacted by a drain',
+  ),
   trustProxyHops: setting(
     'ALT_TRUST_PROXY_HOPS',
     '--trust-proxy-hops',

@@ -85,6 +85,71 @@ describe('DuckDB engine over the local lake', () => {
     }
   });
 
+  it('shows one row per log_id before compaction: the earliest received_at, every column', async () => {
+    const lakeDir = join(dir, 'lake-dup');
+    const first = makeLakeRow({
+      timestamp: '2026-11-24T10:05:00.000Z',
+      received_at: '2026-11-24T10:05:01.000Z',
+      url: 'https://shop.example/first',
+    });
+    // The same hit again in a later batch file of the hour (a client retry), received later.
+    await seedLake(lakeDir, [first, makeLakeRow({ timestamp: '2026-11-24T10:06:00.000Z' })], {
+      fileName: 'b.parquet',
+    });
+    await seedLake(
+      lakeDir,
+      [{ ...first, received_at: '2026-11-24T10:05:09.000Z', url: 'https://shop.example/retry' }],
+      {
+        fileName: 'a.parquet',
+      },
+    );
+    // A compacted hour whose late file repeats one of its rows, and one without late files.
+    const late = makeLakeRow({ timestamp: '2026-11-24T09:10:00.000Z' });
+    await seedLake(lakeDir, [late, makeLakeRow({ timestamp: '2026-11-24T09:20:00.000Z' })], {
+      fileName: 'compacted.parquet',
+    });
+    await seedLake(lakeDir, [{ ...late }], { fileName: 'z-late.parquet' });
+    await seedLake(lakeDir, [makeLakeRow({ timestamp: '2026-11-24T08:00:00.000Z' })], {
+      fileName: 'compacted.parquet',
+    });
+    const engine = await createDuckdbEngine({ lakeDir });
+    try {
+      const all = await engine.run('SELECT * FROM hits ORDER BY "timestamp"');
+      expect(all.columns.map((c) => c.name)).toEqual(expectedColumns);
+      expect(all.rows).toHaveLength(5);
+      const rows = rowObjects(all);
+      expect(new Set(rows.map((r) => r.log_id)).size).toBe(5);
+      expect(rows.find((r) => r.log_id === first.log_id)).toMatchObject({
+        url: 'https://shop.example/first',
+        received_at: '2026-11-24 10:05:01+00',
+        hour: 10,
+      });
+      // Filters on the view see the same single row.
+      const one = await engine.run(
+        `SELECT count(*) AS n FROM hits WHERE hour = 9 AND log_id = '${late.log_id}'`,
+      );
+      expect(one.rows).toEqual([[1]]);
+      // hits_stored keeps every row as the files hold it (what alt validate checks).
+      const stored = await engine.run('SELECT count(*) AS n FROM hits_stored');
+      expect(stored.rows).toEqual([[7]]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('breaks a received_at tie by file name, as compaction does', async () => {
+    const lakeDir = join(dir, 'lake-tie');
+    const row = makeLakeRow({ timestamp: '2026-11-24T10:05:00.000Z' });
+    await seedLake(lakeDir, [{ ...row, url: 'https://shop.example/in-b' }], { fileName: 'b.parquet' });
+    await seedLake(lakeDir, [{ ...row, url: 'https://shop.example/in-a' }], { fileName: 'a.parquet' });
+    const engine = await createDuckdbEngine({ lakeDir });
+    try {
+      expect((await engine.run('SELECT url FROM hits')).rows).toEqual([['https://shop.example/in-a']]);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('runs several statements in order and answers with the last; refuses a query that is not last', async () => {
     const engine = await createDuckdbEngine({ lakeDir: join(dir, 'none') });
     try {

@@ -9,6 +9,7 @@ import { type DuckDBConnection, type DuckDBResultReader, StatementType } from '@
 import type { Queryable } from '../lib/db/sql.ts';
 import { createMemoryDuckdb } from '../lib/duckdb-text.ts';
 import { LAKE_COLUMNS, PARTITION_COLUMNS } from '../schemas/columns.ts';
+import { COMPACTED_FILE } from '../schemas/lake.ts';
 import { ROLLUP_COLUMNS, ROLLUP_TABLE } from '../schemas/rollups.ts';
 import { quoteIdent, quoteLiteral } from '../schemas/sql-quote.ts';
 import { DUCKDB_TYPE } from '../schemas/types.ts';
@@ -35,6 +36,9 @@ export function hitsGlob(lakeDir: string): string {
   return join(lakeDir, 'hits', ...PARTITION_COLUMNS.map((p) => `${p.name}=*`), '*.parquet');
 }
 
+/** The partition values of a file path under `hits/`, as regexp groups in PARTITION_COLUMNS order. */
+const HOUR_DIR = `${PARTITION_COLUMNS.map((p) => `/${p.name}=(\\d+)`).join('')}/[^/]+$`;
+
 async function lakeHasFiles(lakeDir: string): Promise<boolean> {
   try {
     const entries = await readdir(join(lakeDir, 'hits'), { recursive: true });
@@ -45,8 +49,35 @@ async function lakeHasFiles(lakeDir: string): Promise<boolean> {
   }
 }
 
-/** The `hits` view: lake columns in schema order, then year/month/day/hour as INTEGER. */
-export function hitsViewSql(lakeDir: string, hasFiles: boolean): string {
+export interface HitsViewOptions {
+  /**
+   * Drop repeated `log_id`s at query time (default true): until its hour is compacted, a batch
+   * redelivered or a client retry in another batch leaves a second row in another file (DESIGN §5).
+   */
+  dedup?: boolean;
+}
+
+/**
+ * The `hits` view: lake columns in schema order, then year/month/day/hour as INTEGER, one row per
+ * `log_id`. Of repeated rows the one compaction would keep is shown: the earliest `received_at`,
+ * then the first file by name. Hour partitions come from `timestamp`, so copies of a `log_id`
+ * always share one: partitioning the window by the hour as well lets DuckDB push partition filters
+ * below it, so a query on one hour still opens only that hour's files.
+ */
+export function hitsViewSql(lakeDir: string, hasFiles: boolean, opts: HitsViewOptions = {}): string {
+  return `CREATE OR REPLACE VIEW ${HITS_VIEW} AS ${hitsSelectSql(lakeDir, hasFiles, opts.dedup ?? true)}`;
+}
+
+/** The local engine's views: `hits` (deduplicated) and `hits_stored` (every row as the files hold it). */
+export const HITS_VIEW = 'hits';
+export const HITS_STORED_VIEW = 'hits_stored';
+
+/** `hits_stored`: the same columns as `hits`, every row of every file, for `alt validate`. */
+export function hitsStoredViewSql(lakeDir: string, hasFiles: boolean): string {
+  return `CREATE OR REPLACE VIEW ${HITS_STORED_VIEW} AS ${hitsSelectSql(lakeDir, hasFiles, false)}`;
+}
+
+function hitsSelectSql(lakeDir: string, hasFiles: boolean, dedup: boolean): string {
   const partitions = PARTITION_COLUMNS.map((p) => p.name);
   if (!hasFiles) {
     // No files yet: same columns and types, no rows (read_parquet fails on an empty glob).
@@ -54,8 +85,9 @@ export function hitsViewSql(lakeDir: string, hasFiles: boolean): string {
       ...LAKE_COLUMNS.map((c) => `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS ${quoteIdent(c.name)}`),
       ...partitions.map((p) => `CAST(NULL AS INTEGER) AS ${quoteIdent(p)}`),
     ];
-    return `CREATE OR REPLACE VIEW hits AS SELECT ${cols.join(', ')} WHERE false`;
+    return `SELECT ${cols.join(', ')} WHERE false`;
   }
+  const names = [...LAKE_COLUMNS.map((c) => c.name), ...partitions].map(quoteIdent);
   const cols = [
     // Casts pin the schema's types whichever Parquet writer made the file; no-op casts are free.
     // No union_by_name: it would open every file at bind time and defeat partition pruning.
@@ -65,7 +97,27 @@ export function hitsViewSql(lakeDir: string, hasFiles: boolean): string {
     ...partitions.map(quoteIdent),
   ];
   const hiveTypes = `{${partitions.map((p) => `${quoteLiteral(p)}: INTEGER`).join(', ')}}`;
-  return `CREATE OR REPLACE VIEW hits AS SELECT ${cols.join(', ')} FROM read_parquet(${quoteLiteral(hitsGlob(lakeDir))}, hive_partitioning = true, hive_types = ${hiveTypes})`;
+  const glob = quoteLiteral(hitsGlob(lakeDir));
+  const read = `read_parquet(${glob}, hive_partitioning = true, hive_types = ${hiveTypes}${dedup ? ', filename = true' : ''})`;
+  if (!dedup) return `SELECT ${cols.join(', ')} FROM ${read}`;
+  // Only hours holding a file besides compacted.parquet can hold a repeated log_id (compaction
+  // leaves one row per log_id): the other hours pass as they are, and the window runs over the
+  // open hours only (over the whole lake it made a count of 2 M rows 30× slower: see
+  // bench/experiments/hits-view-dedup.ts). Which hours are open comes from the file names at query
+  // time, joined on the partition columns so DuckDB's join filters prune the other hours' files.
+  const hourOf = partitions
+    .map(
+      (p, i) =>
+        `CAST(regexp_extract(file, ${quoteLiteral(HOUR_DIR)}, ${i + 1}) AS INTEGER) AS ${quoteIdent(p)}`,
+    )
+    .join(', ');
+  const open = `(SELECT DISTINCT ${hourOf} FROM glob(${glob}) WHERE parse_filename(file) <> ${quoteLiteral(COMPACTED_FILE)})`;
+  const key = `(${partitions.map(quoteIdent).join(', ')})`;
+  const window = [...partitions.map(quoteIdent), 'log_id'].join(', ');
+  return `SELECT ${cols.join(', ')} FROM ${read} WHERE ${key} NOT IN ${open}
+    UNION ALL
+    SELECT ${names.join(', ')} FROM (SELECT ${cols.join(', ')}, filename FROM ${read} WHERE ${key} IN ${open})
+      QUALIFY row_number() OVER (PARTITION BY ${window} ORDER BY received_at, filename) = 1`;
 }
 
 /**
@@ -147,7 +199,9 @@ export async function createDuckdbEngine(opts: DuckdbEngineOptions): Promise<Que
     // Timestamps are UTC in the lake; show and extract them in UTC, as Athena does.
     await conn.run("SET TimeZone = 'UTC'");
     for (const m of TRINO_COMPAT_MACROS) await conn.run(m.sql);
-    await conn.run(hitsViewSql(opts.lakeDir, await lakeHasFiles(opts.lakeDir)));
+    const hasFiles = await lakeHasFiles(opts.lakeDir);
+    await conn.run(hitsStoredViewSql(opts.lakeDir, hasFiles));
+    await conn.run(hitsViewSql(opts.lakeDir, hasFiles));
     await loadRollups(conn, opts.rollups);
   } catch (err) {
     conn.closeSync();

@@ -61,6 +61,9 @@ export const LakeRowSchema = Type.Object(
 );
 
 /** Partition path of a row: `year=YYYY/month=MM/day=DD/hour=HH` from the UTC hour of `timestamp`. */
+/** The one file compaction leaves in an hour partition (DESIGN §5); any other file there is newer. */
+export const COMPACTED_FILE = 'compacted.parquet';
+
 export function partitionOf(timestamp: string | Date): string {
   const d = typeof timestamp === 'string' ? new Date(timestamp) : timestamp;
   const p = (n: number) => String(n).padStart(2, '0');

@@ -12,13 +12,16 @@ import { createFsStore } from './lake/fs-store.ts';
 import type { ObjectStore } from './lake/object-store.ts';
 import { createS3Store } from './lake/s3-store.ts';
 import { compactHour } from './maintenance/compact.ts';
+import { DUE_DEFAULTS, listDueHours } from './maintenance/due.ts';
 import { createWriter, type WriterName } from './parquet/index.ts';
 import type { ParquetWriter } from './parquet/writer.ts';
 import { type BatchProcessor, createBatchProcessor } from './process-batch.ts';
 import { createSqlRollupStore } from './rollups/sql-store.ts';
 import type { RollupStore } from './rollups/store.ts';
 
-export type TransformerConfig = DatabaseConfig & Pick<Config, 'lakeBucket' | 's3Endpoint' | 'awsRegion'>;
+export type TransformerConfig = DatabaseConfig &
+  Pick<Config, 'lakeBucket' | 's3Endpoint' | 'awsRegion'> &
+  Partial<Pick<Config, 'compactGraceMinutes'>>;
 
 export interface Transformer {
   store: ObjectStore;
@@ -27,6 +30,8 @@ export interface Transformer {
   rollups: RollupStore;
   processor: BatchProcessor;
   compact(partition: string): ReturnType<typeof compactHour>;
+  /** The hours due for compaction now (`listDueHours` with the configured grace): the poller's policy. */
+  dueHours(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -50,6 +55,7 @@ export async function openTransformer(
   shared?: Sql,
 ): Promise<Transformer> {
   const store = openStore(config);
+  const due = { ...DUE_DEFAULTS, graceMinutes: config.compactGraceMinutes ?? DUE_DEFAULTS.graceMinutes };
   // Two connections are enough for one batch at a time plus compaction.
   const db = shared ?? (await openDatabase(config, { max: 2 }));
   const writer = await createWriter(writerName);
@@ -63,6 +69,7 @@ export async function openTransformer(
     rollups,
     processor: createBatchProcessor({ store, writer, rollups, planner }),
     compact: (partition) => compactHour({ store, rollups }, partition),
+    dueHours: () => listDueHours(store, new Date(), due),
     async close() {
       await planner.close();
       await writer.close();

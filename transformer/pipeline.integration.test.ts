@@ -7,13 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sql } from '../lib/db/sql.ts';
+import { createDuckdbEngine } from '../query/duckdb-engine.ts';
+import { rowObjects } from '../query/engine.ts';
 import { quoteLiteral } from '../schemas/sql-quote.ts';
 import type { StreamBatch } from '../stream/contract.ts';
 import { databaseBackends } from '../test/helpers/databases.ts';
-import { createPoller } from './drivers/poller.ts';
+import { type Compaction, createPoller } from './drivers/poller.ts';
 import { createFsStore } from './lake/fs-store.ts';
 import type { ObjectStore } from './lake/object-store.ts';
 import { compactHour } from './maintenance/compact.ts';
+import { DUE_DEFAULTS, listDueHours } from './maintenance/due.ts';
 import { replayHours } from './maintenance/replay.ts';
 import { createDuckdbWriter } from './parquet/duckdb.ts';
 import { openDuckdb } from './parquet/duckdb-sql.ts';
@@ -45,6 +48,14 @@ async function lakeRows(root: string) {
      FROM read_parquet(${quoteLiteral(join(root, 'hits/**/*.parquet'))}, filename = true)`,
   );
   return r.getRowObjectsJS() as { log_id: string; url: string; part: string; ts_part: string }[];
+}
+
+/** The local driver's compaction (as `openTransformer` wires it) with a clock the test sets. */
+function compactionAt(clock: { now: Date }, store: ObjectStore, rollups: RollupStore): Compaction {
+  return {
+    compact: (p) => compactHour({ store, rollups }, p),
+    dueHours: () => listDueHours(store, clock.now, DUE_DEFAULTS),
+  };
 }
 
 async function rollupTotals(db: Sql) {
@@ -109,7 +120,9 @@ describe.each(databaseBackends())('transformer pipeline with rollups on %s', (_n
         },
       });
       const reader = memoryReader(batches);
-      const poller = createPoller({ reader, processor, compact: (p) => compactHour({ store, rollups }, p) });
+      // 05:00: hours 02 and 03 have closed (past the 15-minute grace).
+      const clock = { now: new Date('2026-11-25T05:00:00Z') };
+      const poller = createPoller({ reader, processor, compaction: compactionAt(clock, store, rollups) });
 
       await expect(poller.runOnce()).rejects.toThrow('injected crash');
       expect(reader.committed).toBe(0);
@@ -136,6 +149,76 @@ describe.each(databaseBackends())('transformer pipeline with rollups on %s', (_n
         `hits/${H02}/compacted.parquet`,
         `hits/${H03}/compacted.parquet`,
       ]);
+    },
+  );
+
+  it.runIf(available)(
+    'the poller compacts an hour once it has closed, never while it is open, and again after a late file',
+    async () => {
+      const processor = createBatchProcessor({ store, writer, rollups });
+      const batches: StreamBatch[] = [];
+      const reader = memoryReader(batches);
+      const clock = { now: new Date('2026-11-25T03:30:00Z') };
+      const poller = createPoller({ reader, processor, compaction: compactionAt(clock, store, rollups) });
+      const keys = async (hour: string) =>
+        (await store.list(`hits/${hour}/`)).map((o) => o.key.split('/').pop());
+
+      // 03:30: hour 02 is closed (ended 03:00, grace 15 min), hour 03 is open.
+      const retried = makeRow();
+      batches.push(
+        makeBatch([[makeRow(), retried, makeRow({ timestamp: '2026-11-25T02:40:00Z' })]], { firstSeq: 1 }),
+      );
+      expect((await poller.runOnce()).hours).toEqual([H02]);
+      // A client retry of the same hit lands in the next batch: a second file of the open hour.
+      batches.push(makeBatch([[{ ...retried }, makeRow()]], { firstSeq: 2 }));
+      expect((await poller.runOnce()).hours).toEqual([]);
+      expect(await keys(H03)).toHaveLength(2);
+      expect(await keys(H03)).not.toContain('compacted.parquet');
+      // Until the hour is compacted the `hits` view shows the hit once; the files hold it twice.
+      const engine = await createDuckdbEngine({ lakeDir: root });
+      try {
+        const [counts] = rowObjects(
+          await engine.run(
+            'SELECT count(*) AS n, count(DISTINCT log_id) AS ids, (SELECT count(*) FROM hits_stored) AS stored FROM hits',
+          ),
+        );
+        expect(counts).toEqual({ n: 4, ids: 4, stored: 5 });
+      } finally {
+        await engine.close();
+      }
+
+      // 04:10: hour 03 has ended but is inside its grace period; nothing new arrives.
+      clock.now = new Date('2026-11-25T04:10:00Z');
+      expect((await poller.runOnce()).hours).toEqual([]);
+      // 04:15: closed; an empty drain compacts it (an hour closes with time, not with a hit).
+      clock.now = new Date('2026-11-25T04:15:00Z');
+      expect((await poller.runOnce()).hours).toEqual([H03]);
+      expect(await keys(H03)).toEqual(['compacted.parquet']);
+      clock.now = new Date('2026-11-25T04:20:00Z');
+      expect((await poller.runOnce()).hours).toEqual([]);
+
+      // 04:30: a late hit for hour 03 and the retried hit once more: the hour is compacted again.
+      batches.push(
+        makeBatch([[makeRow({ timestamp: '2026-11-25T03:59:00Z' }), { ...retried }]], {
+          firstSeq: 3,
+          arrivedAt: new Date('2026-11-25T04:30:00Z'),
+        }),
+      );
+      clock.now = new Date('2026-11-25T04:30:00Z');
+      expect((await poller.runOnce()).hours).toEqual([H03]);
+      expect(await keys(H03)).toEqual(['compacted.parquet']);
+
+      // Rollups equal the lake, hour by hour, once the hours are compacted.
+      const rows = await lakeRows(root);
+      expect(new Set(rows.map((r) => r.log_id)).size).toBe(rows.length);
+      const lakeByHour: Record<string, number> = {};
+      for (const r of rows) lakeByHour[r.part] = (lakeByHour[r.part] ?? 0) + 1;
+      expect(lakeByHour).toEqual({ [H02]: 1, [H03]: 4 });
+      const rolled = await db.query<{ hour: string; hits: number }>(
+        `SELECT to_char(hour AT TIME ZONE 'UTC', '"year="YYYY"/month="MM"/day="DD"/hour="HH24') AS hour, sum(hits)::int AS hits
+         FROM hits_hourly GROUP BY 1 ORDER BY 1`,
+      );
+      expect(Object.fromEntries(rolled.rows.map((r) => [r.hour, r.hits]))).toEqual(lakeByHour);
     },
   );
 
@@ -268,7 +351,8 @@ describe('lake layout, poisoned records and replay (PGlite)', () => {
         }),
       ]),
       processor,
-      compact: (p) => compactHour({ store, rollups }, p),
+      // 05:00: hour 03 has closed; hour 04 (the second batch's) is still open.
+      compaction: compactionAt({ now: new Date('2026-11-25T05:00:00Z') }, store, rollups),
     });
     await poller.runOnce();
     const before = await lakeRows(root);

@@ -51,11 +51,13 @@ export function registerDev(program: Command): void {
     )
     .option('--kinesis-stream <name>', 'Kinesis stream name (default alt-hits)')
     .option('--flush-interval <seconds>', 'seconds between transformer runs (default 10)')
+    .option('--compact-grace <minutes>', 'minutes after an hour ends before it is compacted (default 15)')
     .option('--log-level <level>', 'collector log level (default warn here)')
     .action(async (flags: Record<string, string | undefined>) => {
       const config = loadConfig({
         ...flags,
         '--flush-interval': flags.flushInterval,
+        '--compact-grace': flags.compactGrace,
         '--log-level': flags.logLevel ?? process.env.ALT_LOG_LEVEL ?? 'warn',
         // The local segment log, unless a Kinesis API is named (then Kinesis with the disk spool).
         '--stream': flags.kinesisEndpoint ? 'kinesis' : 'local',

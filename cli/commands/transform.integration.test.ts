@@ -26,6 +26,7 @@ const at = (hoursBack: number, minute: number) =>
   new Date(thisHour - hoursBack * HOUR_MS + minute * 60_000).toISOString();
 const early = partitionOf(new Date(at(2, 0)));
 const late = partitionOf(new Date(at(1, 0)));
+const open = partitionOf(new Date(at(0, 0)));
 /** `--hour` form of a partition: YYYY-MM-DDTHH. */
 const hourArg = (hoursBack: number) => at(hoursBack, 0).slice(0, 13);
 const row = (timestamp: string, more: Parameters<typeof makeRow>[0] = {}) =>
@@ -39,7 +40,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'alt-transform-cli-'));
   const log = await openSegmentLog(join(dir, 'stream'));
   await log.append([
-    encodeRows(EnvelopeKind.LAKE_ROWS, [retried, row(at(1, 20))]),
+    encodeRows(EnvelopeKind.LAKE_ROWS, [retried, row(at(1, 20)), row(at(0, 0))]),
     encodeRows(EnvelopeKind.LAKE_ROWS, [{ ...retried }, row(at(2, 50))]),
     encodeRows(EnvelopeKind.DROPPED_BOTS, [row(at(1, 30), { is_bot: true })]),
     new Uint8Array([0x01, 0x1f, 0x8b]),
@@ -51,28 +52,34 @@ afterAll(async () => {
 });
 
 it(
-  'drains the local stream once into hits/, raw/, bad/ and the rollups; a second run finds nothing',
+  'drains the local stream once into hits/, raw/, bad/ and the rollups, compacting closed hours only; a second run finds nothing',
   SLOW,
   async () => {
-    const first = await alt(['transform', '--once', '--json', '--data-dir', dir]);
+    // No grace: the hour before this one counts as closed whatever the minute now.
+    const once = ['transform', '--once', '--compact-grace', '0', '--json', '--data-dir', dir];
+    const first = await alt(once);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({
       records: 4,
-      lakeRows: 3,
+      lakeRows: 4,
       droppedBots: 1,
       duplicates: 1,
       bad: 1,
       hours: [early, late],
     });
-    const again = await alt(['transform', '--once', '--json', '--data-dir', dir]);
-    expect(JSON.parse(again.stdout)).toMatchObject({ batches: 0, records: 0 });
+    const again = await alt(once);
+    expect(JSON.parse(again.stdout)).toMatchObject({ batches: 0, records: 0, hours: [] });
 
+    // The open hour keeps its batch file: no drain compacts it.
     const keys = (await createFsStore(join(dir, 'lake')).list('')).map((o) => o.key);
-    expect(keys.filter((k) => k.startsWith('hits/'))).toEqual([
+    const hits = keys.filter((k) => k.startsWith('hits/'));
+    expect(hits.filter((k) => !k.startsWith(`hits/${open}/`))).toEqual([
       `hits/${early}/compacted.parquet`,
       `hits/${late}/compacted.parquet`,
     ]);
+    expect(hits.filter((k) => k.startsWith(`hits/${open}/`))).toHaveLength(1);
+    expect(hits).not.toContain(`hits/${open}/compacted.parquet`);
     expect(keys.filter((k) => k.startsWith('raw/'))).toHaveLength(1);
     expect(keys.filter((k) => k.startsWith('bad/'))).toHaveLength(1);
   },
@@ -100,7 +107,7 @@ it('compacts an hour and replays hours from raw/, keeping rollups equal to the l
     const r = await db.query<{ hits: number; dropped: number; batches: number }>(
       'SELECT sum(hits)::int AS hits, sum(dropped_bots)::int AS dropped, (SELECT count(*)::int FROM transform_batches) AS batches FROM hits_hourly',
     );
-    expect(r.rows[0]).toEqual({ hits: 3, dropped: 1, batches: 1 });
+    expect(r.rows[0]).toEqual({ hits: 4, dropped: 1, batches: 1 });
   } finally {
     await db.close();
   }

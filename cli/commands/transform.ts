@@ -30,7 +30,8 @@ export function registerTransform(program: Command): void {
   program
     .command('transform')
     .description('drain the local stream into the lake (hits/, raw/, bad/) and the hits_hourly rollups')
-    .option('--once', 'drain until caught up, compact the hours touched, exit')
+    .option('--once', 'drain until caught up, compact the closed hours that are due, exit')
+    .option('--compact-grace <minutes>', 'minutes after an hour ends before it is compacted (default 15)')
     .option('--data-dir <dir>', 'local stack data directory')
     .option('--database-url <url>', 'PostgreSQL for the rollups (instead of PGlite in <data-dir>/pg)')
     .option('--flush-interval <seconds>', 'seconds between runs without --once')
@@ -43,7 +44,11 @@ export function registerTransform(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .action(async (flags: TransformFlags) => {
       // commander camel-cases --flush-interval to flushInterval; the setting is flushIntervalSec.
-      const config = loadConfig({ ...flags, '--flush-interval': flags.flushInterval });
+      const config = loadConfig({
+        ...flags,
+        '--flush-interval': flags.flushInterval,
+        '--compact-grace': flags.compactGrace,
+      });
       // While `alt dev` holds the data dir, its own transformer does the work (one process per PGlite).
       const lock = config.databaseUrl || config.stream !== 'local' ? null : readDevLock(config.dataDir);
       if (lock) {
@@ -62,7 +67,7 @@ export function registerTransform(program: Command): void {
       const poller = createPoller({
         reader,
         processor: t.processor,
-        compact: t.compact,
+        compaction: t,
         onBatch(r) {
           records += r.counts.records;
           if (tty) process.stderr.write(`\r${records} records…`);

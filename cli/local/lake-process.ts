@@ -84,7 +84,7 @@ export async function startLakeService(config: Config, emit: (e: LakeEvent) => v
   const poller = createPoller({
     reader,
     processor: countingProcessor(transformer.processor, outcomes),
-    compact: transformer.compact,
+    compaction: transformer,
   });
   const registry = createSqlRegistry(db);
   const salts = createSqlSaltStore(db);

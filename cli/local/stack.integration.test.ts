@@ -5,9 +5,9 @@
  * dies without losing what the collector acknowledged. The `alt dev` subprocess path is covered end
  * to end in test/e2e/.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config.ts';
@@ -15,6 +15,7 @@ import { dataDirLayout } from '../../lib/data-dir.ts';
 import { callAdmin } from '../../lib/local-stack/admin-api.ts';
 import type { DevLock } from '../../lib/local-stack/dev-lock.ts';
 import { ROLLUPS_ADMIN_OP } from '../../query/duckdb-engine.ts';
+import { partitionStart } from '../../transformer/lake/paths.ts';
 import { startLocalStack } from './stack.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'alt-stack-'));
@@ -55,7 +56,7 @@ function postBatch(
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('startLocalStack', () => {
-  it('collects, drains into the lake, compacts, answers the admin API and stops', async () => {
+  it('collects, drains into the lake, compacts on demand, answers the admin API and stops', async () => {
     // An empty environment: the stack's own PGlite, never the suite's DATABASE_URL.
     const config = loadConfig({ dataDir, port: '0', flushIntervalSec: '3600', logLevel: 'silent' }, {});
     const stack = await startLocalStack(config);
@@ -74,13 +75,21 @@ describe('startLocalStack', () => {
       expect(res.status).toBe(202);
 
       // The collector answers 202 once the stream holds the hits, so one drain sees both.
+      // The hits' hour is the open one: a drain never compacts it (DESIGN §5).
       const drained = await stack.drain();
-      expect(drained).toMatchObject({ lakeRows: 2, bad: 0 });
-      expect(drained.hours).toHaveLength(1);
-      expect(
-        existsSync(join(dataDirLayout(dataDir).lake, 'hits', drained.hours[0], 'compacted.parquet')),
-      ).toBe(true);
+      expect(drained).toMatchObject({ lakeRows: 2, bad: 0, hours: [] });
+      const hitsDir = join(dataDirLayout(dataDir).lake, 'hits');
+      const files = readdirSync(hitsDir, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.parquet'));
+      expect(files).toHaveLength(1);
+      expect(files[0]).not.toMatch(/compacted\.parquet$/);
       expect(await stack.drain()).toMatchObject({ records: 0, hours: [] });
+      // `alt compact --hour` still compacts any hour on demand.
+      const hour = dirname(files[0]);
+      const asArg = partitionStart(hour).toISOString().slice(0, 13);
+      expect(await stack.compact(asArg)).toMatchObject({ inputs: 1, rowsOut: 2 });
+      expect(existsSync(join(hitsDir, hour, 'compacted.parquet'))).toBe(true);
 
       // readDevLock ignores a lock held by the calling process, so read the file itself.
       const lock = JSON.parse(readFileSync(dataDirLayout(dataDir).lockFile, 'utf8')) as DevLock;

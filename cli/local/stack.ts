@@ -43,7 +43,7 @@ export interface LocalStack {
   transformerPid(): number | undefined;
   /** How far the transformer is behind the collector. */
   lag(): LagSnapshot;
-  /** Moves everything the stream holds into the lake (in the transformer process). */
+  /** Moves everything the stream holds into the lake (in the transformer process), then compacts the hours that are due. */
   drain(): Promise<DrainResult>;
   /** Compacts one hour (`YYYY-MM-DDTHH` or a partition path), never alongside a drain. */
   compact(hour: string): Promise<CompactResult>;
@@ -103,11 +103,10 @@ export async function startLocalStack(config: Config, opts: LocalStackOptions = 
     } else if (e.type === 'caught-up') lagTracker.transformedThrough(e.atMs);
     else if (e.type === 'drained') {
       const r = e.result;
+      const compacted = r.hours.length > 0 ? `${count(r.hours.length, 'closed hour')} compacted` : '';
       if (r.records > 0) {
-        log(
-          `transformer: ${count(r.lakeRows, 'hit')} to the lake (${count(r.hours.length, 'hour')} compacted)`,
-        );
-      }
+        log(`transformer: ${count(r.lakeRows, 'hit')} to the lake${compacted && ` (${compacted})`}`);
+      } else if (compacted) log(`transformer: ${compacted}`);
     } else log(e.line);
   };
   const lake = await startLakeProcess(cfg, { onEvent, log });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportQuality } from '../../cli/commands/validate.ts';
-import { createDuckdbEngine } from '../../query/duckdb-engine.ts';
+import { createDuckdbEngine, HITS_STORED_VIEW } from '../../query/duckdb-engine.ts';
 import type { QueryEngine } from '../../query/engine.ts';
 import { rowObjects } from '../../query/engine.ts';
 import { runQualityChecks } from '../../query/quality-checks.ts';
@@ -158,7 +158,11 @@ describe('quality queries on a seeded lake', () => {
     );
     const local = await createDuckdbEngine({ lakeDir: lake });
     try {
-      const outcomes = await runQualityChecks(local, { days: 7, until: new Date('2026-11-24T00:00:00Z') });
+      const outcomes = await runQualityChecks(
+        local,
+        { days: 7, until: new Date('2026-11-24T00:00:00Z') },
+        HITS_STORED_VIEW,
+      );
       const failed = outcomes.filter((o) => o.result.rows.length > 0).map((o) => o.check.name);
       expect(failed.sort()).toEqual([...FAILING].sort());
       const text = reportQuality(outcomes).text;
@@ -168,7 +172,11 @@ describe('quality queries on a seeded lake', () => {
       expect(byName.partition_mismatch).toEqual([{ year: 2026, month: 11, day: 24, hour: 11, bad_rows: 1 }]);
       expect(byName.status_code_out_of_range).toEqual([{ status_code: 700, bad_rows: 1 }]);
       // The same defects two weeks earlier are found when the window reaches them.
-      const wide = await runQualityChecks(local, { days: 15, until: new Date('2026-11-24T00:00:00Z') });
+      const wide = await runQualityChecks(
+        local,
+        { days: 15, until: new Date('2026-11-24T00:00:00Z') },
+        HITS_STORED_VIEW,
+      );
       expect(rowObjects(wide.find((o) => o.check.name === 'status_code_out_of_range')!.result)).toEqual([
         { status_code: 700, bad_rows: 2 },
       ]);
@@ -183,7 +191,7 @@ describe('quality queries on a seeded lake', () => {
     const local = await createDuckdbEngine({ lakeDir: lake });
     try {
       const failed: string[] = [];
-      for (const q of qualityQueries('hits', { days: DEFAULT_QUALITY_DAYS })) {
+      for (const q of qualityQueries(HITS_STORED_VIEW, { days: DEFAULT_QUALITY_DAYS })) {
         const rows = rowObjects(await local.run(q.sql));
         if (rows.length > 0) failed.push(q.name);
         if (q.name === 'duplicate_log_id')

@@ -15,7 +15,7 @@ const SNOWFLAKE_WORDS = `
   select from where and or not in is null group by order desc asc as with over partition qualify between
   case when then else end like ilike if exists create alter show desc describe refresh materialized view
   external tables table schema integration distinct limit
-  count count_if sum min max avg iff max_by approx_percentile date_trunc dateadd current_timestamp
+  count count_if sum min max avg iff row_number max_by approx_percentile date_trunc dateadd current_timestamp
   result_scan last_query_id system$external_table_pipe_status varchar integer boolean variant
   information_schema external_table_file_registration_history auto_refresh_registration_history
   snowflake account_usage query_history
@@ -69,6 +69,7 @@ describe('docs/analysts-snowflake.md', () => {
         'scanned_bytes',
         'error_spikes',
         'hourly_materialized_view',
+        'open_hour_dedup',
       ]),
     );
   });

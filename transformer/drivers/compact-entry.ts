@@ -19,7 +19,7 @@ import type { ObjectStore } from '../lake/object-store.ts';
 import { parseHour } from '../lake/paths.ts';
 import { createS3Store } from '../lake/s3-store.ts';
 import { type CompactResult, compactHour } from '../maintenance/compact.ts';
-import { DUE_DEFAULTS, dayPrefixes, hoursToCompact } from '../maintenance/due.ts';
+import { DUE_DEFAULTS, listDueHours } from '../maintenance/due.ts';
 import { createSqlRollupStore } from '../rollups/sql-store.ts';
 import type { RollupStore } from '../rollups/store.ts';
 
@@ -110,12 +110,7 @@ export function createCompactEntry(opts: CompactEntryOptions = {}) {
     let due: string[];
     if (explicit.length > 0) due = [...new Set(explicit)].sort();
     else {
-      const at = now();
-      const keys: string[] = [];
-      for (const prefix of dayPrefixes(at, lookbackHours)) {
-        for (const o of await store.list(prefix)) keys.push(o.key);
-      }
-      due = hoursToCompact(keys, at, { graceMinutes, lookbackHours });
+      due = await listDueHours(store, now(), { graceMinutes, lookbackHours });
     }
 
     const summary: CompactSummary = { compacted: [], deferred: [] };

@@ -1,8 +1,11 @@
 /**
  * The local driver: a loop over a checkpointed `StreamReader`. Each batch is processed (lake, then
  * rollups with their ledger row) and only then committed, so a crash re-reads the batch and the
- * retry overwrites its own files and is counted once. Hours touched are compacted at the end of
- * each drain, so the local lake shows no duplicate `log_id` and rollups equal the lake.
+ * retry overwrites its own files and is counted once. After each drain the hours that are due
+ * (DESIGN §5, `hoursToCompact`: closed past the grace period and holding a file besides
+ * `compacted.parquet`) are compacted — a closed hour once, again when late files arrive. The open
+ * hour never is: rewriting everything it has received on every drain is what stalled `alt dev`
+ * under sustained load. Until an hour is compacted the local `hits` view drops repeated `log_id`s.
  */
 import type { StreamReader } from '../../stream/contract.ts';
 import type { BatchProcessor, BatchResult } from '../process-batch.ts';
@@ -10,11 +13,18 @@ import type { BatchProcessor, BatchResult } from '../process-batch.ts';
 export interface PollerDeps {
   reader: StreamReader;
   processor: BatchProcessor;
-  /** Compacts one hour partition (with rollup recomputation); absent: no compaction. */
-  compact?(partition: string): Promise<unknown>;
+  /** Compaction after each drain (`openTransformer`'s `Transformer` fits); absent: none. */
+  compaction?: Compaction;
   /** Records per batch (default 500). */
   maxRecords?: number;
   onBatch?(result: BatchResult): void;
+}
+
+export interface Compaction {
+  /** Compacts one hour partition, with rollup recomputation. */
+  compact(partition: string): Promise<unknown>;
+  /** The hour partitions due now, oldest first (`listDueHours`). */
+  dueHours(): Promise<string[]>;
 }
 
 export interface DrainResult {
@@ -24,12 +34,12 @@ export interface DrainResult {
   droppedBots: number;
   bad: number;
   duplicates: number;
-  /** Hours compacted at the end of the drain. */
+  /** Hours compacted at the end of the drain (the due ones: never the open hour). */
   hours: string[];
 }
 
 export interface Poller {
-  /** Drains the reader until it is caught up, then compacts the hours touched. */
+  /** Drains the reader until it is caught up, then compacts the hours that are due. */
   runOnce(): Promise<DrainResult>;
   /** `runOnce` every `intervalMs` until `signal` aborts. */
   run(intervalMs: number, signal: AbortSignal): Promise<void>;
@@ -53,20 +63,28 @@ export function createPoller(deps: PollerDeps): Poller {
   const maxRecords = deps.maxRecords ?? 500;
   async function runOnce(): Promise<DrainResult> {
     const out = emptyDrainResult();
-    const touched = new Set<string>();
     for (;;) {
       const batch = await deps.reader.next(maxRecords);
       if (!batch) break;
       const r = await deps.processor.process(batch);
       await deps.reader.commit(batch);
       addBatch(out, r);
-      for (const p of r.partitions) touched.add(p);
       deps.onBatch?.(r);
     }
-    if (deps.compact) {
-      for (const p of [...touched].sort()) {
-        await deps.compact(p);
-        out.hours.push(p);
+    // Even after an empty drain: an hour closes with time, not with the next hit.
+    if (deps.compaction) {
+      const failed: string[] = [];
+      for (const p of await deps.compaction.dueHours()) {
+        try {
+          await deps.compaction.compact(p);
+          out.hours.push(p);
+        } catch (err) {
+          // One bad hour must not keep the others uncompacted; the drain still fails below.
+          failed.push(`${p}: ${(err as Error).message}`);
+        }
+      }
+      if (failed.length > 0) {
+        throw new Error(`compaction failed for ${failed.length} hour(s): ${failed.join('; ')}`);
       }
     }
     return out;

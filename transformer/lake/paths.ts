@@ -11,12 +11,12 @@
  *   the poller); `rawHoursFor` scans H-2 … H+25, so a batch may span up to an hour of arrivals.
  * - `bad/<arrival partition>/<shard>-<firstSeq>-<lastSeq>.ndjson` — rejected records with reasons.
  */
-import { partitionOf } from '../../schemas/lake.ts';
+import { COMPACTED_FILE, partitionOf } from '../../schemas/lake.ts';
 
 export const HITS = 'hits/';
 export const RAW = 'raw/';
 export const BAD = 'bad/';
-export const COMPACTED = 'compacted.parquet';
+export const COMPACTED = COMPACTED_FILE;
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, '_');
 

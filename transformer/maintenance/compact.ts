@@ -75,7 +75,9 @@ export async function compactHour(
   const all = (await deps.store.list(hitsPrefix(partition)))
     .map((o) => o.key)
     .filter((k) => k.endsWith('.parquet'));
-  const inputs = opts.sources ? [...opts.sources] : all;
+  // In key order, named so that their order survives the download: of two copies received at
+  // the same instant the one in the first file by name is kept, as the local `hits` view does.
+  const inputs = (opts.sources ? [...opts.sources] : all).sort();
   if (inputs.length === 0) return { partition, inputs: 0, rowsIn: 0, rowsOut: 0, key: null };
   const target = compactedKey(partition);
 
@@ -84,7 +86,7 @@ export async function compactHour(
   try {
     const local: string[] = [];
     for (const [i, key] of inputs.entries()) {
-      const file = join(dir, `${i}.parquet`);
+      const file = join(dir, `${String(i).padStart(9, '0')}.parquet`);
       if (await deps.store.download(key, file)) local.push(file);
     }
     if (local.length === 0) return { partition, inputs: 0, rowsIn: 0, rowsOut: 0, key: null };

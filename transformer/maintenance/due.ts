@@ -1,11 +1,14 @@
 /**
- * Which hours the scheduled compaction merges (DESIGN §5): an hour is due when it is closed —
+ * Which hours compaction merges (DESIGN §5), for the scheduled Lambda and the local transformer
+ * loop alike: an hour is due when it is closed —
  * its end plus a grace period has passed, so the transformer has written what arrived on time —
  * and it holds a file besides `compacted.parquet`: either it was never compacted, or late hits
  * arrived after it was. Only hours inside the lookback window are considered; older late files
  * wait for an explicit run (`hours` in the event, or `alt compact`).
  */
+import { SETTINGS } from '../../lib/config.ts';
 import { partitionOf } from '../../schemas/lake.ts';
+import type { ObjectStore } from '../lake/object-store.ts';
 import { COMPACTED, HITS, partitionStart } from '../lake/paths.ts';
 
 export interface DueOptions {
@@ -15,7 +18,10 @@ export interface DueOptions {
   lookbackHours: number;
 }
 
-export const DUE_DEFAULTS: DueOptions = { graceMinutes: 15, lookbackHours: 48 };
+export const DUE_DEFAULTS: DueOptions = {
+  graceMinutes: SETTINGS.compactGraceMinutes.default,
+  lookbackHours: 48,
+};
 
 const HOUR_MS = 3_600_000;
 const HIT_FILE = /^hits\/(year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2})\/([^/]+\.parquet)$/;
@@ -43,4 +49,13 @@ export function dayPrefixes(now: Date, lookbackHours: number): string[] {
     days.add(`${HITS}${partitionOf(new Date(t)).split('/').slice(0, 3).join('/')}/`);
   }
   return [...days];
+}
+
+/** Lists the lookback window of `hits/` and returns the hours due at `now` (`hoursToCompact`). */
+export async function listDueHours(store: ObjectStore, now: Date, opts: DueOptions): Promise<string[]> {
+  const keys: string[] = [];
+  for (const prefix of dayPrefixes(now, opts.lookbackHours)) {
+    for (const o of await store.list(prefix)) keys.push(o.key);
+  }
+  return hoursToCompact(keys, now, opts);
 }

@@ -28,6 +28,7 @@ import {
   startSampler,
 } from './lib/proc.ts';
 import { createProgress, type Progress } from './lib/progress.ts';
+import { promValue } from './lib/prom-text.ts';
 import { evaluate, type Figure, type SuiteResult, stamp } from './lib/results.ts';
 import { rssTrendOnceConnected } from './lib/rss-trend.ts';
 import { runWrk, type WrkResult } from './lib/wrk.ts';
@@ -211,16 +212,7 @@ async function openLoop(ctx: Ctx, o: OpenLoopOptions): Promise<OpenLoopResult> {
 
 async function metricValue(s: Started<ServerInfo>, name: string): Promise<number | undefined> {
   try {
-    const text = await (await fetch(`http://127.0.0.1:${s.info.port}/metrics`)).text();
-    let sum = 0;
-    let seen = false;
-    for (const line of text.split('\n')) {
-      if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) {
-        sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-        seen = true;
-      }
-    }
-    return seen ? sum : undefined;
+    return promValue(await (await fetch(`http://127.0.0.1:${s.info.port}/metrics`)).text(), name);
   } catch {
     return undefined;
   }

@@ -6,7 +6,9 @@
  *
  * Suites: collector (bench/collector.ts), segment-log (bench/segment-log.ts: group commit and
  * durable hits/s through the batcher), transformer and rollups (bench/transformer.ts), beacon
- * (bench/beacon.ts). A suite whose script does not exist is reported as skipped. With `--only`,
+ * (bench/beacon.ts), sustained-dev (bench/sustained-dev.ts: the real `alt dev` on one core at 5,000 hits/s
+ * for 10 minutes — 1 with `--quick`, or `ALT_BENCH_SUSTAINED_MINUTES`). A suite whose script does
+ * not exist is reported as skipped. With `--only`,
  * the suites not run keep their figures from the latest full results file, marked as carried over.
  */
 import { existsSync } from 'node:fs';
@@ -34,7 +36,14 @@ const RESULTS = join(HERE, 'results');
 const DOC = join(ROOT, 'docs/performance.md');
 const CHART = join(ROOT, 'docs/performance.svg');
 
-export const SUITES = ['collector', 'segment-log', 'transformer', 'rollups', 'beacon'] as const;
+export const SUITES = [
+  'collector',
+  'segment-log',
+  'transformer',
+  'rollups',
+  'beacon',
+  'sustained-dev',
+] as const;
 type Suite = (typeof SUITES)[number];
 
 const { values } = parseArgs({
@@ -192,6 +201,38 @@ async function runBeacon(): Promise<SuiteResult> {
   }
 }
 
+/**
+ * `alt dev` as a user runs it, at a fixed rate for minutes, then 10,000 connections, then the lake
+ * checked for every acknowledged hit. Its per-minute lines go straight to our stderr.
+ */
+async function runSustained(): Promise<SuiteResult> {
+  const script = join(HERE, 'sustained-dev.ts');
+  const t0 = Date.now();
+  if (!existsSync(script)) {
+    return { status: 'skipped', reason: 'bench/sustained-dev.ts not found', durationSec: 0, figures: [] };
+  }
+  const fromEnv = process.env.ALT_BENCH_SUSTAINED_MINUTES;
+  const minutes = Number(fromEnv ?? (quick ? 1 : 10));
+  progress.log(
+    `▶ sustained-dev: alt dev at 5,000 hits/s for ${minutes} min, then 10,000 connections, then the lake`,
+  );
+  const out = join(RESULTS, `.sustained-dev-${process.pid}.json`);
+  try {
+    const [cmd, ...args] = node(script, ['--minutes', String(minutes), '--out', out]);
+    // Start-up, the 10,000 connections, the drain on SIGTERM and the lake query on top of the run.
+    await runToCompletion(cmd, args, {
+      timeoutMs: (minutes * 4 + 20) * 60_000,
+      cwd: ROOT,
+      inheritStderr: true,
+    });
+    const r = JSON.parse(await readFile(out, 'utf8')) as SuiteResult;
+    await rm(out, { force: true });
+    return r;
+  } catch (err) {
+    return failedSuite(err, t0);
+  }
+}
+
 /** The latest combined results (`<date>.json`), to carry suites over when `--only` is used. */
 async function latestCombined(): Promise<BenchResults | undefined> {
   const files = (await readdir(RESULTS).catch(() => [] as string[]))
@@ -241,6 +282,7 @@ if (wanted('transformer') || wanted('rollups')) {
   if (wanted('rollups')) suites.rollups = t.rollups;
 }
 if (wanted('beacon')) suites.beacon = await runBeacon();
+if (wanted('sustained-dev')) suites['sustained-dev'] = await runSustained();
 
 if (only.size) {
   const prev = await latestCombined();

@@ -87,4 +87,40 @@ describe('open-loop generator against a real HTTP server', () => {
     expect(f.errorCount).toBe(5);
     expect(f.latency.count).toBe(0);
   });
+
+  it('summarizes each window of the schedule on its own, as soon as it is complete', async () => {
+    // 100 req/s for 1 s in windows of 0.25 s; the first request stalls 400 ms, so only the
+    // first two windows queue behind it, and request 30 (in the second window) is refused.
+    const url = await start(400, new Set(), (i) => (i === 30 ? 503 : 202));
+    const seen: number[] = [];
+    const r = await runOpenLoop(
+      { url, body: '{}', ratePerSec: 100, durationSec: 1, connections: 1, mode: 'pool', windowSec: 0.25 },
+      (w) => seen.push(w.fromSec),
+    );
+    expect(seen).toEqual([0, 0.25, 0.5, 0.75]);
+    const w = r.windows!;
+    expect(w.map((x) => x.intended)).toEqual([25, 25, 25, 25]);
+    expect(w.reduce((a, x) => a + x.ok, 0)).toBe(99);
+    expect(w.map((x) => x.non2xx)).toEqual([0, 1, 0, 0]);
+    expect(w.every((x) => x.errorCount === 0)).toBe(true);
+    expect(w[0].latency.max).toBeGreaterThanOrEqual(390);
+    expect(w[3].latency.p99).toBeLessThan(w[0].latency.p99);
+  });
+
+  it('with maxInFlight, sends nothing beyond the bound and counts those requests as failed', async () => {
+    // The first request stalls 300 ms, longer than the 200-ms run: the bound of 5 fills up.
+    const url = await start(300, new Set());
+    const r = await runOpenLoop({
+      url,
+      body: '{}',
+      ratePerSec: 100,
+      durationSec: 0.2,
+      connections: 1,
+      mode: 'pool',
+      maxInFlight: 5,
+    });
+    expect(r.ok).toBe(5);
+    expect(r.errors).toEqual({ 'client-backlog': 15 });
+    expect(r.errorCount).toBe(15);
+  });
 });

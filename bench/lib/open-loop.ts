@@ -25,6 +25,35 @@ export interface OpenLoopOptions {
   timeoutMs?: number;
   /** Seconds at the same rate before measuring (JIT and connection set-up on both sides); not counted. */
   warmupSec?: number;
+  /**
+   * At most this many requests unanswered at once; one due beyond it is not sent and counts as a
+   * `client-backlog` error. Without it a server far slower than the rate makes the client queue
+   * grow without end (the run outlasts its duration, the client runs out of memory); with it a
+   * long run against a server that falls behind ends on time and shows failures, as the users
+   * giving up would. Unbounded when omitted.
+   */
+  maxInFlight?: number;
+  /**
+   * Also summarize every `windowSec` of the schedule on its own (requests by intended send time),
+   * so a long run shows when latency went bad instead of one percentile over all of it.
+   */
+  windowSec?: number;
+}
+
+/** How `open-loop-cli.ts` prefixes each window it prints on stderr. */
+export const WINDOW_PREFIX = 'OPEN_LOOP_WINDOW ';
+
+/** One window of a long run: the requests due in `[fromSec, fromSec + windowSec)`. */
+export interface OpenLoopWindow {
+  fromSec: number;
+  intended: number;
+  /** 2xx responses. */
+  ok: number;
+  /** Answered outside 2xx. */
+  non2xx: number;
+  /** Failures without a response (socket errors, timeouts). */
+  errorCount: number;
+  latency: LatencySummary;
 }
 
 export interface OpenLoopResult {
@@ -46,6 +75,8 @@ export interface OpenLoopResult {
   connectionsAnswered?: number;
   connectionsReused?: number;
   wallSec: number;
+  /** With `windowSec`: one summary per window, in order. */
+  windows?: OpenLoopWindow[];
 }
 
 type Send = (conn: number) => Promise<number>;
@@ -139,11 +170,18 @@ const errorCode = (err: unknown): string => {
   return e?.code ?? e?.name ?? 'error';
 };
 
-export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
+/**
+ * `onWindow` is called with each window once all of its requests are settled (in order), for live
+ * progress on a long run.
+ */
+export async function runOpenLoop(
+  o: OpenLoopOptions,
+  onWindow?: (w: OpenLoopWindow) => void,
+): Promise<OpenLoopResult> {
   const transport = await createTransport(o);
   try {
-    if (o.warmupSec) await runPhase(o, transport, o.warmupSec);
-    return await runPhase(o, transport, o.durationSec);
+    if (o.warmupSec) await runPhase({ ...o, windowSec: undefined }, transport, o.warmupSec);
+    return await runPhase(o, transport, o.durationSec, onWindow);
   } finally {
     await transport.close();
   }
@@ -153,6 +191,7 @@ async function runPhase(
   o: OpenLoopOptions,
   transport: Transport,
   durationSec: number,
+  onWindow?: (w: OpenLoopWindow) => void,
 ): Promise<OpenLoopResult> {
   const schedule = buildSchedule(o.ratePerSec, durationSec);
   const latencies = new Float64Array(schedule.length);
@@ -165,22 +204,32 @@ async function runPhase(
   let errorCount = 0;
   let next = 0;
   const inflight = new Set<Promise<void>>();
+  const windows = o.windowSec ? createWindows(schedule, o.windowSec, onWindow) : undefined;
   const t0 = performance.now();
 
   const fire = (i: number) => {
     const intended = t0 + schedule[i];
     lags[i] = performance.now() - intended;
+    if (o.maxInFlight !== undefined && inflight.size >= o.maxInFlight) {
+      errorCount++;
+      errors['client-backlog'] = (errors['client-backlog'] ?? 0) + 1;
+      windows?.settled(i, Number.NaN, 0);
+      return;
+    }
     const p = transport.send(i).then(
       (status) => {
-        latencies[answered++] = performance.now() - intended;
+        const ms = performance.now() - intended;
+        latencies[answered++] = ms;
         statuses[status] = (statuses[status] ?? 0) + 1;
         if (status >= 200 && status < 300) ok++;
         if (perConn) perConn[i % o.connections]++;
+        windows?.settled(i, ms, status);
       },
       (err) => {
         errorCount++;
         const c = errorCode(err);
         errors[c] = (errors[c] ?? 0) + 1;
+        windows?.settled(i, Number.NaN, 0);
       },
     );
     const tracked = p.finally(() => inflight.delete(tracked));
@@ -193,6 +242,7 @@ async function runPhase(
     const tick = () => {
       const now = performance.now() - t0;
       while (next < schedule.length && schedule[next] <= now) fire(next++);
+      windows?.sentUpTo(next);
       if (next >= schedule.length) return resolve();
       setTimeout(tick, Math.max(0, schedule[next] - (performance.now() - t0) - 0.5));
     };
@@ -224,5 +274,69 @@ async function runPhase(
     connectionsAnswered,
     connectionsReused,
     wallSec,
+    windows: windows?.all(),
+  };
+}
+
+/**
+ * Per-window bookkeeping: each request's latency (NaN: no answer) and status by its index, and a
+ * count of the unsettled ones per window, so a window is summarized as soon as it is complete.
+ */
+function createWindows(schedule: Float64Array, windowSec: number, onWindow?: (w: OpenLoopWindow) => void) {
+  const span = windowSec * 1000;
+  const count = schedule.length ? Math.floor(schedule[schedule.length - 1] / span) + 1 : 1;
+  const windowOf = (i: number) => Math.min(count - 1, Math.floor(schedule[i] / span));
+  // The first request index of each window, and one past the last.
+  const bounds = new Uint32Array(count + 1).fill(schedule.length);
+  for (let i = schedule.length - 1; i >= 0; i--) bounds[windowOf(i)] = i;
+  for (let w = count - 1; w >= 0; w--) bounds[w] = Math.min(bounds[w], bounds[w + 1]);
+  const latency = new Float64Array(schedule.length).fill(Number.NaN);
+  const status = new Uint16Array(schedule.length);
+  const unsettled = new Uint32Array(count);
+  for (let w = 0; w < count; w++) unsettled[w] = bounds[w + 1] - bounds[w];
+  const done: OpenLoopWindow[] = [];
+  let sent = 0;
+
+  const summary = (w: number): OpenLoopWindow => {
+    const answered: number[] = [];
+    let ok = 0;
+    let non2xx = 0;
+    let errorCount = 0;
+    for (let i = bounds[w]; i < bounds[w + 1]; i++) {
+      if (status[i] === 0) errorCount++;
+      else {
+        answered.push(latency[i]);
+        if (status[i] >= 200 && status[i] < 300) ok++;
+        else non2xx++;
+      }
+    }
+    return {
+      fromSec: w * windowSec,
+      intended: bounds[w + 1] - bounds[w],
+      ok,
+      non2xx,
+      errorCount,
+      latency: summarize(answered),
+    };
+  };
+  const flush = () => {
+    while (done.length < count && unsettled[done.length] === 0 && sent >= bounds[done.length + 1]) {
+      const w = summary(done.length);
+      done.push(w);
+      onWindow?.(w);
+    }
+  };
+  return {
+    settled(i: number, ms: number, httpStatus: number) {
+      latency[i] = ms;
+      status[i] = httpStatus;
+      unsettled[windowOf(i)]--;
+      flush();
+    },
+    sentUpTo(n: number) {
+      sent = n;
+      flush();
+    },
+    all: () => done,
   };
 }

@@ -32,6 +32,59 @@ export async function readRss(pid: number): Promise<number> {
   return parseProcStatus(await readFile(`/proc/${pid}/status`, 'utf8')).rssBytes;
 }
 
+/** The parent pid from /proc/<pid>/stat (field 4, counted after the command name's last ')'). */
+export function parseProcStatPpid(text: string): number {
+  return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** `root` and every process below it, from a pid → parent pid map. Pure. */
+export function processTree(parents: ReadonlyMap<number, number>, root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const [pid, ppid] of parents) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift()!;
+    out.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/**
+ * RSS and CPU time summed over a process and all its descendants (a server that moves work into
+ * child processes is measured whole), and how many processes that was. Processes that exit while
+ * being read are skipped (their CPU time with them: compare samples of a tree that keeps its
+ * processes).
+ */
+export async function readTreeUsage(
+  root: number,
+): Promise<{ rssBytes: number; cpuSeconds: number; processes: number }> {
+  const parents = new Map<number, number>();
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      parents.set(Number(name), parseProcStatPpid(await readFile(`/proc/${name}/stat`, 'utf8')));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let rssBytes = 0;
+  let cpuSeconds = 0;
+  let processes = 0;
+  for (const pid of processTree(parents, root)) {
+    try {
+      const [rss, cpu] = await Promise.all([readRss(pid), readCpuSeconds(pid)]);
+      rssBytes += rss;
+      cpuSeconds += cpu;
+      processes++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { rssBytes, cpuSeconds, processes };
+}
+
 export async function countFds(pid: number): Promise<number> {
   return (await readdir(`/proc/${pid}/fd`)).length;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseProcStatCpu, parseProcStatus } from './proc.ts';
+import { parseProcStatCpu, parseProcStatPpid, parseProcStatus, processTree } from './proc.ts';
 import { renderPerformanceDoc, renderTable, replaceBetweenMarkers } from './report.ts';
 import { type BenchResults, evaluate, type Figure, stamp, targetText } from './results.ts';
 import { renderChart, targetScore } from './svg-chart.ts';
@@ -77,6 +77,14 @@ describe('Markdown report', () => {
     expect(t).toContain('| transformer | *skipped* | — | — | — | — | bench/transformer.ts not found |');
   });
 
+  it('says "not reported" for a figure the process under test did not expose, as JSON keeps it (null)', () => {
+    const lag: Figure = { id: 'x.lag', label: 'max transformer lag', value: Number.NaN, unit: 's' };
+    const fromJson = JSON.parse(JSON.stringify(run([lag]))) as BenchResults;
+    expect(renderTable(fromJson)).toContain(
+      '| collector | max transformer lag | not reported | — | — | — | — |',
+    );
+  });
+
   it('marks figures carried over from an earlier run', () => {
     const r = run([throughput]);
     r.suites.collector.reason = 'from the 2026-11-24T10:00Z run';
@@ -140,5 +148,19 @@ describe('/proc status parsing', () => {
   it('reads user + system CPU seconds, even when the command name has spaces and parentheses', () => {
     const stat = '4242 (node (bench) x) S 1 4242 1 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 11 0 100 0 0';
     expect(parseProcStatCpu(stat)).toBe(3);
+  });
+
+  it('finds every process below a root (the parent pid is field 4, after the command name)', () => {
+    expect(parseProcStatPpid('4243 (node (transformer) x) S 4242 4243 1 0 -1')).toBe(4242);
+    // 10 → 11 → 13, 10 → 12; 20 is someone else's.
+    const parents = new Map([
+      [10, 1],
+      [11, 10],
+      [12, 10],
+      [13, 11],
+      [20, 1],
+    ]);
+    expect(processTree(parents, 10).sort()).toEqual([10, 11, 12, 13]);
+    expect(processTree(parents, 13)).toEqual([13]);
   });
 });

@@ -19,8 +19,14 @@ export function replaceBetweenMarkers(doc: string, name: string, content: string
 
 const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
-const withUnit = (v: number, unit: string) =>
-  unit === 'count' ? formatNumber(v) : `${formatNumber(v)} ${unit}`;
+// A figure the process under test did not expose (a metric it does not have yet) has no value:
+// NaN in memory, null once written to JSON.
+const withUnit = (v: number | null, unit: string) =>
+  typeof v !== 'number' || !Number.isFinite(v)
+    ? 'not reported'
+    : unit === 'count'
+      ? formatNumber(v)
+      : `${formatNumber(v)} ${unit}`;
 
 function metCell(f: Figure): string {
   if (f.met === undefined) return '—';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ProcSample, rssTrendOnceConnected } from './rss-trend.ts';
+import { type ProcSample, rssTrendOnceConnected, slopePerMinute } from './rss-trend.ts';
 
 const MiB = 2 ** 20;
 /** 250 ms samples: fds ramp to 1,124 by `rampS`, RSS given per sample. */
@@ -39,5 +39,27 @@ describe('rssTrendOnceConnected', () => {
   it('says nothing when the fds peak too late to leave a window', () => {
     expect(rssTrendOnceConnected(run(10, 9, () => 600))).toBeUndefined();
     expect(rssTrendOnceConnected([])).toBeUndefined();
+  });
+});
+
+describe('slopePerMinute', () => {
+  // 5-s samples over 5 minutes.
+  const every5s = (f: (min: number) => number) =>
+    Array.from({ length: 61 }, (_, i) => ({ tMs: i * 5000, value: f((i * 5) / 60) }));
+
+  it('reads a steady leak through GC swings', () => {
+    const slope = slopePerMinute(every5s((m) => 600 + 4 * m + 30 * Math.sin(m * 25)))!;
+    expect(slope).toBeGreaterThan(2);
+    expect(slope).toBeLessThan(6);
+  });
+
+  it('is near zero for a flat process and negative for a shrinking one', () => {
+    expect(Math.abs(slopePerMinute(every5s((m) => 600 + 30 * Math.sin(m * 25)))!)).toBeLessThan(2);
+    expect(slopePerMinute(every5s((m) => 600 - 10 * m))!).toBeCloseTo(-10, 6);
+  });
+
+  it('says nothing without enough samples spread in time', () => {
+    expect(slopePerMinute([{ tMs: 0, value: 1 }])).toBeUndefined();
+    expect(slopePerMinute([0, 1, 2].map((v) => ({ tMs: 5, value: v })))).toBeUndefined();
   });
 });

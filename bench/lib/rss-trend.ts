@@ -52,3 +52,22 @@ export function thirdsTrend(values: readonly number[]): number | undefined {
   const third = Math.floor(values.length / 3);
   return median(values.slice(values.length - third)) - median(values.slice(0, third));
 }
+
+/**
+ * Least-squares slope of `value` over time, per minute (bytes/min for RSS): how fast memory grows
+ * over a long steady run, where the thirds trend would need the run's length to read. Undefined
+ * under 3 samples or when they all share one time.
+ */
+export function slopePerMinute(samples: readonly { tMs: number; value: number }[]): number | undefined {
+  if (samples.length < 3) return undefined;
+  const n = samples.length;
+  const mt = samples.reduce((a, s) => a + s.tMs, 0) / n;
+  const mv = samples.reduce((a, s) => a + s.value, 0) / n;
+  let cov = 0;
+  let vart = 0;
+  for (const s of samples) {
+    cov += (s.tMs - mt) * (s.value - mv);
+    vart += (s.tMs - mt) ** 2;
+  }
+  return vart === 0 ? undefined : (cov / vart) * 60_000;
+}

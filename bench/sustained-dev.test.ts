@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import type { OpenLoopResult, OpenLoopWindow } from './lib/open-loop.ts';
+import type { LatencySummary } from './lib/percentiles.ts';
+import {
+  minutesFrom,
+  minuteTable,
+  type Sample,
+  type SustainedRaw,
+  sustainedFigures,
+} from './sustained-dev.ts';
+
+const lat = (p99: number): LatencySummary => ({
+  count: 1,
+  p50: 2,
+  p90: 5,
+  p99,
+  p999: p99,
+  max: p99 + 1,
+  mean: 3,
+});
+const minute = (i: number, p99: number, failed = 0): OpenLoopWindow => ({
+  fromSec: i * 60,
+  intended: 300_000,
+  ok: 300_000 - failed,
+  non2xx: failed,
+  errorCount: 0,
+  latency: lat(p99),
+});
+const loop = (windows: OpenLoopWindow[] | undefined, ok: number): OpenLoopResult => ({
+  transport: 'node:http',
+  intended: ok,
+  sent: ok,
+  ok,
+  statuses: { '202': ok },
+  errors: {},
+  errorCount: 0,
+  latency: lat(10),
+  sendLag: lat(1),
+  achievedRatePerSec: 5000,
+  wallSec: 60,
+  windows,
+});
+/** 4 minutes, one sample every 5 s; RSS flat unless `rss` says otherwise. */
+const samples = (lag: number | null, rss = (_t: number) => 600): Sample[] =>
+  Array.from({ length: 48 }, (_, i) => ({
+    tSec: i * 5,
+    phase: 'steady',
+    rssMiB: rss(i * 5),
+    cpuSeconds: i * 4,
+    processes: 1,
+    lagHits: lag === null ? null : lag * 5000,
+    lagSeconds: lag,
+    hitsAccepted: i * 25_000,
+    loopDelayMaxMs: 12,
+  }));
+
+function run(o: {
+  windows: OpenLoopWindow[];
+  lag: number | null;
+  rss?: (t: number) => number;
+  inLake: number;
+}) {
+  const steady = loop(
+    o.windows,
+    o.windows.reduce((a, w) => a + w.ok, 0),
+  );
+  const raw: SustainedRaw = {
+    plan: {
+      minutes: 4,
+      rate: 5000,
+      poolConnections: 64,
+      connections: 10_000,
+      connectionsRate: 2500,
+      connectionsSec: 20,
+      sampleSec: 5,
+    },
+    cpus: { dev: '0', client: '1' },
+    node: 'v24',
+    loadavg: { start: [0], end: [0] },
+    command: 'taskset -c 0 node bin/alt.mjs dev',
+    collectorUrl: 'http://127.0.0.1:1',
+    appId: 'alt_x',
+    startupSec: 10,
+    steady,
+    connections: {
+      ...loop(undefined, 50_000),
+      peakDevFds: 10_100,
+      lagAtStart: { hits: null, seconds: null },
+    },
+    samples: samples(o.lag, o.rss),
+    hitsAcceptedByCollector: null,
+    stop: { exitCode: 0, signal: null, seconds: 5, killed: false },
+    lake: { rows: o.inLake, distinctLogIds: o.inLake, query: '' },
+  };
+  return {
+    raw,
+    byId: Object.fromEntries(sustainedFigures(raw).map((f) => [f.id.replace('sustained-dev.', ''), f])),
+  };
+}
+
+describe('sustained alt dev verdicts', () => {
+  it('holds the worst minute to p99 < 50 ms, so one bad minute fails the run', () => {
+    const good = run({
+      windows: [minute(0, 8), minute(1, 9), minute(2, 7), minute(3, 9)],
+      lag: 2,
+      inLake: 1_250_000,
+    });
+    expect(good.byId['p99.worst-minute'].met).toBe(true);
+    const bad = run({
+      windows: [minute(0, 8), minute(1, 9), minute(2, 180), minute(3, 9)],
+      lag: 2,
+      inLake: 1_250_000,
+    });
+    expect(bad.byId['p99.worst-minute']).toMatchObject({ value: 180, met: false });
+    expect(bad.byId['p99.worst-minute'].note).toMatch(/^minute 3;/);
+  });
+
+  it('counts non-2xx answers as errors and acknowledged hits missing from the lake as lost', () => {
+    const r = run({
+      windows: [minute(0, 8), minute(1, 9, 7), minute(2, 7), minute(3, 9)],
+      lag: 2,
+      inLake: 1_249_000,
+    });
+    expect(r.byId.errors).toMatchObject({ value: 7, met: false });
+    // 1,199,993 steady + 50,000 with 10,000 connections acknowledged, 1,249,000 in the lake.
+    expect(r.byId.lost).toMatchObject({ value: 993, met: false });
+  });
+
+  it('says "lag not reported" (no value, no verdict) when alt dev does not expose the lag gauges', () => {
+    const r = run({ windows: [minute(0, 8)], lag: null, inLake: 350_000 });
+    const lag = r.byId['lag.max-seconds'];
+    expect(lag.met).toBeUndefined();
+    expect(lag.value).toBeNaN();
+    expect(lag.note).toMatch(/lag not reported/);
+    expect(minuteTable(r.raw).split('\n')[1]).toMatch(/—\s+—\s+600$/);
+    const reported = run({ windows: [minute(0, 8)], lag: 45, inLake: 350_000 });
+    expect(reported.byId['lag.max-seconds']).toMatchObject({ value: 45, met: false });
+  });
+
+  it('reads RSS growth as a slope over the second half of the steady run', () => {
+    const flat = run({ windows: [minute(0, 8)], lag: 1, inLake: 0, rss: (t) => 600 + 20 * Math.sin(t) });
+    expect(flat.byId['rss.slope'].met).toBe(true);
+    const leak = run({ windows: [minute(0, 8)], lag: 1, inLake: 0, rss: (t) => 600 + (10 * t) / 60 });
+    expect(leak.byId['rss.slope'].value).toBeCloseTo(10, 6);
+    expect(leak.byId['rss.slope'].met).toBe(false);
+  });
+
+  it('takes the run length from --minutes, else ALT_BENCH_SUSTAINED_MINUTES, else 10', () => {
+    expect(minutesFrom(undefined, {})).toBe(10);
+    expect(minutesFrom(undefined, { ALT_BENCH_SUSTAINED_MINUTES: '1' })).toBe(1);
+    expect(minutesFrom('2', { ALT_BENCH_SUSTAINED_MINUTES: '1' })).toBe(2);
+    expect(() => minutesFrom('0.5', {})).toThrow(/whole number/);
+  });
+});

@@ -6,7 +6,8 @@
  *
  * Suites: collector (bench/collector.ts), segment-log (bench/segment-log.ts: group commit and
  * durable hits/s through the batcher), transformer and rollups (bench/transformer.ts), beacon
- * (bench/beacon.ts). A suite whose script does not exist is reported as skipped. With `--only`,
+ * (bench/beacon.ts), country (bench/country.ts: the collector's country lookup per hit, schema v2).
+ * A suite whose script does not exist is reported as skipped. With `--only`,
  * the suites not run keep their figures from the latest full results file, marked as carried over.
  */
 import { existsSync } from 'node:fs';
@@ -25,7 +26,7 @@ import {
   type SuiteResult,
   writeResults,
 } from './lib/results.ts';
-import { beaconFigures, segmentLogFigures, transformerFigures } from './lib/suites.ts';
+import { beaconFigures, countryFigures, segmentLogFigures, transformerFigures } from './lib/suites.ts';
 import { renderChart } from './lib/svg-chart.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -34,7 +35,7 @@ const RESULTS = join(HERE, 'results');
 const DOC = join(ROOT, 'docs/performance.md');
 const CHART = join(ROOT, 'docs/performance.svg');
 
-export const SUITES = ['collector', 'segment-log', 'transformer', 'rollups', 'beacon'] as const;
+export const SUITES = ['collector', 'segment-log', 'transformer', 'rollups', 'beacon', 'country'] as const;
 type Suite = (typeof SUITES)[number];
 
 const { values } = parseArgs({
@@ -192,6 +193,27 @@ async function runBeacon(): Promise<SuiteResult> {
   }
 }
 
+/** The country lookup's cost per hit against `maskIp` in the same run (bench/country.ts). */
+async function runCountry(): Promise<SuiteResult> {
+  const script = join(HERE, 'country.ts');
+  const t0 = Date.now();
+  if (!existsSync(script))
+    return { status: 'skipped', reason: 'bench/country.ts not found', durationSec: 0, figures: [] };
+  const done = progress.step('country lookup (bench/country.ts)', quick ? 15 : 40);
+  const out = join(RESULTS, `.country-${process.pid}.json`);
+  try {
+    const [cmd, ...args] = node(script, ['--out', out, ...(quick ? ['--rounds', '3'] : [])]);
+    await runToCompletion(cmd, args, { timeoutMs: 5 * 60_000, cwd: ROOT });
+    const raw = JSON.parse(await readFile(out, 'utf8'));
+    await rm(out, { force: true });
+    done();
+    return { status: 'ok', durationSec: (Date.now() - t0) / 1000, figures: countryFigures(raw), raw };
+  } catch (err) {
+    done('failed');
+    return failedSuite(err, t0);
+  }
+}
+
 /** The latest combined results (`<date>.json`), to carry suites over when `--only` is used. */
 async function latestCombined(): Promise<BenchResults | undefined> {
   const files = (await readdir(RESULTS).catch(() => [] as string[]))
@@ -241,6 +263,7 @@ if (wanted('transformer') || wanted('rollups')) {
   if (wanted('rollups')) suites.rollups = t.rollups;
 }
 if (wanted('beacon')) suites.beacon = await runBeacon();
+if (wanted('country')) suites.country = await runCountry();
 
 if (only.size) {
   const prev = await latestCombined();

@@ -7,8 +7,9 @@
  * Suites: collector (bench/collector.ts), segment-log (bench/segment-log.ts: group commit and
  * durable hits/s through the batcher), transformer and rollups (bench/transformer.ts), beacon
  * (bench/beacon.ts), sustained-dev (bench/sustained-dev.ts: the real `alt dev` on one core at 5,000 hits/s
- * for 10 minutes — 1 with `--quick`, or `ALT_BENCH_SUSTAINED_MINUTES`). A suite whose script does
- * not exist is reported as skipped. With `--only`,
+ * for 10 minutes — 1 with `--quick`, or `ALT_BENCH_SUSTAINED_MINUTES`), country (bench/country.ts:
+ * the collector's country lookup per hit, schema v2). A suite whose script does not exist is
+ * reported as skipped. With `--only`,
  * the suites not run keep their figures from the latest full results file, marked as carried over.
  */
 import { existsSync } from 'node:fs';
@@ -27,7 +28,7 @@ import {
   type SuiteResult,
   writeResults,
 } from './lib/results.ts';
-import { beaconFigures, segmentLogFigures, transformerFigures } from './lib/suites.ts';
+import { beaconFigures, countryFigures, segmentLogFigures, transformerFigures } from './lib/suites.ts';
 import { renderChart } from './lib/svg-chart.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -42,6 +43,7 @@ export const SUITES = [
   'transformer',
   'rollups',
   'beacon',
+  'country',
   'sustained-dev',
 ] as const;
 type Suite = (typeof SUITES)[number];
@@ -233,6 +235,27 @@ async function runSustained(): Promise<SuiteResult> {
   }
 }
 
+/** The country lookup's cost per hit against `maskIp` in the same run (bench/country.ts). */
+async function runCountry(): Promise<SuiteResult> {
+  const script = join(HERE, 'country.ts');
+  const t0 = Date.now();
+  if (!existsSync(script))
+    return { status: 'skipped', reason: 'bench/country.ts not found', durationSec: 0, figures: [] };
+  const done = progress.step('country lookup (bench/country.ts)', quick ? 15 : 40);
+  const out = join(RESULTS, `.country-${process.pid}.json`);
+  try {
+    const [cmd, ...args] = node(script, ['--out', out, ...(quick ? ['--rounds', '3'] : [])]);
+    await runToCompletion(cmd, args, { timeoutMs: 5 * 60_000, cwd: ROOT });
+    const raw = JSON.parse(await readFile(out, 'utf8'));
+    await rm(out, { force: true });
+    done();
+    return { status: 'ok', durationSec: (Date.now() - t0) / 1000, figures: countryFigures(raw), raw };
+  } catch (err) {
+    done('failed');
+    return failedSuite(err, t0);
+  }
+}
+
 /** The latest combined results (`<date>.json`), to carry suites over when `--only` is used. */
 async function latestCombined(): Promise<BenchResults | undefined> {
   const files = (await readdir(RESULTS).catch(() => [] as string[]))
@@ -282,6 +305,7 @@ if (wanted('transformer') || wanted('rollups')) {
   if (wanted('rollups')) suites.rollups = t.rollups;
 }
 if (wanted('beacon')) suites.beacon = await runBeacon();
+if (wanted('country')) suites.country = await runCountry();
 if (wanted('sustained-dev')) suites['sustained-dev'] = await runSustained();
 
 if (only.size) {

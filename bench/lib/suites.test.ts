@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeCpuProfile } from './cpu-profile.ts';
 import { evaluate } from './results.ts';
-import { beaconFigures, SOAK_SETTLE_BATCHES, segmentLogFigures, transformerFigures } from './suites.ts';
+import {
+  beaconFigures,
+  countryFigures,
+  SOAK_SETTLE_BATCHES,
+  segmentLogFigures,
+  transformerFigures,
+} from './suites.ts';
 
 describe('transformer bench result → figures', () => {
   const result = {
@@ -96,6 +102,30 @@ describe('beacon bench result → figures', () => {
     const over = beaconFigures({ ...result, bytes: { gzip: 1100 } }).map(evaluate);
     expect(over[0].met).toBe(false);
     expect(over[0].note).toBeUndefined();
+  });
+});
+
+describe('country bench result → figures', () => {
+  const result = {
+    addresses: { ipv4: 100_000, ipv6: 30_000 },
+    perLookupNs: {
+      maskIp: { cpu: 1700 },
+      country: { cpu: 520 },
+      'country.ipv6': { cpu: 1100 },
+      'mmdb-lib': { cpu: 2100 },
+    },
+  };
+
+  it('holds the lookup per hit, and IPv6 alone, to 1 µs of CPU time, against maskIp', () => {
+    const figs = countryFigures(result).map(evaluate);
+    const mix = figs.find((f) => f.id === 'country.lookup')!;
+    expect(mix.value).toBeCloseTo(0.52);
+    expect(mix.met).toBe(true);
+    expect(mix.ratio).toBeCloseTo(520 / 1700);
+    expect(mix.note).toBe('100k random public IPv4 + 30k IPv6 in announced networks, each once');
+    expect(figs.find((f) => f.id === 'country.lookup.ipv6')!.met).toBe(false);
+    expect(figs.find((f) => f.id === 'country.mmdb-lib')!.target).toBeUndefined();
+    expect(countryFigures({})).toEqual([]);
   });
 });
 

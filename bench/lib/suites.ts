@@ -173,6 +173,58 @@ export function beaconFigures(j: unknown): Figure[] {
   return out;
 }
 
+/**
+ * `bench/country.ts` → CPU time per country lookup over a mix of IPv4 and IPv6 addresses, held to
+ * 1 µs (issue #19), against `maskIp` on the same addresses; IPv6 alone; and the plain mmdb-lib
+ * reader it replaced.
+ */
+export function countryFigures(j: unknown): Figure[] {
+  const out: Figure[] = [];
+  const us = (id: string) => {
+    const ns = num(get(j, 'perLookupNs', id, 'cpu'));
+    return ns === undefined ? undefined : ns / 1000;
+  };
+  const mix = us('country');
+  const mask = us('maskIp');
+  const v4 = num(get(j, 'addresses', 'ipv4'));
+  const v6 = num(get(j, 'addresses', 'ipv6'));
+  const baseline = mask !== undefined ? { label: 'maskIp on the same addresses', value: mask } : undefined;
+  if (mix !== undefined) {
+    out.push({
+      id: 'country.lookup',
+      label: 'country lookup per hit, CPU time',
+      value: mix,
+      unit: 'µs',
+      baseline,
+      target: { on: 'value', op: '<=', value: 1 },
+      ...(v4 !== undefined && v6 !== undefined
+        ? { note: `${v4 / 1000}k random public IPv4 + ${v6 / 1000}k IPv6 in announced networks, each once` }
+        : {}),
+    });
+  }
+  const ipv6 = us('country.ipv6');
+  if (ipv6 !== undefined) {
+    out.push({
+      id: 'country.lookup.ipv6',
+      label: 'country lookup per hit, IPv6 only, CPU time',
+      value: ipv6,
+      unit: 'µs',
+      target: { on: 'value', op: '<=', value: 1 },
+    });
+  }
+  const reader = us('mmdb-lib');
+  if (reader !== undefined) {
+    out.push({
+      id: 'country.mmdb-lib',
+      label: "mmdb-lib's own get (the design not taken), CPU time",
+      value: reader,
+      unit: 'µs',
+      baseline,
+    });
+  }
+  return out;
+}
+
 interface RawRun {
   concurrency: number;
   appendsPerSec: number;

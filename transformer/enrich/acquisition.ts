@@ -5,7 +5,7 @@
  * gives nulls.
  */
 import { kindOfHost, kindOfSource, type SiteKind } from './referrer-hosts.ts';
-import { parseUrl, queryParams, type UrlParts } from './url.ts';
+import { parseHost, parseUrl, queryParams, type UrlParts } from './url.ts';
 
 export const CHANNELS = [
   'direct',
@@ -137,8 +137,8 @@ interface ReferrerInfo {
 }
 
 function parseReferrer(referrer: string | null | undefined): ReferrerInfo | null {
-  const r = parseUrl(referrer);
-  return r === null ? null : { host: r.host, kind: kindOfHost(r.host) };
+  const host = parseHost(referrer);
+  return host === null ? null : { host, kind: kindOfHost(host) };
 }
 
 /** Acquisition fields for one hit. */

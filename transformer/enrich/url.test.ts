@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_URL_LENGTH, parseUrl, queryParams } from './url.ts';
+import { MAX_URL_LENGTH, parseHost, parseUrl, queryParams } from './url.ts';
 
 describe('parseUrl', () => {
   /** What the WHATWG parser says, in parseUrl's terms. */
@@ -16,7 +16,7 @@ describe('parseUrl', () => {
   // The query itself is compared through URLSearchParams: the WHATWG parser escapes some
   // characters in it that decode back to the same values.
 
-  it.each([
+  const CASES = [
     'https://example.com',
     'https://example.com/a/b?x=1&y=%20z#frag',
     "http://a-b.example.co.uk:8080/p;q=1/~user/it's(1)*,+!$@:=?q='x'&r=<y>&s=é",
@@ -39,8 +39,17 @@ describe('parseUrl', () => {
     'https://-x.example.com/',
     'HTTPS://example.com/',
     'https://example.com/|^[]{}`',
-  ])('agrees with the WHATWG parser on %j', (s) => {
+    'https://example.com/x\\y ',
+    'https://example.com#\u0000',
+    'https://example.com?%ZZ\uD800',
+    'https://example.com:8080',
+    'https://example.com\\x',
+  ];
+
+  it.each(CASES)('agrees with the WHATWG parser on %j', (s) => {
     expect(ours(s)).toEqual(whatwg(s));
+    // parseHost is parseUrl's host, read more cheaply.
+    expect(parseHost(s)).toEqual(whatwg(s)?.host ?? null);
   });
 
   it('agrees with the WHATWG parser on generated URLs', () => {
@@ -54,6 +63,7 @@ describe('parseUrl', () => {
     fc.assert(
       fc.property(url, (s) => {
         expect(ours(s)).toEqual(whatwg(s));
+        expect(parseHost(s)).toEqual(whatwg(s)?.host ?? null);
       }),
       { numRuns: 2000 },
     );
@@ -63,8 +73,10 @@ describe('parseUrl', () => {
 describe('parseUrl limits', () => {
   it('gives null past the length limit, for no string, and for URLs without a host', () => {
     expect(parseUrl(`https://example.com/${'a'.repeat(MAX_URL_LENGTH)}`)).toBeNull();
+    expect(parseHost(`https://example.com/${'a'.repeat(MAX_URL_LENGTH)}`)).toBeNull();
     for (const s of [null, undefined, '', 'about:blank', 'data:text/plain,x', 'not a url', '/relative']) {
       expect(parseUrl(s)).toBeNull();
+      expect(parseHost(s)).toBeNull();
     }
   });
 });

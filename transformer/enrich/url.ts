@@ -19,13 +19,15 @@ export interface UrlParts {
 export const MAX_URL_LENGTH = 16 * 1024;
 
 const c = (ch: string) => ch.charCodeAt(0);
-const SLASH = c('/');
-const QUESTION = c('?');
-const HASH = c('#');
-const COLON = c(':');
-const DOT = c('.');
-const PERCENT = c('%');
-const BACKSLASH = c('\\');
+// Literals, not c('/'), so that the scanner's comparisons are against constants.
+const SLASH = 0x2f;
+const QUESTION = 0x3f;
+const HASH = 0x23;
+const COLON = 0x3a;
+const DOT = 0x2e;
+const HYPHEN = 0x2d;
+const PERCENT = 0x25;
+const BACKSLASH = 0x5c;
 
 /** Host characters of the simple shape: lowercase ASCII letters, digits, `-`, `.`. */
 const HOST_CHAR = new Uint8Array(128);
@@ -38,11 +40,11 @@ for (const ch of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const isLetter = (code: number) => code >= 97 && code <= 122;
 
 /**
- * The simple shape: `http(s)://` + a lowercase ASCII host whose last label starts with a letter (so
- * no IPv4 forms) and which is not punycode, an optional port, a path of plain characters without
- * dot segments or `%2e`, a query without spaces, control characters or backslashes. Else null.
+ * Scans `http(s)://` + a simple host (+ a valid port) from the start of `s`: the host and the
+ * index after it, or null when `s` does not start that way. The host is lowercase ASCII, its last
+ * label starts with a letter (so no IPv4 forms), and it is not punycode.
  */
-function parseSimple(s: string): UrlParts | null {
+function scanHost(s: string): { host: string; end: number } | null {
   let i: number;
   if (s.startsWith('https://')) i = 8;
   else if (s.startsWith('http://')) i = 7;
@@ -50,10 +52,12 @@ function parseSimple(s: string): UrlParts | null {
   const n = s.length;
   const hostStart = i;
   let lastDot = -1;
+  let hyphen = false;
   for (; i < n; i++) {
     const code = s.charCodeAt(i);
     if (code >= 128 || HOST_CHAR[code] === 0) break;
-    if (code === DOT) {
+    if (code === HYPHEN) hyphen = true;
+    else if (code === DOT) {
       // Empty labels (`a..b`, `.a`, `a.`) are for the WHATWG parser.
       if (i === hostStart || i === lastDot + 1) return null;
       lastDot = i;
@@ -62,12 +66,30 @@ function parseSimple(s: string): UrlParts | null {
   const hostEnd = i;
   if (hostEnd === hostStart || lastDot === hostEnd - 1 || !isLetter(s.charCodeAt(lastDot + 1))) return null;
   const host = s.slice(hostStart, hostEnd);
-  if (host.includes('xn--')) return null;
+  if (hyphen && host.includes('xn--')) return null;
   if (i < n && s.charCodeAt(i) === COLON) {
     const portStart = ++i;
     while (i < n && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
     if (i === portStart || i - portStart > 5 || Number(s.slice(portStart, i)) > 65535) return null;
   }
+  // The host must end where the WHATWG parser ends it.
+  if (i < n) {
+    const code = s.charCodeAt(i);
+    if (code !== SLASH && code !== QUESTION && code !== HASH) return null;
+  }
+  return { host, end: i };
+}
+
+/**
+ * The simple shape: a simple host (`scanHost`), a path of plain characters without dot segments
+ * or `%2e`, a query without spaces, control characters, backslashes or surrogates. Else null.
+ */
+function parseSimple(s: string): UrlParts | null {
+  const scanned = scanHost(s);
+  if (scanned === null) return null;
+  const { host } = scanned;
+  const n = s.length;
+  let i = scanned.end;
   let path = '/';
   if (i < n && s.charCodeAt(i) === SLASH) {
     const pathStart = i;
@@ -115,6 +137,17 @@ export function parseUrl(s: string | null | undefined): UrlParts | null {
   // `about:blank`, `data:`, … have no host: not a place a visitor came from.
   if (host === '') return null;
   return { host, path: u.pathname, search: u.search };
+}
+
+/**
+ * The host of an absolute URL, as `parseUrl(s)?.host` gives it. Cheaper on the simple shape: once
+ * a special URL's host has ended at `/`, `?` or `#`, nothing after it can change the host or fail
+ * the parse (the WHATWG parser only trims the ends and drops tabs and newlines), so the rest is
+ * not read. Referrers need only their host.
+ */
+export function parseHost(s: string | null | undefined): string | null {
+  if (typeof s !== 'string' || s.length === 0 || s.length > MAX_URL_LENGTH) return null;
+  return scanHost(s)?.host ?? parseUrl(s)?.host ?? null;
 }
 
 /** application/x-www-form-urlencoded decoding, as URLSearchParams does it. */

@@ -28,7 +28,13 @@ import {
   type SuiteResult,
   writeResults,
 } from './lib/results.ts';
-import { beaconFigures, countryFigures, segmentLogFigures, transformerFigures } from './lib/suites.ts';
+import {
+  beaconFigures,
+  countryFigures,
+  enrichFigures,
+  segmentLogFigures,
+  transformerFigures,
+} from './lib/suites.ts';
 import { renderChart } from './lib/svg-chart.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -42,6 +48,7 @@ export const SUITES = [
   'segment-log',
   'transformer',
   'rollups',
+  'enrich',
   'beacon',
   'country',
   'sustained-dev',
@@ -183,6 +190,28 @@ async function runTransformer(): Promise<{ transformer: SuiteResult; rollups: Su
   }
 }
 
+/** The transformer's enrichment alone (UA, URL, referrer, UTM, channel) against JSON.parse. */
+async function runEnrich(): Promise<SuiteResult> {
+  const script = join(HERE, 'enrich.ts');
+  const t0 = Date.now();
+  if (!existsSync(script))
+    return { status: 'skipped', reason: 'bench/enrich.ts not found', durationSec: 0, figures: [] };
+  const args = quick ? ['--hits', '200000', '--rounds', '3'] : [];
+  const done = progress.step(`enrichment (bench/enrich.ts)${quick ? ' --hits 200000' : ''}`, quick ? 15 : 40);
+  try {
+    const [cmd, ...rest] = node(script, args);
+    await runToCompletion(cmd, rest, { timeoutMs: 5 * 60_000, cwd: ROOT });
+    const file = await newestResult('enrich', t0);
+    if (!file) throw new Error('bench/enrich.ts wrote no bench/results/enrich-*.json');
+    const raw = JSON.parse(await readFile(file, 'utf8'));
+    done(relative(ROOT, file));
+    return { status: 'ok', durationSec: (Date.now() - t0) / 1000, figures: enrichFigures(raw), raw };
+  } catch (err) {
+    done('failed');
+    return failedSuite(err, t0);
+  }
+}
+
 async function runBeacon(): Promise<SuiteResult> {
   const script = join(HERE, 'beacon.ts');
   const t0 = Date.now();
@@ -304,6 +333,7 @@ if (wanted('transformer') || wanted('rollups')) {
   if (wanted('transformer')) suites.transformer = t.transformer;
   if (wanted('rollups')) suites.rollups = t.rollups;
 }
+if (wanted('enrich')) suites.enrich = await runEnrich();
 if (wanted('beacon')) suites.beacon = await runBeacon();
 if (wanted('country')) suites.country = await runCountry();
 if (wanted('sustained-dev')) suites['sustained-dev'] = await runSustained();

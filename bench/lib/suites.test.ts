@@ -4,6 +4,7 @@ import { evaluate } from './results.ts';
 import {
   beaconFigures,
   countryFigures,
+  enrichFigures,
   SOAK_SETTLE_BATCHES,
   segmentLogFigures,
   transformerFigures,
@@ -194,5 +195,30 @@ describe('CPU profile summary', () => {
     const s = summarizeCpuProfile(profile, { root: '/repo', lastMs: 6000 });
     expect(s.modules.map((m) => m.name)).toEqual(['collector/batcher.ts']);
     expect(s.samples).toBe(7);
+  });
+});
+
+describe('enrich bench result → figures', () => {
+  const result = {
+    hits: 500_000,
+    distinctUserAgents: 248,
+    baseline: { hitsPerSec: 900_000 },
+    enrich: { hitsPerSec: 1_350_000, rounds: [1_300_000, 1_350_000, 1_400_000] },
+    parseAndEnrich: { hitsPerSec: 540_000 },
+  };
+
+  it('holds enrichment to 1,000,000 hits/s and reports it against JSON.parse of the same records', () => {
+    const figs = enrichFigures(result).map(evaluate);
+    const e = figs.find((f) => f.id === 'enrich.hits-per-sec')!;
+    expect(e.ratio).toBeCloseTo(1.5);
+    expect(e.met).toBe(true);
+    expect(e.note).toBe('500k hits, 248 distinct UAs, median of 3 rounds');
+    expect(figs.find((f) => f.id === 'enrich.parse-and-enrich')!.ratio).toBeCloseTo(0.6);
+    const slow = enrichFigures({ ...result, enrich: { hitsPerSec: 400_000 } }).map(evaluate);
+    expect(slow[0].met).toBe(false);
+  });
+
+  it('drops what the result lacks', () => {
+    expect(enrichFigures({})).toEqual([]);
   });
 });

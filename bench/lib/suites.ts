@@ -225,6 +225,51 @@ export function countryFigures(j: unknown): Figure[] {
   return out;
 }
 
+/**
+ * `bench/enrich.ts` → hits/s of the transformer's enrichment (UA, URL, referrer, UTM, channel)
+ * against `JSON.parse` of the same records in the same run, held to 1,000,000 hits/s so that it
+ * stays a small part of the transformer's ≥ 100,000 hits/s; and parse + enrich together. The
+ * script counts per second of main-thread CPU time, i.e. what one core does.
+ */
+export function enrichFigures(j: unknown): Figure[] {
+  const out: Figure[] = [];
+  const base = num(get(j, 'baseline', 'hitsPerSec'));
+  const baseline = base === undefined ? undefined : { label: 'JSON.parse of the same records', value: base };
+  const hits = num(get(j, 'hits'));
+  const uas = num(get(j, 'distinctUserAgents'));
+  const rounds = get(j, 'enrich', 'rounds');
+  const enrich = num(get(j, 'enrich', 'hitsPerSec'));
+  if (enrich !== undefined) {
+    const note = [
+      hits !== undefined ? `${hits / 1000}k hits` : '',
+      uas !== undefined ? `${uas} distinct UAs` : '',
+      Array.isArray(rounds) && rounds.length > 1 ? `median of ${rounds.length} rounds` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    out.push({
+      id: 'enrich.hits-per-sec',
+      label: 'enrichHit (UA, URL, referrer, UTM, channel), per second of one core',
+      value: enrich,
+      unit: 'hits/s',
+      baseline,
+      target: { on: 'value', op: '>=', value: 1_000_000 },
+      ...(note ? { note } : {}),
+    });
+  }
+  const both = num(get(j, 'parseAndEnrich', 'hitsPerSec'));
+  if (both !== undefined) {
+    out.push({
+      id: 'enrich.parse-and-enrich',
+      label: 'JSON.parse + enrichHit per record, per second of one core',
+      value: both,
+      unit: 'hits/s',
+      baseline,
+    });
+  }
+  return out;
+}
+
 interface RawRun {
   concurrency: number;
   appendsPerSec: number;

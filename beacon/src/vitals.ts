@@ -22,7 +22,10 @@
  * - INP: `event` entries (durationThreshold 16 ms, the minimum) and `first-input`, grouped by
  *   `interactionId` (the longest entry of each); the worst interaction, skipping one per 50
  *   interactions seen — `web-vitals`' p98 approximation, but counting only interactions slower than
- *   16 ms (the browser hides faster ones), so on busy pages it leans towards the worst;
+ *   16 ms (the browser hides faster ones), so on busy pages it leans towards the worst. Of the
+ *   interactions before this script ran, the browser buffers only those of ≥ 104 ms (and the first
+ *   input) — the slow ones INP is about (WPT event-timing/min-duration-threshold.html and
+ *   buffered-and-duration-threshold.html);
  * - CLS: `layout-shift` entries without recent input, in session windows (gaps < 1 s, ≤ 5 s long),
  *   the largest window; 0 when the browser supports layout shifts and none happened.
  * A metric the browser did not report is left out (never 0 for unknown); a view with none is not

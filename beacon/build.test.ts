@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BeaconManifest, buildBeacon, ensureBeacon, readManifest } from './build.ts';
+import {
+  type BeaconManifest,
+  buildBeacon,
+  ensureBeacon,
+  formatSizes,
+  overBudget,
+  readManifest,
+} from './build.ts';
 
 let dir: string;
 let manifest: BeaconManifest;
@@ -18,9 +25,26 @@ afterAll(async () => {
 });
 
 describe('beacon build', () => {
-  it('stays within the size budget: ≤ 1,024 bytes gzipped', () => {
+  it('stays within the size budget: ≤ 1,024 bytes gzipped, the core and the Web Vitals add-on each', () => {
     expect(manifest.bytes.gzip).toBeLessThanOrEqual(1024);
     expect(manifest.bytes.br).toBeLessThan(manifest.bytes.gzip);
+    expect(manifest.vitals.bytes.gzip).toBeLessThanOrEqual(1024);
+    expect(manifest.vitals.bytes.br).toBeLessThan(manifest.vitals.bytes.gzip);
+    expect(overBudget(manifest)).toEqual([]);
+    expect(
+      overBudget({ ...manifest, vitals: { ...manifest.vitals, bytes: { raw: 1, gzip: 1025, br: 1 } } }),
+    ).toEqual([manifest.vitals.file]);
+  });
+
+  it('prints raw, gzip and brotli bytes of both scripts', () => {
+    const lines = formatSizes(manifest).split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^${manifest.file.replace('.', '\\.')} .*gzip +${manifest.bytes.gzip.toLocaleString('en-US')} B`,
+      ),
+    );
+    expect(lines[1]).toMatch(/^b\.vitals-[0-9a-f]{8}\.js .*raw .*gzip .*brotli .*budget: gzip ≤ 1,024 B/);
   });
 
   it('writes b.js and the content-addressed b.<hash>.js with SRI integrity, gzip and brotli copies', async () => {
@@ -41,14 +65,39 @@ describe('beacon build', () => {
     expect(await readManifest(dir)).toEqual(manifest);
   });
 
-  it('is an ES2017 IIFE that declares no global but alt and never evaluates strings', async () => {
-    const code = await readFile(join(dir, 'b.js'), 'utf8');
+  it('writes the add-on as b.vitals-<hash>.js only (no unhashed name: it is always SRI-pinned), with SRI, gzip and brotli', async () => {
+    const v = manifest.vitals;
+    expect(v.file).toBe(`b.vitals-${v.hash}.js`);
+    // The collector serves and caches as immutable exactly the names of this pattern (collector/beacon-assets.ts).
+    expect(v.file).toMatch(/^b\.[0-9A-Za-z_-]{6,}\.js$/);
+    const code = await readFile(join(dir, v.file));
+    expect(v.hash).toBe(createHash('sha256').update(code).digest('hex').slice(0, 8));
+    expect(v.integrity).toBe(`sha384-${createHash('sha384').update(code).digest('base64')}`);
+    expect(v.bytes.raw).toBe(code.length);
+    expect(gunzipSync(await readFile(join(dir, `${v.file}.gz`)))).toEqual(code);
+    expect(brotliDecompressSync(await readFile(join(dir, `${v.file}.br`)))).toEqual(code);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.js')).sort()).toEqual(
+      ['b.js', manifest.file, v.file].sort(),
+    );
+  });
+
+  it.each([
+    ['the core', () => 'b.js'],
+    ['the add-on', () => manifest.vitals.file],
+  ])('%s is an ES2017 IIFE that declares no global but alt and never evaluates strings', async (_, file) => {
+    const code = await readFile(join(dir, file()), 'utf8');
     expect(code.startsWith('(()=>{')).toBe(true);
     expect(code.endsWith('})();')).toBe(true);
     expect(code).not.toMatch(/\beval\(|new Function|document\.cookie|localStorage|\?\.|\?\?/);
-    // The one global assignment, and no prototype writes.
+    // The one global assignment (the add-on's: the queue stub when the page has none), and no prototype writes.
     expect(code.match(/\.alt=/g)).toHaveLength(1);
     expect(code).not.toMatch(/prototype/);
+  });
+
+  it('the add-on stores nothing on the device', async () => {
+    expect(await readFile(join(dir, manifest.vitals.file), 'utf8')).not.toMatch(
+      /sessionStorage|indexedDB|cookie/,
+    );
   });
 
   it('is reproducible, and ensureBeacon rebuilds a stale or missing build only', async () => {

@@ -1,14 +1,19 @@
 /**
  * Builds the beacon: esbuild (bundle, IIFE, ES2017) then terser → `b.js` and the immutable,
- * content-addressed `b.<hash8>.js`, each with `.gz` and `.br` next to it, plus `manifest.json`
- * (file, hash, SRI integrity, sizes). `npm run build:beacon` writes `beacon/dist/` and prints
- * the sizes; tests and the collector call `ensureBeacon()` so a stale build is never served.
+ * content-addressed `b.<hash8>.js`, each with `.gz` and `.br` next to it; the same for the opt-in
+ * Web Vitals add-on (`src/vitals.ts` → `b.vitals-<hash8>.js`, hashed name only: it is always
+ * pinned with SRI next to a hashed core); plus `manifest.json` (file, hash, SRI integrity, sizes
+ * of each). `npm run build:beacon` writes `beacon/dist/`, prints the sizes and fails over budget;
+ * tests and the collector call `ensureBeacon()` so a stale build is never served.
  *
- * Old `b.<hash>.js` files are kept on purpose: sites pin a hashed URL with SRI, so a file once
+ * Both names match the collector's and the CDN's `b.<name>.js` pattern, so they are served, and
+ * cached as immutable, with no change there.
+ *
+ * Old hashed files are kept on purpose: sites pin a hashed URL with SRI, so a file once
  * published must keep answering.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -16,12 +21,17 @@ import { build } from 'esbuild';
 import { minify } from 'terser';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-export const BEACON_SOURCE = join(HERE, 'src', 'beacon.ts');
+const SRC = join(HERE, 'src');
+export const BEACON_SOURCE = join(SRC, 'beacon.ts');
+export const VITALS_SOURCE = join(SRC, 'vitals.ts');
 export const BEACON_DIST = join(HERE, 'dist');
 /** Bump when the build options change, so `ensureBeacon` rebuilds outputs of an older build. */
-const BUILD_VERSION = 1;
+const BUILD_VERSION = 2;
+/** Gzipped size budget of each script (DESIGN §8; issue #19 for the add-on on its own). */
+export const GZIP_BUDGET = 1024;
 
-export type BeaconManifest = {
+/** One built script. */
+export type BeaconFile = {
   /** hashed file name, e.g. `b.1a2b3c4d.js` (served immutable) */
   file: string;
   /** first 8 hex digits of the SHA-256 of the minified script */
@@ -29,21 +39,44 @@ export type BeaconManifest = {
   /** Subresource Integrity value for the `<script integrity>` attribute */
   integrity: string;
   bytes: { raw: number; gzip: number; br: number };
-  /** SHA-256 of the source and build version that produced this output (staleness check) */
+};
+
+/** The core beacon's file at the top level (as before the add-on), the add-on's under `vitals`. */
+export type BeaconManifest = BeaconFile & {
+  /** the opt-in Web Vitals add-on */
+  vitals: BeaconFile;
+  /** SHA-256 of the sources and build version that produced this output (staleness check) */
   source: string;
 };
 
-export type BeaconBuild = { code: string; manifest: BeaconManifest };
+export type BeaconBuild = { code: string; vitalsCode: string; manifest: BeaconManifest };
 
+/** Every file under `src/` (both scripts and what they share), with the build version. */
 async function sourceHash(): Promise<string> {
-  const src = await readFile(BEACON_SOURCE);
-  return createHash('sha256').update(`v${BUILD_VERSION}\n`).update(src).digest('hex');
+  const h = createHash('sha256').update(`v${BUILD_VERSION}\n`);
+  for (const name of (await readdir(SRC)).sort()) {
+    h.update(`${name}\n`).update(await readFile(join(SRC, name)));
+  }
+  return h.digest('hex');
 }
 
-/** Compiles and minifies the beacon in memory. */
+/** Compiles and minifies the core beacon and the add-on in memory. */
 export async function compileBeacon(): Promise<BeaconBuild> {
+  const [core, vitals] = await Promise.all([
+    compile(BEACON_SOURCE, 'b.'),
+    compile(VITALS_SOURCE, 'b.vitals-'),
+  ]);
+  return {
+    code: core.code,
+    vitalsCode: vitals.code,
+    manifest: { ...core.file, vitals: vitals.file, source: await sourceHash() },
+  };
+}
+
+/** One entry point → minified code and its hashed name, `<prefix><hash8>.js`. */
+async function compile(entry: string, prefix: string): Promise<{ code: string; file: BeaconFile }> {
   const bundled = await build({
-    entryPoints: [BEACON_SOURCE],
+    entryPoints: [entry],
     bundle: true,
     format: 'iife',
     target: 'es2017',
@@ -76,14 +109,15 @@ export async function compileBeacon(): Promise<BeaconBuild> {
   const code = min.code!.replace(/^"use strict";/, '');
   const buf = Buffer.from(code);
   const hash = createHash('sha256').update(buf).digest('hex').slice(0, 8);
-  const manifest: BeaconManifest = {
-    file: `b.${hash}.js`,
-    hash,
-    integrity: `sha384-${createHash('sha384').update(buf).digest('base64')}`,
-    bytes: { raw: buf.length, gzip: gzip(buf).length, br: brotli(buf).length },
-    source: await sourceHash(),
+  return {
+    code,
+    file: {
+      file: `${prefix}${hash}.js`,
+      hash,
+      integrity: `sha384-${createHash('sha384').update(buf).digest('base64')}`,
+      bytes: { raw: buf.length, gzip: gzip(buf).length, br: brotli(buf).length },
+    },
   };
-  return { code, manifest };
 }
 
 const gzip = (b: Buffer) => gzipSync(b, { level: 9 });
@@ -101,10 +135,15 @@ async function put(path: string, data: Buffer | string): Promise<void> {
 
 /** Builds into `outDir` (default `beacon/dist`) and returns the manifest. */
 export async function buildBeacon(outDir = BEACON_DIST): Promise<BeaconManifest> {
-  const { code, manifest } = await compileBeacon();
+  const { code, vitalsCode, manifest } = await compileBeacon();
   await mkdir(outDir, { recursive: true });
-  const buf = Buffer.from(code);
-  for (const name of ['b.js', manifest.file]) {
+  const outputs: [string, string][] = [
+    ['b.js', code],
+    [manifest.file, code],
+    [manifest.vitals.file, vitalsCode],
+  ];
+  for (const [name, text] of outputs) {
+    const buf = Buffer.from(text);
     await put(join(outDir, name), buf);
     await put(join(outDir, `${name}.gz`), gzip(buf));
     await put(join(outDir, `${name}.br`), brotli(buf));
@@ -130,16 +169,31 @@ export async function ensureBeacon(outDir = BEACON_DIST): Promise<BeaconManifest
   return buildBeacon(outDir);
 }
 
-export function formatSizes(m: BeaconManifest): string {
+/** One line per script: raw, gzip and brotli bytes against the budget. */
+export function formatSizes(m: BeaconManifest, dir = ''): string {
   const n = (x: number) => x.toLocaleString('en-US').padStart(6);
-  return `${m.file}  raw ${n(m.bytes.raw)} B  gzip ${n(m.bytes.gzip)} B  brotli ${n(m.bytes.br)} B  (budget: gzip ≤ 1,024 B)`;
+  const width = Math.max(m.file.length, m.vitals.file.length);
+  return [m, m.vitals]
+    .map(
+      (f) =>
+        `${dir}${f.file.padEnd(width)}  raw ${n(f.bytes.raw)} B  gzip ${n(f.bytes.gzip)} B  brotli ${n(f.bytes.br)} B  (budget: gzip ≤ ${GZIP_BUDGET.toLocaleString('en-US')} B)`,
+    )
+    .join('\n');
+}
+
+/** The scripts over the gzip budget (empty when all fit). */
+export function overBudget(m: BeaconManifest): string[] {
+  return [m, m.vitals].filter((f) => f.bytes.gzip > GZIP_BUDGET).map((f) => f.file);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const manifest = await buildBeacon();
-  console.log(`beacon/dist/${formatSizes(manifest)}`);
-  if (manifest.bytes.gzip > 1024) {
-    console.error('beacon: gzipped size is over the 1,024-byte budget');
+  console.log(formatSizes(manifest, 'beacon/dist/'));
+  const over = overBudget(manifest);
+  if (over.length) {
+    console.error(
+      `beacon: gzipped size over the ${GZIP_BUDGET.toLocaleString('en-US')}-byte budget: ${over.join(', ')}`,
+    );
     process.exit(1);
   }
 }

@@ -46,6 +46,34 @@ describe('renderSnippet', () => {
     expect(html).toContain('event_type=pageview&amp;url={{ request.url | urlencode }}"');
   });
 
+  it('with vitals, adds the add-on as a second async SRI-pinned script from the collector, after the core', () => {
+    const vitals = { file: 'b.vitals-89abcdef.js', integrity: 'sha384-def' };
+    const html = renderSnippet({
+      appId,
+      collectorUrl: 'https://t.example.com',
+      manifest: { ...manifest, vitals },
+      vitals: true,
+    });
+    expect(html.split('\n')).toEqual([
+      `<script>${QUEUE_STUB}</script>`,
+      `<script async src="https://t.example.com/b.0123abcd.js" integrity="sha384-abc+/=" crossorigin="anonymous" data-app="${appId}"></script>`,
+      '<script async src="https://t.example.com/b.vitals-89abcdef.js" integrity="sha384-def" crossorigin="anonymous"></script>',
+      expect.stringMatching(/^<noscript>/),
+    ]);
+    // Still the one inline script: the CSP hash source is unchanged.
+    expect(html.match(/<script>/g)).toHaveLength(1);
+    // Off unless asked for.
+    expect(
+      renderSnippet({ appId, collectorUrl: 'https://t.example.com', manifest: { ...manifest, vitals } }),
+    ).not.toContain('vitals');
+  });
+
+  it('refuses vitals with a manifest that has no add-on', () => {
+    expect(() =>
+      renderSnippet({ appId, collectorUrl: 'https://t.example.com', manifest, vitals: true }),
+    ).toThrow(/no Web Vitals add-on/);
+  });
+
   it('gives the CSP hash source of the inline stub', () => {
     expect(QUEUE_STUB_CSP_SOURCE).toBe(
       `'sha256-${createHash('sha256').update(QUEUE_STUB).digest('base64')}'`,

@@ -1,7 +1,11 @@
 /**
  * The HTML a site owner pastes (DESIGN §8, `alt apps snippet`): the queue stub, the async
- * `<script>` for the immutable hashed beacon with Subresource Integrity, and a `<noscript>`
- * pixel for visitors without JavaScript.
+ * `<script>` for the immutable hashed beacon with Subresource Integrity, with `vitals` a second
+ * async `<script>` for the Web Vitals add-on (also hashed and SRI-pinned, from the same origin, so
+ * the CSP sources do not change), and a `<noscript>` pixel for visitors without JavaScript.
+ * The add-on is a separate tag rather than something the core loads: the core would have to carry
+ * the add-on's name and integrity, which does not fit its 1 KiB budget, and a page without the tag
+ * never fetches it.
  *
  * The pixel cannot know the page URL without server-side templating. By default it carries no
  * `url` and asks the browser to send the full page URL as `Referer`
@@ -11,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { APP_ID_PATTERN, LIMITS } from '../schemas/wire.ts';
-import type { BeaconManifest } from './build.ts';
+import type { BeaconFile, BeaconManifest } from './build.ts';
 
 /** The pre-load queue: calls made before the beacon arrives are kept and replayed by it. */
 export const QUEUE_STUB = 'window.alt=window.alt||function(){(alt.q=alt.q||[]).push(arguments)}';
@@ -23,7 +27,7 @@ export type SnippetOptions = {
   appId: string;
   /** collector origin as browsers reach it, e.g. `https://t.example.com` */
   collectorUrl: string;
-  manifest: Pick<BeaconManifest, 'file' | 'integrity'>;
+  manifest: Pick<BeaconManifest, 'file' | 'integrity'> & { vitals?: Pick<BeaconFile, 'file' | 'integrity'> };
   /** `data-sub` → `client_sub_id` */
   sub?: string;
   /** `data-module` → `module_id` */
@@ -34,6 +38,8 @@ export type SnippetOptions = {
   respectDnt?: boolean;
   /** verbatim, already URL-encoded `url` value of the noscript pixel (a server template) */
   pixelUrlTemplate?: string;
+  /** also load the Web Vitals add-on (`manifest.vitals`): one `web_vitals` event per page view */
+  vitals?: boolean;
 };
 
 export class SnippetError extends Error {}
@@ -66,6 +72,7 @@ export function renderSnippet(o: SnippetOptions): string {
     throw new SnippetError(`"${o.appId}" is not an app id (alt_ followed by 22 letters or digits)`);
   checkId('sub', o.sub);
   checkId('module', o.module);
+  if (o.vitals && !o.manifest.vitals) throw new SnippetError('this beacon build has no Web Vitals add-on');
   const base = normalizeCollectorUrl(o.collectorUrl);
 
   // The beacon posts to its own origin unless told otherwise: a collector under a path needs data-api.
@@ -89,9 +96,12 @@ export function renderSnippet(o: SnippetOptions): string {
   let pixelSrc = `${base}/v1/p.gif?${pixel}`;
   if (o.pixelUrlTemplate) pixelSrc += `&url=${o.pixelUrlTemplate}`;
 
+  const script = (f: { file: string; integrity: string }, attributes = '') =>
+    `<script async src="${escapeAttr(`${base}/${f.file}`)}" integrity="${f.integrity}" crossorigin="anonymous"${attributes}></script>`;
   return [
     `<script>${QUEUE_STUB}</script>`,
-    `<script async src="${escapeAttr(`${base}/${o.manifest.file}`)}" integrity="${o.manifest.integrity}" crossorigin="anonymous"${attrs}></script>`,
+    script(o.manifest, attrs),
+    ...(o.vitals ? [script(o.manifest.vitals!)] : []),
     `<noscript><img src="${escapeAttr(pixelSrc)}" alt="" width="1" height="1" referrerpolicy="no-referrer-when-downgrade" style="position:absolute;border:0"></noscript>`,
   ].join('\n');
 }

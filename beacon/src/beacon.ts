@@ -11,17 +11,16 @@
  *   that replaced them *before* the beacon loaded gives us its version, and a wrapper that a
  *   monitoring tool installs later does not see our requests (this is usually what sites want);
  * - no prototype is touched; `history.pushState/replaceState` are wrapped as own properties of
- *   `history` (the only patching, for SPA pageviews) and restored by `alt('stop')` if still ours.
+ *   `history` (the only patching, for SPA pageviews) and restored by `alt('stop')` if still ours;
+ * - add-ons (the Web Vitals one, `vitals.ts`) plug in through `alt(fn)` (shared.ts `AddOn`) and send
+ *   through our `hit`, so nothing here grows with them but that one line.
  *
  * Wire format: `POST <api>/v1/hits`, body a JSON array of hits as `text/plain` (no CORS preflight).
  * Only fields of `schemas/wire.ts` `BeaconHitSchema` are sent; `undefined` members are dropped by
  * JSON.stringify. The server sets the time of arrival as `timestamp`: hits leave within a tick.
  */
 
-type Hit = Record<string, unknown>;
-// biome-ignore lint/suspicious/noExplicitAny: the page calls us with anything
-type Fn = (...args: any[]) => unknown;
-type Alt = Fn & { q?: ArrayLike<unknown>[][]; v?: number };
+import { type AddOn, type Alt, type Fn, guard, type Hit, type HitFn } from './shared.ts';
 
 const W = window as unknown as Window & { alt?: Alt };
 const D = document;
@@ -31,18 +30,6 @@ const H = history as History & Record<string, unknown>;
 const EVENT_FIELDS = 'status status_code response_time_ms module_id request_id metadata'.split(' ');
 const HISTORY_METHODS = ['pushState', 'replaceState'];
 const prior = W.alt;
-
-/** Every entry point goes through this: our errors never reach the page. */
-function guard<F extends Fn>(f: F): F {
-  return function (this: unknown) {
-    try {
-      // biome-ignore lint/complexity/noArguments: forwards any arity
-      f.apply(this, arguments as unknown as unknown[]);
-    } catch {
-      // swallowed on purpose: nothing we can do without disturbing the page
-    }
-  } as F;
-}
 
 // A second copy of the script (snippet pasted twice) must not track twice.
 // (No `?.` in this file: at ES2017 esbuild expands it into longer code.)
@@ -62,7 +49,8 @@ function start(): void {
 
   // Privacy: the site opts in to honouring GPC/DNT; then nothing is sent and nothing patched.
   // (Boolean attributes: present = on, e.g. data-respect-dnt="true"; leave them out for off.)
-  let stopped = !!data.respectDnt && !!(N.globalPrivacyControl || +N.doNotTrack!);
+  // (Truthy means stopped: a real boolean costs bytes.)
+  let stopped: unknown = data.respectDnt && (N.globalPrivacyControl || +N.doNotTrack!);
 
   // Opt-in session id, per tab, in sessionStorage (never a cookie).
   let session: string | undefined;
@@ -87,7 +75,7 @@ function start(): void {
   const queue: string[] = [];
   let lastUrl: string | undefined;
 
-  const hit = (event_type: string, extra: Hit): void => {
+  let hit: HitFn = (event_type, extra) => {
     if (stopped) return;
     queue.push(
       stringify(
@@ -107,7 +95,7 @@ function start(): void {
       ),
     );
     // Hits made in the same tick leave together, in one request.
-    if (queue.length < 2) setTimeout(flush, 0);
+    if (queue.length < 2) setTimeout(flush); // (no delay: 0 is the default)
   };
 
   const flush = guard(() => {
@@ -148,6 +136,9 @@ function start(): void {
       }
       hit('event', extra);
     }
+    // An add-on (shared.ts `AddOn`): from now on every hit goes through what it returns. Only our
+    // add-ons call this; a page that passes some other function gets what it asked for.
+    if ((command as Fn).call) hit = (command as AddOn)(hit, flush);
     if (command === 'stop') {
       flush();
       listen('removeEventListener'); // harmless when nothing was added (DNT)
@@ -183,5 +174,3 @@ function start(): void {
   // biome-ignore lint/complexity/useOptionalChain: size
   for (const args of (prior && prior.q) || []) alt.apply(0, args as unknown[]);
 }
-
-export {};

@@ -60,6 +60,27 @@ describe('alt apps snippet', () => {
     expect(out.html).toContain('<noscript>');
   });
 
+  it('adds the SRI-pinned Web Vitals add-on with --vitals, under the same CSP sources', async () => {
+    const manifest = await ensureBeacon();
+    const text = await run(APP, '--no-check', '--collector', 'https://t.example.com', '--vitals');
+    expect(text).toContain(
+      `<script async src="https://t.example.com/${manifest.vitals.file}" integrity="${manifest.vitals.integrity}" crossorigin="anonymous"></script>`,
+    );
+    expect(text).toContain(`script-src https://t.example.com ${QUEUE_STUB_CSP_SOURCE}; connect-src`);
+    const out = JSON.parse(
+      await run(APP, '--no-check', '--collector', 'https://t.example.com', '--vitals', '--json'),
+    );
+    expect(out).toMatchObject({
+      vitals_src: `https://t.example.com/${manifest.vitals.file}`,
+      vitals_integrity: manifest.vitals.integrity,
+      csp_script_src: ['https://t.example.com', QUEUE_STUB_CSP_SOURCE],
+    });
+    // Without the flag, no add-on.
+    const plain = JSON.parse(await run(APP, '--no-check', '--collector', 'https://t.example.com', '--json'));
+    expect(plain.vitals_src).toBeUndefined();
+    expect(plain.html).not.toContain('vitals');
+  });
+
   it('refuses an app id that is not one', async () => {
     await expect(run('42', '--collector', 'https://t.example.com')).rejects.toThrow(/not an app id/);
   });

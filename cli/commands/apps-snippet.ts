@@ -1,7 +1,8 @@
 /**
  * `alt apps snippet <app_id>`: prints the HTML a site owner pastes — the queue stub, the
  * SRI-pinned `<script>` of the current beacon build (built first when missing or stale) and the
- * `<noscript>` pixel. Register it on the `apps` group: `registerSnippet(apps)`.
+ * `<noscript>` pixel; with `--vitals` also the SRI-pinned Web Vitals add-on. Register it on the
+ * `apps` group: `registerSnippet(apps)`.
  */
 import type { Command } from 'commander';
 import { BEACON_DIST, ensureBeacon } from '../../beacon/build.ts';
@@ -22,6 +23,7 @@ type Flags = {
   session?: boolean;
   respectDnt?: boolean;
   pixelUrl?: string;
+  vitals?: boolean;
   json?: boolean;
 };
 
@@ -54,7 +56,11 @@ export function registerSnippet(
     .option('--session', 'data-session: per-tab session_id in sessionStorage')
     .option('--respect-dnt', 'data-respect-dnt: send nothing when the visitor sets GPC/DNT')
     .option('--pixel-url <template>', 'server template for the noscript pixel url, inserted verbatim')
-    .option('--json', 'print {app_id, html, script_src, integrity, csp_script_src} as JSON')
+    .option('--vitals', 'also load the Web Vitals add-on: one web_vitals event per page view')
+    .option(
+      '--json',
+      'print {app_id, html, script_src, integrity, csp_script_src, csp_connect_src} as JSON (with --vitals also vitals_src, vitals_integrity)',
+    )
     .option('--data-dir <dir>', 'local stack data directory (its registry and its running alt dev)')
     .option('--database-url <url>', 'PostgreSQL with the registry (instead of PGlite)')
     .option('--no-check', 'do not look the app up in the registry (print a snippet offline)')
@@ -89,6 +95,7 @@ export function registerSnippet(
         session: f.session,
         respectDnt: f.respectDnt,
         pixelUrlTemplate: f.pixelUrl,
+        vitals: f.vitals,
       });
       const origin = new URL(collectorUrl).origin;
       if (f.json) {
@@ -99,6 +106,11 @@ export function registerSnippet(
               html,
               script_src: `${collectorUrl}/${manifest.file}`,
               integrity: manifest.integrity,
+              ...(f.vitals && {
+                vitals_src: `${collectorUrl}/${manifest.vitals.file}`,
+                vitals_integrity: manifest.vitals.integrity,
+              }),
+              // The add-on comes from the collector's origin too: the same sources allow it.
               csp_script_src: [origin, QUEUE_STUB_CSP_SOURCE],
               csp_connect_src: [origin],
             },

@@ -122,7 +122,7 @@ describe('built artifacts', () => {
       'pglite.wasm',
     ]);
     const manifest = await readManifest(path.join(tmp, 'beacon'));
-    expect(readdirSync(dirs.beacon).sort()).toEqual([manifest!.file, 'b.js'].sort());
+    expect(readdirSync(dirs.beacon).sort()).toEqual([manifest!.file, manifest!.vitals.file, 'b.js'].sort());
     expect(readFileSync(path.join(dirs.beacon, 'b.js'))).toEqual(
       readFileSync(path.join(tmp, 'beacon', manifest!.file)),
     );

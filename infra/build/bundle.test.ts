@@ -56,8 +56,13 @@ describe('bundle', () => {
     mkdirSync(from);
     writeFileSync(path.join(from, 'b.js'), '1');
     writeFileSync(path.join(from, 'b.9f8e7d6c.js'), '1');
+    writeFileSync(path.join(from, 'b.vitals-1a2b3c4d.js'), '1'); // the Web Vitals add-on ships too
     writeFileSync(path.join(from, 'README.md'), '1');
-    expect(copyBeacon(from, path.join(dir, 'beacon-out')).sort()).toEqual(['b.9f8e7d6c.js', 'b.js']);
+    expect(copyBeacon(from, path.join(dir, 'beacon-out')).sort()).toEqual([
+      'b.9f8e7d6c.js',
+      'b.js',
+      'b.vitals-1a2b3c4d.js',
+    ]);
     rmSync(path.join(from, 'b.js'));
     expect(() => copyBeacon(from, path.join(dir, 'beacon-out2'))).toThrow(/no b\.js/);
   });

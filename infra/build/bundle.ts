@@ -132,7 +132,7 @@ export function verifyDuckdb(dir: string, arch: Arch): DuckdbCheck {
   return { files };
 }
 
-/** Copies the built beacon (`b.js`, `b.<hash>.js`) into `outDir`; fails if there is none. */
+/** Copies the built beacon (`b.js`, `b.<hash>.js`, the add-on `b.vitals-<hash>.js`) into `outDir`; fails if there is none. */
 export function copyBeacon(fromDir: string, outDir: string): string[] {
   const files = existsSync(fromDir) ? readdirSync(fromDir).filter((f) => /^b(\.[\w-]+)?\.js$/.test(f)) : [];
   if (!files.includes('b.js')) throw new Error(`beacon: no b.js in ${fromDir} — build the beacon first`);

@@ -34,6 +34,8 @@ export type ReceivedRequest = {
   responseHeaders: Record<string, unknown>;
   /** the hits of an accepted `/v1/hits` body, as the collector parsed it (empty otherwise) */
   hits: BeaconHit[];
+  /** the hits of any parseable `/v1/hits` body, accepted or not: what the page sent */
+  sent: Record<string, unknown>[];
   /** the collector's error answer (`code: message`) when it refused the request */
   error?: string;
 };
@@ -83,8 +85,13 @@ async function serve(db: Sql, beaconDir: string, closeDb: () => Promise<void>): 
   app.addHook('onSend', async (req, reply, payload) => {
     if (reply.statusCode >= 400 && typeof payload === 'string') {
       try {
-        const { error } = JSON.parse(payload) as { error: { code: string; message: string } };
-        errors.set(req, `${error.code}: ${error.message}`);
+        // The collector's error shape (DESIGN §4): {"error":"<code>","message":"…","details":[…]}
+        const { error, message, details } = JSON.parse(payload) as {
+          error: string;
+          message: string;
+          details?: unknown;
+        };
+        errors.set(req, `${error}: ${message}${details ? ` ${JSON.stringify(details)}` : ''}`);
       } catch {
         errors.set(req, payload.slice(0, 200));
       }
@@ -100,6 +107,7 @@ async function serve(db: Sql, beaconDir: string, closeDb: () => Promise<void>): 
       status: reply.statusCode,
       responseHeaders: reply.getHeaders(),
       hits: path === '/v1/hits' && reply.statusCode === 202 ? bodyHits(req.body) : [],
+      sent: path === '/v1/hits' ? bodyHits(req.body) : [],
       error: errors.get(req),
     });
   });

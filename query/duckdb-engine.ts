@@ -58,14 +58,16 @@ export function hitsViewSql(lakeDir: string, hasFiles: boolean): string {
   }
   const cols = [
     // Casts pin the schema's types whichever Parquet writer made the file; no-op casts are free.
-    // No union_by_name: it would open every file at bind time and defeat partition pruning.
+    // union_by_name: version-1 files (no schema-2 columns) read those columns as NULL beside
+    // version-2 files. Its cost: every file's footer is read at bind time, before partition filters
+    // prune (measured here: a one-hour count over 2,000 one-hour files, 130–230 ms → 380–570 ms).
     ...LAKE_COLUMNS.map(
       (c) => `CAST(${quoteIdent(c.name)} AS ${DUCKDB_TYPE[c.type]}) AS ${quoteIdent(c.name)}`,
     ),
     ...partitions.map(quoteIdent),
   ];
   const hiveTypes = `{${partitions.map((p) => `${quoteLiteral(p)}: INTEGER`).join(', ')}}`;
-  return `CREATE OR REPLACE VIEW hits AS SELECT ${cols.join(', ')} FROM read_parquet(${quoteLiteral(hitsGlob(lakeDir))}, hive_partitioning = true, hive_types = ${hiveTypes})`;
+  return `CREATE OR REPLACE VIEW hits AS SELECT ${cols.join(', ')} FROM read_parquet(${quoteLiteral(hitsGlob(lakeDir))}, hive_partitioning = true, hive_types = ${hiveTypes}, union_by_name = true)`;
 }
 
 /**

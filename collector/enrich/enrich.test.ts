@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { LAKE_COLUMN_NAMES, LakeRowSchema } from '../../schemas/lake.ts';
+import { StreamRowSchema, V1_COLUMN_NAMES } from '../../schemas/lake.ts';
 import { isBotUserAgent } from './bot.ts';
 import { maskIp, normalizeIp } from './ip.ts';
 import { enrichHit, eventTime, type HitContext } from './row.ts';
@@ -122,7 +122,7 @@ describe('enrichHit', () => {
     botPolicy: 'drop',
     ...over,
   });
-  const validate = new Ajv({ strict: false }).compile(LakeRowSchema);
+  const validate = new Ajv({ strict: false }).compile(StreamRowSchema);
 
   it('makes a complete, valid lake row with every column in order', () => {
     const e = enrichHit(
@@ -137,7 +137,8 @@ describe('enrichHit', () => {
       ctx(),
     );
     expect(e.kind).toBe('store');
-    expect(Object.keys(e.row)).toEqual(LAKE_COLUMN_NAMES);
+    // The version-1 columns in order, then `country` (the Web Vitals only on web_vitals events).
+    expect(Object.keys(e.row)).toEqual([...V1_COLUMN_NAMES, 'country']);
     expect(validate(e.row)).toBe(true);
     expect(e.row).toMatchObject({
       app_id: APP,
@@ -148,7 +149,8 @@ describe('enrichHit', () => {
       status: null,
       metadata: '{"ab":"b"}',
       is_bot: false,
-      schema_version: 1,
+      schema_version: 2,
+      country: null,
       timestamp: '2026-03-01T12:00:00.000Z',
       received_at: '2026-03-01T12:00:00.000Z',
     });

@@ -5,8 +5,9 @@
  * or `dropped(duplicate)` (a `log_id` kept before: first wins).
  */
 
-import { partitionOf } from '../../schemas/lake.ts';
+import { type LakeRow, partitionOf } from '../../schemas/lake.ts';
 import { firstSeq, lastSeq, type StreamBatch } from '../../stream/contract.ts';
+import { deriveFragment } from './derive.ts';
 import {
   type BadOutcome,
   type ClassifiedLine,
@@ -17,12 +18,16 @@ import {
 import type { BadItem, PartitionGroup, PlanOptions, PlanWithIds } from './plan.ts';
 import { createRollupAccumulator } from './rollup.ts';
 
-/** One hour's group while planning, with its open run: bytes `[start, end)` of `body` not yet in `ndjson`. */
+/**
+ * One hour's group while planning, with its open run, not yet in `ndjson`: either bytes
+ * `[start, end)` of `body`, or `text`, lines rebuilt with derived columns (never both).
+ */
 interface HourState {
   group: PartitionGroup;
   body: Buffer | null;
   start: number;
   end: number;
+  text: string;
 }
 
 const NEWLINE = Buffer.from('\n');
@@ -31,10 +36,24 @@ const DUPLICATE: LineOutcome = { kind: 'dropped', reason: 'duplicate' };
 const NOT_REPLAYED: LineOutcome = { kind: 'dropped', reason: 'not_replayed' };
 
 function closeRun(h: HourState): void {
+  if (h.text) {
+    h.group.ndjson.push(Buffer.from(h.text));
+    h.text = '';
+  }
   if (!h.body) return;
   h.group.ndjson.push(h.body.subarray(h.start, h.end));
   if (h.body[h.end - 1] !== 0x0a) h.group.ndjson.push(NEWLINE);
   h.body = null;
+}
+
+const CLOSE_BRACE = 0x7d;
+
+/** A validated line `[start, end)` of `body` with `fragment` inserted before its closing brace. */
+function withFragment(body: Buffer, start: number, end: number, fragment: string): string {
+  let brace = end - 1;
+  // The line is a JSON object: only whitespace may follow its brace.
+  while (body[brace] !== CLOSE_BRACE) brace--;
+  return `${body.toString('utf8', start, brace)}${fragment}}\n`;
 }
 
 /** The record a line came from, once per record. */
@@ -46,6 +65,7 @@ export interface RecordSource {
 }
 
 export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
+  const derive = opts.deriveFragment ?? deriveFragment;
   const bad: BadItem[] = [];
   const seenLake = new Set<string>();
   const seenDropped = new Set<string>();
@@ -64,7 +84,7 @@ export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
       h =
         opts.onlyPartitions && !opts.onlyPartitions.has(partition)
           ? null
-          : { group: { partition, ndjson: [], count: 0 }, body: null, start: 0, end: 0 };
+          : { group: { partition, ndjson: [], count: 0 }, body: null, start: 0, end: 0, text: '' };
       hours.set(hourMs, h);
     }
     lastHourMs = hourMs;
@@ -82,6 +102,21 @@ export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
     h.body = body;
     h.start = start;
     h.end = lineEnd;
+  };
+  /** A line rebuilt with its derived columns: joins the hour's text run. */
+  const addText = (h: HourState, line: string) => {
+    h.group.count++;
+    if (h.body) closeRun(h);
+    h.text += line;
+  };
+  /** A kept row, with its derived columns when there are any (none: the line's bytes as they are). */
+  const keep = (h: HourState, row: LakeRow, rec: RecordSource, start: number, end: number) => {
+    const fragment = derive(row);
+    if (rec.bare) {
+      const json = JSON.stringify(row);
+      addText(h, `${json.slice(0, -1)}${fragment}}\n`);
+    } else if (fragment === '') addLine(h, rec.body, start, end);
+    else addText(h, withFragment(rec.body, start, end, fragment));
   };
 
   /** The classifier's outcome, refined by what the batch so far knows. */
@@ -119,11 +154,7 @@ export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
       countOutcome(outcomes, o);
       if (o.kind === 'ok') {
         acc.addLakeRow(o.row, o.hourMs);
-        const h = hourState(o.hourMs) as HourState;
-        if (rec.bare) {
-          const one = Buffer.from(`${JSON.stringify(o.row)}\n`);
-          addLine(h, one, 0, one.length - 1);
-        } else addLine(h, rec.body, start, end);
+        keep(hourState(o.hourMs) as HourState, o.row, rec, start, end);
       } else if (o.kind === 'dropped') {
         if (o.reason === 'dropped_bot') acc.addDroppedBot(o.row, o.hourMs);
       } else addBad(o, rec.sequenceNumber, lineNo);

@@ -1,12 +1,13 @@
 /**
- * `npm run generate`: rewrites the checked-in generated files — the SQL under `schemas/generated/`
- * and README's configuration table. It lives outside `schemas/` because the README table comes from
+ * `npm run generate`: rewrites the checked-in generated files — the SQL under `schemas/generated/`,
+ * README's configuration table and the analysts' column tables in docs/. It lives outside `schemas/` because the README table comes from
  * `lib/config.ts`, and `schemas/` imports nothing but itself.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configTable } from '../lib/config.ts';
+import { COLUMNS_DOCS, type ColumnsDoc, withColumnsTable } from '../schemas/columns-doc.ts';
 import { generatedFiles } from '../schemas/generated-files.ts';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,4 +29,15 @@ const updated = readme.replace(
 if (updated !== readme) {
   writeFileSync(readmePath, updated);
   console.log('updated README.md config table');
+}
+
+// The analysts' column tables come from the lake column list.
+for (const [engine, doc] of Object.entries(COLUMNS_DOCS) as [ColumnsDoc, string][]) {
+  const path = join(repo, 'docs', doc);
+  const text = readFileSync(path, 'utf8');
+  const next = withColumnsTable(text, engine);
+  if (next !== text) {
+    writeFileSync(path, next);
+    console.log(`updated docs/${doc} column table`);
+  }
 }

@@ -20,14 +20,17 @@ import { createRollupAccumulator } from './rollup.ts';
 
 /**
  * One hour's group while planning, with its open run, not yet in `ndjson`: either bytes
- * `[start, end)` of `body`, or `text`, lines rebuilt with derived columns (never both).
+ * `[start, end)` of `body`, or bytes `[outStart, outEnd)` of `out`, lines rebuilt with their derived
+ * columns (never both at once).
  */
 interface HourState {
   group: PartitionGroup;
   body: Buffer | null;
   start: number;
   end: number;
-  text: string;
+  out: Buffer | null;
+  outStart: number;
+  outEnd: number;
 }
 
 const NEWLINE = Buffer.from('\n');
@@ -36,9 +39,9 @@ const DUPLICATE: LineOutcome = { kind: 'dropped', reason: 'duplicate' };
 const NOT_REPLAYED: LineOutcome = { kind: 'dropped', reason: 'not_replayed' };
 
 function closeRun(h: HourState): void {
-  if (h.text) {
-    h.group.ndjson.push(Buffer.from(h.text));
-    h.text = '';
+  if (h.out && h.outEnd > h.outStart) {
+    h.group.ndjson.push(h.out.subarray(h.outStart, h.outEnd));
+    h.outStart = h.outEnd;
   }
   if (!h.body) return;
   h.group.ndjson.push(h.body.subarray(h.start, h.end));
@@ -47,13 +50,36 @@ function closeRun(h: HourState): void {
 }
 
 const CLOSE_BRACE = 0x7d;
+/**
+ * Rebuilt lines are copied into slabs, the first small (an hour may hold a handful of late hits),
+ * each next one twice the last, up to 1 MiB; a longer line gets a slab of its own.
+ */
+const FIRST_SLAB_BYTES = 32 * 1024;
+const MAX_SLAB_BYTES = 1024 * 1024;
 
-/** A validated line `[start, end)` of `body` with `fragment` inserted before its closing brace. */
-function withFragment(body: Buffer, start: number, end: number, fragment: string): string {
+/**
+ * Appends line `[start, end)` of `body` to the hour's rebuilt run with `fragment` inserted before its
+ * closing brace, byte for byte: no decoding of the line, no string per line.
+ */
+function appendWithFragment(h: HourState, body: Buffer, start: number, end: number, fragment: string): void {
   let brace = end - 1;
   // The line is a JSON object: only whitespace may follow its brace.
   while (body[brace] !== CLOSE_BRACE) brace--;
-  return `${body.toString('utf8', start, brace)}${fragment}}\n`;
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit: a bound without measuring the fragment.
+  const need = brace - start + fragment.length * 3 + 2;
+  if (!h.out || h.outEnd + need > h.out.length) {
+    closeRun(h);
+    const size = h.out ? Math.min(MAX_SLAB_BYTES, h.out.length * 2) : FIRST_SLAB_BYTES;
+    h.out = Buffer.allocUnsafe(Math.max(size, need));
+    h.outStart = 0;
+    h.outEnd = 0;
+  }
+  const out = h.out;
+  let at = h.outEnd + body.copy(out, h.outEnd, start, brace);
+  at += out.write(fragment, at);
+  out[at++] = CLOSE_BRACE;
+  out[at++] = 0x0a;
+  h.outEnd = at;
 }
 
 /** The record a line came from, once per record. */
@@ -84,7 +110,15 @@ export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
       h =
         opts.onlyPartitions && !opts.onlyPartitions.has(partition)
           ? null
-          : { group: { partition, ndjson: [], count: 0 }, body: null, start: 0, end: 0, text: '' };
+          : {
+              group: { partition, ndjson: [], count: 0 },
+              body: null,
+              start: 0,
+              end: 0,
+              out: null,
+              outStart: 0,
+              outEnd: 0,
+            };
       hours.set(hourMs, h);
     }
     lastHourMs = hourMs;
@@ -103,20 +137,19 @@ export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
     h.start = start;
     h.end = lineEnd;
   };
-  /** A line rebuilt with its derived columns: joins the hour's text run. */
-  const addText = (h: HourState, line: string) => {
-    h.group.count++;
-    if (h.body) closeRun(h);
-    h.text += line;
-  };
   /** A kept row, with its derived columns when there are any (none: the line's bytes as they are). */
   const keep = (h: HourState, row: LakeRow, rec: RecordSource, start: number, end: number) => {
     const fragment = derive(row);
     if (rec.bare) {
       const json = JSON.stringify(row);
-      addText(h, `${json.slice(0, -1)}${fragment}}\n`);
+      const one = Buffer.from(`${json.slice(0, -1)}${fragment}}\n`);
+      addLine(h, one, 0, one.length - 1);
     } else if (fragment === '') addLine(h, rec.body, start, end);
-    else addText(h, withFragment(rec.body, start, end, fragment));
+    else {
+      h.group.count++;
+      if (h.body) closeRun(h);
+      appendWithFragment(h, rec.body, start, end, fragment);
+    }
   };
 
   /** The classifier's outcome, refined by what the batch so far knows. */

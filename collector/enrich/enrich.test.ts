@@ -157,6 +157,43 @@ describe('enrichHit', () => {
     expect(JSON.stringify(e.row)).not.toContain('203.0.113.77');
   });
 
+  it('looks the country up from the full address, keeping only an alpha-2 answer', () => {
+    const asked: string[] = [];
+    const countries = (answer: string | null) => ({
+      lookup: (ip: string) => {
+        asked.push(ip);
+        return answer;
+      },
+    });
+    const pv = { app_id: APP, event_type: 'pageview' as const, url: 'https://a.example/' };
+    expect(enrichHit(pv, undefined, ctx({ countries: countries('NZ') })).row).toMatchObject({
+      country: 'NZ',
+      client_ip: '203.0.113.0',
+    });
+    expect(asked).toEqual(['203.0.113.77']);
+    for (const junk of ['nz', 'NZL', '', 'N1']) {
+      expect(enrichHit(pv, undefined, ctx({ countries: countries(junk) })).row.country).toBeNull();
+    }
+    expect(enrichHit(pv, undefined, ctx()).row.country).toBeNull();
+  });
+
+  it('copies the Web Vitals onto web_vitals events only, leaving the other rows without the keys', () => {
+    const vitals = { lcp_ms: 2400, cls: 0.1 };
+    const wv = enrichHit(
+      { app_id: APP, event_type: 'event', event_name: 'web_vitals', ...vitals },
+      undefined,
+      ctx(),
+    ).row;
+    expect(wv).toMatchObject(vitals);
+    expect(Object.keys(wv)).not.toContain('inp_ms');
+    const other = enrichHit(
+      { app_id: APP, event_type: 'event', event_name: 'signup', ...vitals },
+      undefined,
+      ctx(),
+    );
+    expect(Object.keys(other.row)).not.toContain('lcp_ms');
+  });
+
   it('keeps client timestamps inside [-24 h, +5 min] of arrival and replaces others by arrival', () => {
     const r = received.getTime();
     expect(eventTime(r - 23 * 3600_000, r)).toBe(r - 23 * 3600_000);

@@ -36,6 +36,10 @@ export type Enriched =
   /** A bot under the `drop` policy: counted in rollups, kept out of the lake. */
   | { kind: 'drop_bot'; row: LakeRow };
 
+const ALPHA2 = /^[A-Z]{2}$/;
+/** The lookup's answer if it is an ISO 3166-1 alpha-2 code, else null: the lake holds no other text. */
+const countryCode = (c: string | null): string | null => (c !== null && ALPHA2.test(c) ? c : null);
+
 /** Client time if inside [-24 h, +5 min] of arrival, else arrival time. */
 export function eventTime(eventMs: number | undefined, receivedMs: number): number {
   if (eventMs === undefined) return receivedMs;
@@ -82,7 +86,7 @@ export function enrichHit(hit: BatchHit, eventMs: number | undefined, ctx: HitCo
     // server-side hit without `client_ip` comes from the backend's address: no visitor's country.
     country:
       ctx.countries && !(ctx.source === 'server' && hit.client_ip === undefined)
-        ? ctx.countries.lookup(ip)
+        ? countryCode(ctx.countries.lookup(ip))
         : null,
   };
   // Web Vitals ride only on web_vitals events (the validator refuses them elsewhere): other rows

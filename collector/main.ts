@@ -6,6 +6,7 @@
  *                      with the master secret), or PGlite at `<dataDir>/pg`
  *   sink             → batcher over the stream from config (local segment log, or Kinesis + spool)
  *   beacon           → `beacon/dist/` when built
+ *   countries        → the country of a full client IP (DESIGN §3); none yet: `country` is NULL
  *
  * SIGTERM/SIGINT: stop accepting (503 to new requests while closing), let in-flight requests
  * finish, flush the batcher into the stream, close the database, exit.
@@ -22,6 +23,7 @@ import { openDatabase } from '../lib/db/open-database.ts';
 import { openStreamWriter } from '../stream/from-config.ts';
 import { createBatcher } from './batcher.ts';
 import { loadBeaconAssets } from './beacon-assets.ts';
+import { NO_COUNTRY_LOOKUP } from './enrich/country-lookup.ts';
 import { createMetrics } from './metrics.ts';
 import { createCachedRegistry } from './registry/cached-registry.ts';
 import type { AppRegistry } from './registry/registry.ts';
@@ -93,6 +95,7 @@ export async function startCollector(config: Config, opts: StartOptions = {}): P
     config,
     metrics,
     beacon: loadBeaconAssets(BEACON_DIST_DIR),
+    countries: NO_COUNTRY_LOOKUP,
   });
   opts.extend?.(app);
   const url = await app.listen({ host: config.host, port: config.port });

@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../lib/config.ts';
 import { LIMITS } from '../schemas/wire.ts';
 import type { BeaconAssets } from './beacon-assets.ts';
+import type { CountryLookup } from './enrich/country-lookup.ts';
 import {
   type CollectorError,
   type ErrorDetail,
@@ -59,6 +60,8 @@ export interface ServerDeps {
   metrics?: Metrics;
   now?: () => Date;
   beacon?: BeaconAssets;
+  /** Country of a hit's full address, looked up before masking; default: none (`country` NULL). */
+  countries?: CountryLookup;
 }
 
 /** ALB idle timeout is 60 s: keep connections open longer so the ALB, not us, closes them. */
@@ -193,6 +196,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       appLimiter: createWindowLimiter(config.rateLimitPerApp, nowMs),
       honorDnt: config.honorDnt,
       now,
+      countries: deps.countries,
     }),
     validator: createValidator(),
     registry: deps.registry,

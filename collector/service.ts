@@ -10,6 +10,7 @@ import type { LakeRow } from '../schemas/lake.ts';
 import type { BatchHit } from '../schemas/wire.ts';
 import { OverloadedError } from '../stream/contract.ts';
 import { EnvelopeKind } from '../stream/envelope.ts';
+import type { CountryLookup } from './enrich/country-lookup.ts';
 import { enrichHit } from './enrich/row.ts';
 import { createVisitorIdCache } from './enrich/visitor.ts';
 import { Errors, withDetails, withRetryAfter } from './errors.ts';
@@ -50,6 +51,8 @@ export interface IngestDeps {
   appLimiter: WindowLimiter;
   honorDnt: boolean;
   now: () => Date;
+  /** Default: none (`country` NULL). */
+  countries?: CountryLookup;
 }
 
 const DAY_MS = 86_400_000;
@@ -186,6 +189,7 @@ export function createIngestService(deps: IngestDeps) {
         salt,
         botPolicy: app.botPolicy,
         visitorIdOf,
+        countries: deps.countries,
       });
       if (e.kind === 'drop_bot') drop.push(e.row);
       else lake.push(e.row);

@@ -89,6 +89,61 @@ describe('beacon body', () => {
   });
 });
 
+describe('schema 2 on the wire', () => {
+  const vitals = { lcp_ms: 2400, inp_ms: 180, fcp_ms: 900, ttfb_ms: 120, cls: 0.08 };
+  const webVitals = (over: Record<string, unknown> = {}) =>
+    hit({ event_type: 'event', event_name: 'web_vitals', url: undefined, ...vitals, ...over });
+
+  it('accepts the Web Vitals on an event named web_vitals, on /v1/hits and /v1/batch', () => {
+    expect(v.beaconBody(webVitals())).toMatchObject({ ok: true, hits: [{ hit: webVitals() }] });
+    expect(v.beaconBody(webVitals({ lcp_ms: undefined, cls: 0 })).ok).toBe(true);
+    expect(v.batchBody({ hits: [webVitals({ client_ip: '198.51.100.7' })] }).ok).toBe(true);
+  });
+
+  it('refuses them on any other hit, naming each with the rule', () => {
+    for (const other of [hit(vitals), hit({ event_type: 'event', event_name: 'signup', ...vitals })]) {
+      const r = v.beaconBody(other);
+      expect(r.ok ? [] : r.details.map((d) => d.path)).toEqual(Object.keys(vitals).map((k) => `/${k}`));
+      expect(r.ok ? '' : r.details[0].message).toMatch(/only on an event hit named web_vitals/);
+    }
+    expect(v.beaconBody(hit({ event_type: 'request', event_name: 'web_vitals', lcp_ms: 1 })).ok).toBe(false);
+    // The pixel is the no-JavaScript fallback: no vitals there.
+    expect(v.pixelQuery({ app_id: APP, event_type: 'event', event_name: 'web_vitals', lcp_ms: '1' }).ok).toBe(
+      false,
+    );
+  });
+
+  it('holds the vitals to their ranges and types', () => {
+    const bad = (over: Record<string, unknown>) => {
+      const r = v.beaconBody(webVitals(over));
+      return r.ok ? 'ok' : `${r.details[0].path} ${r.details[0].message}`;
+    };
+    expect(bad({ lcp_ms: 600_000, inp_ms: 0, cls: 100 })).toBe('ok');
+    expect(bad({ lcp_ms: 600_001 })).toBe('/lcp_ms must be <= 600000');
+    expect(bad({ ttfb_ms: -1 })).toBe('/ttfb_ms must be >= 0');
+    expect(bad({ fcp_ms: 12.5 })).toBe('/fcp_ms must be an integer');
+    expect(bad({ inp_ms: '180' })).toBe('/inp_ms must be an integer');
+    expect(bad({ cls: 100.01 })).toBe('/cls must be <= 100');
+    expect(bad({ cls: -0.1 })).toBe('/cls must be >= 0');
+    expect(bad({ cls: 'x' })).toBe('/cls must be a number');
+  });
+
+  it('refuses every column the server derives, on every route, as set by the server', () => {
+    for (const f of ['country', 'browser', 'browser_version', 'os', 'os_version', 'device_type']) {
+      for (const r of [v.beaconBody(hit({ [f]: 'x' })), v.batchBody({ hits: [hit({ [f]: 'x' })] })]) {
+        expect(r.ok ? [] : r.details).toEqual([
+          { index: 0, path: `/${f}`, message: `${f} is set by the server and must not be sent` },
+        ]);
+      }
+    }
+    for (const f of ['url_host', 'url_path', 'referrer_host', 'channel', 'utm_source', 'utm_content']) {
+      const r = v.beaconBody(hit({ [f]: 'x' }));
+      expect(r.ok ? '' : r.details[0].message).toBe(`${f} is set by the server and must not be sent`);
+    }
+    expect(v.pixelQuery({ app_id: APP, event_type: 'event', country: 'US' }).ok).toBe(false);
+  });
+});
+
 describe('batch body', () => {
   it('accepts log_id, client_ip and user_agent but not the other server fields', () => {
     const ok = v.batchBody({

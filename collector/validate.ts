@@ -7,6 +7,7 @@
  */
 import { isIP } from 'node:net';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { WEB_VITALS_COLUMNS, WEB_VITALS_EVENT } from '../schemas/columns.ts';
 import {
   type BatchHit,
   BatchHitSchema,
@@ -149,6 +150,8 @@ export function parseTimestamp(t: number | string): number {
 
 type Route = 'hits' | 'pixel' | 'batch';
 
+const VITALS_ONLY = `is accepted only on an event hit named ${WEB_VITALS_EVENT} (event_type "event", event_name "${WEB_VITALS_EVENT}")`;
+
 function extraChecks(index: number, hit: Record<string, unknown>, route: Route): ErrorDetail[] {
   const out: ErrorDetail[] = [];
   for (const k of Object.keys(hit)) {
@@ -159,6 +162,11 @@ function extraChecks(index: number, hit: Record<string, unknown>, route: Route):
   }
   if (hit.event_type === 'pageview' && hit.url === undefined) {
     out.push({ index, path: '/url', message: 'is required for pageviews' });
+  }
+  if (hit.event_type !== 'event' || hit.event_name !== WEB_VITALS_EVENT) {
+    for (const k of WEB_VITALS_COLUMNS) {
+      if (hit[k] !== undefined) out.push({ index, path: `/${k}`, message: VITALS_ONLY });
+    }
   }
   if (
     hit.timestamp !== undefined &&

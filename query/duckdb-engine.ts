@@ -90,7 +90,9 @@ function hitsSelectSql(lakeDir: string, hasFiles: boolean, dedup: boolean): stri
   const names = [...LAKE_COLUMNS.map((c) => c.name), ...partitions].map(quoteIdent);
   const cols = [
     // Casts pin the schema's types whichever Parquet writer made the file; no-op casts are free.
-    // No union_by_name: it would open every file at bind time and defeat partition pruning.
+    // union_by_name: version-1 files (no schema-2 columns) read those columns as NULL beside
+    // version-2 files. Its cost: every file's footer is read at bind time, before partition filters
+    // prune (measured here: a one-hour count over 2,000 one-hour files, 130–230 ms → 380–570 ms).
     ...LAKE_COLUMNS.map(
       (c) => `CAST(${quoteIdent(c.name)} AS ${DUCKDB_TYPE[c.type]}) AS ${quoteIdent(c.name)}`,
     ),
@@ -98,7 +100,7 @@ function hitsSelectSql(lakeDir: string, hasFiles: boolean, dedup: boolean): stri
   ];
   const hiveTypes = `{${partitions.map((p) => `${quoteLiteral(p)}: INTEGER`).join(', ')}}`;
   const glob = quoteLiteral(hitsGlob(lakeDir));
-  const read = `read_parquet(${glob}, hive_partitioning = true, hive_types = ${hiveTypes}${dedup ? ', filename = true' : ''})`;
+  const read = `read_parquet(${glob}, hive_partitioning = true, hive_types = ${hiveTypes}, union_by_name = true${dedup ? ', filename = true' : ''})`;
   if (!dedup) return `SELECT ${cols.join(', ')} FROM ${read}`;
   // Only hours holding a file besides compacted.parquet can hold a repeated log_id (compaction
   // leaves one row per log_id): the other hours pass as they are, and the window runs over the

@@ -7,6 +7,7 @@ export const ATHENA_TYPE: Record<ColumnType, string> = {
   string: 'string',
   json: 'string',
   int32: 'int',
+  double: 'double',
   timestamp: 'timestamp',
   boolean: 'boolean',
 };
@@ -16,6 +17,7 @@ export const SNOWFLAKE_TYPE: Record<ColumnType, string> = {
   string: 'VARCHAR',
   json: 'VARIANT',
   int32: 'INTEGER',
+  double: 'DOUBLE',
   timestamp: 'TIMESTAMP_NTZ',
   boolean: 'BOOLEAN',
 };
@@ -25,6 +27,7 @@ export const DUCKDB_TYPE: Record<ColumnType | MeasureType, string> = {
   string: 'VARCHAR',
   json: 'VARCHAR',
   int32: 'INTEGER',
+  double: 'DOUBLE',
   timestamp: 'TIMESTAMPTZ',
   boolean: 'BOOLEAN',
   int64: 'BIGINT',
@@ -36,6 +39,7 @@ export const POSTGRES_TYPE: Record<ColumnType | MeasureType, string> = {
   string: 'text',
   json: 'jsonb',
   int32: 'integer',
+  double: 'double precision',
   timestamp: 'timestamptz',
   boolean: 'boolean',
   int64: 'bigint',

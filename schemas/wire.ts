@@ -4,7 +4,15 @@
  * metadata size and depth, timestamp window) live in the collector's validator.
  */
 import Type, { type Static, type TSchema } from 'typebox';
-import { APP_STATUSES, EVENT_TYPES, type EventType, type LakeColumnName } from './columns.ts';
+import {
+  APP_STATUSES,
+  COLLECTOR_DERIVED_COLUMNS,
+  EVENT_TYPES,
+  type EventType,
+  type LakeColumnName,
+  TRANSFORMER_DERIVED_COLUMNS,
+  WEB_VITALS_COLUMNS,
+} from './columns.ts';
 import type { LakeRow } from './lake.ts';
 
 /** No C0 controls or DEL anywhere in a client string. */
@@ -23,6 +31,13 @@ export const LIMITS = {
   /** Client timestamps are accepted within [-24 h, +5 min] of arrival, else arrival time is used. */
   pastWindowMs: 24 * 3600 * 1000,
   futureWindowMs: 5 * 60 * 1000,
+  /**
+   * Web Vitals (`web_vitals` events): the millisecond metrics are integers in [0, 10 min] — a page
+   * that takes longer is measuring something else — and CLS a number in [0, 100] (real pages score
+   * below 1; a score is a sum of shift fractions over session windows, so it has no hard ceiling).
+   */
+  vitalMsMax: 600_000,
+  clsMax: 100,
 } as const;
 
 export const APP_ID_PATTERN = '^alt_[0-9A-Za-z]{22}$';
@@ -58,6 +73,11 @@ const FIELD: Partial<Record<LakeColumnName, TSchema>> = {
   response_time_ms: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
   request_id: text(LIMITS.idChars),
   metadata: Type.Object({}, { additionalProperties: true }),
+  lcp_ms: Type.Integer({ minimum: 0, maximum: LIMITS.vitalMsMax }),
+  inp_ms: Type.Integer({ minimum: 0, maximum: LIMITS.vitalMsMax }),
+  fcp_ms: Type.Integer({ minimum: 0, maximum: LIMITS.vitalMsMax }),
+  ttfb_ms: Type.Integer({ minimum: 0, maximum: LIMITS.vitalMsMax }),
+  cls: Type.Number({ minimum: 0, maximum: LIMITS.clsMax }),
 };
 
 function hitSchema<K extends LakeColumnName>(required: readonly K[], optional: readonly K[]) {
@@ -80,6 +100,8 @@ const BROWSER_OPTIONAL = [
   'response_time_ms',
   'request_id',
   'metadata',
+  // Only on an `event` named `web_vitals` (checked by the collector's validator).
+  ...WEB_VITALS_COLUMNS,
 ] as const satisfies readonly LakeColumnName[];
 
 /** A hit from the beacon (`POST /v1/hits`). `url` is required for pageviews (checked by the collector). */
@@ -103,11 +125,14 @@ export const BatchBodySchema = Type.Object(
 
 /**
  * `GET /v1/p.gif` query: every value arrives as a string; numbers are coerced by the validator.
- * `metadata` is not accepted on the pixel (a query string is no place for nested JSON).
+ * `metadata` is not accepted on the pixel (a query string is no place for nested JSON), nor are the
+ * Web Vitals (the pixel is the no-JavaScript fallback, and only script measures them).
  */
 export const PixelQuerySchema = hitSchema(
   ['app_id', 'event_type'],
-  BROWSER_OPTIONAL.filter((f) => f !== 'metadata'),
+  BROWSER_OPTIONAL.filter(
+    (f) => f !== 'metadata' && !(WEB_VITALS_COLUMNS as readonly LakeColumnName[]).includes(f),
+  ),
 );
 
 type NonNull<T> = { [K in keyof T]: Exclude<T[K], null> };
@@ -130,13 +155,18 @@ export type PixelQuery = Omit<BeaconHit, 'metadata'>;
 /** The body of `POST /v1/batch`. */
 export type BatchBody = Static<typeof BatchBodySchema> & { hits: BatchHit[] };
 
-/** Fields only the server may set; named in the error when a client sends one. */
+/**
+ * Fields only the server may set; named in the error when a client sends one. With them the
+ * schema-2 columns the collector or the transformer derives (`country`, `browser`, …, `utm_content`).
+ */
 export const SERVER_OWNED_FIELDS = [
   'received_at',
   'visitor_id',
   'is_bot',
   'source',
   'schema_version',
+  ...COLLECTOR_DERIVED_COLUMNS,
+  ...TRANSFORMER_DERIVED_COLUMNS,
 ] as const satisfies readonly LakeColumnName[];
 /** Additionally server-owned on browser routes (the collector reads them from the connection). */
 export const BROWSER_SERVER_OWNED_FIELDS = [

@@ -1,6 +1,6 @@
 /**
  * `npm run generate`: rewrites the checked-in generated files — the SQL under `schemas/generated/`,
- * README's configuration table and docs/operations.md's cost tables. It lives outside `schemas/` because the README table comes from
+ * README's configuration table, docs/operations.md's cost tables and the analysts' column tables in docs/. It lives outside `schemas/` because the README table comes from
  * `lib/config.ts`, and `schemas/` imports nothing but itself.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configTable } from '../lib/config.ts';
 import { costDocSection } from '../lib/cost/report.ts';
+import { COLUMNS_DOCS, type ColumnsDoc, withColumnsTable } from '../schemas/columns-doc.ts';
 import { generatedFiles } from '../schemas/generated-files.ts';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,4 +42,15 @@ const opsUpdated = ops.replace(
 if (opsUpdated !== ops) {
   writeFileSync(opsPath, opsUpdated);
   console.log('updated docs/operations.md cost tables');
+}
+
+// The analysts' column tables come from the lake column list.
+for (const [engine, doc] of Object.entries(COLUMNS_DOCS) as [ColumnsDoc, string][]) {
+  const path = join(repo, 'docs', doc);
+  const text = readFileSync(path, 'utf8');
+  const next = withColumnsTable(text, engine);
+  if (next !== text) {
+    writeFileSync(path, next);
+    console.log(`updated docs/${doc} column table`);
+  }
 }

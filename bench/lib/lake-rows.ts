@@ -4,6 +4,7 @@
  * for the random log ids.
  */
 import { randomUUID } from 'node:crypto';
+import { SCHEMA_VERSION } from '../../schemas/columns.ts';
 import type { LakeRow } from '../../schemas/lake.ts';
 
 const APPS = Array.from({ length: 20 }, (_, i) => `alt_${String(i).padStart(22, 'a')}`);
@@ -37,6 +38,8 @@ export function makeRow(i: number): LakeRow {
     request_id: null,
     metadata: i % 4 ? null : '{"ab":"variant-b","flags":["x","y"]}',
     is_bot: i % 50 === 0,
-    schema_version: 1,
+    schema_version: SCHEMA_VERSION,
+    // What the collector writes on every line since schema 2.
+    country: i % 9 ? 'DE' : null,
   };
 }

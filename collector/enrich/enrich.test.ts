@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { LAKE_COLUMN_NAMES, LakeRowSchema } from '../../schemas/lake.ts';
+import { StreamRowSchema, V1_COLUMN_NAMES } from '../../schemas/lake.ts';
 import { isBotUserAgent } from './bot.ts';
 import { maskIp, normalizeIp } from './ip.ts';
 import { enrichHit, eventTime, type HitContext } from './row.ts';
@@ -122,7 +122,7 @@ describe('enrichHit', () => {
     botPolicy: 'drop',
     ...over,
   });
-  const validate = new Ajv({ strict: false }).compile(LakeRowSchema);
+  const validate = new Ajv({ strict: false }).compile(StreamRowSchema);
 
   it('makes a complete, valid lake row with every column in order', () => {
     const e = enrichHit(
@@ -137,7 +137,8 @@ describe('enrichHit', () => {
       ctx(),
     );
     expect(e.kind).toBe('store');
-    expect(Object.keys(e.row)).toEqual(LAKE_COLUMN_NAMES);
+    // The version-1 columns in order, then `country` (the Web Vitals only on web_vitals events).
+    expect(Object.keys(e.row)).toEqual([...V1_COLUMN_NAMES, 'country']);
     expect(validate(e.row)).toBe(true);
     expect(e.row).toMatchObject({
       app_id: APP,
@@ -148,11 +149,49 @@ describe('enrichHit', () => {
       status: null,
       metadata: '{"ab":"b"}',
       is_bot: false,
-      schema_version: 1,
+      schema_version: 2,
+      country: null,
       timestamp: '2026-03-01T12:00:00.000Z',
       received_at: '2026-03-01T12:00:00.000Z',
     });
     expect(JSON.stringify(e.row)).not.toContain('203.0.113.77');
+  });
+
+  it('looks the country up from the full address, keeping only an alpha-2 answer', () => {
+    const asked: string[] = [];
+    const countries = (answer: string | null) => ({
+      lookup: (ip: string) => {
+        asked.push(ip);
+        return answer;
+      },
+    });
+    const pv = { app_id: APP, event_type: 'pageview' as const, url: 'https://a.example/' };
+    expect(enrichHit(pv, undefined, ctx({ countries: countries('NZ') })).row).toMatchObject({
+      country: 'NZ',
+      client_ip: '203.0.113.0',
+    });
+    expect(asked).toEqual(['203.0.113.77']);
+    for (const junk of ['nz', 'NZL', '', 'N1']) {
+      expect(enrichHit(pv, undefined, ctx({ countries: countries(junk) })).row.country).toBeNull();
+    }
+    expect(enrichHit(pv, undefined, ctx()).row.country).toBeNull();
+  });
+
+  it('copies the Web Vitals onto web_vitals events only, leaving the other rows without the keys', () => {
+    const vitals = { lcp_ms: 2400, cls: 0.1 };
+    const wv = enrichHit(
+      { app_id: APP, event_type: 'event', event_name: 'web_vitals', ...vitals },
+      undefined,
+      ctx(),
+    ).row;
+    expect(wv).toMatchObject(vitals);
+    expect(Object.keys(wv)).not.toContain('inp_ms');
+    const other = enrichHit(
+      { app_id: APP, event_type: 'event', event_name: 'signup', ...vitals },
+      undefined,
+      ctx(),
+    );
+    expect(Object.keys(other.row)).not.toContain('lcp_ms');
   });
 
   it('keeps client timestamps inside [-24 h, +5 min] of arrival and replaces others by arrival', () => {

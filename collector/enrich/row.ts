@@ -1,13 +1,14 @@
 /**
  * A validated hit + what the connection tells → one complete `LakeRow` (DESIGN §3, §4). Pure: the
  * caller supplies arrival time, addresses and the day's salt. The full client address is used only
- * for the visitor hash; the row gets the masked one.
+ * for the visitor hash and the country lookup; the row gets the masked one.
  */
-import { SCHEMA_VERSION, type Source } from '../../schemas/columns.ts';
+import { SCHEMA_VERSION, type Source, WEB_VITALS_COLUMNS, WEB_VITALS_EVENT } from '../../schemas/columns.ts';
 import type { LakeRow } from '../../schemas/lake.ts';
 import { type BatchHit, LIMITS } from '../../schemas/wire.ts';
 import type { BotPolicy } from './bot.ts';
 import { isBotUserAgent } from './bot.ts';
+import type { CountryLookup } from './country-lookup.ts';
 import { maskIp } from './ip.ts';
 import { stripFragment } from './url.ts';
 import { uuidv7 } from './uuid7.ts';
@@ -25,6 +26,8 @@ export interface HitContext {
   botPolicy: BotPolicy;
   /** Memoised visitor ids (`createVisitorIdCache`); default: computed every time. */
   visitorIdOf?: VisitorIdFn;
+  /** Country of the full address (before masking); default: none, `country` is NULL. */
+  countries?: CountryLookup;
 }
 
 export type Enriched =
@@ -32,6 +35,10 @@ export type Enriched =
   | { kind: 'store'; row: LakeRow }
   /** A bot under the `drop` policy: counted in rollups, kept out of the lake. */
   | { kind: 'drop_bot'; row: LakeRow };
+
+const ALPHA2 = /^[A-Z]{2}$/;
+/** The lookup's answer if it is an ISO 3166-1 alpha-2 code, else null: the lake holds no other text. */
+const countryCode = (c: string | null): string | null => (c !== null && ALPHA2.test(c) ? c : null);
 
 /** Client time if inside [-24 h, +5 min] of arrival, else arrival time. */
 export function eventTime(eventMs: number | undefined, receivedMs: number): number {
@@ -75,6 +82,17 @@ export function enrichHit(hit: BatchHit, eventMs: number | undefined, ctx: HitCo
     metadata: hit.metadata === undefined ? null : JSON.stringify(hit.metadata),
     is_bot: bot,
     schema_version: SCHEMA_VERSION,
+    // From the full address, here, before it is gone: the only schema-2 column that needs it. A
+    // server-side hit without `client_ip` comes from the backend's address: no visitor's country.
+    country:
+      ctx.countries && !(ctx.source === 'server' && hit.client_ip === undefined)
+        ? countryCode(ctx.countries.lookup(ip))
+        : null,
   };
+  // Web Vitals ride only on web_vitals events (the validator refuses them elsewhere): other rows
+  // leave the keys out, so the common line stays as short as it was.
+  if (hit.event_name === WEB_VITALS_EVENT) {
+    for (const k of WEB_VITALS_COLUMNS) if (hit[k] !== undefined) row[k] = hit[k];
+  }
   return bot && ctx.botPolicy === 'drop' ? { kind: 'drop_bot', row } : { kind: 'store', row };
 }

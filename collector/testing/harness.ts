@@ -9,6 +9,7 @@ import { createPglite } from '../../lib/db/pglite.ts';
 import type { Sql } from '../../lib/db/sql.ts';
 import { createTestSchema, databaseUrl } from '../../test/helpers/postgres.ts';
 import type { BeaconAssets } from '../beacon-assets.ts';
+import type { CountryLookup } from '../enrich/country-lookup.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { createCachedRegistry } from '../registry/cached-registry.ts';
 import type { App, AppRegistry, NewApp } from '../registry/registry.ts';
@@ -57,6 +58,7 @@ export async function startHarness(
     beacon?: BeaconAssets;
     db?: Sql;
     logger?: Logger;
+    countries?: CountryLookup;
   } = {},
 ): Promise<Harness> {
   const db = opts.db ?? (await createPglite());
@@ -73,6 +75,7 @@ export async function startHarness(
     now: opts.now,
     beacon: opts.beacon,
     logger: opts.logger,
+    countries: opts.countries,
   });
   await app.ready();
   return {

@@ -41,7 +41,15 @@ const WRONG: Record<string, unknown[]> = {
   metadata: ['{"a":1}', [1, 2], { blob: 'x'.repeat(5000) }, 7],
   event_name: ['a\nb', 'a\u0001b', 42, 'x'.repeat(500)],
 };
-const SERVER_OWNED = ['visitor_id', 'received_at', 'is_bot', 'client_ip', 'schema_version'];
+const SERVER_OWNED = [
+  'visitor_id',
+  'received_at',
+  'is_bot',
+  'client_ip',
+  'schema_version',
+  'country',
+  'browser',
+];
 
 export function generateBadRequests(ids: CorpusIds, count: number, seed = 1): BadRequest[] {
   const rnd = prng(seed);

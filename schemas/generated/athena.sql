@@ -23,7 +23,27 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `alt`.`hits` (
   `request_id` string COMMENT 'joins to backend logs',
   `metadata` string COMMENT 'free-form JSON object, at most 4 KiB',
   `is_bot` boolean COMMENT 'true only when the app keeps bot hits',
-  `schema_version` int COMMENT 'schema version of the row'
+  `schema_version` int COMMENT 'schema version of the file the row is in (2: it has the columns below)',
+  `country` string COMMENT 'ISO 3166-1 alpha-2 country of the full client IP, looked up before masking; NULL when unknown',
+  `browser` string COMMENT 'browser family from user_agent (Chrome, Safari, Firefox, …)',
+  `browser_version` string COMMENT 'browser major version',
+  `os` string COMMENT 'operating system from user_agent (Windows, macOS, iOS, Android, Linux, ChromeOS, …)',
+  `os_version` string COMMENT 'operating system major version',
+  `device_type` string COMMENT 'desktop | mobile | tablet | other',
+  `url_host` string COMMENT 'host of url, lowercased',
+  `url_path` string COMMENT 'path of url (no query, no fragment)',
+  `referrer_host` string COMMENT 'host of referrer, lowercased; NULL without a referrer',
+  `channel` string COMMENT 'direct | internal | organic_search | paid_search | organic_social | paid_social | email | ai_assistant | referral | other',
+  `utm_source` string COMMENT 'utm_source of url, decoded, at most 256 characters',
+  `utm_medium` string COMMENT 'utm_medium of url, decoded, at most 256 characters',
+  `utm_campaign` string COMMENT 'utm_campaign of url, decoded, at most 256 characters',
+  `utm_term` string COMMENT 'utm_term of url, decoded, at most 256 characters',
+  `utm_content` string COMMENT 'utm_content of url, decoded, at most 256 characters',
+  `lcp_ms` int COMMENT 'Largest Contentful Paint in ms (web_vitals events)',
+  `inp_ms` int COMMENT 'Interaction to Next Paint in ms (web_vitals events)',
+  `fcp_ms` int COMMENT 'First Contentful Paint in ms (web_vitals events)',
+  `ttfb_ms` int COMMENT 'Time to First Byte in ms (web_vitals events)',
+  `cls` double COMMENT 'Cumulative Layout Shift score (web_vitals events)'
 )
 PARTITIONED BY (`year` int, `month` int, `day` int, `hour` int)
 STORED AS PARQUET

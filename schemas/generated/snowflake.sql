@@ -43,7 +43,27 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ALT.LAKE.HITS (
   "REQUEST_ID" VARCHAR AS (VALUE:request_id::VARCHAR) COMMENT 'joins to backend logs',
   "METADATA" VARIANT AS (TRY_PARSE_JSON(VALUE:metadata::VARCHAR)) COMMENT 'free-form JSON object, at most 4 KiB',
   "IS_BOT" BOOLEAN AS (VALUE:is_bot::BOOLEAN) COMMENT 'true only when the app keeps bot hits',
-  "SCHEMA_VERSION" INTEGER AS (VALUE:schema_version::INTEGER) COMMENT 'schema version of the row'
+  "SCHEMA_VERSION" INTEGER AS (VALUE:schema_version::INTEGER) COMMENT 'schema version of the file the row is in (2: it has the columns below)',
+  "COUNTRY" VARCHAR AS (VALUE:country::VARCHAR) COMMENT 'ISO 3166-1 alpha-2 country of the full client IP, looked up before masking; NULL when unknown',
+  "BROWSER" VARCHAR AS (VALUE:browser::VARCHAR) COMMENT 'browser family from user_agent (Chrome, Safari, Firefox, …)',
+  "BROWSER_VERSION" VARCHAR AS (VALUE:browser_version::VARCHAR) COMMENT 'browser major version',
+  "OS" VARCHAR AS (VALUE:os::VARCHAR) COMMENT 'operating system from user_agent (Windows, macOS, iOS, Android, Linux, ChromeOS, …)',
+  "OS_VERSION" VARCHAR AS (VALUE:os_version::VARCHAR) COMMENT 'operating system major version',
+  "DEVICE_TYPE" VARCHAR AS (VALUE:device_type::VARCHAR) COMMENT 'desktop | mobile | tablet | other',
+  "URL_HOST" VARCHAR AS (VALUE:url_host::VARCHAR) COMMENT 'host of url, lowercased',
+  "URL_PATH" VARCHAR AS (VALUE:url_path::VARCHAR) COMMENT 'path of url (no query, no fragment)',
+  "REFERRER_HOST" VARCHAR AS (VALUE:referrer_host::VARCHAR) COMMENT 'host of referrer, lowercased; NULL without a referrer',
+  "CHANNEL" VARCHAR AS (VALUE:channel::VARCHAR) COMMENT 'direct | internal | organic_search | paid_search | organic_social | paid_social | email | ai_assistant | referral | other',
+  "UTM_SOURCE" VARCHAR AS (VALUE:utm_source::VARCHAR) COMMENT 'utm_source of url, decoded, at most 256 characters',
+  "UTM_MEDIUM" VARCHAR AS (VALUE:utm_medium::VARCHAR) COMMENT 'utm_medium of url, decoded, at most 256 characters',
+  "UTM_CAMPAIGN" VARCHAR AS (VALUE:utm_campaign::VARCHAR) COMMENT 'utm_campaign of url, decoded, at most 256 characters',
+  "UTM_TERM" VARCHAR AS (VALUE:utm_term::VARCHAR) COMMENT 'utm_term of url, decoded, at most 256 characters',
+  "UTM_CONTENT" VARCHAR AS (VALUE:utm_content::VARCHAR) COMMENT 'utm_content of url, decoded, at most 256 characters',
+  "LCP_MS" INTEGER AS (VALUE:lcp_ms::INTEGER) COMMENT 'Largest Contentful Paint in ms (web_vitals events)',
+  "INP_MS" INTEGER AS (VALUE:inp_ms::INTEGER) COMMENT 'Interaction to Next Paint in ms (web_vitals events)',
+  "FCP_MS" INTEGER AS (VALUE:fcp_ms::INTEGER) COMMENT 'First Contentful Paint in ms (web_vitals events)',
+  "TTFB_MS" INTEGER AS (VALUE:ttfb_ms::INTEGER) COMMENT 'Time to First Byte in ms (web_vitals events)',
+  "CLS" DOUBLE AS (VALUE:cls::DOUBLE) COMMENT 'Cumulative Layout Shift score (web_vitals events)'
 )
 PARTITION BY ("YEAR", "MONTH", "DAY", "HOUR")
 LOCATION = @ALT.LAKE.ALT_LAKE_STAGE

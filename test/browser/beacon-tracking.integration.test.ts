@@ -151,7 +151,9 @@ describe('beacon in chromium', () => {
       session_id: null,
       visitor_id: expect.any(String),
       is_bot: false,
-      schema_version: 1,
+      schema_version: 2,
+      // No country database in the test collector: unknown.
+      country: null,
     };
     expect(events).toEqual([
       {

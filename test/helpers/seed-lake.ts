@@ -8,14 +8,21 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryDuckdb } from '../../lib/duckdb-text.ts';
-import { LAKE_COLUMNS, SCHEMA_VERSION } from '../../schemas/columns.ts';
+import { type Column, LAKE_COLUMNS, SCHEMA_VERSION } from '../../schemas/columns.ts';
 import { type LakeRow, partitionOf } from '../../schemas/lake.ts';
 import { quoteIdent, quoteLiteral } from '../../schemas/sql-quote.ts';
 import { DUCKDB_TYPE } from '../../schemas/types.ts';
 
+/** The columns of a file of schema version `version`: those added up to it, in order. */
+export function columnsOf(version: number = SCHEMA_VERSION): readonly Column[] {
+  return (LAKE_COLUMNS as readonly Column[]).filter((c) => c.since <= version);
+}
+
 /** `read_json` column spec derived from the schema: `{'log_id': 'VARCHAR', …}`. */
-export function duckdbColumnSpec(): string {
-  return `{${LAKE_COLUMNS.map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(DUCKDB_TYPE[c.type])}`).join(', ')}}`;
+export function duckdbColumnSpec(version: number = SCHEMA_VERSION): string {
+  return `{${columnsOf(version)
+    .map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(DUCKDB_TYPE[c.type])}`)
+    .join(', ')}}`;
 }
 
 let seq = 0;
@@ -59,6 +66,11 @@ export interface SeedOptions {
    * a lake whose path disagrees with its rows (for data-quality tests).
    */
   forcePartition?: string;
+  /**
+   * Writes a file of this schema version: version 1 has the first 22 columns only, as the writers
+   * made them before version 2 (default: the current version).
+   */
+  schemaVersion?: number;
 }
 
 let calls = 0;
@@ -77,7 +89,10 @@ export async function seedLake(lakeDir: string, rows: LakeRow[], opts: SeedOptio
   const written: string[] = [];
   try {
     await conn.run("SET TimeZone='UTC'");
-    const select = LAKE_COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
+    const version = opts.schemaVersion ?? SCHEMA_VERSION;
+    const select = columnsOf(version)
+      .map((c) => quoteIdent(c.name))
+      .join(', ');
     let n = 0;
     for (const [partition, hourRows] of byHour) {
       n += 1;
@@ -87,7 +102,7 @@ export async function seedLake(lakeDir: string, rows: LakeRow[], opts: SeedOptio
       await mkdir(dir, { recursive: true });
       const file = join(dir, opts.fileName ?? `seed-${process.pid}-${calls}.parquet`);
       await conn.run(
-        `COPY (SELECT ${select} FROM read_json(${quoteLiteral(ndjson)}, format = 'newline_delimited', columns = ${duckdbColumnSpec()}))
+        `COPY (SELECT ${select} FROM read_json(${quoteLiteral(ndjson)}, format = 'newline_delimited', columns = ${duckdbColumnSpec(version)}))
          TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`,
       );
       written.push(file);

@@ -89,7 +89,8 @@ export function createParallelPlanner(): Planner & { stats(): { split: number; w
     stats: () => ({ ...stats }),
     async plan(batch, opts = {}) {
       const n = batch.records.length;
-      if (n < MIN_RECORDS_TO_SPLIT) {
+      // The worker derives with the module's `deriveFragment`: another one is this thread's alone.
+      if (n < MIN_RECORDS_TO_SPLIT || opts.deriveFragment) {
         stats.whole++;
         return planBatch(batch, opts);
       }

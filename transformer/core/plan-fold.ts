@@ -5,8 +5,9 @@
  * or `dropped(duplicate)` (a `log_id` kept before: first wins).
  */
 
-import { partitionOf } from '../../schemas/lake.ts';
+import { type LakeRow, partitionOf } from '../../schemas/lake.ts';
 import { firstSeq, lastSeq, type StreamBatch } from '../../stream/contract.ts';
+import { deriveFragment } from './derive.ts';
 import {
   type BadOutcome,
   type ClassifiedLine,
@@ -17,12 +18,19 @@ import {
 import type { BadItem, PartitionGroup, PlanOptions, PlanWithIds } from './plan.ts';
 import { createRollupAccumulator } from './rollup.ts';
 
-/** One hour's group while planning, with its open run: bytes `[start, end)` of `body` not yet in `ndjson`. */
+/**
+ * One hour's group while planning, with its open run, not yet in `ndjson`: either bytes
+ * `[start, end)` of `body`, or bytes `[outStart, outEnd)` of `out`, lines rebuilt with their derived
+ * columns (never both at once).
+ */
 interface HourState {
   group: PartitionGroup;
   body: Buffer | null;
   start: number;
   end: number;
+  out: Buffer | null;
+  outStart: number;
+  outEnd: number;
 }
 
 const NEWLINE = Buffer.from('\n');
@@ -31,10 +39,47 @@ const DUPLICATE: LineOutcome = { kind: 'dropped', reason: 'duplicate' };
 const NOT_REPLAYED: LineOutcome = { kind: 'dropped', reason: 'not_replayed' };
 
 function closeRun(h: HourState): void {
+  if (h.out && h.outEnd > h.outStart) {
+    h.group.ndjson.push(h.out.subarray(h.outStart, h.outEnd));
+    h.outStart = h.outEnd;
+  }
   if (!h.body) return;
   h.group.ndjson.push(h.body.subarray(h.start, h.end));
   if (h.body[h.end - 1] !== 0x0a) h.group.ndjson.push(NEWLINE);
   h.body = null;
+}
+
+const CLOSE_BRACE = 0x7d;
+/**
+ * Rebuilt lines are copied into slabs, the first small (an hour may hold a handful of late hits),
+ * each next one twice the last, up to 1 MiB; a longer line gets a slab of its own.
+ */
+const FIRST_SLAB_BYTES = 32 * 1024;
+const MAX_SLAB_BYTES = 1024 * 1024;
+
+/**
+ * Appends line `[start, end)` of `body` to the hour's rebuilt run with `fragment` inserted before its
+ * closing brace, byte for byte: no decoding of the line, no string per line.
+ */
+function appendWithFragment(h: HourState, body: Buffer, start: number, end: number, fragment: string): void {
+  let brace = end - 1;
+  // The line is a JSON object: only whitespace may follow its brace.
+  while (body[brace] !== CLOSE_BRACE) brace--;
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit: a bound without measuring the fragment.
+  const need = brace - start + fragment.length * 3 + 2;
+  if (!h.out || h.outEnd + need > h.out.length) {
+    closeRun(h);
+    const size = h.out ? Math.min(MAX_SLAB_BYTES, h.out.length * 2) : FIRST_SLAB_BYTES;
+    h.out = Buffer.allocUnsafe(Math.max(size, need));
+    h.outStart = 0;
+    h.outEnd = 0;
+  }
+  const out = h.out;
+  let at = h.outEnd + body.copy(out, h.outEnd, start, brace);
+  at += out.write(fragment, at);
+  out[at++] = CLOSE_BRACE;
+  out[at++] = 0x0a;
+  h.outEnd = at;
 }
 
 /** The record a line came from, once per record. */
@@ -46,6 +91,7 @@ export interface RecordSource {
 }
 
 export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
+  const derive = opts.deriveFragment ?? deriveFragment;
   const bad: BadItem[] = [];
   const seenLake = new Set<string>();
   const seenDropped = new Set<string>();
@@ -64,7 +110,15 @@ export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
       h =
         opts.onlyPartitions && !opts.onlyPartitions.has(partition)
           ? null
-          : { group: { partition, ndjson: [], count: 0 }, body: null, start: 0, end: 0 };
+          : {
+              group: { partition, ndjson: [], count: 0 },
+              body: null,
+              start: 0,
+              end: 0,
+              out: null,
+              outStart: 0,
+              outEnd: 0,
+            };
       hours.set(hourMs, h);
     }
     lastHourMs = hourMs;
@@ -82,6 +136,20 @@ export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
     h.body = body;
     h.start = start;
     h.end = lineEnd;
+  };
+  /** A kept row, with its derived columns when there are any (none: the line's bytes as they are). */
+  const keep = (h: HourState, row: LakeRow, rec: RecordSource, start: number, end: number) => {
+    const fragment = derive(row);
+    if (rec.bare) {
+      const json = JSON.stringify(row);
+      const one = Buffer.from(`${json.slice(0, -1)}${fragment}}\n`);
+      addLine(h, one, 0, one.length - 1);
+    } else if (fragment === '') addLine(h, rec.body, start, end);
+    else {
+      h.group.count++;
+      if (h.body) closeRun(h);
+      appendWithFragment(h, rec.body, start, end, fragment);
+    }
   };
 
   /** The classifier's outcome, refined by what the batch so far knows. */
@@ -119,11 +187,7 @@ export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
       countOutcome(outcomes, o);
       if (o.kind === 'ok') {
         acc.addLakeRow(o.row, o.hourMs);
-        const h = hourState(o.hourMs) as HourState;
-        if (rec.bare) {
-          const one = Buffer.from(`${JSON.stringify(o.row)}\n`);
-          addLine(h, one, 0, one.length - 1);
-        } else addLine(h, rec.body, start, end);
+        keep(hourState(o.hourMs) as HourState, o.row, rec, start, end);
       } else if (o.kind === 'dropped') {
         if (o.reason === 'dropped_bot') acc.addDroppedBot(o.row, o.hourMs);
       } else addBad(o, rec.sequenceNumber, lineNo);

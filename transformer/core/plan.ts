@@ -9,6 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import type { StreamBatch } from '../../stream/contract.ts';
 import { EnvelopeKind, forEachLine, openEnvelope } from '../../stream/envelope.ts';
 import { classifyLine, classifyUndecodable, type LineContext } from './classify.ts';
+import type { DeriveFragment } from './derive.ts';
 import type { OutcomeCounts } from './outcome.ts';
 import { createPlanFold, type RecordSource } from './plan-fold.ts';
 import type { RollupDelta } from './rollup.ts';
@@ -65,6 +66,11 @@ export interface BatchPlan {
 export interface PlanOptions {
   /** Keep only rows of these partitions (replay of chosen hours); others are skipped, not bad. */
   onlyPartitions?: ReadonlySet<string>;
+  /**
+   * The derived columns of each kept row (default: `deriveFragment` of `derive.ts`, which every
+   * planning thread uses). Given here, the batch is planned on this thread alone.
+   */
+  deriveFragment?: DeriveFragment;
 }
 
 export function planBatch(batch: StreamBatch, opts: PlanOptions = {}): BatchPlan {

@@ -1,12 +1,12 @@
 import { Ajv } from 'ajv';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LAKE_COLUMN_NAMES, LakeRowSchema } from '../../schemas/lake.ts';
+import { LAKE_COLUMN_NAMES, StreamRowSchema } from '../../schemas/lake.ts';
 import { makeRow } from '../testing/fixtures.ts';
 import { compileRowCheck } from './row-check.ts';
 
-const ajvCheck = new Ajv({ strict: false }).compile(LakeRowSchema);
-const isRow = compileRowCheck(LakeRowSchema);
+const ajvCheck = new Ajv({ strict: false }).compile(StreamRowSchema);
+const isRow = compileRowCheck(StreamRowSchema);
 
 /** Values a JSON line can hold, biased towards the edges of the lake row's rules. */
 const value = fc.oneof(
@@ -59,13 +59,22 @@ describe('compileRowCheck', () => {
 
   it('accepts a valid row and refuses non-objects', () => {
     expect(isRow(JSON.parse(JSON.stringify(makeRow())))).toBe(true);
+    // Optional columns: absent, null or a value; a column the transformer derives: never.
+    const { country: _, ...v1 } = makeRow();
+    expect(isRow(JSON.parse(JSON.stringify(v1)))).toBe(true);
+    expect(isRow(JSON.parse(JSON.stringify(makeRow({ event_type: 'event', lcp_ms: 1200, cls: 0.05 }))))).toBe(
+      true,
+    );
+    expect(isRow(JSON.parse(JSON.stringify(makeRow({ cls: null }))))).toBe(true);
+    expect(isRow(JSON.parse(JSON.stringify(makeRow({ lcp_ms: 1.5 }))))).toBe(false);
+    expect(isRow(JSON.parse(JSON.stringify(makeRow({ browser: 'Chrome' }))))).toBe(false);
     for (const v of [null, [], 'x', 1, [makeRow()]]) expect(isRow(v)).toBe(false);
   });
 
   it('refuses, at load, a schema using what it does not implement', () => {
-    expect(() => compileRowCheck({ ...LakeRowSchema, minProperties: 1 })).toThrow(/unsupported/);
-    const props = { ...LakeRowSchema.properties, url: { type: 'string', maxLength: 10 } };
-    expect(() => compileRowCheck({ ...LakeRowSchema, properties: props })).toThrow(/maxLength/);
-    expect(() => compileRowCheck({ ...LakeRowSchema, required: ['log_id'] })).toThrow(/required/);
+    expect(() => compileRowCheck({ ...StreamRowSchema, minProperties: 1 })).toThrow(/unsupported/);
+    const props = { ...StreamRowSchema.properties, url: { type: 'string', maxLength: 10 } };
+    expect(() => compileRowCheck({ ...StreamRowSchema, properties: props })).toThrow(/maxLength/);
+    expect(() => compileRowCheck({ ...StreamRowSchema, additionalProperties: true })).toThrow(/closed/);
   });
 });

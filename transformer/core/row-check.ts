@@ -4,10 +4,10 @@
  * each failed branch). It answers only yes/no; ajv still runs on the rare "no" to word the reason,
  * and `row-check.test.ts` checks the two agree on generated rows.
  *
- * It knows only the JSON Schema the lake row uses (an object of required, closed properties whose
- * values are `type` string/integer/boolean/null with `const`, `pattern`, `minimum`, `maximum`, and
- * `anyOf` of those) and refuses at load time anything else, so a schema change cannot quietly
- * loosen the check.
+ * It knows only the JSON Schema the stream row uses (a closed object of required and optional
+ * properties whose values are `type` string/integer/number/boolean/null with `const`, `pattern`,
+ * `minimum`, `maximum`, and `anyOf` of those) and refuses at load time anything else, so a schema
+ * change cannot quietly loosen the check.
  */
 type Json = Record<string, unknown>;
 
@@ -35,6 +35,10 @@ function expr(schema: Json, v: string, res: RegExp[]): string {
     case 'integer':
       parts.push(`Number.isInteger(${v})`);
       break;
+    case 'number':
+      // JSON.parse yields only finite numbers; `typeof` is ajv's check too.
+      parts.push(`typeof ${v} === 'number'`);
+      break;
     default:
       throw new Error(`compileRowCheck: unsupported type ${JSON.stringify(schema.type)}`);
   }
@@ -59,22 +63,26 @@ export function compileRowCheck(schema: object): (value: unknown) => boolean {
   for (const k of Object.keys(s)) {
     if (!allowed.has(k)) throw new Error(`compileRowCheck: unsupported object keyword "${k}"`);
   }
-  if (s.type !== 'object' || s.additionalProperties !== false || names.some((n) => !required.has(n))) {
-    throw new Error('compileRowCheck: needs a closed object whose properties are all required');
+  if (s.type !== 'object' || s.additionalProperties !== false) {
+    throw new Error('compileRowCheck: needs a closed object (additionalProperties: false)');
   }
   const res: RegExp[] = [];
-  // Every property is required and no value check passes `undefined`, so all names present plus
-  // exactly that many own enumerable keys means no others: cheaper than a lookup per key.
+  // No value check passes `undefined`, so the required names present, the optional ones counted
+  // when present, and exactly that many enumerable keys means no others: cheaper than a lookup per
+  // key. (A key whose value is `undefined` cannot come from JSON.parse.)
   const body = [
     "if (typeof o !== 'object' || o === null || Array.isArray(o)) return false;",
     'let n = 0;',
     'for (const _ in o) n++;', // as ajv's additionalProperties loop: own and inherited enumerable keys
-    `if (n !== ${names.length}) return false;`,
-    ...names.map(
-      (name, i) =>
-        `const v${i} = o[${JSON.stringify(name)}]; if (!${expr(props[name], `v${i}`, res)}) return false;`,
-    ),
-    'return true;',
+    `let m = ${required.size};`,
+    ...names.map((name, i) => {
+      const get = `const v${i} = o[${JSON.stringify(name)}];`;
+      const check = expr(props[name], `v${i}`, res);
+      return required.has(name)
+        ? `${get} if (!${check}) return false;`
+        : `${get} if (v${i} !== undefined) { if (!${check}) return false; m++; }`;
+    }),
+    'return n === m;',
   ].join('\n');
   return new Function('R', `return function isRow(o) {\n${body}\n}`)(res) as (value: unknown) => boolean;
 }

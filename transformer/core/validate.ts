@@ -1,5 +1,5 @@
 /**
- * Parse + validate one NDJSON line against `LakeRowSchema`. Bad data is an outcome, never an
+ * Parse + validate one NDJSON line against `StreamRowSchema`. Bad data is an outcome, never an
  * exception: the caller routes `bad` lines to `bad/` with the reason.
  *
  * What this accepts, the DuckDB writer must be able to write: DuckDB parses the same bytes again
@@ -10,16 +10,16 @@
  * reads them (the last wins) by the writer's canonical retry (`parquet/duckdb.ts`).
  */
 import { Ajv } from 'ajv';
-import { type LakeRow, LakeRowSchema } from '../../schemas/lake.ts';
+import { type LakeRow, StreamRowSchema } from '../../schemas/lake.ts';
 import { compileRowCheck } from './row-check.ts';
 
 /** `timestampMs`: `row.timestamp` in epoch ms, parsed once here for the partition and rollups. */
 export type LineValidation = { ok: true; row: LakeRow; timestampMs: number } | { ok: false; reason: string };
 
 const ajv = new Ajv({ allErrors: false, strict: false });
-const check = ajv.compile<LakeRow>(LakeRowSchema as object);
+const check = ajv.compile<LakeRow>(StreamRowSchema as object);
 /** The fast yes/no; ajv words the reason on a no (`row-check.ts`). */
-const isLakeRow = compileRowCheck(LakeRowSchema) as (value: unknown) => value is LakeRow;
+const isLakeRow = compileRowCheck(StreamRowSchema) as (value: unknown) => value is LakeRow;
 
 const digit = (s: string, i: number) => s.charCodeAt(i) - 48;
 const num2 = (s: string, i: number) => digit(s, i) * 10 + digit(s, i + 1);

@@ -22,7 +22,7 @@ import { DUCKDB_TYPE } from '../../schemas/types.ts';
 import { emptyDelta, type RollupDelta, type RollupDimensions } from '../core/rollup.ts';
 import type { ObjectStore } from '../lake/object-store.ts';
 import { COMPACTED, compactedKey, hitsPrefix, partitionStart } from '../lake/paths.ts';
-import { openDuckdb, PARQUET_OPTIONS } from '../parquet/duckdb-sql.ts';
+import { openDuckdb, PARQUET_OPTIONS, SELECT_COLUMNS } from '../parquet/duckdb-sql.ts';
 import type { RollupStore } from '../rollups/store.ts';
 
 export interface CompactDeps {
@@ -48,6 +48,8 @@ export interface CompactResult {
 }
 
 // Every column cast to its lake type: files from the parquetjs writer read as TIMESTAMP (no zone).
+// Inputs are read `union_by_name`: an hour may hold version-1 files (no schema-2 columns: NULL) beside
+// version-2 ones, and the merged file is version 2.
 const CAST_COLUMNS = LAKE_COLUMNS.map(
   (c) => `CAST(${quoteIdent(c.name)} AS ${DUCKDB_TYPE[c.type]}) AS ${quoteIdent(c.name)}`,
 ).join(', ');
@@ -92,11 +94,12 @@ export async function compactHour(
     if (local.length === 0) return { partition, inputs: 0, rowsIn: 0, rowsOut: 0, key: null };
     const out = join(dir, COMPACTED);
     const list = `[${local.map(quoteLiteral).join(', ')}]`;
-    const counted = await db.conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM read_parquet(${list})`);
+    const read = `read_parquet(${list}, filename = true, union_by_name = true)`;
+    const counted = await db.conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM ${read}`);
     const rowsIn = Number(counted.getRowObjectsJS()[0].n);
     await db.conn.run(`COPY (
-      SELECT ${LAKE_COLUMNS.map((c) => quoteIdent(c.name)).join(', ')} FROM (
-        SELECT ${CAST_COLUMNS}, filename FROM read_parquet(${list}, filename = true)
+      SELECT ${SELECT_COLUMNS} FROM (
+        SELECT ${CAST_COLUMNS}, filename FROM ${read}
       )
       QUALIFY row_number() OVER (PARTITION BY log_id ORDER BY received_at, filename) = 1
       ORDER BY "timestamp", log_id

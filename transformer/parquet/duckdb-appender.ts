@@ -20,8 +20,9 @@ export async function createDuckdbAppenderWriter(): Promise<ParquetWriter> {
         for (const row of parseRows(input)) {
           for (const c of LAKE_COLUMNS) {
             const v = row[c.name];
-            if (v === null) app.appendNull();
+            if (v === null || v === undefined) app.appendNull();
             else if (c.type === 'int32') app.appendInteger(v as number);
+            else if (c.type === 'double') app.appendDouble(v as number);
             else if (c.type === 'boolean') app.appendBoolean(v as boolean);
             else if (c.type === 'timestamp')
               app.appendTimestampTZ(new DuckDBTimestampTZValue(isoToMicros(v as string)));

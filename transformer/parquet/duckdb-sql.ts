@@ -3,15 +3,23 @@
 import { availableParallelism } from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { createMemoryDuckdb } from '../../lib/duckdb-text.ts';
-import { LAKE_COLUMNS } from '../../schemas/columns.ts';
+import { LAKE_COLUMNS, SCHEMA_VERSION } from '../../schemas/columns.ts';
 import { quoteIdent, quoteLiteral } from '../../schemas/sql-quote.ts';
 import { DUCKDB_TYPE } from '../../schemas/types.ts';
 
 /** `{'log_id': 'VARCHAR', …}` — explicit `read_json` columns: no type inference. */
 export const READ_JSON_COLUMNS = `{${LAKE_COLUMNS.map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(DUCKDB_TYPE[c.type])}`).join(', ')}}`;
 
-/** The §3 column list in order, for SELECTs that fix the Parquet column order. */
-export const SELECT_COLUMNS = LAKE_COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
+/**
+ * The §3 column list in order, for the SELECTs that write a file (they fix the Parquet column
+ * order). `schema_version` is the file's: every file written now has the version-2 columns, whatever
+ * version the line or the compacted file it came from said.
+ */
+export const SELECT_COLUMNS = LAKE_COLUMNS.map((c) =>
+  c.name === 'schema_version'
+    ? `CAST(${SCHEMA_VERSION} AS ${DUCKDB_TYPE[c.type]}) AS ${quoteIdent(c.name)}`
+    : quoteIdent(c.name),
+).join(', ');
 
 /** `CREATE TABLE` body with the typed lake columns. */
 export const TABLE_COLUMNS = LAKE_COLUMNS.map(

@@ -8,7 +8,7 @@
  * DuckDB's output, so both writers give byte-for-byte the same schema.
  */
 import { createRequire } from 'node:module';
-import { LAKE_COLUMNS } from '../../schemas/columns.ts';
+import { type ColumnType, LAKE_COLUMNS, SCHEMA_VERSION } from '../../schemas/columns.ts';
 import { isoToMicros, type ParquetWriter, parseRows, type RowsInput } from './writer.ts';
 
 interface PqWriter {
@@ -45,10 +45,11 @@ if (!thrift.SchemaElement.prototype.__altLogicalTypes) {
 
 export const PARQUETJS_COMPRESSION = 'GZIP';
 
-const PQ_TYPE = {
+const PQ_TYPE: Record<ColumnType, string> = {
   string: 'UTF8',
   json: 'UTF8',
   int32: 'INT_32',
+  double: 'DOUBLE',
   timestamp: 'TIMESTAMP_MICROS',
   boolean: 'BOOLEAN',
 };
@@ -70,8 +71,9 @@ export async function createParquetjsWriter(): Promise<ParquetWriter> {
       for (const row of parseRows(input)) {
         const out: Record<string, unknown> = {};
         for (const c of LAKE_COLUMNS) {
-          const v = row[c.name];
-          if (v === null) continue;
+          // The file's version, as the DuckDB writers' SELECT_COLUMNS write it.
+          const v = c.name === 'schema_version' ? SCHEMA_VERSION : row[c.name];
+          if (v === null || v === undefined) continue;
           out[c.name] = c.type === 'timestamp' ? isoToMicros(v as string) : v;
         }
         await w.appendRow(out);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAKE_COLUMNS } from '../../schemas/columns.ts';
+import { type ColumnType, LAKE_COLUMNS, SCHEMA_VERSION } from '../../schemas/columns.ts';
 import type { LakeRow } from '../../schemas/lake.ts';
 import { quoteLiteral } from '../../schemas/sql-quote.ts';
 import { makeRow } from '../testing/fixtures.ts';
@@ -30,29 +30,49 @@ const rows: LakeRow[] = [
     event_type: 'event',
   }),
   makeRow({ status_code: 2147483647, response_time_ms: -2147483648, url: null, user_agent: '😀 agent' }),
+  // Schema 2: Web Vitals (an integral CLS too), derived columns as the transformer appends them, and
+  // a version-1 line (no schema-2 key at all) whose file still says version 2.
+  makeRow({
+    event_type: 'event',
+    event_name: 'web_vitals',
+    lcp_ms: 2500,
+    inp_ms: 0,
+    fcp_ms: 600000,
+    ttfb_ms: 81,
+    cls: 0.125,
+    browser: 'Firefox',
+    url_path: '/p/ü',
+    channel: 'organic_search',
+  }),
+  makeRow({ event_type: 'event', event_name: 'web_vitals', cls: 1 }),
+  { ...makeRow({ schema_version: 1 }), country: undefined },
   ...Array.from({ length: 50 }, () => makeRow()),
 ];
 
-/** What each file must hold, as DuckDB reads it back: timestamps as epoch µs. */
+/** What each file must hold, as DuckDB reads it back: timestamps as epoch µs, absent columns NULL. */
 const expected = rows
   .map((r) => ({
-    ...r,
+    ...(Object.fromEntries(LAKE_COLUMNS.map((c) => [c.name, r[c.name] ?? null])) as Record<string, unknown>),
+    log_id: r.log_id,
     timestamp: isoToMicros(r.timestamp),
     received_at: isoToMicros(r.received_at),
+    schema_version: SCHEMA_VERSION,
   }))
   .sort((a, b) => (a.log_id < b.log_id ? -1 : 1));
 
-const PARQUET_TYPE = {
+const PARQUET_TYPE: Record<ColumnType, string> = {
   string: 'BYTE_ARRAY',
   json: 'BYTE_ARRAY',
   int32: 'INT32',
+  double: 'DOUBLE',
   timestamp: 'INT64',
   boolean: 'BOOLEAN',
 };
-const DUCKDB_READ_TYPE = {
+const DUCKDB_READ_TYPE: Record<ColumnType, string> = {
   string: 'VARCHAR',
   json: 'VARCHAR',
   int32: 'INTEGER',
+  double: 'DOUBLE',
   timestamp: 'TIMESTAMP WITH TIME ZONE',
   boolean: 'BOOLEAN',
 };
@@ -131,7 +151,11 @@ describe.each(WRITERS)('the %s writer', (name) => {
     });
     const sort = (a: Record<string, unknown>[]) =>
       a.map(norm).sort((x, y) => (String(x.log_id) < String(y.log_id) ? -1 : 1));
-    expect(sort(got)).toEqual(sort(rows as unknown as Record<string, unknown>[]));
+    const want = rows.map((r) => ({
+      ...Object.fromEntries(LAKE_COLUMNS.map((c) => [c.name, r[c.name] ?? null])),
+      schema_version: SCHEMA_VERSION,
+    }));
+    expect(sort(got)).toEqual(sort(want));
   });
 });
 

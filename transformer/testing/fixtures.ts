@@ -1,5 +1,6 @@
 /** Test fixtures: lake rows, stream batches and an in-memory `StreamReader`. */
 import { randomUUID } from 'node:crypto';
+import { SCHEMA_VERSION } from '../../schemas/columns.ts';
 import type { LakeRow } from '../../schemas/lake.ts';
 import type { ReadRecord, StreamBatch, StreamReader } from '../../stream/contract.ts';
 import { EnvelopeKind, encodeRows } from '../../stream/envelope.ts';
@@ -31,7 +32,9 @@ export function makeRow(over: Partial<LakeRow> = {}): LakeRow {
     request_id: null,
     metadata: '{"ab":"x"}',
     is_bot: false,
-    schema_version: 1,
+    schema_version: SCHEMA_VERSION,
+    // What the collector writes of schema 2 on every line (the Web Vitals only on web_vitals events).
+    country: n % 3 ? 'DE' : null,
     ...over,
   };
 }

@@ -23,6 +23,7 @@ import { createSqlRegistry } from '../../collector/registry/sql-registry.ts';
 import { createSqlSaltStore } from '../../collector/salts.ts';
 import { buildServer } from '../../collector/server.ts';
 import type { HitSink } from '../../collector/sink.ts';
+import { tuneV8ForCollector } from '../../collector/v8-heap.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { createPglite, migrate } from '../../lib/db/index.ts';
 import type { StreamWriter } from '../../stream/contract.ts';
@@ -50,6 +51,9 @@ export function instrumentStream(inner: StreamWriter, delayMs: number) {
   };
   return { stream, stats };
 }
+
+// As `startCollector` does: the bench measures the collector as it runs in production.
+tuneV8ForCollector();
 
 const { values } = parseArgs({
   options: {

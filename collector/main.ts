@@ -6,7 +6,8 @@
  *                      with the master secret), or PGlite at `<dataDir>/pg`
  *   sink             → batcher over the stream from config (local segment log, or Kinesis + spool)
  *   beacon           → `beacon/dist/` when built
- *   countries        → the country of a full client IP (DESIGN §3); none yet: `country` is NULL
+ *   countries        → the country of a full client IP (DESIGN §3): the MMDB file `countryDb`, else
+ *                      the PDDL database shipped in the npm package (collector/enrich/country.ts)
  *
  * SIGTERM/SIGINT: stop accepting (503 to new requests while closing), let in-flight requests
  * finish, flush the batcher into the stream, close the database, exit.
@@ -23,7 +24,7 @@ import { openDatabase } from '../lib/db/open-database.ts';
 import { openStreamWriter } from '../stream/from-config.ts';
 import { createBatcher } from './batcher.ts';
 import { loadBeaconAssets } from './beacon-assets.ts';
-import { NO_COUNTRY_LOOKUP } from './enrich/country-lookup.ts';
+import { openCountryLookup } from './enrich/country.ts';
 import { createMetrics } from './metrics.ts';
 import { createCachedRegistry } from './registry/cached-registry.ts';
 import type { AppRegistry } from './registry/registry.ts';
@@ -65,6 +66,8 @@ const sqlStores = (db: Sql) => ({ registry: createSqlRegistry(db), salts: create
 export async function startCollector(config: Config, opts: StartOptions = {}): Promise<RunningCollector> {
   // Before anything allocates: Node 24's V8 otherwise runs a mark-compact a second under load.
   tuneV8ForCollector();
+  // Opened first: a user database that is missing or not an MMDB file stops startup, naming it.
+  const countries = openCountryLookup({ databasePath: config.countryDb });
   // The database this collector opened itself (and so closes), when it was given neither.
   const ownDb = opts.stores || opts.db ? undefined : await openDatabase(config);
   const stores = opts.stores ?? sqlStores((opts.db ?? ownDb) as Sql);
@@ -98,7 +101,7 @@ export async function startCollector(config: Config, opts: StartOptions = {}): P
     config,
     metrics,
     beacon: loadBeaconAssets(BEACON_DIST_DIR),
-    countries: NO_COUNTRY_LOOKUP,
+    countries,
   });
   opts.extend?.(app);
   const url = await app.listen({ host: config.host, port: config.port });

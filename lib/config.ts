@@ -154,6 +154,13 @@ export const SETTINGS = {
     undefined,
     'S3 bucket of the lake; unset: <data-dir>/lake',
   ),
+  countryDb: setting(
+    'ALT_COUNTRY_DB',
+    '--country-db',
+    str,
+    undefined,
+    "a MaxMind DB (.mmdb) country file of your own for the collector's `country` column (e.g. GeoLite2-Country, under its licence); default: the PDDL database shipped in the npm package",
+  ),
   lakePrefix: setting(
     'ALT_LAKE_PREFIX',
     '--lake-prefix',

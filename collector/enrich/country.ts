@@ -22,11 +22,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Reader } from 'mmdb-lib';
+import type { CountryLookup as CollectorCountryLookup } from './country-lookup.ts';
 import { parseIPv4, parseIPv6 } from './ip-parse.ts';
 
-export interface CountryLookup {
-  /** ISO 3166-1 alpha-2 (uppercase) of a full client address; null when unknown, not public or not an address. Never throws. */
-  lookup(fullIp: string): string | null;
+/** The collector's port, from an MMDB file: null also for addresses that are not public. Never throws. */
+export interface CountryLookup extends CollectorCountryLookup {
   /** Which database answers, for the startup log. */
   readonly database: CountryDatabaseInfo;
 }

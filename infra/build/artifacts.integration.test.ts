@@ -115,6 +115,7 @@ describe('built artifacts', () => {
     expect(readdirSync(dirs.migrate)).toEqual(['index.mjs', 'index.mjs.map', 'package.json']);
     expect(readdirSync(dirs.collector).sort()).toEqual([
       'initdb.wasm',
+      'iptoasn-country.mmdb',
       'main.mjs',
       'main.mjs.map',
       'package.json',
@@ -235,7 +236,16 @@ async function sendHitToCollector(
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${writeKey}` },
       body: JSON.stringify({
-        hits: [{ app_id: appId, event_type: 'request', url: 'https://api.example/built', status_code: 201 }],
+        hits: [
+          {
+            app_id: appId,
+            event_type: 'request',
+            url: 'https://api.example/built',
+            status_code: 201,
+            // Looked up in the country database the build copies beside main.mjs.
+            client_ip: '8.8.8.8',
+          },
+        ],
       }),
     });
     expect([res.status, await res.json()]).toEqual([202, { accepted: 1 }]);
@@ -249,9 +259,9 @@ async function sendHitToCollector(
     const batch = await reader.next(100);
     const lines = batch!.records.flatMap((r) => {
       const d = decodeEnvelope(r.data);
-      return d.ok ? d.lines.map((l) => JSON.parse(l) as { url: string }) : [];
+      return d.ok ? d.lines.map((l) => JSON.parse(l) as { url: string; country: string | null }) : [];
     });
-    expect(lines.map((l) => l.url)).toEqual(['https://api.example/built']);
+    expect(lines.map((l) => [l.url, l.country])).toEqual([['https://api.example/built', 'US']]);
   } finally {
     await reader.close();
   }

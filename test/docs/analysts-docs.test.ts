@@ -54,6 +54,18 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.ceil(p * sorted.length) - 1];
 }
 
+/** Pageviews and distinct visitors per group, as `key|pageviews|visitors` strings, largest first. */
+function breakdown(rows: LakeRow[], key: (r: LakeRow) => string): string[] {
+  const groups = new Map<string, LakeRow[]>();
+  for (const r of rows) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
+  return [...groups]
+    .map(([k, rs]) => ({ k, n: rs.length, v: new Set(rs.map((r) => r.visitor_id)).size }))
+    .sort((a, b) => b.n - a.n || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    .map(({ k, n, v }) => `${k}|${n}|${v}`);
+}
+
+const webVitals = seed.filter((r) => r.event_type === 'event' && r.event_name === 'web_vitals');
+
 const errorsPerHour = () => {
   const out = new Map<string, { hits: number; not_found: number; server_errors: number }>();
   for (const r of seed) {
@@ -215,6 +227,82 @@ const checks: Record<string, (rows: Row[]) => void> = {
         .sort()
         .map(([variant, pageviews]) => ({ variant, pageviews })),
     );
+  },
+  top_browsers(rows) {
+    expect(rows.map((r) => `${r.browser}|${r.device_type}|${r.pageviews}|${r.visitors}`)).toEqual(
+      breakdown(humanPageviews, (r) => `${r.browser}|${r.device_type}`),
+    );
+    // The seed's user agents, as the transformer's parser names them.
+    expect(rows.map((r) => `${r.browser} ${r.device_type}`).sort()).toEqual([
+      'Chrome desktop',
+      'Chrome mobile',
+      'Firefox desktop',
+      'Safari mobile',
+    ]);
+  },
+  top_os(rows) {
+    expect(rows.map((r) => `${r.os}|${r.pageviews}|${r.visitors}`)).toEqual(
+      breakdown(humanPageviews, (r) => `${r.os}`),
+    );
+    expect(rows.map((r) => r.os).sort()).toEqual(['Android', 'Linux', 'Windows', 'iOS']);
+  },
+  countries(rows) {
+    expect(rows.map((r) => `${r.country}|${r.pageviews}|${r.visitors}`)).toEqual(
+      breakdown(humanPageviews, (r) => r.country ?? 'unknown'),
+    );
+    expect(rows.map((r) => r.country).sort()).toEqual(['DE', 'US', 'unknown']);
+  },
+  channels(rows) {
+    expect(rows.map((r) => `${r.channel}|${r.pageviews}|${r.visitors}`)).toEqual(
+      breakdown(humanPageviews, (r) => `${r.channel}`),
+    );
+    expect(rows.map((r) => r.channel).sort()).toEqual([
+      'ai_assistant',
+      'direct',
+      'email',
+      'internal',
+      'organic_search',
+      'organic_social',
+      'paid_search',
+    ]);
+  },
+  utm_campaigns(rows) {
+    const tagged = humanPageviews.filter((r) => r.utm_source || r.utm_medium || r.utm_campaign);
+    expect(
+      rows.map((r) => `${r.utm_source}/${r.utm_medium}/${r.utm_campaign}|${r.pageviews}|${r.visitors}`),
+    ).toEqual(breakdown(tagged, (r) => `${r.utm_source}/${r.utm_medium}/${r.utm_campaign}`));
+    expect(rows.map((r) => r.utm_campaign).sort()).toEqual(['black-friday', 'winter-sale']);
+  },
+  web_vitals_p75(rows) {
+    const pages = [...countBy(webVitals, (r) => `${r.url_host}${r.url_path}`)].sort(
+      (a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1),
+    );
+    expect(rows.map((r) => `${r.url_host}${r.url_path}`)).toEqual(pages.map(([page]) => page));
+    for (const r of rows) {
+      const views = webVitals.filter((v) => v.url_host === r.url_host && v.url_path === r.url_path);
+      const p75 = (metric: 'lcp_ms' | 'inp_ms' | 'cls' | 'fcp_ms' | 'ttfb_ms') =>
+        percentile(
+          views.flatMap((v) => (v[metric] === null || v[metric] === undefined ? [] : [v[metric]])),
+          0.75,
+        );
+      expect(r).toEqual({
+        url_host: r.url_host,
+        url_path: r.url_path,
+        views: views.length,
+        views_with_inp: views.filter((v) => v.inp_ms !== null && v.inp_ms !== undefined).length,
+        lcp_p75_ms: p75('lcp_ms'),
+        inp_p75_ms: p75('inp_ms'),
+        cls_p75: p75('cls'),
+        fcp_p75_ms: p75('fcp_ms'),
+        ttfb_p75_ms: p75('ttfb_ms'),
+      });
+    }
+    // Views without an INP (no interaction) are left out of its percentile, not counted as 0.
+    expect(rows.find((r) => r.url_path === '/')).toMatchObject({
+      views: 6,
+      views_with_inp: 4,
+      inp_p75_ms: 440,
+    });
   },
   open_hour_dedup(rows) {
     const hits = countBy(

@@ -11,11 +11,13 @@ import { sqlBlocks, stripLiterals } from './docs-sql.ts';
 
 const blocks = sqlBlocks('analysts-snowflake.md');
 
+// coalesce: https://docs.snowflake.com/en/sql-reference/functions/coalesce
 const SNOWFLAKE_WORDS = `
   select from where and or not in is null group by order desc asc as with over partition qualify between
   case when then else end like ilike if exists create alter show desc describe refresh materialized view
   external tables table schema integration distinct limit
   count count_if sum min max avg iff row_number max_by approx_percentile date_trunc dateadd current_timestamp
+  coalesce
   result_scan last_query_id system$external_table_pipe_status varchar integer boolean variant
   information_schema external_table_file_registration_history auto_refresh_registration_history
   snowflake account_usage query_history
@@ -56,7 +58,7 @@ function unknownIdentifiers(sql: string): string[] {
 }
 
 describe('docs/analysts-snowflake.md', () => {
-  it('has named snowflake blocks for setup, monitoring, spikes and the materialized view', () => {
+  it('has named snowflake blocks for setup, monitoring, spikes, audience breakdowns, Web Vitals and the materialized view', () => {
     expect(blocks.every((b) => b.engine === 'snowflake' && b.name)).toBe(true);
     const names = blocks.map((b) => b.name);
     expect(new Set(names).size).toBe(names.length);
@@ -70,6 +72,12 @@ describe('docs/analysts-snowflake.md', () => {
         'error_spikes',
         'hourly_materialized_view',
         'open_hour_dedup',
+        'top_browsers',
+        'top_os',
+        'countries',
+        'channels',
+        'utm_campaigns',
+        'web_vitals_p75',
       ]),
     );
   });

@@ -4,13 +4,13 @@
  * 150 ms). The page measures the same metrics with its own PerformanceObservers; the add-on's
  * `web_vitals` hit must report what the browser reported to the page.
  *
- * Assertions are on what the page sent (the collector's request log, `sent`), so they hold
- * whether or not the collector in this checkout accepts the schema-2 vitals columns yet; for the
- * same reason the console line a live page logs for a refused (400) request is not counted as a
- * page error (`pageErrors`). Once the collector takes the columns, assert the stored rows too.
+ * Assertions are on what the page sent (the collector's request log, `sent`), that the collector
+ * took it (202), and, for the first case, on the row it stored for the lake. No console error is
+ * tolerated: a refused request would log one.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LakeRow } from '../../schemas/lake.ts';
 import type { ReceivedRequest } from './helpers/collector.ts';
 import { type Harness, startHarness } from './helpers/harness.ts';
 
@@ -47,13 +47,7 @@ const vitalsUnder = (path: string) =>
     ({ hit }) => hit.event_name === 'web_vitals' && new URL(String(hit.url)).pathname === path,
   );
 
-/** The page's errors, but for the console line of a request the collector refused (see the header). */
-const pageErrors = (errors: string[]) =>
-  errors.filter(
-    (e) => !/^console: Failed to load resource: the server responded with a status of 400\b/.test(e),
-  );
-
-/** Polls the request log (the collector may refuse the schema-2 columns: no `waitFor`). */
+/** Polls the request log (what the page sent, with the collector's answer to it). */
 async function until<T>(what: string, get: () => T | undefined, timeoutMs = 10_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -118,7 +112,19 @@ describe('Web Vitals add-on in chromium', () => {
       url: `${h.site.url}/vitals?from=test`,
     });
     expect(request.headers['content-type']).toMatch(/^text\/plain/);
+    expect(request.status, request.error).toBe(202);
     expectMatches(hit, own);
+    // The lake row has the metrics as sent (schema 2 columns; absent ones NULL).
+    const isIt = (r: LakeRow) => r.event_name === 'web_vitals' && r.url === hit.url;
+    const stored = (await h.collector.waitFor((rows) => rows.some(isIt))).find(isIt);
+    expect(stored).toMatchObject({
+      event_type: 'event',
+      lcp_ms: hit.lcp_ms,
+      inp_ms: hit.inp_ms,
+      fcp_ms: hit.fcp_ms,
+      ttfb_ms: hit.ttfb_ms,
+      cls: hit.cls,
+    });
 
     // The add-on was fetched from its hashed, SRI-pinned URL; once per view: nothing else for it.
     expect(h.collector.requests()).toContainEqual(
@@ -127,7 +133,7 @@ describe('Web Vitals add-on in chromium', () => {
     await page.goto(`${h.site.url}/vitals-away?again`);
     await page.close();
     expect(vitalsUnder('/vitals')).toHaveLength(1);
-    expect(pageErrors(errors)).toEqual([]);
+    expect(errors).toEqual([]);
   });
 
   it('on an SPA route change sends the old view (with its URL), then the next view on leaving', async () => {
@@ -141,6 +147,7 @@ describe('Web Vitals add-on in chromium', () => {
       return found.length ? found : undefined;
     });
     expectMatches(first.hit, own);
+    expect(first.request.status, first.request.error).toBe(202);
     // Queued before the new view's pageview, and left in the same request.
     const order = (r: ReceivedRequest) =>
       r.sent.map((x) => [x.event_type, x.event_name, new URL(String(x.url)).pathname]);
@@ -162,8 +169,9 @@ describe('Web Vitals add-on in chromium', () => {
       url: `${h.site.url}/vitals-spa/next`,
       cls: 0,
     });
+    expect(second.request.status, second.request.error).toBe(202);
     expect(vitalsUnder('/vitals-spa')).toHaveLength(1);
-    expect(pageErrors(errors)).toEqual([]);
+    expect(errors).toEqual([]);
     await page.close();
   });
 
@@ -188,12 +196,13 @@ describe('Web Vitals add-on in chromium', () => {
     await loading;
     const own = await shiftAndInteract(page);
     await page.goto(`${h.site.url}/vitals-away`);
-    const [{ hit }] = await until('web_vitals for /vitals-first', () => {
+    const [{ hit, request }] = await until('web_vitals for /vitals-first', () => {
       const found = vitalsUnder('/vitals-first');
       return found.length ? found : undefined;
     });
     expectMatches(hit, own);
-    expect(pageErrors(errors)).toEqual([]);
+    expect(request.status, request.error).toBe(202);
+    expect(errors).toEqual([]);
     await page.close();
   });
 
@@ -219,7 +228,7 @@ describe('Web Vitals add-on in chromium', () => {
 
     expect(vitalsUnder('/plain')).toEqual([]);
     expect(addonFetches()).toBe(fetchedBefore);
-    expect(pageErrors(errors)).toEqual([]);
+    expect(errors).toEqual([]);
     await page.close();
   });
 });

@@ -38,13 +38,16 @@ export function altCli(dataDir: string) {
     return JSON.parse(r.stdout) as T;
   }
 
-  /** Starts `alt dev` on a free port; resolves once it printed its collector URL. */
-  function startDev(extraArgs: string[] = []): Promise<Dev> {
+  /**
+   * Starts `alt dev` on a free port; resolves once it printed its collector URL. `env` adds
+   * `ALT_*` settings that `alt dev` has no flag for (e.g. `ALT_TRUST_PROXY_HOPS`).
+   */
+  function startDev(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<Dev> {
     return new Promise((resolve, reject) => {
       const child = spawn(
         process.execPath,
         [ALT, 'dev', '--port', '0', '--data-dir', dataDir, '--flush-interval', '3600', ...extraArgs],
-        { cwd: ROOT, env: ENV },
+        { cwd: ROOT, env: { ...ENV, ...env } },
       );
       let out = '';
       const timer = setTimeout(() => reject(new Error(`alt dev did not start:\n${out}`)), 90_000);

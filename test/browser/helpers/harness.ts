@@ -44,12 +44,20 @@ export function visitorUserAgentOf(versionLine: string): string {
 
 let visitorUa: string | undefined;
 
-export function launchChromium(): Promise<Browser> {
+/**
+ * Launches chromium with a visitor's User-Agent browser-wide: `userAgent`, or the one headful
+ * Chrome of this build sends. (A context's `userAgent` must then be the same for hits sent while a
+ * page is left: those go out with the browser-wide one.)
+ */
+export function launchChromium(userAgent?: string): Promise<Browser> {
   visitorUa ??= visitorUserAgentOf(
     execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
   );
   // `launch` gives every browser a fresh temporary user-data-dir.
-  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, `--user-agent=${visitorUa}`] });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [...CHROMIUM_ARGS, `--user-agent=${userAgent ?? visitorUa}`],
+  });
 }
 
 /** The browser's own User-Agent as its headful build sends it. */

@@ -14,7 +14,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runToCompletion } from './lib/proc.ts';
@@ -125,28 +125,83 @@ async function runCollector(): Promise<SuiteResult> {
   }
 }
 
-/** The stream layer's own bench (group commit, durable hits/s through the batcher). */
-async function runSegmentLog(): Promise<SuiteResult> {
-  const script = join(HERE, 'segment-log.ts');
+/** A bench script that prints progress only and leaves one JSON result for `figures`. */
+interface ScriptSuite {
+  /** File under bench/. */
+  script: string;
+  label: string;
+  etaSec: number;
+  args?: string[];
+  /** `out`: we pass `--out FILE`; else the script writes `bench/results/<prefix>-*.json` itself. */
+  result: 'out' | { prefix: string };
+  figures(raw: unknown): Figure[];
+}
+
+async function runScriptSuite(s: ScriptSuite): Promise<SuiteResult> {
+  const script = join(HERE, s.script);
   const t0 = Date.now();
   if (!existsSync(script)) {
-    return { status: 'skipped', reason: 'bench/segment-log.ts not found', durationSec: 0, figures: [] };
+    return { status: 'skipped', reason: `bench/${s.script} not found`, durationSec: 0, figures: [] };
   }
-  const seconds = quick ? 2 : 5;
-  const done = progress.step('segment log + batcher (bench/segment-log.ts)', seconds * 4 + 5);
-  const out = join(RESULTS, `.segment-log-${process.pid}.json`);
+  const done = progress.step(s.label, s.etaSec);
+  const out =
+    s.result === 'out' ? join(RESULTS, `.${basename(s.script, '.ts')}-${process.pid}.json`) : undefined;
   try {
-    const [cmd, ...args] = node(script, ['--seconds', String(seconds), '--out', out]);
+    const [cmd, ...args] = node(script, [...(s.args ?? []), ...(out ? ['--out', out] : [])]);
     await runToCompletion(cmd, args, { timeoutMs: 5 * 60_000, cwd: ROOT });
-    const raw = JSON.parse(await readFile(out, 'utf8'));
-    await rm(out, { force: true });
-    done();
-    return { status: 'ok', durationSec: (Date.now() - t0) / 1000, figures: segmentLogFigures(raw), raw };
+    const file = s.result === 'out' ? out : await newestResult(s.result.prefix, t0);
+    if (!file) throw new Error(`bench/${s.script} wrote no result file`);
+    const raw = JSON.parse(await readFile(file, 'utf8'));
+    if (out) await rm(out, { force: true });
+    done(out ? undefined : relative(ROOT, file));
+    return { status: 'ok', durationSec: (Date.now() - t0) / 1000, figures: s.figures(raw), raw };
   } catch (err) {
     done('failed');
     return failedSuite(err, t0);
   }
 }
+
+/** The stream layer's own bench (group commit, durable hits/s through the batcher). */
+const runSegmentLog = () =>
+  runScriptSuite({
+    script: 'segment-log.ts',
+    label: 'segment log + batcher (bench/segment-log.ts)',
+    etaSec: (quick ? 2 : 5) * 4 + 5,
+    args: ['--seconds', String(quick ? 2 : 5)],
+    result: 'out',
+    figures: segmentLogFigures,
+  });
+
+/** The transformer's enrichment alone (UA, URL, referrer, UTM, channel) against JSON.parse. */
+const runEnrich = () =>
+  runScriptSuite({
+    script: 'enrich.ts',
+    label: `enrichment (bench/enrich.ts)${quick ? ' --hits 200000' : ''}`,
+    etaSec: quick ? 15 : 40,
+    args: quick ? ['--hits', '200000', '--rounds', '3'] : [],
+    result: { prefix: 'enrich' },
+    figures: enrichFigures,
+  });
+
+const runBeacon = () =>
+  runScriptSuite({
+    script: 'beacon.ts',
+    label: 'beacon (bench/beacon.ts)',
+    etaSec: 30,
+    result: { prefix: 'beacon' },
+    figures: beaconFigures,
+  });
+
+/** The country lookup's cost per hit against `maskIp` in the same run (bench/country.ts). */
+const runCountry = () =>
+  runScriptSuite({
+    script: 'country.ts',
+    label: 'country lookup (bench/country.ts)',
+    etaSec: quick ? 15 : 40,
+    args: quick ? ['--rounds', '3'] : [],
+    result: 'out',
+    figures: countryFigures,
+  });
 
 /** transformer + rollups come from one script. */
 async function runTransformer(): Promise<{ transformer: SuiteResult; rollups: SuiteResult }> {
@@ -190,48 +245,6 @@ async function runTransformer(): Promise<{ transformer: SuiteResult; rollups: Su
   }
 }
 
-/** The transformer's enrichment alone (UA, URL, referrer, UTM, channel) against JSON.parse. */
-async function runEnrich(): Promise<SuiteResult> {
-  const script = join(HERE, 'enrich.ts');
-  const t0 = Date.now();
-  if (!existsSync(script))
-    return { status: 'skipped', reason: 'bench/enrich.ts not found', durationSec: 0, figures: [] };
-  const args = quick ? ['--hits', '200000', '--rounds', '3'] : [];
-  const done = progress.step(`enrichment (bench/enrich.ts)${quick ? ' --hits 200000' : ''}`, quick ? 15 : 40);
-  try {
-    const [cmd, ...rest] = node(script, args);
-    await runToCompletion(cmd, rest, { timeoutMs: 5 * 60_000, cwd: ROOT });
-    const file = await newestResult('enrich', t0);
-    if (!file) throw new Error('bench/enrich.ts wrote no bench/results/enrich-*.json');
-    const raw = JSON.parse(await readFile(file, 'utf8'));
-    done(relative(ROOT, file));
-    return { status: 'ok', durationSec: (Date.now() - t0) / 1000, figures: enrichFigures(raw), raw };
-  } catch (err) {
-    done('failed');
-    return failedSuite(err, t0);
-  }
-}
-
-async function runBeacon(): Promise<SuiteResult> {
-  const script = join(HERE, 'beacon.ts');
-  const t0 = Date.now();
-  if (!existsSync(script))
-    return { status: 'skipped', reason: 'bench/beacon.ts not found', durationSec: 0, figures: [] };
-  const done = progress.step('beacon (bench/beacon.ts)', 30);
-  try {
-    const [cmd, ...args] = node(script);
-    await runToCompletion(cmd, args, { timeoutMs: 5 * 60_000, cwd: ROOT });
-    const file = await newestResult('beacon', t0);
-    if (!file) throw new Error('bench/beacon.ts wrote no bench/results/beacon-*.json');
-    const raw = JSON.parse(await readFile(file, 'utf8'));
-    done(relative(ROOT, file));
-    return { status: 'ok', durationSec: (Date.now() - t0) / 1000, figures: beaconFigures(raw), raw };
-  } catch (err) {
-    done('failed');
-    return failedSuite(err, t0);
-  }
-}
-
 /**
  * `alt dev` as a user runs it, at a fixed rate for minutes, then 10,000 connections, then the lake
  * checked for every acknowledged hit. Its per-minute lines go straight to our stderr.
@@ -260,27 +273,6 @@ async function runSustained(): Promise<SuiteResult> {
     await rm(out, { force: true });
     return r;
   } catch (err) {
-    return failedSuite(err, t0);
-  }
-}
-
-/** The country lookup's cost per hit against `maskIp` in the same run (bench/country.ts). */
-async function runCountry(): Promise<SuiteResult> {
-  const script = join(HERE, 'country.ts');
-  const t0 = Date.now();
-  if (!existsSync(script))
-    return { status: 'skipped', reason: 'bench/country.ts not found', durationSec: 0, figures: [] };
-  const done = progress.step('country lookup (bench/country.ts)', quick ? 15 : 40);
-  const out = join(RESULTS, `.country-${process.pid}.json`);
-  try {
-    const [cmd, ...args] = node(script, ['--out', out, ...(quick ? ['--rounds', '3'] : [])]);
-    await runToCompletion(cmd, args, { timeoutMs: 5 * 60_000, cwd: ROOT });
-    const raw = JSON.parse(await readFile(out, 'utf8'));
-    await rm(out, { force: true });
-    done();
-    return { status: 'ok', durationSec: (Date.now() - t0) / 1000, figures: countryFigures(raw), raw };
-  } catch (err) {
-    done('failed');
     return failedSuite(err, t0);
   }
 }

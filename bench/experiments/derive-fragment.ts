@@ -4,7 +4,8 @@
  * through. Interleaved rounds of the same batches planned (a) with nothing derived — the bytes as they
  * are, today's default — (b) with one constant fragment of every derived column (the hook's own cost:
  * rebuilding the lines), and (c) with a fragment memoised per (user agent, url, referrer) in a Map
- * (the hook plus a naive memo's lookup), each alone and with the DuckDB write after it. Prints JSON:
+ * (the hook plus a naive memo's lookup), and (d) the enrichment the transformer runs
+ * (`createEnrichingDeriver`), each alone and with the DuckDB write after it. Prints JSON:
  * ms per round (median) and the ratios to (a).
  *
  *   npx tsx bench/experiments/derive-fragment.ts [--hits 100000] [--rounds 5]
@@ -15,7 +16,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StreamBatch } from '../../stream/contract.ts';
 import { EnvelopeKind, encodeRows } from '../../stream/envelope.ts';
-import { type DeriveFragment, deriveNothing, fragmentOf } from '../../transformer/core/derive.ts';
+import {
+  createEnrichingDeriver,
+  type DeriveFragment,
+  deriveNothing,
+  fragmentOf,
+} from '../../transformer/core/derive.ts';
 import { planBatch } from '../../transformer/core/plan.ts';
 import { createWriter } from '../../transformer/parquet/index.ts';
 import { makeRow } from '../lib/lake-rows.ts';
@@ -68,7 +74,7 @@ const derived: DeriveFragment = (hit) => {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const dir = await mkdtemp(join(tmpdir(), 'alt-derive-bench-'));
 const writer = await createWriter('duckdb');
-const VARIANTS = ['none', 'constant', 'memoised'] as const;
+const VARIANTS = ['none', 'constant', 'memoised', 'enrichment'] as const;
 type Variant = (typeof VARIANTS)[number];
 const CONSTANT = fragmentOf({
   browser: 'Chrome',
@@ -85,6 +91,8 @@ const HOOK: Record<Variant, DeriveFragment> = {
   none: deriveNothing,
   constant: () => CONSTANT,
   memoised: derived,
+  // What the transformer runs: transformer/enrich/ behind the UA-fragment memo.
+  enrichment: createEnrichingDeriver(),
 };
 const empty = () => Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
 const times = { plan: empty(), planAndWrite: empty() };

@@ -1,5 +1,5 @@
 /**
- * Allocation-free address parsing for per-hit hot paths (the country lookup). Strict: accepts
+ * Allocation-free address parsing for per-hit hot paths (masking, the country lookup). Strict: accepts
  * exactly what `net.isIPv4` / `net.isIPv6` accept (no leading zeros in a dotted quad, at most one
  * `::`, a dotted quad only in the last 32 bits), without their regular expressions, which cost
  * about a microsecond per call here. A zone id (`%eth0`) is the caller's to strip.

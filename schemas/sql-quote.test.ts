@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPglite } from '../lib/db/pglite.ts';
 import type { Sql } from '../lib/db/sql.ts';
-import { createMemoryDuckdb } from '../lib/duckdb-text.ts';
+import { useDuckdb } from '../test/helpers/duckdb.ts';
 import { quoteIdent, quoteLiteral } from './sql-quote.ts';
 
 /** Strings an attacker or an odd file name could bring; each must come back from the engine as written. */
@@ -39,26 +39,18 @@ describe('quoteLiteral / quoteIdent', () => {
   });
 
   describe('in DuckDB', () => {
-    type Duck = Awaited<ReturnType<typeof createMemoryDuckdb>>;
-    let duck: Duck;
-    let conn: Awaited<ReturnType<Duck['connect']>>;
-    beforeAll(async () => {
-      duck = await createMemoryDuckdb();
-      conn = await duck.connect();
-    });
-    afterAll(() => {
-      conn?.closeSync();
-      duck?.closeSync();
-    });
+    const duck = useDuckdb();
 
     it.each(HOSTILE.map((s) => [JSON.stringify(s), s]))('a literal reads back whole: %s', async (_, s) => {
-      const rows = (await conn.runAndReadAll(`SELECT ${quoteLiteral(s)} AS v`)).getRowObjectsJS();
+      const rows = (await duck().runAndReadAll(`SELECT ${quoteLiteral(s)} AS v`)).getRowObjectsJS();
       expect(rows).toEqual([{ v: s }]);
     });
 
     it.each(WITH_NUL.map((s) => [JSON.stringify(s), s]))('a NUL fails the statement: %s', async (_, s) => {
-      await expect(conn.run(`SELECT ${quoteLiteral(s)} AS v`)).rejects.toThrow(/unterminated quoted string/);
-      await expect(conn.run(`SELECT 1 AS ${quoteIdent(s)}`)).rejects.toThrow(
+      await expect(duck().run(`SELECT ${quoteLiteral(s)} AS v`)).rejects.toThrow(
+        /unterminated quoted string/,
+      );
+      await expect(duck().run(`SELECT 1 AS ${quoteIdent(s)}`)).rejects.toThrow(
         /unterminated quoted identifier/,
       );
     });
@@ -66,9 +58,9 @@ describe('quoteLiteral / quoteIdent', () => {
     it.each(HOSTILE.filter((s) => s !== '').map((s) => [JSON.stringify(s), s]))(
       'an identifier names exactly that column: %s',
       async (_, s) => {
-        await conn.run(`CREATE OR REPLACE TABLE t (${quoteIdent(s)} INTEGER)`);
-        await conn.run(`INSERT INTO t (${quoteIdent(s)}) VALUES (1)`);
-        const rows = (await conn.runAndReadAll(`SELECT ${quoteIdent(s)} FROM t`)).getRowObjectsJS();
+        await duck().run(`CREATE OR REPLACE TABLE t (${quoteIdent(s)} INTEGER)`);
+        await duck().run(`INSERT INTO t (${quoteIdent(s)}) VALUES (1)`);
+        const rows = (await duck().runAndReadAll(`SELECT ${quoteIdent(s)} FROM t`)).getRowObjectsJS();
         expect(rows).toEqual([{ [s]: 1 }]);
       },
     );

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryDuckdb } from '../../lib/duckdb-text.ts';
+import { describe, expect, it } from 'vitest';
+import { useDuckdb } from '../../test/helpers/duckdb.ts';
 import { batchName, compactedKey, hitsKey } from '../../transformer/lake/paths.ts';
 import { LAKE_COLUMNS } from '../columns.ts';
 import { partitionOf } from '../lake.ts';
@@ -17,17 +17,7 @@ const defs = [...table.matchAll(/^ {2}"(\w+)" ([\w(),]+) AS \((.+?)\)(?: COMMENT
   }),
 );
 
-type Duck = Awaited<ReturnType<typeof createMemoryDuckdb>>;
-let duck: Duck;
-let conn: Awaited<ReturnType<Duck['connect']>>;
-beforeAll(async () => {
-  duck = await createMemoryDuckdb();
-  conn = await duck.connect();
-});
-afterAll(() => {
-  conn?.closeSync();
-  duck?.closeSync();
-});
+const duck = useDuckdb();
 
 /**
  * Evaluates the partition expressions exactly as `snowflakeDdl` prints them, in DuckDB, whose split_part has Snowflake's
@@ -43,7 +33,7 @@ async function evaluate(fileName: string): Promise<Record<string, number | null>
       (c) =>
         `${c.expr.replaceAll('METADATA$FILENAME', quoteLiteral(fileName)).replaceAll('NUMBER(', 'DECIMAL(')} AS "${c.name}"`,
     );
-  const reader = await conn.runAndReadAll(`SELECT ${exprs.join(', ')}`);
+  const reader = await duck().runAndReadAll(`SELECT ${exprs.join(', ')}`);
   const [row] = reader.getRowObjectsJS();
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : Number(v)]));
 }
@@ -95,7 +85,7 @@ describe('snowflakeDdl', () => {
   });
 
   it('DuckDB split_part has the semantics the expressions rely on (1-based, empty when out of range)', async () => {
-    const r = await conn.runAndReadAll(
+    const r = await duck().runAndReadAll(
       "SELECT split_part('a/b', '/', 1) AS first, split_part('a/b', '/', 3) AS past, split_part('abc', 'x=', 2) AS missing",
     );
     expect(r.getRowObjectsJS()).toEqual([{ first: 'a', past: '', missing: '' }]);

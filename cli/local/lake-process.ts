@@ -14,25 +14,19 @@ import type { Sql } from '../../lib/db/sql.ts';
 import { readRollupRows } from '../../query/duckdb-engine.ts';
 import type { StreamReader } from '../../stream/contract.ts';
 import { openStreamReader } from '../../stream/from-config.ts';
-import type { OutcomeCounts } from '../../transformer/core/outcome.ts';
 import { createPoller, type DrainResult } from '../../transformer/drivers/poller.ts';
 import { parseHour } from '../../transformer/lake/paths.ts';
 import { openTransformer } from '../../transformer/open.ts';
-import type { BatchProcessor } from '../../transformer/process-batch.ts';
 import type { FromLake, LakeEvent, LakeOp, ToLake } from './lake-protocol.ts';
 import { runEvery } from './run-every.ts';
 
 type Send = (msg: FromLake) => void;
 
 /**
- * A reader that reports watermarks: a committed batch's last arrival time, and the time just
- * before a read that found nothing (everything that arrived before it has been read).
+ * A reader that reports the time just before a read that found nothing: everything that arrived
+ * before it has been read (committed batches report their own watermark through the poller).
  */
-function watermarkingReader(
-  reader: StreamReader,
-  outcomes: OutcomeCounts[],
-  emit: (e: LakeEvent) => void,
-): StreamReader {
+function caughtUpReporting(reader: StreamReader, emit: (e: LakeEvent) => void): StreamReader {
   return {
     async next(max) {
       const before = Date.now();
@@ -40,23 +34,8 @@ function watermarkingReader(
       if (!batch) emit({ type: 'caught-up', atMs: before });
       return batch;
     },
-    async commit(batch) {
-      await reader.commit(batch);
-      const last = batch.records[batch.records.length - 1];
-      for (const o of outcomes.splice(0))
-        emit({ type: 'batch', throughMs: last.arrivedAt.getTime(), outcomes: o });
-    },
+    commit: (batch) => reader.commit(batch),
     close: () => reader.close(),
-  };
-}
-/** Keeps each processed batch's outcomes for the reader to report with its commit. */
-function countingProcessor(processor: BatchProcessor, outcomes: OutcomeCounts[]): BatchProcessor {
-  return {
-    async process(batch, opts) {
-      const r = await processor.process(batch, opts);
-      outcomes.push(r.outcomes);
-      return r;
-    },
   };
 }
 
@@ -78,13 +57,18 @@ export interface LakeService {
 export async function startLakeService(config: Config, emit: (e: LakeEvent) => void): Promise<LakeService> {
   const db: Sql = await openDatabase(config);
   const transformer = await openTransformer(config, 'duckdb', db);
-  // Outcomes of the batch in flight (one at a time), reported once it is committed.
-  const outcomes: OutcomeCounts[] = [];
-  const reader = watermarkingReader(await openStreamReader(config), outcomes, emit);
+  const reader = caughtUpReporting(await openStreamReader(config), emit);
   const poller = createPoller({
     reader,
-    processor: countingProcessor(transformer.processor, outcomes),
+    processor: transformer.processor,
     compaction: transformer,
+    // A committed batch: its records arrived at or before its last one's arrival.
+    onBatch: (r, batch) =>
+      emit({
+        type: 'batch',
+        throughMs: batch.records[batch.records.length - 1].arrivedAt.getTime(),
+        outcomes: r.outcomes,
+      }),
   });
   const registry = createSqlRegistry(db);
   const salts = createSqlSaltStore(db);

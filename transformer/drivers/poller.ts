@@ -7,7 +7,7 @@
  * hour never is: rewriting everything it has received on every drain is what stalled `alt dev`
  * under sustained load. Until an hour is compacted the local `hits` view drops repeated `log_id`s.
  */
-import type { StreamReader } from '../../stream/contract.ts';
+import type { StreamBatch, StreamReader } from '../../stream/contract.ts';
 import type { BatchProcessor, BatchResult } from '../process-batch.ts';
 
 export interface PollerDeps {
@@ -17,7 +17,8 @@ export interface PollerDeps {
   compaction?: Compaction;
   /** Records per batch (default 500). */
   maxRecords?: number;
-  onBatch?(result: BatchResult): void;
+  /** After each batch is committed, with the batch it came from. */
+  onBatch?(result: BatchResult, batch: StreamBatch): void;
 }
 
 export interface Compaction {
@@ -69,7 +70,7 @@ export function createPoller(deps: PollerDeps): Poller {
       const r = await deps.processor.process(batch);
       await deps.reader.commit(batch);
       addBatch(out, r);
-      deps.onBatch?.(r);
+      deps.onBatch?.(r, batch);
     }
     // Even after an empty drain: an hour closes with time, not with the next hit.
     if (deps.compaction) {

@@ -132,7 +132,7 @@ describe('registry database as the stack runs it: the alt_collector role with an
       await db.close();
 
       await expect(openDatabase(iamConfig, { sign, testServer: testServer(empty.schema) })).rejects.toThrow(
-        /migrations 0001_init, 0002_visitor_salts, 0003_component_roles are not applied/,
+        /migrations 0001_init, 0002_visitor_salts, 0003_component_roles, 0004_hist_quantile_empty are not applied/,
       );
       const tables = await empty.db.query(
         'SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema()',

@@ -72,7 +72,10 @@ export interface ConsoleSource {
   label: string;
   apps: ConsoleApps;
   /** Snippet HTML for an app, with its SRI and the CSP sources it needs. */
-  snippet(appId: string, opts: { sub?: string; module?: string; vitals?: boolean }): Promise<{
+  snippet(
+    appId: string,
+    opts: { sub?: string; module?: string; vitals?: boolean },
+  ): Promise<{
     html: string;
     csp: { script_src: string[]; connect_src: string[]; img_src: string[] };
   }>;

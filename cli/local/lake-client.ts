@@ -171,6 +171,8 @@ export async function startLakeProcess(config: Config, opts: LakeProcessOptions)
     getByWriteKey: (key) => call<App | null>('registry.getByWriteKey', key),
     create: (app: NewApp) => call<{ app: App; writeKey: string }>('registry.create', app),
     list: () => call<App[]>('registry.list'),
+    page: (q) => call<{ apps: App[]; total: number }>('registry.page', q),
+    update: (appId, changes) => call<App | null>('registry.update', appId, changes),
     disable: (appId) => call<boolean>('registry.disable', appId),
     enable: (appId) => call<boolean>('registry.enable', appId),
     rotateKey: (appId) => call<string | null>('registry.rotateKey', appId),

@@ -6,6 +6,7 @@
  * (gunzip, parsing, validation, DuckDB) off the collector's event loop and behind it on a busy core
  * (DESIGN §5). Started by `lake-client.ts` through `lake-process.mjs`; exits when its parent does.
  */
+import type { AppChanges, AppQuery } from '../../collector/registry/registry.ts';
 import { createSqlRegistry } from '../../collector/registry/sql-registry.ts';
 import { createSqlSaltStore } from '../../collector/salts.ts';
 import type { Config } from '../../lib/config.ts';
@@ -90,6 +91,8 @@ export async function startLakeService(config: Config, emit: (e: LakeEvent) => v
     'registry.getByWriteKey': (key: string) => registry.getByWriteKey(key),
     'registry.create': (app: Parameters<typeof registry.create>[0]) => registry.create(app),
     'registry.list': () => registry.list(),
+    'registry.page': (q: AppQuery) => registry.page(q),
+    'registry.update': (id: string, changes: AppChanges) => registry.update(id, changes),
     'registry.disable': (id: string) => registry.disable(id),
     'registry.enable': (id: string) => registry.enable(id),
     'registry.rotateKey': (id: string) => registry.rotateKey(id),

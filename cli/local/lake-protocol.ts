@@ -14,6 +14,8 @@ export const LAKE_OPS = [
   'registry.getByWriteKey',
   'registry.create',
   'registry.list',
+  'registry.page',
+  'registry.update',
   'registry.disable',
   'registry.enable',
   'registry.rotateKey',

@@ -73,6 +73,12 @@ export function createCachedRegistry(inner: AppRegistry, opts: CacheOptions): Ap
       return created;
     },
     list: () => inner.list(),
+    page: (q) => inner.page(q),
+    async update(appId, changes) {
+      const app = await inner.update(appId, changes);
+      forget(appId);
+      return app;
+    },
     async disable(appId) {
       const ok = await inner.disable(appId);
       forget(appId);

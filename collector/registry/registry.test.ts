@@ -104,6 +104,50 @@ describe.each(backends)('SQL registry on %s', (_name, available, open) => {
     await expect(registry.create({ name: 'x', botPolicy: 'maybe' as 'drop' })).rejects.toThrow(/policy/);
   });
 
+  it.runIf(available)('changes origins and bot policy, and only what it is given', async () => {
+    const { app } = await registry.create({ name: 'editable', origins: ['https://a.example'] });
+    const changed = await registry.update(app.appId, {
+      origins: ['https://B.example/x', 'https://c.example'],
+    });
+    expect(changed).toMatchObject({
+      allowedOrigins: ['https://b.example', 'https://c.example'],
+      botPolicy: 'drop',
+    });
+    const policy = await registry.update(app.appId, { botPolicy: 'keep' });
+    expect(policy).toMatchObject({
+      allowedOrigins: ['https://b.example', 'https://c.example'],
+      botPolicy: 'keep',
+    });
+    expect((await registry.update(app.appId, { origins: [] }))?.allowedOrigins).toEqual([]);
+    expect(await registry.get(app.appId)).toMatchObject({ allowedOrigins: [], botPolicy: 'keep' });
+    expect(await registry.update('alt_0000000000000000000000', { botPolicy: 'keep' })).toBeNull();
+    await expect(registry.update(app.appId, { origins: ['ftp://x.example'] })).rejects.toThrow(/origin/);
+    await expect(registry.update(app.appId, { botPolicy: 'maybe' as 'drop' })).rejects.toThrow(/policy/);
+  });
+
+  it.runIf(available)('pages through apps newest first and searches names and id prefixes', async () => {
+    const tag = `pg${Date.now().toString(36)}`;
+    const made: string[] = [];
+    for (let i = 0; i < 7; i++) made.push((await registry.create({ name: `${tag} Shop_${i}` })).app.appId);
+    const pages = [0, 3, 6].map((offset) => registry.page({ search: tag.toUpperCase(), offset, limit: 3 }));
+    const [p1, p2, p3] = await Promise.all(pages);
+    expect([p1.total, p2.total, p3.total]).toEqual([7, 7, 7]);
+    expect([p1.apps.length, p2.apps.length, p3.apps.length]).toEqual([3, 3, 1]);
+    const seen = [...p1.apps, ...p2.apps, ...p3.apps];
+    expect(new Set(seen.map((a) => a.appId))).toEqual(new Set(made));
+    const times = seen.map((a) => a.createdAt.getTime());
+    expect(times).toEqual(times.slice().sort((a, b) => b - a));
+    // `_` is a LIKE wildcard: searched as itself, "Shop_1" matches one app, not "Shopx1".
+    expect((await registry.page({ search: `${tag} Shop_1` })).apps.map((a) => a.appId)).toEqual([made[1]]);
+    expect((await registry.page({ search: `${tag} Shop%` })).total).toBe(0);
+    expect((await registry.page({ search: made[3].slice(0, 14) })).apps.map((a) => a.appId)).toContain(
+      made[3],
+    );
+    const all = await registry.page({ limit: 1000 });
+    expect(all.apps.length).toBeLessThanOrEqual(100);
+    expect(all.total).toBe((await registry.list()).length);
+  });
+
   it.runIf(available)('ping says whether the database answers', async () => {
     expect(await registry.ping()).toBe(true);
   });
@@ -159,6 +203,17 @@ describe('cached registry', () => {
     const next = await cache.rotateKey(app.appId);
     expect(await cache.getByWriteKey(writeKey)).toBeNull();
     expect((await cache.getByWriteKey(next as string))?.appId).toBe(app.appId);
+  });
+
+  it('an origin or bot-policy change through it takes effect at once, within the TTL', async () => {
+    const cache = createCachedRegistry(createSqlRegistry(db), { ttlMs: 60_000, now: () => 0 });
+    const { app } = await cache.create({ name: 'edit-cached', origins: ['https://old.example'] });
+    expect((await cache.get(app.appId))?.allowedOrigins).toEqual(['https://old.example']);
+    await cache.update(app.appId, { origins: ['https://new.example'], botPolicy: 'keep' });
+    expect(await cache.get(app.appId)).toMatchObject({
+      allowedOrigins: ['https://new.example'],
+      botPolicy: 'keep',
+    });
   });
 
   it('caches unknown ids too, so random ids do not reach the database each time', async () => {

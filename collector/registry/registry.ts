@@ -18,6 +18,20 @@ export interface NewApp {
   botPolicy?: BotPolicy;
 }
 
+export interface AppChanges {
+  /** Replaces the allowed origins (normalised; empty = any origin). */
+  origins?: string[];
+  botPolicy?: BotPolicy;
+}
+
+export interface AppQuery {
+  /** Case-insensitive part of the name, or the start of the app id. */
+  search?: string;
+  offset?: number;
+  /** 1–100 (default 50). */
+  limit?: number;
+}
+
 export interface AppRegistry {
   get(appId: string): Promise<App | null>;
   /**
@@ -30,6 +44,10 @@ export interface AppRegistry {
   /** Registers an app; the write key is returned here once and never stored in clear. */
   create(app: NewApp): Promise<{ app: App; writeKey: string }>;
   list(): Promise<App[]>;
+  /** One page of apps, newest first, and how many match in all (the console, at 2,000+ apps). */
+  page(q: AppQuery): Promise<{ apps: App[]; total: number }>;
+  /** Changes an app's origins or bot policy; null when no such app exists. */
+  update(appId: string, changes: AppChanges): Promise<App | null>;
   /** Returns false when no such app exists. */
   disable(appId: string): Promise<boolean>;
   /** Takes a disabled app's hits again; false when no such app exists. */

@@ -4,6 +4,9 @@ import { APP_ID_PATTERN } from '../../schemas/wire.ts';
 import { hashWriteKey, newAppId, newWriteKey, writeKeyMatches } from './ids.ts';
 import { type App, type AppRegistry, normalizeOrigin } from './registry.ts';
 
+/** LIKE metacharacters in a search are matched as themselves. */
+const likeLiteral = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
 interface AppRow {
   app_id: string;
   name: string;
@@ -58,6 +61,33 @@ export function createSqlRegistry(db: Queryable): AppRegistry {
     async list() {
       const r = await db.query<AppRow>(`SELECT ${COLUMNS} FROM applications ORDER BY created_at, app_id`);
       return r.rows.map(toApp);
+    },
+    async page({ search = '', offset = 0, limit = 50 }) {
+      const lim = Math.min(Math.max(Math.trunc(limit) || 50, 1), 100);
+      const off = Math.max(Math.trunc(offset) || 0, 0);
+      const term = search.trim().slice(0, 200);
+      const where = term ? `WHERE name ILIKE $1 ESCAPE '\\' OR app_id LIKE $2 ESCAPE '\\'` : '';
+      const params = term ? [`%${likeLiteral(term)}%`, `${likeLiteral(term)}%`] : [];
+      const [rows, total] = await Promise.all([
+        db.query<AppRow>(
+          `SELECT ${COLUMNS} FROM applications ${where} ORDER BY created_at DESC, app_id LIMIT ${lim} OFFSET ${off}`,
+          params,
+        ),
+        db.query<{ n: string | number }>(`SELECT count(*) AS n FROM applications ${where}`, params),
+      ]);
+      return { apps: rows.rows.map(toApp), total: Number(total.rows[0].n) };
+    },
+    async update(appId, { origins, botPolicy }) {
+      if (!APP_ID.test(appId)) return null;
+      if (botPolicy !== undefined && botPolicy !== 'drop' && botPolicy !== 'keep')
+        throw new Error('bot policy must be drop or keep');
+      const allowed = origins === undefined ? null : [...new Set(origins.map(normalizeOrigin))];
+      const r = await db.query<AppRow>(
+        `UPDATE applications SET allowed_origins = coalesce($2::text[], allowed_origins),
+           bot_policy = coalesce($3, bot_policy) WHERE app_id = $1 RETURNING ${COLUMNS}`,
+        [appId, allowed, botPolicy ?? null],
+      );
+      return r.rows[0] ? toApp(r.rows[0]) : null;
     },
     async disable(appId) {
       if (!APP_ID.test(appId)) return false;

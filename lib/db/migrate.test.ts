@@ -77,6 +77,11 @@ describe.each(backends)('Aurora migrations on %s', (_name, available, open) => {
       p99: LATENCY_BUCKETS_MS[3],
     });
     expect(rows.rows[0].rt_hist.reduce((a, b) => a + b, 0)).toBe(2);
+    const empty = await db.query<{ p: number | null }>(
+      'SELECT alt_hist_quantile(array_fill(0::bigint, ARRAY[$1::int]), 0.95) AS p',
+      [LATENCY_BUCKETS_MS.length + 1],
+    );
+    expect(empty.rows[0].p).toBeNull();
     const summed = await db.query<{ h: number[] }>('SELECT alt_hist_sum(rt_hist) AS h FROM hits_hourly');
     expect(summed.rows[0].h).toEqual(rows.rows[0].rt_hist);
   });
@@ -100,12 +105,12 @@ describe.each(backends)('schema check on %s', (_name, available, open) => {
     const { db, done } = await open();
     try {
       await expect(assertMigrated(db)).rejects.toThrow(
-        /migrations 0001_init, 0002_visitor_salts, 0003_component_roles are not applied/,
+        /migrations 0001_init, 0002_visitor_salts, 0003_component_roles, 0004_hist_quantile_empty are not applied/,
       );
       const [first] = auroraMigrations();
       await migrate(db, [first]);
       await expect(assertMigrated(db)).rejects.toThrow(
-        /migrations 0002_visitor_salts, 0003_component_roles are not/,
+        /migrations 0002_visitor_salts, 0003_component_roles, 0004_hist_quantile_empty are not/,
       );
       await migrate(db);
       await expect(assertMigrated(db)).resolves.toBeUndefined();

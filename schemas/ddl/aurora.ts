@@ -182,10 +182,30 @@ GRANT EXECUTE ON FUNCTION alt_ensure_month(timestamptz) TO ${transformer};
 `;
 }
 
+/**
+ * 0001's `alt_hist_quantile` answered the last bound (30,000 ms) for an all-zero histogram — an
+ * hour with hits but no response times — because `least(NULL, n)` is n in PostgreSQL. Its
+ * comment, the DuckDB macro and every reader expect NULL there.
+ */
+function histQuantileEmptyIsNull(): string {
+  return `CREATE OR REPLACE FUNCTION alt_hist_quantile(hist bigint[], q double precision) RETURNS integer
+  LANGUAGE sql IMMUTABLE AS $$
+    WITH cells AS (
+      SELECT i, sum(c) OVER (ORDER BY i) AS running, sum(c) OVER () AS total
+      FROM unnest(hist) WITH ORDINALITY AS t(c, i)
+    )
+    SELECT CASE WHEN min(i) IS NOT NULL
+      THEN (alt_latency_bounds())[least(min(i), cardinality(alt_latency_bounds()))]::integer END
+    FROM cells WHERE total > 0 AND running >= q * total
+  $$;
+`;
+}
+
 export function auroraMigrations(): Migration[] {
   return [
     { id: '0001_init', sql: init() },
     { id: '0002_visitor_salts', sql: visitorSalts() },
     { id: '0003_component_roles', sql: componentRoles() },
+    { id: '0004_hist_quantile_empty', sql: histQuantileEmptyIsNull() },
   ];
 }

@@ -100,7 +100,7 @@ describe('lambda entry', () => {
       const sign = vi.fn(async () => 'token');
       const get = vi.fn(async () => '{}');
       await expect(iamEntry(empty.schema, sign, get)({ Records: [] })).rejects.toThrow(
-        /migrations 0001_init, 0002_visitor_salts, 0003_component_roles are not applied; run the migration/,
+        /migrations 0001_init, 0002_visitor_salts, 0003_component_roles, 0004_hist_quantile_empty are not applied; run the migration/,
       );
       const tables = await empty.db.query(
         'SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema()',

@@ -81,6 +81,8 @@ export interface Sample {
   tSec: number;
   phase: 'steady' | 'connections' | 'stopping';
   rssMiB: number;
+  /** Of `rssMiB`: `alt dev`'s own process (the collector); the rest is its children (the transformer). */
+  rootRssMiB?: number;
   /** CPU seconds used by the whole tree so far (over time: how much of its core it got). */
   cpuSeconds: number;
   processes: number;
@@ -178,6 +180,31 @@ export function sustainedFigures(raw: SustainedRaw): Figure[] {
       target: { on: 'value', op: '<=', value: TARGETS.rssSlopeMiBPerMin },
       note: `least squares over ${half.length} samples; RSS ${Math.round(Math.min(...rss))}–${Math.round(Math.max(...rss))} MiB over the run`,
     });
+    // Which process grows: the collector (alt dev itself) or its transformer process.
+    const parts = [
+      ['collector', "the collector (alt dev's own process)", (s: Sample) => s.rootRssMiB],
+      [
+        'transformer',
+        'its child processes (the transformer)',
+        (s: Sample) => (s.rootRssMiB === undefined ? undefined : s.rssMiB - s.rootRssMiB),
+      ],
+    ] as const;
+    for (const [id, who, of] of parts) {
+      const points = half.flatMap((s) => {
+        const v = of(s);
+        return v === undefined ? [] : [{ tMs: s.tSec * 1000, value: v }];
+      });
+      const partSlope = slopePerMinute(points);
+      if (partSlope === undefined) continue;
+      const values = steady.map(of).filter((v): v is number => v !== undefined);
+      f.push({
+        id: `sustained-dev.rss.${id}.slope`,
+        label: `alt dev: RSS of ${who}, slope over the steady run's second half`,
+        value: partSlope,
+        unit: 'MiB/min',
+        note: `RSS ${Math.round(Math.min(...values))}–${Math.round(Math.max(...values))} MiB over the run, ${Math.round(values.at(-1) ?? 0)} MiB at its end`,
+      });
+    }
   }
   const c = raw.connections;
   f.push({
@@ -363,6 +390,7 @@ function startSampling(pid: number, url: string, sampleSec: number) {
         tSec: (Date.now() - t0) / 1000,
         phase,
         rssMiB: tree.rssBytes / MiB,
+        rootRssMiB: tree.rootRssBytes / MiB,
         cpuSeconds: tree.cpuSeconds,
         processes: tree.processes,
         lagHits: m(LAG_METRICS.hits),

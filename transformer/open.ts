@@ -13,6 +13,7 @@ import type { ObjectStore } from './lake/object-store.ts';
 import { createS3Store } from './lake/s3-store.ts';
 import { compactHour } from './maintenance/compact.ts';
 import { DUE_DEFAULTS, listDueHours } from './maintenance/due.ts';
+import type { DuckdbLimits } from './parquet/duckdb-sql.ts';
 import { createWriter, type WriterName } from './parquet/index.ts';
 import type { ParquetWriter } from './parquet/writer.ts';
 import { type BatchProcessor, createBatchProcessor } from './process-batch.ts';
@@ -21,7 +22,15 @@ import type { RollupStore } from './rollups/store.ts';
 
 export type TransformerConfig = DatabaseConfig &
   Pick<Config, 'lakeBucket' | 's3Endpoint' | 'awsRegion'> &
-  Partial<Pick<Config, 'compactGraceMinutes'>>;
+  Partial<Pick<Config, 'compactGraceMinutes'>> & {
+    /**
+     * Bounds for the writer's DuckDB, which lives as long as the process (`alt dev`). Compaction
+     * opens a DuckDB of its own per hour and closes it, so what it takes is given back; an hour's
+     * dedup window and sort do not fit a small limit (DuckDB answered Out of Memory rather than
+     * spilling an ORDER BY of wide strings at 128 MB here).
+     */
+    duckdb?: DuckdbLimits;
+  };
 
 export interface Transformer {
   store: ObjectStore;
@@ -58,7 +67,7 @@ export async function openTransformer(
   const due = { ...DUE_DEFAULTS, graceMinutes: config.compactGraceMinutes ?? DUE_DEFAULTS.graceMinutes };
   // Two connections are enough for one batch at a time plus compaction.
   const db = shared ?? (await openDatabase(config, { max: 2 }));
-  const writer = await createWriter(writerName);
+  const writer = await createWriter(writerName, config.duckdb);
   const rollups = createSqlRollupStore(db);
   // Two cores or more: each batch is planned in two halves, one on a worker thread.
   const planner = createPlanner();

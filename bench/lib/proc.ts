@@ -59,7 +59,7 @@ export function processTree(parents: ReadonlyMap<number, number>, root: number):
  */
 export async function readTreeUsage(
   root: number,
-): Promise<{ rssBytes: number; cpuSeconds: number; processes: number }> {
+): Promise<{ rssBytes: number; rootRssBytes: number; cpuSeconds: number; processes: number }> {
   const parents = new Map<number, number>();
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -70,19 +70,21 @@ export async function readTreeUsage(
     }
   }
   let rssBytes = 0;
+  let rootRssBytes = 0;
   let cpuSeconds = 0;
   let processes = 0;
   for (const pid of processTree(parents, root)) {
     try {
       const [rss, cpu] = await Promise.all([readRss(pid), readCpuSeconds(pid)]);
       rssBytes += rss;
+      if (pid === root) rootRssBytes = rss;
       cpuSeconds += cpu;
       processes++;
     } catch {
       // gone meanwhile
     }
   }
-  return { rssBytes, cpuSeconds, processes };
+  return { rssBytes, rootRssBytes, cpuSeconds, processes };
 }
 
 export async function countFds(pid: number): Promise<number> {

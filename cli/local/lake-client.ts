@@ -47,6 +47,10 @@ function spawnLakeProcess(): ChildProcess {
   const options = {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'] as ('ignore' | 'inherit' | 'ipc')[],
     serialization: 'advanced' as const,
+    // glibc makes up to 8 malloc arenas per core for the threads here (DuckDB's, V8's, the
+    // planner's), and memory one arena frees is not handed to another: in a process that runs for
+    // days, RSS creeps. Two arenas is the usual bound for such servers (mallopt(3), M_ARENA_MAX).
+    env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
   };
   const nice = NICE_CANDIDATES.find((p) => existsSync(p));
   if (nice) return spawn(nice, ['-n', String(LAKE_NICENESS), process.execPath, ...nodeArgs], options);

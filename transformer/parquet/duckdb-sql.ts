@@ -36,12 +36,31 @@ export function readJsonSql(file: string): string {
 }
 
 /**
+ * Bounds for a long-lived process (`alt dev`'s transformer). Unset, DuckDB may use 80 % of the
+ * machine's RAM (https://duckdb.org/docs/stable/configuration/overview: `memory_limit`) and keeps
+ * what it has touched, so a laptop's transformer grows for as long as it runs; with a limit and a
+ * temp directory, big operations (an hour's compaction) spill to disk instead.
+ */
+export interface DuckdbLimits {
+  /** `memory_limit`, e.g. `512MB`. */
+  memoryLimit?: string;
+  /** `temp_directory`: where spilled data goes. */
+  tempDirectory?: string;
+}
+
+/**
  * An in-memory DuckDB with the session in UTC (timestamps display and bucket in UTC) and one thread
  * per CPU this process may run on. DuckDB's default counts the machine's cores and ignores CPU
  * affinity (taskset, cgroup cpusets), so a process pinned to one core ran two threads on it.
  */
-export async function openDuckdb(): Promise<{ conn: DuckDBConnection; close(): void }> {
-  const instance = await createMemoryDuckdb({ threads: String(availableParallelism()) });
+export async function openDuckdb(
+  limits: DuckdbLimits = {},
+): Promise<{ conn: DuckDBConnection; close(): void }> {
+  const instance = await createMemoryDuckdb({
+    threads: String(availableParallelism()),
+    ...(limits.memoryLimit && { memory_limit: limits.memoryLimit }),
+    ...(limits.tempDirectory && { temp_directory: limits.tempDirectory }),
+  });
   const conn = await instance.connect();
   await conn.run("SET TimeZone = 'UTC'");
   return {

@@ -13,7 +13,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quoteLiteral } from '../../schemas/sql-quote.ts';
-import { openDuckdb, PARQUET_OPTIONS, readJsonSql, SELECT_COLUMNS } from './duckdb-sql.ts';
+import { type DuckdbLimits, openDuckdb, PARQUET_OPTIONS, readJsonSql, SELECT_COLUMNS } from './duckdb-sql.ts';
 import { type ParquetWriter, parseRows, type RowsInput } from './writer.ts';
 
 /** The rows as canonical NDJSON (`JSON.stringify` of each parsed line). */
@@ -25,8 +25,8 @@ function canonicalNdjson(input: RowsInput): Buffer {
   );
 }
 
-export async function createDuckdbWriter(): Promise<ParquetWriter> {
-  const db = await openDuckdb();
+export async function createDuckdbWriter(limits?: DuckdbLimits): Promise<ParquetWriter> {
+  const db = await openDuckdb(limits);
   const dir = await mkdtemp(join(tmpdir(), 'alt-duckdb-'));
   let n = 0;
   // One connection: writes run one at a time.

@@ -168,3 +168,26 @@ it('all writers give the same rows', async () => {
   expect(base).toHaveLength(rows.length);
   for (const name of WRITERS.slice(1)) expect(await read(files[name])).toEqual(base);
 });
+
+describe('DuckDB limits for a long-lived transformer', () => {
+  it('streams a COPY several times bigger than its memory limit, and reports the limit it runs under', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'alt-limits-'));
+    const limited = await openDuckdb({ memoryLimit: '128MB', tempDirectory: join(dir, 'spill') });
+    try {
+      const setting = await limited.conn.runAndReadAll("SELECT current_setting('memory_limit') AS m");
+      expect(String(setting.getRowObjectsJS()[0].m)).toMatch(/^12\d(\.\d+)? MiB$/);
+      // ~256 MB of strings: the writer's COPY streams row groups, it never holds the whole input.
+      const out = join(dir, 'sorted.parquet');
+      await limited.conn.run(
+        `COPY (SELECT repeat(md5(i::VARCHAR), 8) AS s FROM range(1000000) t(i)) TO ${quoteLiteral(out)} (FORMAT parquet)`,
+      );
+      const n = await limited.conn.runAndReadAll(
+        `SELECT count(*)::INTEGER AS n FROM read_parquet(${quoteLiteral(out)})`,
+      );
+      expect(n.getRowObjectsJS()[0].n).toBe(1_000_000);
+    } finally {
+      limited.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

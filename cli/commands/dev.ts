@@ -52,6 +52,10 @@ export function registerDev(program: Command): void {
     .option('--kinesis-stream <name>', 'Kinesis stream name (default alt-hits)')
     .option('--flush-interval <seconds>', 'seconds between transformer runs (default 10)')
     .option('--compact-grace <minutes>', 'minutes after an hour ends before it is compacted (default 15)')
+    .option(
+      '--trust-proxy-hops <n>',
+      'proxies to trust in X-Forwarded-For, behind a local reverse proxy (default 0)',
+    )
     .option('--log-level <level>', 'collector log level (default warn here)')
     .action(async (flags: Record<string, string | undefined>) => {
       const config = loadConfig({

@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PRESETS } from '../lib/cost/presets.ts';
 import { AURORA_ENGINE_VERSION, SERVERLESS_V2_VERSIONS, StackConfigError, validateConfig } from './config.ts';
+import { shardsFor } from './presets.ts';
 import { parseValue } from './read-config.ts';
 import {
   createPlaceholderArtifacts,
@@ -229,5 +231,80 @@ describe('validateConfig', () => {
     expect(problemsOf({ ...rawConfig('dev'), originVerifySecret: good })).toEqual([
       'originVerifySecret: only used when routeApiThroughCdn is true',
     ]);
+  });
+
+  it('alt:preset sets the defaults from the cost model’s shape; the stack file’s keys still win', () => {
+    const dev = rawConfig('dev');
+    const { preset: _, ...bare } = dev;
+    // Without a preset the dev file alone decides, as before presets.
+    const legacy = validateConfig(bare);
+    expect(validateConfig(dev)).toEqual({ ...legacy, preset: 'current' });
+    const small = validateConfig({
+      region: 'eu-west-1',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      certificateArn: dev.certificateArn,
+      artifactsDir: dev.artifactsDir,
+      preset: 'small',
+    });
+    const shape = PRESETS.small;
+    expect(small).toMatchObject({
+      waf: shape.waf,
+      beaconCdn: false,
+      routeApiThroughCdn: shape.ingestThroughCdn,
+      interfaceEndpoints: shape.endpoints.services,
+      streamMode: 'provisioned',
+      streamShards: 1,
+      collector: { instanceType: shape.collector.instanceType.slice(4), publicIp: true, minSize: 1 },
+      aurora: { instances: 1, minCapacity: shape.aurora.minCapacity },
+    });
+    // An explicit key overrides the preset.
+    const withWaf = validateConfig({ ...bare, preset: 'small', waf: true, streamShards: 3 });
+    expect(withWaf).toMatchObject({ waf: true, streamShards: 3 });
+  });
+
+  it('sizes a provisioned stream from expectedHitsPerSecond with the model’s own shard count', () => {
+    const { preset: _, ...bare } = rawConfig('dev');
+    const at = (hitsPerSecond: number) =>
+      validateConfig({ ...bare, preset: 'scale', expectedHitsPerSecond: hitsPerSecond }).streamShards;
+    expect(at(5000)).toBe(shardsFor('scale', 5000));
+    expect(at(50_000)).toBeGreaterThan(at(5000) as number);
+    expect(problemsOf({ ...bare, streamMode: 'provisioned' })).toEqual([
+      expect.stringMatching(/^streamShards: not set, and streamMode is provisioned/),
+    ]);
+  });
+
+  it('refuses preset combinations the stack cannot build, saying why', () => {
+    const { preset: _, ...bare } = rawConfig('dev');
+    expect(problemsOf({ ...bare, preset: 'medium' })[0]).toBe(
+      'preset: expected one of small, scale, current, got "medium"',
+    );
+    expect(
+      problemsOf({ ...bare, beaconCdn: false, routeApiThroughCdn: true, apiDomainName: 'c.alt.test' }),
+    ).toEqual([expect.stringMatching(/^beaconCdn: false, but routeApiThroughCdn is true/)]);
+    expect(problemsOf({ ...bare, interfaceEndpoints: ['secretsmanager'] })).toEqual([
+      expect.stringMatching(
+        /^interfaceEndpoints: missing kinesis-streams, logs, monitoring, autoscaling — a private collector/,
+      ),
+    ]);
+    expect(problemsOf({ ...bare, preset: 'small', interfaceEndpoints: [] })).toEqual([
+      expect.stringMatching(/^interfaceEndpoints: missing secretsmanager — the migration Lambda/),
+    ]);
+    expect(problemsOf({ ...bare, preset: 'scale', rawIaDays: 10 })[0]).toMatch(
+      /^rawStandardDays: expected an integer from 30/,
+    );
+    // A public collector does not depend on the endpoints, so prod may keep them in one AZ.
+    const prod = rawConfig('prod');
+    expect(problemsOf({ ...prod, singleAzEndpoints: true })).toEqual([
+      'singleAzEndpoints: must be false in prod while the collector is private',
+    ]);
+    expect(
+      problemsOf({
+        ...prod,
+        preset: 'scale',
+        routeApiThroughCdn: false,
+        cdnDomainName: undefined,
+        cdnCertificateArn: undefined,
+      }),
+    ).toEqual([]);
   });
 });

@@ -5,6 +5,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { PRESETS } from '../lib/cost/presets.ts';
+import { INTERFACE_ENDPOINT_SERVICES } from './components/network.ts';
+import { isPresetName, PRESET_NAMES, type PresetName, presetConfig, shardsFor } from './presets.ts';
 
 export type Environment = 'dev' | 'prod';
 export type Arch = 'arm64' | 'x86_64';
@@ -19,6 +22,12 @@ export interface CollectorConfig {
   spoolVolumeGiB: number;
   /** ALBRequestCountPerTarget target for target tracking; 0 disables scaling (dev). */
   targetRequestsPerInstance: number;
+  /**
+   * In the public subnets with a public IPv4 address each (only the ALB may connect), reaching
+   * Kinesis, CloudWatch, Auto Scaling and S3 without interface endpoints; otherwise in the private
+   * subnets behind the endpoints.
+   */
+  publicIp: boolean;
 }
 
 export interface TransformerConfig {
@@ -40,6 +49,8 @@ export interface AuroraConfig {
   instances: number;
   deletionProtection: boolean;
   backupRetentionDays: number;
+  /** Readers in promotion tier 1 scale with the writer; otherwise (tier 2+) they keep their own minimum. */
+  readersFollowWriter: boolean;
 }
 
 export interface SnowflakeConfig {
@@ -53,7 +64,12 @@ export interface SnowflakeConfig {
   schema: string;
 }
 
+export type StreamMode = 'on-demand' | 'provisioned';
+export type HitsStorageClass = 'standard' | 'intelligent-tiering';
+
 export interface StackConfig {
+  /** The `StackShape` (lib/cost/presets.ts) whose values this config starts from, if any. */
+  preset?: PresetName;
   environment: Environment;
   region: string;
   /** Two AZs at least: an ALB and an Aurora subnet group both need two. */
@@ -61,6 +77,12 @@ export interface StackConfig {
   vpcCidr: string;
   /** Dev: interface endpoints in the first AZ only (each AZ costs ~$7/month per endpoint). */
   singleAzEndpoints: boolean;
+  /** Services with an interface endpoint (`secretsmanager` for the migration; the collector's when it is private). */
+  interfaceEndpoints: string[];
+  /** A WAF web ACL on the ingest path (the ALB, or the distribution when `/v1/*` goes through it). */
+  waf: boolean;
+  /** Serve the beacon from CloudFront; otherwise the collector serves it behind the ALB. */
+  beaconCdn: boolean;
   /** Regional ACM certificate for the ALB's HTTPS listener. */
   certificateArn: string;
   sslPolicy: string;
@@ -81,8 +103,20 @@ export interface StackConfig {
   /** Built artifacts: `collector/`, `transformer/`, `migrate/`, `compact/` bundles and `beacon/` files (see infra/build). */
   artifactsDir: string;
   collector: CollectorConfig;
+  streamMode: StreamMode;
+  /** Provisioned shards; defaults to the cost model's count for the preset at `expectedHitsPerSecond`. */
+  streamShards?: number;
+  /** The sustained peak the stream is provisioned for (hits a second). */
+  expectedHitsPerSecond?: number;
+  /** Kinesis enhanced shard-level metrics (billed per shard as custom metrics). */
+  streamShardMetrics: boolean;
   streamRetentionHours: number;
-  /** Days after which raw/ and bad/ objects expire (0 keeps them forever; otherwise > 90). */
+  /** `hits/` files stay in S3 Standard or move to Intelligent-Tiering when a day old. */
+  hitsStorageClass: HitsStorageClass;
+  /** raw/ days in S3 Standard, then `rawIaDays` in Standard-IA (0: none), then Glacier IR. */
+  rawStandardDays: number;
+  rawIaDays: number;
+  /** Days after which raw/ and bad/ objects expire (0 keeps them forever; otherwise past the last transition). */
   rawExpireDays: number;
   noncurrentVersionExpireDays: number;
   transformer: TransformerConfig;
@@ -105,6 +139,9 @@ export const DEFAULTS: Omit<StackConfig, 'region' | 'availabilityZones' | 'certi
     environment: 'dev',
     vpcCidr: '10.40.0.0/16',
     singleAzEndpoints: true,
+    interfaceEndpoints: [...INTERFACE_ENDPOINT_SERVICES],
+    waf: true,
+    beaconCdn: true,
     sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
     routeApiThroughCdn: false,
     cdnPriceClass: 'PriceClass_100',
@@ -117,8 +154,14 @@ export const DEFAULTS: Omit<StackConfig, 'region' | 'availabilityZones' | 'certi
       desiredCapacity: 1,
       spoolVolumeGiB: 20,
       targetRequestsPerInstance: 0,
+      publicIp: false,
     },
+    streamMode: 'on-demand',
+    streamShardMetrics: true,
     streamRetentionHours: 24,
+    hitsStorageClass: 'standard',
+    rawStandardDays: 30,
+    rawIaDays: 60,
     rawExpireDays: 365,
     noncurrentVersionExpireDays: 30,
     transformer: {
@@ -138,6 +181,7 @@ export const DEFAULTS: Omit<StackConfig, 'region' | 'availabilityZones' | 'certi
       instances: 1,
       deletionProtection: false,
       backupRetentionDays: 1,
+      readersFollowWriter: true,
     },
     athenaBytesScannedCutoff: 10 * 1024 ** 3,
     logRetentionDays: 30,
@@ -146,6 +190,9 @@ export const DEFAULTS: Omit<StackConfig, 'region' | 'availabilityZones' | 'certi
 /** Every key a stack may set (`alt:<key>`, plus `region` from `aws:region`). */
 export const CONFIG_KEYS = [
   ...Object.keys(DEFAULTS),
+  'preset',
+  'streamShards',
+  'expectedHitsPerSecond',
   'region',
   'availabilityZones',
   'certificateArn',
@@ -279,12 +326,22 @@ export function validateConfig(raw: Raw, opts: { checkArtifacts?: boolean } = {}
     if (raw[k] !== undefined && !known.has(k))
       problems.push(`${k}: unknown key (known: ${[...known].sort().join(', ')})`);
   }
+  if (raw.preset !== undefined && !isPresetName(raw.preset))
+    problems.push(`preset: expected one of ${PRESET_NAMES.join(', ')}, got ${JSON.stringify(raw.preset)}`);
+  // DEFAULTS, then the preset's shape, then the stack file's own keys.
+  const preset = isPresetName(raw.preset) ? presetConfig(raw.preset) : {};
+  const section = (key: 'collector' | 'transformer' | 'aurora') => ({
+    ...DEFAULTS[key],
+    ...(isObject(preset[key]) ? preset[key] : {}),
+    ...(isObject(raw[key]) ? raw[key] : {}),
+  });
   const merged = {
     ...DEFAULTS,
+    ...preset,
     ...raw,
-    collector: { ...DEFAULTS.collector, ...(isObject(raw.collector) ? raw.collector : {}) },
-    transformer: { ...DEFAULTS.transformer, ...(isObject(raw.transformer) ? raw.transformer : {}) },
-    aurora: { ...DEFAULTS.aurora, ...(isObject(raw.aurora) ? raw.aurora : {}) },
+    collector: section('collector'),
+    transformer: section('transformer'),
+    aurora: section('aurora'),
   } as StackConfig;
   const c = merged;
   const need = (ok: boolean, msg: string) => {
@@ -344,6 +401,21 @@ export function validateConfig(raw: Raw, opts: { checkArtifacts?: boolean } = {}
     `cdnPriceClass: expected PriceClass_100, PriceClass_200 or PriceClass_All, got ${JSON.stringify(c.cdnPriceClass)}`,
   );
   int('wafRateLimitPer5Min', c.wafRateLimitPer5Min, 10, 2_000_000_000);
+  need(typeof c.waf === 'boolean', `waf: expected true or false, got ${JSON.stringify(c.waf)}`);
+  need(
+    typeof c.beaconCdn === 'boolean',
+    `beaconCdn: expected true or false, got ${JSON.stringify(c.beaconCdn)}`,
+  );
+  if (c.beaconCdn === false) {
+    need(
+      !c.routeApiThroughCdn,
+      'beaconCdn: false, but routeApiThroughCdn is true — /v1/* goes through the beacon distribution; set beaconCdn: true or routeApiThroughCdn: false',
+    );
+    need(
+      c.cdnDomainName === undefined && c.cdnCertificateArn === undefined,
+      'cdnDomainName / cdnCertificateArn: only used when beaconCdn is true (the collector serves the beacon on apiDomainName otherwise)',
+    );
+  }
   str('artifactsDir', c.artifactsDir);
 
   const col = c.collector;
@@ -368,12 +440,68 @@ export function validateConfig(raw: Raw, opts: { checkArtifacts?: boolean } = {}
   );
   int('collector.spoolVolumeGiB', col.spoolVolumeGiB, 1, 16_384);
   int('collector.targetRequestsPerInstance', col.targetRequestsPerInstance, 0, 10_000_000);
+  need(
+    typeof col.publicIp === 'boolean',
+    `collector.publicIp: expected true or false, got ${JSON.stringify(col.publicIp)}`,
+  );
+
+  // Interface endpoints: the migration Lambda reads the master secret; a private collector reaches
+  // its services only through theirs (no NAT gateway).
+  const endpoints = Array.isArray(c.interfaceEndpoints) ? (c.interfaceEndpoints as unknown[]) : undefined;
+  need(
+    !!endpoints?.every((e) => typeof e === 'string' && INTERFACE_ENDPOINT_SERVICES.includes(e)) &&
+      new Set(endpoints).size === endpoints?.length,
+    `interfaceEndpoints: expected a list of distinct services from ${INTERFACE_ENDPOINT_SERVICES.join(', ')}, got ${JSON.stringify(c.interfaceEndpoints)}`,
+  );
+  if (endpoints) {
+    const needed = col.publicIp === false ? INTERFACE_ENDPOINT_SERVICES : ['secretsmanager'];
+    const missing = needed.filter((e) => !endpoints.includes(e));
+    need(
+      missing.length === 0,
+      `interfaceEndpoints: missing ${missing.join(', ')} — ${col.publicIp === false ? 'a private collector (collector.publicIp: false) reaches Kinesis, CloudWatch Logs and metrics, Auto Scaling and Secrets Manager only through endpoints' : 'the migration Lambda reads the Aurora master secret through it'}`,
+    );
+  }
+
+  need(
+    c.streamMode === 'on-demand' || c.streamMode === 'provisioned',
+    `streamMode: expected on-demand or provisioned, got ${JSON.stringify(c.streamMode)}`,
+  );
+  need(
+    typeof c.streamShardMetrics === 'boolean',
+    `streamShardMetrics: expected true or false, got ${JSON.stringify(c.streamShardMetrics)}`,
+  );
+  const rate = c.expectedHitsPerSecond ?? 0;
+  const rateOk = typeof rate === 'number' && Number.isFinite(rate) && rate >= 0;
+  need(rateOk, `expectedHitsPerSecond: expected a number of hits a second ≥ 0, got ${JSON.stringify(rate)}`);
+  if (c.streamMode === 'provisioned') {
+    const sizedByPreset = c.preset !== undefined && PRESETS[c.preset].stream.mode === 'provisioned';
+    if (c.streamShards === undefined && sizedByPreset && rateOk)
+      c.streamShards = shardsFor(c.preset as PresetName, rate);
+    if (c.streamShards === undefined)
+      problems.push(
+        'streamShards: not set, and streamMode is provisioned — set it, or use a preset with a provisioned stream (small, scale) and expectedHitsPerSecond',
+      );
+    else int('streamShards', c.streamShards, 1, 10_000);
+  } else if (c.streamShards !== undefined)
+    problems.push('streamShards: only used when streamMode is provisioned');
 
   int('streamRetentionHours', c.streamRetentionHours, 24, 8760);
   need(
+    c.hitsStorageClass === 'standard' || c.hitsStorageClass === 'intelligent-tiering',
+    `hitsStorageClass: expected standard or intelligent-tiering, got ${JSON.stringify(c.hitsStorageClass)}`,
+  );
+  // S3 moves nothing to Standard-IA before it is 30 days old.
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html
+  if (c.rawIaDays === 0) int('rawStandardDays', c.rawStandardDays, 0, 36_500);
+  else {
+    int('rawStandardDays', c.rawStandardDays, 30, 36_500);
+    int('rawIaDays', c.rawIaDays, 30, 36_500);
+  }
+  const lastTransition = c.rawStandardDays + c.rawIaDays;
+  need(
     Number.isInteger(c.rawExpireDays) &&
-      (c.rawExpireDays === 0 || (c.rawExpireDays > 90 && c.rawExpireDays <= 36_500)),
-    `rawExpireDays: expected 0 (keep forever) or an integer above 90 (raw/ moves to Glacier IR at 90 days), got ${JSON.stringify(c.rawExpireDays)}`,
+      (c.rawExpireDays === 0 || (c.rawExpireDays > lastTransition && c.rawExpireDays <= 36_500)),
+    `rawExpireDays: expected 0 (keep forever) or an integer above ${lastTransition} (raw/ moves to Glacier IR at ${lastTransition} days), got ${JSON.stringify(c.rawExpireDays)}`,
   );
   int('noncurrentVersionExpireDays', c.noncurrentVersionExpireDays, 1, 36_500);
 
@@ -409,6 +537,7 @@ export function validateConfig(raw: Raw, opts: { checkArtifacts?: boolean } = {}
   );
   int('aurora.instances', a.instances, 1, 15);
   need(typeof a.deletionProtection === 'boolean', 'aurora.deletionProtection: expected true or false');
+  need(typeof a.readersFollowWriter === 'boolean', 'aurora.readersFollowWriter: expected true or false');
   int('aurora.backupRetentionDays', a.backupRetentionDays, 1, 35);
   int('athenaBytesScannedCutoff', c.athenaBytesScannedCutoff, 10 * 1024 ** 2, Number.MAX_SAFE_INTEGER);
   int('logRetentionDays', c.logRetentionDays, 1, 3653);
@@ -442,7 +571,10 @@ export function validateConfig(raw: Raw, opts: { checkArtifacts?: boolean } = {}
     need(a.deletionProtection === true, 'aurora.deletionProtection: must be true in prod');
     need(a.backupRetentionDays >= 7, 'aurora.backupRetentionDays: prod keeps at least 7 days of backups');
     need(a.instances >= 2, 'aurora.instances: prod needs a writer and a reader in another AZ');
-    need(!c.singleAzEndpoints, 'singleAzEndpoints: must be false in prod');
+    // A private collector depends on the endpoints; a public one does not (the migration's secret read
+    // happens at deploy time only).
+    if (!col.publicIp)
+      need(!c.singleAzEndpoints, 'singleAzEndpoints: must be false in prod while the collector is private');
   }
 
   if (opts.checkArtifacts !== false && typeof c.artifactsDir === 'string') {

@@ -25,7 +25,8 @@ export interface AltStack {
   config: StackConfig;
   network: Network;
   edge: Edge;
-  beacon: BeaconCdn;
+  /** Absent when the collector serves the beacon (`beaconCdn: false`). */
+  beacon?: BeaconCdn;
   stream: HitStream;
   lake: Lake;
   aurora: Aurora;
@@ -48,10 +49,20 @@ export function createStack(raw: Record<string, unknown>): AltStack {
     cidr: config.vpcCidr,
     availabilityZones: config.availabilityZones,
     singleAzEndpoints: config.singleAzEndpoints,
+    interfaceEndpoints: config.interfaceEndpoints,
+    publicWorkloads: config.collector.publicIp,
   });
-  const stream = new HitStream(`${prefix}-hits`, { retentionHours: config.streamRetentionHours });
+  const stream = new HitStream(`${prefix}-hits`, {
+    retentionHours: config.streamRetentionHours,
+    mode: config.streamMode,
+    shards: config.streamShards,
+    shardLevelMetrics: config.streamShardMetrics,
+  });
   const lake = new Lake(`${prefix}-lake`, {
+    rawStandardDays: config.rawStandardDays,
+    rawIaDays: config.rawIaDays,
     rawExpireDays: config.rawExpireDays,
+    hitsStorage: config.hitsStorageClass,
     noncurrentVersionExpireDays: config.noncurrentVersionExpireDays,
     snowflakeSqsArn: config.snowflake?.sqsArn,
     // Prod data outlives the stack: `pulumi destroy` refuses while protected and never deletes them.
@@ -63,23 +74,26 @@ export function createStack(raw: Record<string, unknown>): AltStack {
     certificateArn: config.certificateArn,
     sslPolicy: config.sslPolicy,
     wafRateLimitPer5Min: config.wafRateLimitPer5Min,
+    waf: config.waf,
     collectorPort: COLLECTOR_PORT,
     behindCdn: config.routeApiThroughCdn,
     originVerifySecret: config.originVerifySecret,
   });
-  const beacon = new BeaconCdn(`${prefix}-beacon`, {
-    beaconDir: artifact('beacon'),
-    priceClass: config.cdnPriceClass,
-    domainName: config.cdnDomainName,
-    certificateArn: config.cdnCertificateArn,
-    apiOriginDomain: config.routeApiThroughCdn ? config.apiDomainName : undefined,
-    originVerifyHeader: config.originVerifySecret
-      ? { name: ORIGIN_VERIFY_HEADER, value: config.originVerifySecret }
-      : undefined,
-    // Behind CloudFront the web ACL is the distribution's (CLOUDFRONT scope), where the source
-    // address is the viewer's; the ALB takes only CloudFront's connections.
-    webAclArn: config.routeApiThroughCdn ? edge.webAcl.arn : undefined,
-  });
+  const beacon = config.beaconCdn
+    ? new BeaconCdn(`${prefix}-beacon`, {
+        beaconDir: artifact('beacon'),
+        priceClass: config.cdnPriceClass,
+        domainName: config.cdnDomainName,
+        certificateArn: config.cdnCertificateArn,
+        apiOriginDomain: config.routeApiThroughCdn ? config.apiDomainName : undefined,
+        originVerifyHeader: config.originVerifySecret
+          ? { name: ORIGIN_VERIFY_HEADER, value: config.originVerifySecret }
+          : undefined,
+        // Behind CloudFront the web ACL is the distribution's (CLOUDFRONT scope), where the source
+        // address is the viewer's; the ALB takes only CloudFront's connections.
+        webAclArn: config.routeApiThroughCdn ? edge.webAcl?.arn : undefined,
+      })
+    : undefined;
   const aurora = new Aurora(`${prefix}-db`, {
     vpcId: network.vpc.id,
     privateSubnetIds: network.privateSubnetIds,
@@ -87,17 +101,21 @@ export function createStack(raw: Record<string, unknown>): AltStack {
     ...config.aurora,
   });
   const database = aurora.ref;
-  // Dev keeps the collector in the AZ that has the interface endpoints (no cross-AZ charges).
-  const collectorSubnets = config.singleAzEndpoints
-    ? network.privateSubnetIds.apply((ids) => ids.slice(0, 1))
-    : network.privateSubnetIds;
+  // A public collector needs no endpoint; a private one in dev stays in the AZ that has them (no
+  // cross-AZ charges).
+  const collectorSubnets = config.collector.publicIp
+    ? network.publicSubnetIds
+    : config.singleAzEndpoints
+      ? network.privateSubnetIds.apply((ids) => ids.slice(0, 1))
+      : network.privateSubnetIds;
   const collector = new Collector(`${prefix}-collector`, {
     region: config.region,
     accountId,
     groupName: `${prefix}-collector`,
     bundleDir: artifact('collector'),
+    beaconDir: config.beaconCdn ? undefined : artifact('beacon'),
     ...config.collector,
-    privateSubnetIds: collectorSubnets,
+    subnetIds: collectorSubnets,
     securityGroupId: network.collectorSecurityGroup.id,
     albSecurityGroupId: edge.securityGroup.id,
     targetGroupArn: edge.targetGroup.arn,
@@ -152,14 +170,14 @@ export function createStack(raw: Record<string, unknown>): AltStack {
     alarmEmail: config.alarmEmail,
   });
 
+  const collectorHost = pulumi.output(config.apiDomainName ?? edge.dnsName);
+  const beaconHost = beacon ? pulumi.output(config.cdnDomainName ?? beacon.domainName) : collectorHost;
   const outputs: Record<string, pulumi.Input<unknown>> = {
     // Through the CDN the ALB takes only CloudFront's connections: sites send hits to the CDN host.
-    collectorUrl: config.routeApiThroughCdn
-      ? pulumi.interpolate`https://${config.cdnDomainName ?? beacon.domainName}`
-      : pulumi.interpolate`https://${config.apiDomainName ?? edge.dnsName}`,
+    collectorUrl: pulumi.interpolate`https://${config.routeApiThroughCdn ? beaconHost : collectorHost}`,
     albDnsName: edge.dnsName,
-    beaconUrl: pulumi.interpolate`https://${config.cdnDomainName ?? beacon.domainName}/b.js`,
-    cdnDomainName: beacon.domainName,
+    beaconUrl: pulumi.interpolate`https://${beaconHost}/b.js`,
+    cdnDomainName: beacon?.domainName ?? 'no beacon CDN (beaconCdn: false): the collector serves the beacon',
     streamName: stream.streamName,
     lakeBucket: lake.bucketName,
     athenaWorkgroup: catalog.workgroup.name,

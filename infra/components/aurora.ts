@@ -19,6 +19,12 @@ export interface AuroraArgs {
   instances: number;
   deletionProtection: boolean;
   backupRetentionDays: number;
+  /**
+   * Readers in promotion tier 0–1 scale with the writer (a failover finds them warm); in tier 2+
+   * they scale on their own load from `minCapacity`.
+   * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.how-it-works.html
+   */
+  readersFollowWriter?: boolean;
 }
 
 export const DATABASE_NAME = 'alt';
@@ -115,7 +121,7 @@ export class Aurora extends pulumi.ComponentResource {
             dbSubnetGroupName: this.subnetGroup.name,
             publiclyAccessible: false,
             // Instance 0 is the writer; the reader is promoted on failover.
-            promotionTier: i,
+            promotionTier: i === 0 || args.readersFollowWriter !== false ? i : i + 1,
           },
           parent,
         ),

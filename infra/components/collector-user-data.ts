@@ -29,7 +29,17 @@ export interface UserDataInput {
   spoolMaxBytes: number;
   /** Proxies in front of the collector: 1 (ALB), 2 when CloudFront forwards `/v1/*` to the ALB. */
   trustProxyHops: number;
+  /** The beacon files' artifact (zip), when the collector serves the beacon (no beacon CDN). */
+  beaconKey?: string;
 }
+
+/** Where the bundle lives on the host. */
+export const COLLECTOR_DIR = '/opt/alt/collector';
+/**
+ * Where the collector looks for the beacon: collector/main.ts's `BEACON_DIST_DIR` is
+ * `../beacon/dist/` from the bundle's main.mjs.
+ */
+export const BEACON_INSTALL_DIR = '/opt/alt/beacon/dist';
 
 /** The collector metrics the CloudWatch agent ships (EMF): the only ones alarms and the dashboard can watch. */
 export const CLOUDWATCH_COLLECTOR_METRICS = [
@@ -107,10 +117,17 @@ echo "$DEV ${SPOOL_DIR} xfs defaults,nofail 0 2" >> /etc/fstab
 useradd --system --home /opt/alt alt || true
 chown alt ${SPOOL_DIR}; mkdir -p /var/log/alt && chown alt /var/log/alt
 
-mkdir -p /opt/alt/collector
+mkdir -p ${COLLECTOR_DIR}
 aws s3 cp s3://${i.artifactBucket}/${i.artifactKey} /tmp/collector.zip
-unzip -oq /tmp/collector.zip -d /opt/alt/collector
-
+unzip -oq /tmp/collector.zip -d ${COLLECTOR_DIR}
+${
+  i.beaconKey
+    ? `mkdir -p ${BEACON_INSTALL_DIR}
+aws s3 cp s3://${i.artifactBucket}/${i.beaconKey} /tmp/beacon.zip
+unzip -oq /tmp/beacon.zip -d ${BEACON_INSTALL_DIR}
+`
+    : ''
+}
 
 cat > /etc/systemd/system/alt-collector.service <<'UNIT'
 [Unit]
@@ -126,7 +143,7 @@ Environment=ALT_DATABASE_HOST=${i.databaseHost} ALT_DATABASE_USER=${i.databaseUs
 Environment=NODE_ENV=production AWS_REGION=${i.region} ALT_HOST=0.0.0.0 ALT_PORT=${i.port}
 Environment=ALT_STREAM=kinesis ALT_KINESIS_STREAM=${i.streamName} ALT_LAKE_BUCKET=${i.lakeBucket}
 Environment=ALT_DATA_DIR=${SPOOL_DIR} ALT_SPOOL_MAX_BYTES=${i.spoolMaxBytes} ALT_TRUST_PROXY_HOPS=${i.trustProxyHops}
-ExecStart=${NODE_BINARY} /opt/alt/collector/main.mjs
+ExecStart=${NODE_BINARY} ${COLLECTOR_DIR}/main.mjs
 StandardOutput=append:/var/log/alt/collector.log
 StandardError=append:/var/log/alt/collector.log
 Restart=always

@@ -2,12 +2,15 @@
  * The collector fleet: a launch template (IMDSv2 only, encrypted root and spool volumes), an
  * instance role that may only put records on the hit stream, emit its own metrics and logs, read
  * its artifact, log in to Aurora as `alt_collector` (IAM auth), and complete its own lifecycle action; an ASG across the
- * private subnets behind the ALB target group with a termination lifecycle hook for draining and,
- * when configured, target tracking on ALBRequestCountPerTarget.
+ * private subnets (or, with `publicIp`, the public ones, each instance with a public IPv4 address
+ * and still reachable only from the ALB's security group) behind the ALB target group with a
+ * termination lifecycle hook for draining and, when configured, target tracking on
+ * ALBRequestCountPerTarget. Without a beacon CDN the beacon files ship beside the bundle.
  */
 import path from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { COLLECTOR_ROOT_GIB } from '../../lib/cost/presets.ts';
 import { COMPONENT_ROLES } from '../../schemas/ddl/aurora.ts';
 import type { CollectorConfig } from '../config.ts';
 import { collectorUserData } from './collector-user-data.ts';
@@ -28,7 +31,10 @@ export interface CollectorArgs extends CollectorConfig {
   /** Fixed ASG name: the boot script needs it to complete its lifecycle action. */
   groupName: string;
   bundleDir: string;
-  privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** The built beacon, when the collector serves it (no beacon CDN). */
+  beaconDir?: string;
+  /** Private subnets, or public ones when `publicIp`. */
+  subnetIds: pulumi.Input<pulumi.Input<string>[]>;
   securityGroupId: pulumi.Input<string>;
   albSecurityGroupId: pulumi.Input<string>;
   targetGroupArn: pulumi.Input<string>;
@@ -48,6 +54,7 @@ export const LIFECYCLE_HOOK_NAME = 'drain';
 export class Collector extends pulumi.ComponentResource {
   readonly artifacts: PrivateBucket;
   readonly artifact: aws.s3.BucketObjectv2;
+  readonly beaconArtifact?: aws.s3.BucketObjectv2;
   readonly logGroup: aws.cloudwatch.LogGroup;
   readonly role: aws.iam.Role;
   readonly rolePolicy: aws.iam.RolePolicy;
@@ -72,6 +79,17 @@ export class Collector extends pulumi.ComponentResource {
       },
       parent,
     );
+    const beaconKey = args.beaconDir ? 'collector/beacon.zip' : undefined;
+    if (args.beaconDir && beaconKey)
+      this.beaconArtifact = new aws.s3.BucketObjectv2(
+        `${name}-beacon`,
+        {
+          bucket: this.artifacts.bucket.id,
+          key: beaconKey,
+          source: new pulumi.asset.FileArchive(path.resolve(args.beaconDir)),
+        },
+        parent,
+      );
     this.logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
       { retentionInDays: args.logRetentionDays },
@@ -108,7 +126,12 @@ export class Collector extends pulumi.ComponentResource {
             Sid: 'ReadArtifact',
             Effect: 'Allow',
             Action: 's3:GetObject',
-            Resource: pulumi.interpolate`${this.artifacts.bucket.arn}/${artifactKey}`,
+            Resource: beaconKey
+              ? [
+                  pulumi.interpolate`${this.artifacts.bucket.arn}/${artifactKey}`,
+                  pulumi.interpolate`${this.artifacts.bucket.arn}/${beaconKey}`,
+                ]
+              : pulumi.interpolate`${this.artifacts.bucket.arn}/${artifactKey}`,
           },
           // Its own database role only; the master secret is the migration's.
           databaseAccessStatement(args.database, COMPONENT_ROLES.collector),
@@ -143,8 +166,9 @@ export class Collector extends pulumi.ComponentResource {
         this.artifacts.bucket.bucket,
         this.logGroup.name,
         this.artifact.etag,
+        this.beaconArtifact?.etag ?? '',
       ])
-      .apply(([streamName, lakeBucket, databaseHost, artifactBucket, logGroupName, etag]) =>
+      .apply(([streamName, lakeBucket, databaseHost, artifactBucket, logGroupName, etag, beaconEtag]) =>
         Buffer.from(
           // The artifact's ETag in the script makes a new bundle a new template version → instance refresh.
           `${collectorUserData({
@@ -162,7 +186,8 @@ export class Collector extends pulumi.ComponentResource {
             metricsNamespace: COLLECTOR_METRICS_NAMESPACE,
             logGroupName,
             spoolMaxBytes: Math.floor(args.spoolVolumeGiB * 1024 ** 3 * 0.8),
-          })}# bundle ${etag}\n`,
+            beaconKey,
+          })}# bundle ${etag}\n${beaconEtag ? `# beacon ${beaconEtag}\n` : ''}`,
         ).toString('base64'),
       );
     this.launchTemplate = new aws.ec2.LaunchTemplate(
@@ -172,7 +197,19 @@ export class Collector extends pulumi.ComponentResource {
         imageId: `resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${amiArch}`,
         instanceType: args.instanceType,
         iamInstanceProfile: { arn: this.instanceProfile.arn },
-        vpcSecurityGroupIds: [args.securityGroupId],
+        // The subnets give no public address by default; a public collector asks for one here.
+        ...(args.publicIp
+          ? {
+              networkInterfaces: [
+                {
+                  deviceIndex: 0,
+                  associatePublicIpAddress: 'true',
+                  deleteOnTermination: 'true',
+                  securityGroups: [args.securityGroupId],
+                },
+              ],
+            }
+          : { vpcSecurityGroupIds: [args.securityGroupId] }),
         metadataOptions: {
           httpEndpoint: 'enabled',
           httpTokens: 'required',
@@ -182,7 +219,12 @@ export class Collector extends pulumi.ComponentResource {
         blockDeviceMappings: [
           {
             deviceName: '/dev/xvda',
-            ebs: { volumeSize: 16, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' },
+            ebs: {
+              volumeSize: COLLECTOR_ROOT_GIB,
+              volumeType: 'gp3',
+              encrypted: 'true',
+              deleteOnTermination: 'true',
+            },
           },
           {
             deviceName: '/dev/sdf',
@@ -204,7 +246,7 @@ export class Collector extends pulumi.ComponentResource {
       `${name}-asg`,
       {
         name: args.groupName,
-        vpcZoneIdentifiers: args.privateSubnetIds,
+        vpcZoneIdentifiers: args.subnetIds,
         minSize: args.minSize,
         maxSize: args.maxSize,
         desiredCapacity: args.desiredCapacity,

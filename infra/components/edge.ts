@@ -3,7 +3,7 @@
  * speaks TLS 1.0), HTTP → HTTPS redirect, a target group health-checked on `/readyz` (which fails
  * while the collector cannot take writes), listener rules that forward only the collector's public
  * routes (everything else, `/metrics` among it, gets a fixed 404 from the ALB), and a WAF web ACL
- * with a per-IP rate rule, AWS managed rule groups and per-route query-size bounds.
+ * with a per-IP rate rule, AWS managed rule groups and per-route query-size bounds (`waf`).
  *
  * Behind CloudFront (`behindCdn`) the ALB takes HTTPS only from CloudFront's origin-facing
  * addresses (and, when `originVerifySecret` is set, only requests carrying the header CloudFront
@@ -21,6 +21,11 @@ export interface EdgeArgs {
   certificateArn: string;
   sslPolicy: string;
   wafRateLimitPer5Min: number;
+  /**
+   * A web ACL on the ingest path. Off, the collector's own per-address and per-app rate limits are
+   * the only limits (they meet DESIGN's rate-limiting requirement; WAF adds managed rule groups).
+   */
+  waf: boolean;
   /**
    * CloudFront forwards `/v1/*` to this ALB: only CloudFront may connect, and the web ACL goes on
    * the distribution (the ALB would see edge servers, and a client-written X-Forwarded-For).
@@ -82,7 +87,7 @@ export class Edge extends pulumi.ComponentResource {
   readonly listenerRules: aws.lb.ListenerRule[];
   /** us-east-1, where a CloudFront-scoped web ACL must live (only when `behindCdn`). */
   readonly cloudfrontRegion?: aws.Provider;
-  readonly webAcl: aws.wafv2.WebAcl;
+  readonly webAcl?: aws.wafv2.WebAcl;
   /** Only for the regional ACL; a CloudFront ACL is attached by the distribution's `webAclId`. */
   readonly webAclAssociation?: aws.wafv2.WebAclAssociation;
   readonly dnsName: pulumi.Output<string>;
@@ -232,35 +237,36 @@ export class Edge extends pulumi.ComponentResource {
       },
       parent,
     );
-    if (args.behindCdn) {
+    if (args.waf) {
+      const onCdn = args.behindCdn;
       // A CloudFront web ACL must be created in us-east-1.
       // https://docs.aws.amazon.com/waf/latest/developerguide/how-aws-waf-works-resources.html
-      this.cloudfrontRegion = new aws.Provider(
-        `${name}-us-east-1`,
-        { region: 'us-east-1', defaultTags: aws.config.defaultTags },
-        parent,
-      );
-    }
-    this.webAcl = new aws.wafv2.WebAcl(
-      `${name}-waf`,
-      {
-        scope: args.behindCdn ? 'CLOUDFRONT' : 'REGIONAL',
-        defaultAction: { allow: {} },
-        visibilityConfig: {
-          cloudwatchMetricsEnabled: true,
-          sampledRequestsEnabled: true,
-          metricName: `${name}-waf`,
-        },
-        rules: webAclRules(args.wafRateLimitPer5Min),
-      },
-      args.behindCdn ? { parent: this, provider: this.cloudfrontRegion } : parent,
-    );
-    if (!args.behindCdn) {
-      this.webAclAssociation = new aws.wafv2.WebAclAssociation(
+      if (onCdn)
+        this.cloudfrontRegion = new aws.Provider(
+          `${name}-us-east-1`,
+          { region: 'us-east-1', defaultTags: aws.config.defaultTags },
+          parent,
+        );
+      this.webAcl = new aws.wafv2.WebAcl(
         `${name}-waf`,
-        { resourceArn: this.loadBalancer.arn, webAclArn: this.webAcl.arn },
-        parent,
+        {
+          scope: onCdn ? 'CLOUDFRONT' : 'REGIONAL',
+          defaultAction: { allow: {} },
+          visibilityConfig: {
+            cloudwatchMetricsEnabled: true,
+            sampledRequestsEnabled: true,
+            metricName: `${name}-waf`,
+          },
+          rules: webAclRules(args.wafRateLimitPer5Min),
+        },
+        onCdn ? { parent: this, provider: this.cloudfrontRegion } : parent,
       );
+      if (!onCdn)
+        this.webAclAssociation = new aws.wafv2.WebAclAssociation(
+          `${name}-waf`,
+          { resourceArn: this.loadBalancer.arn, webAclArn: this.webAcl.arn },
+          parent,
+        );
     }
     this.dnsName = this.loadBalancer.dnsName;
     this.registerOutputs({ dnsName: this.dnsName, targetGroupArn: this.targetGroup.arn });

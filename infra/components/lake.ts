@@ -1,8 +1,9 @@
 /**
  * The S3 lake: `raw/` (gz NDJSON, the source of truth for replays), `hits/` (Parquet, queried),
- * `bad/` (rejects). Raw data cools down to IA at 30 days and Glacier Instant Retrieval at 90 —
- * still readable in milliseconds, so `alt replay --from raw` keeps working — and expires after
- * `rawExpireDays`. Once Snowflake's SQS queue is configured (second pass), `hits/` creations and
+ * `bad/` (rejects). Raw data cools down to Standard-IA after `rawStandardDays` (when `rawIaDays` > 0)
+ * and to Glacier Instant Retrieval after `rawIaDays` more — still readable in milliseconds, so
+ * `alt replay --from raw` keeps working — and expires after `rawExpireDays`. With
+ * `hitsStorage: 'intelligent-tiering'`, compacted `hits/` files move to Intelligent-Tiering. Once Snowflake's SQS queue is configured (second pass), `hits/` creations and
  * removals notify it so its external table auto-refreshes.
  */
 import * as aws from '@pulumi/aws';
@@ -10,7 +11,10 @@ import * as pulumi from '@pulumi/pulumi';
 import { createPrivateBucket, type PrivateBucket } from './private-bucket.ts';
 
 export interface LakeArgs {
+  rawStandardDays: number;
+  rawIaDays: number;
   rawExpireDays: number;
+  hitsStorage: 'standard' | 'intelligent-tiering';
   noncurrentVersionExpireDays: number;
   snowflakeSqsArn?: string;
   /**
@@ -24,6 +28,23 @@ export interface LakeArgs {
 }
 
 export const LAKE_PREFIXES = { raw: 'raw/', hits: 'hits/', bad: 'bad/' } as const;
+
+/**
+ * Intelligent-Tiering does not monitor objects under 128 KB (they stay in its frequent tier), so
+ * moving them would only cost a transition each; a day old, a batch file has been compacted away.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/intelligent-tiering-overview.html
+ */
+export const HITS_TIERING = { days: 1, objectSizeGreaterThan: 128 * 1024 } as const;
+
+/** raw/ transitions: Standard-IA after `standardDays` (when `iaDays` > 0), then Glacier IR. */
+export function rawTransitions(standardDays: number, iaDays: number) {
+  return iaDays > 0
+    ? [
+        { days: standardDays, storageClass: 'STANDARD_IA' },
+        { days: standardDays + iaDays, storageClass: 'GLACIER_IR' },
+      ]
+    : [{ days: standardDays, storageClass: 'GLACIER_IR' }];
+}
 
 export class Lake extends pulumi.ComponentResource {
   readonly key: aws.kms.Key;
@@ -58,12 +79,24 @@ export class Lake extends pulumi.ComponentResource {
             id: 'raw-tiering',
             status: 'Enabled',
             filter: { prefix: LAKE_PREFIXES.raw },
-            transitions: [
-              { days: 30, storageClass: 'STANDARD_IA' },
-              { days: 90, storageClass: 'GLACIER_IR' },
-            ],
+            transitions: rawTransitions(args.rawStandardDays, args.rawIaDays),
             ...expire(args.rawExpireDays),
           },
+          ...(args.hitsStorage === 'intelligent-tiering'
+            ? [
+                {
+                  id: 'hits-tiering',
+                  status: 'Enabled',
+                  filter: {
+                    and: {
+                      prefix: LAKE_PREFIXES.hits,
+                      objectSizeGreaterThan: HITS_TIERING.objectSizeGreaterThan,
+                    },
+                  },
+                  transitions: [{ days: HITS_TIERING.days, storageClass: 'INTELLIGENT_TIERING' }],
+                },
+              ]
+            : []),
           {
             id: 'bad-expiry',
             status: 'Enabled',

@@ -13,9 +13,13 @@ export interface NetworkArgs {
   availabilityZones: string[];
   /** Interface endpoints in the first AZ only (dev, cheaper); otherwise one per AZ. */
   singleAzEndpoints: boolean;
+  /** Services given an interface endpoint, from `INTERFACE_ENDPOINT_SERVICES`. */
+  interfaceEndpoints: string[];
+  /** Workloads (the collector) in the public subnets: the S3 gateway serves their route table too. */
+  publicWorkloads: boolean;
 }
 
-/** Services the private subnets reach through interface endpoints. */
+/** Services a private collector and the VPC Lambdas reach through interface endpoints. */
 export const INTERFACE_ENDPOINT_SERVICES = [
   'kinesis-streams',
   'logs',
@@ -116,7 +120,10 @@ export class Network extends pulumi.ComponentResource {
         vpcId: this.vpc.id,
         serviceName: `com.amazonaws.${args.region}.s3`,
         vpcEndpointType: 'Gateway',
-        routeTableIds: [this.privateRouteTable.id],
+        // Free, and keeps a public collector's artifact and package downloads off the internet path.
+        routeTableIds: args.publicWorkloads
+          ? [this.privateRouteTable.id, this.publicRouteTable.id]
+          : [this.privateRouteTable.id],
       },
       parent,
     );
@@ -130,7 +137,7 @@ export class Network extends pulumi.ComponentResource {
       parent,
     );
     const endpointSubnets = args.singleAzEndpoints ? this.privateSubnets.slice(0, 1) : this.privateSubnets;
-    this.interfaceEndpoints = INTERFACE_ENDPOINT_SERVICES.map(
+    this.interfaceEndpoints = args.interfaceEndpoints.map(
       (svc) =>
         new aws.ec2.VpcEndpoint(
           `${name}-${svc}`,

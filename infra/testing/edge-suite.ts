@@ -136,7 +136,7 @@ export function describeEdge(stackName: 'dev' | 'prod') {
       const dist = one(T.distribution).inputs;
       const byId = new Map<string, Inputs>((dist.origins as Inputs[]).map((o) => [o.originId, o]));
       const behaviours = [dist.defaultCacheBehavior, ...dist.orderedCacheBehaviors] as Inputs[];
-      const beaconBucket = await resolve(r.stack.beacon.storage.bucket.bucketRegionalDomainName);
+      const beaconBucket = await resolve(r.stack.beacon!.storage.bucket.bucketRegionalDomainName);
       const toAlb = behaviours.filter(
         (b) => byId.get(b.targetOriginId)?.domainName === r.stack.config.apiDomainName,
       );
@@ -156,7 +156,7 @@ export function describeEdge(stackName: 'dev' | 'prod') {
       for (const b of beacon) {
         const origin = byId.get(b.targetOriginId);
         expect(origin?.domainName).toBe(beaconBucket);
-        expect(origin?.originAccessControlId).toBe(await resolve(r.stack.beacon.originAccessControl.id));
+        expect(origin?.originAccessControlId).toBe(await resolve(r.stack.beacon!.originAccessControl.id));
       }
     });
 
@@ -243,7 +243,7 @@ export function describeEdge(stackName: 'dev' | 'prod') {
         : 'rate limits key on the client address: the ACL is on the ALB, the collector counts the ALB hop',
       async () => {
         const acl = one(T.webAcl);
-        const aclArn = await resolve(r.stack.edge.webAcl.arn);
+        const aclArn = await resolve(r.stack.edge.webAcl!.arn);
         const keys = (acl.inputs.rules as Inputs[])
           .filter((x) => x.statement.rateBasedStatement)
           .map((x) => x.statement.rateBasedStatement.aggregateKeyType);

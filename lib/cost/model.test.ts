@@ -37,16 +37,16 @@ describe('small at 20 M pageviews a month (us-east-1)', () => {
 
   it('names data transfer out, TLS handshakes included, at $0.09/GB', () => {
     // responses 20 M × 300 B = 6.0e9 B = 5.588 GB; handshakes 10 M new connections ×
-    // (0.75 × 4,500 + 0.25 × 700 = 3,550 B, ECDSA) = 35.5e9 B = 33.06 GB; script 20 M × 0.2 cold
-    // caches × 1,300 B = 5.2e9 B = 4.843 GB. 43.49 GB × $0.09 = $3.91.
+    // (0.75 × 3,400 + 0.25 × 700 = 2,725 B, ECDSA) = 27.25e9 B = 25.38 GB; script 20 M × 0.2 cold
+    // caches × 1,300 B = 5.2e9 B = 4.843 GB. 35.81 GB × $0.09 = $3.22.
     const responses = line(e, 'Data transfer out', /responses/);
     const handshakes = line(e, 'Data transfer out', /TLS handshakes \(ECDSA/);
     const script = line(e, 'Data transfer out', /beacon script/);
     expect(responses.quantity).toBeCloseTo(6e9 / 1024 ** 3, 6);
-    expect(handshakes.quantity).toBeCloseTo(35.5e9 / 1024 ** 3, 6);
+    expect(handshakes.quantity).toBeCloseTo(27.25e9 / 1024 ** 3, 6);
     expect(script.quantity).toBeCloseTo(5.2e9 / 1024 ** 3, 6);
     expect(responses.monthly + handshakes.monthly + script.monthly).toBeCloseTo(
-      (46.7e9 / 1024 ** 3) * 0.09,
+      (38.45e9 / 1024 ** 3) * 0.09,
       6,
     );
   });
@@ -83,11 +83,22 @@ describe('scale at 5,000 hits/s sustained (us-east-1)', () => {
     expect(line(e, 'Kinesis', /PUT payload units/).monthly).toBeCloseTo(4204.8 * 0.014, 6);
   });
 
-  it('picks the NLB, cheaper than the ALB at this rate', () => {
+  it('prices the ALB the stack builds; an NLB, not built, would be cheaper at this rate', () => {
     // ALB: 2,500 new conn/s ÷ 25 = 100 LCU × 730 × $0.008 = $584. NLB (TLS): max(2,500 ÷ 50 = 50,
-    // 225,000 active ÷ 3,000 = 75, 57.6 GB/h) = 75 NLCU × 730 × $0.006 = $328.50.
-    expect(e.loadBalancer).toBe('nlb');
-    expect(line(e, 'Load balancer', /^NLCUs/).monthly).toBeCloseTo(328.5, 6);
+    // 225,000 active ÷ 3,000 = 75, 50.7 GB/h) = 75 NLCU × 730 × $0.006 = $328.50.
+    expect(e.loadBalancer).toBe('alb');
+    expect(line(e, 'Load balancer', /^LCUs/).monthly).toBeCloseTo(584, 6);
+    const nlb = estimate({ preset: 'scale', hitsPerSecond: 5000, region: 'us-east-1', loadBalancer: 'nlb' });
+    expect(nlb.loadBalancer).toBe('nlb');
+    expect(line(nlb, 'Load balancer', /^NLCUs/).monthly).toBeCloseTo(328.5, 6);
+    expect(e.total - nlb.total).toBeCloseTo(584 - 328.5, 0);
+    const cheapest = estimate({
+      preset: 'scale',
+      hitsPerSecond: 5000,
+      region: 'us-east-1',
+      loadBalancer: 'cheapest',
+    });
+    expect(cheapest.loadBalancer).toBe('nlb');
   });
 
   it('is dominated by TLS handshake egress, which keeps it above $0.20 per million hits as modelled', () => {
@@ -98,14 +109,12 @@ describe('scale at 5,000 hits/s sustained (us-east-1)', () => {
     expect(e.perMillionHits).toBeLessThan(0.3);
   });
 
-  it('meets $0.20 per million hits with a short ECDSA chain, an inlined beacon and level-1 raw/', () => {
-    const levers = estimate({
-      preset: 'scale',
-      hitsPerSecond: 5000,
-      region: 'us-east-1',
-      assumptions: { serverHandshakeBytesEcdsa: 2400, scriptColdCacheShare: 0, rawBytesPerHit: 100 },
-    });
-    expect(levers.perMillionHits).toBeLessThanOrEqual(0.2);
+  it('meets $0.20 per million hits only with an NLB, a short ECDSA chain, an inlined beacon and level-1 raw/', () => {
+    const assumptions = { serverHandshakeBytesEcdsa: 2400, scriptColdCacheShare: 0, rawBytesPerHit: 100 };
+    const at = (loadBalancer?: 'nlb') =>
+      estimate({ preset: 'scale', hitsPerSecond: 5000, region: 'us-east-1', assumptions, loadBalancer });
+    expect(at().perMillionHits).toBeGreaterThan(0.2);
+    expect(at('nlb').perMillionHits).toBeLessThanOrEqual(0.2);
   });
 });
 

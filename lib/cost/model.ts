@@ -6,7 +6,7 @@
  * → collector → Kinesis → transformer Lambda → S3 and Aurora, plus what runs whatever the traffic.
  */
 import { type AssumptionValues, defaultAssumptions } from './assumptions.ts';
-import { PRESETS, type PresetName, type StackShape } from './presets.ts';
+import { type LoadBalancerChoice, PRESETS, type PresetName, type StackShape } from './presets.ts';
 import { PRICES, type Price, type PriceId, type PriceRegion, tieredCost, unitPrice } from './prices.ts';
 
 export interface EstimateInput {
@@ -16,6 +16,8 @@ export interface EstimateInput {
   preset: PresetName;
   region: PriceRegion;
   assumptions?: Partial<AssumptionValues>;
+  /** Price the preset with another load balancer choice (a lever the stack does not build). */
+  loadBalancer?: LoadBalancerChoice;
 }
 
 export interface LineItem {
@@ -58,7 +60,8 @@ const DAYS_PER_MONTH = 730 / 24;
 const MB_PER_VCPU = 1769;
 
 export function estimate(input: EstimateInput): Estimate {
-  const shape = PRESETS[input.preset] as StackShape;
+  const preset = PRESETS[input.preset] as StackShape;
+  const shape = input.loadBalancer ? { ...preset, loadBalancer: input.loadBalancer } : preset;
   if (shape.loadBalancer !== 'cheapest' || shape.waf) {
     return build(input, shape, shape.loadBalancer === 'nlb' && !shape.waf ? 'nlb' : 'alb');
   }
@@ -381,6 +384,14 @@ function build(input: EstimateInput, shape: StackShape, lb: 'alb' | 'nlb'): Esti
       'Intelligent-Tiering monitoring (compacted hourly files)',
       's3.it-monitoring',
       per(months * hoursPerMonth * filesPerHour, 1e3),
+    );
+    // The lifecycle rule moves only files a day old and over 128 KB: compaction has replaced the
+    // batch files by then, and Intelligent-Tiering would not monitor smaller ones.
+    add(
+      'S3',
+      'lifecycle transitions to Intelligent-Tiering (compacted files)',
+      's3.transition-it',
+      per(hoursPerMonth * filesPerHour, 1e3),
     );
   }
   add(

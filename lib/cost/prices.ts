@@ -260,6 +260,14 @@ export const PRICES = {
     source: S3,
     confidence: 'unverified',
   },
+  's3.transition-it': {
+    unit: '1k transitions',
+    usd: same(0.01),
+    offerCode: 'AmazonS3',
+    source: S3,
+    confidence: 'unverified',
+    note: 'lifecycle transitions into Intelligent-Tiering',
+  },
   's3.transition-gir': {
     unit: '1k transitions',
     usd: same(0.02),

@@ -32,7 +32,7 @@ describe('alt cost', () => {
     expect(out).toMatch(/^service +\| item +\| unit +\| quantity/);
     expect(out).toMatch(/Data transfer out +\| TLS handshakes \(ECDSA/);
     expect(out).toMatch(/https:\/\/aws\.amazon\.com\/elasticloadbalancing\/pricing\//);
-    expect(out).toMatch(/total \$128\.\d\d a month, \$6\.\d+ per million hits/);
+    expect(out).toMatch(/total \$12\d\.\d\d a month, \$6\.\d+ per million hits/);
   });
 
   it('answers JSON with the line items and per-million figure', async () => {

@@ -80,9 +80,13 @@ export const ASSUMPTIONS = {
     value: 400,
     why: 'at most 4 PutRecords in flight per collector (group commit, docs/collector.md) at ~10 ms each: above that, hits share records',
   },
-  rawBytesPerHit: {
-    value: 450,
-    why: 'raw/ is Huffman-only gzip NDJSON: measured 448 B/hit (gzip level 1: 70 B/hit), bench/experiments/lake-bytes-per-hit.ts',
+  rawBytesPerRecordByte: {
+    value: 1.006,
+    why: 'raw/ keeps each stream record as base64 (4/3 the bytes) Huffman-coded back to ~6 bits a character: what the stream carried, +0.6 % (fit of bench/experiments/lake-bytes-per-hit.ts: 72.9 B/hit raw against 72.2 in the envelope at 500 hits a record, 129.5 against 118 at 12)',
+  },
+  rawLineBytes: {
+    value: 130,
+    why: 'raw/ per record besides its bytes: the JSON line with shard, sequence number and arrival time (same fit)',
   },
   parquetBytesPerHit: {
     value: 60,

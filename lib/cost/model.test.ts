@@ -109,8 +109,29 @@ describe('scale at 5,000 hits/s sustained (us-east-1)', () => {
     expect(e.perMillionHits).toBeLessThan(0.3);
   });
 
-  it('meets $0.20 per million hits only with an NLB, a short ECDSA chain, an inlined beacon and level-1 raw/', () => {
-    const assumptions = { serverHandshakeBytesEcdsa: 2400, scriptColdCacheShare: 0, rawBytesPerHit: 100 };
+  it('sizes raw/ from the stream records it archives, not from the hits', () => {
+    // 1,600 records/s × 2,628,000 s = 4.2048e9 records of 584.375 B; raw/ keeps each as
+    // 584.375 × 1.006 + 130 = 717.88 B: 3.0186e12 B = 2,811.3 GB a month (229.7 B a hit).
+    // scale keeps raw/ one day in Standard: 2,811.3 × 1 ÷ (730 ÷ 24) days = 92.43 GB.
+    const gbMonth = (4.2048e9 * (584.375 * 1.006 + 130)) / 1024 ** 3;
+    expect(line(e, 'S3', /^raw\/ gzip NDJSON in Standard \(1 days\)/).quantity).toBeCloseTo(
+      gbMonth / (730 / 24),
+      6,
+    );
+    // A busier record (more hits in it) makes raw/ smaller per hit: the line overhead is shared.
+    const fewerPuts = estimate({
+      preset: 'scale',
+      hitsPerSecond: 5000,
+      region: 'us-east-1',
+      assumptions: { putsPerSecondPerCollector: 100 },
+    });
+    expect(line(fewerPuts, 'S3', /^raw\/ gzip NDJSON in Standard/).quantity).toBeLessThan(
+      line(e, 'S3', /^raw\/ gzip NDJSON in Standard/).quantity,
+    );
+  });
+
+  it('meets $0.20 per million hits only with an NLB, a short ECDSA chain and an inlined beacon', () => {
+    const assumptions = { serverHandshakeBytesEcdsa: 2400, scriptColdCacheShare: 0 };
     const at = (loadBalancer?: 'nlb') =>
       estimate({ preset: 'scale', hitsPerSecond: 5000, region: 'us-east-1', assumptions, loadBalancer });
     expect(at().perMillionHits).toBeGreaterThan(0.2);

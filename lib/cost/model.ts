@@ -349,7 +349,8 @@ function build(input: EstimateInput, shape: StackShape, lb: 'alb' | 'nlb'): Esti
   // ---- S3 lake ----
   const months = a.storageMonth;
   const hitsGbMonth = (hitsPerMonth * a.parquetBytesPerHit) / GiB;
-  const rawGbMonth = (hitsPerMonth * a.rawBytesPerHit) / GiB;
+  // raw/ is the stream's records as they were (transformer/lake/raw.ts): its size follows theirs.
+  const rawGbMonth = (records * (recordBytes * a.rawBytesPerRecordByte + a.rawLineBytes)) / GiB;
   const L = shape.lake;
   if (L.hitsStorage === 'standard') {
     add(

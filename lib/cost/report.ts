@@ -72,10 +72,6 @@ export const SCALE_LEVERS: {
   },
   { what: 'the beacon inlined in the snippet (no script fetch)', assumptions: { scriptColdCacheShare: 0 } },
   {
-    what: 'raw/ at gzip level 1 instead of Huffman-only (measured 70 B/hit on synthetic rows; 100 assumed)',
-    assumptions: { rawBytesPerHit: 100 },
-  },
-  {
     what: 'two hits a request (events batched with the pageview, or server-side /v1/batch traffic)',
     assumptions: { hitsPerRequest: 2 },
   },

@@ -5,6 +5,9 @@
  * (`infra/components/monitoring.ts`). Plain strings, no prom-client: infra imports this module.
  */
 
+/** The CloudWatch namespace the agent ships them to (infra) and `alt console --stack` reads. */
+export const COLLECTOR_METRICS_NAMESPACE = 'ALT/Collector';
+
 /** Prefix of every collector metric, the process and Node.js defaults included. */
 export const COLLECTOR_METRIC_PREFIX = 'alt_collector_';
 

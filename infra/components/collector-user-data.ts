@@ -31,11 +31,18 @@ export interface UserDataInput {
   trustProxyHops: number;
 }
 
-/** The collector metrics the CloudWatch agent ships (EMF): the only ones alarms and the dashboard can watch. */
+/**
+ * The collector metrics the CloudWatch agent ships (EMF): the only ones alarms, the dashboard and
+ * `alt console --stack` (its hour of accepted/refused/bot hits) can read. Counters arrive as the
+ * delta since the previous scrape, summed over their labels per group.
+ */
 export const CLOUDWATCH_COLLECTOR_METRICS = [
   COLLECTOR_METRICS.spoolBytes,
   COLLECTOR_METRICS.inflightBytes,
   COLLECTOR_METRICS.spooledRecords,
+  COLLECTOR_METRICS.hitsAccepted,
+  COLLECTOR_METRICS.hitsRejected,
+  COLLECTOR_METRICS.botHits,
 ] as const;
 
 /** The collector's data dir (its disk spool lives under it), mounted on the encrypted spool volume. */

@@ -5,6 +5,7 @@ import { registerApps } from './commands/apps.ts';
 import { registerAppsPurge } from './commands/apps-purge.ts';
 import { registerSnippet } from './commands/apps-snippet.ts';
 import { registerCompact } from './commands/compact.ts';
+import { registerConsole } from './commands/console.ts';
 import { registerCost } from './commands/cost.ts';
 import { registerDdl } from './commands/ddl.ts';
 import { registerDev } from './commands/dev.ts';
@@ -28,6 +29,7 @@ registerTransform(program);
 registerCompact(program);
 registerReplay(program);
 registerCost(program);
+registerConsole(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -5,6 +5,9 @@
  * (`infra/components/monitoring.ts`). Plain strings, no prom-client: infra imports this module.
  */
 
+/** The CloudWatch namespace the agent ships them to (infra) and `alt console --stack` reads. */
+export const COLLECTOR_METRICS_NAMESPACE = 'ALT/Collector';
+
 /** Prefix of every collector metric, the process and Node.js defaults included. */
 export const COLLECTOR_METRIC_PREFIX = 'alt_collector_';
 
@@ -24,3 +27,17 @@ export const COLLECTOR_METRICS = {
 } as const;
 
 export type CollectorMetricName = (typeof COLLECTOR_METRICS)[keyof typeof COLLECTOR_METRICS];
+
+/**
+ * The collector metrics the CloudWatch agent ships (EMF): the only ones alarms, the dashboard and
+ * `alt console --stack` (its hour of accepted/refused/bot hits) can read. Counters arrive as the
+ * delta since the previous scrape, summed over their labels per group.
+ */
+export const CLOUDWATCH_COLLECTOR_METRICS = [
+  COLLECTOR_METRICS.spoolBytes,
+  COLLECTOR_METRICS.inflightBytes,
+  COLLECTOR_METRICS.spooledRecords,
+  COLLECTOR_METRICS.hitsAccepted,
+  COLLECTOR_METRICS.hitsRejected,
+  COLLECTOR_METRICS.botHits,
+] as const;

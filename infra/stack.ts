@@ -5,7 +5,7 @@
 import path from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { Aurora } from './components/aurora.ts';
+import { Aurora, DATABASE_NAME } from './components/aurora.ts';
 import { BeaconCdn } from './components/beacon-cdn.ts';
 import { Catalog } from './components/catalog.ts';
 import { Collector } from './components/collector.ts';
@@ -184,6 +184,12 @@ export function createStack(raw: Record<string, unknown>): AltStack {
     glueDatabase: catalog.database.name,
     auroraEndpoint: aurora.endpoint,
     auroraSecretArn: aurora.secretArn,
+    // `alt console --stack` reads these (cli/commands/console.ts).
+    auroraClusterArn: aurora.cluster.arn,
+    auroraDatabase: DATABASE_NAME,
+    collectorGroupName: collector.group.name,
+    consolePolicyArn: aurora.consolePolicy.arn,
+    region: config.region,
     transformerFunction: transformer.function.name,
     compactFunction: transformer.compactFunction.name,
     dlqUrl: transformer.dlq.url,

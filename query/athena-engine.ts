@@ -70,10 +70,11 @@ export function parseAthenaValue(text: string | undefined, type: string): QueryV
  * The SDK's own words ("Could not load credentials from any providers") do not say what to set:
  * name the usual ways, as the AWS CLI's docs do.
  */
-export function explainCredentials(err: unknown): unknown {
+export function explainCredentials(err: unknown, service = 'Athena'): unknown {
   if (!(err instanceof Error) || err.name !== 'CredentialsProviderError') return err;
   return new Error(
-    'no AWS credentials found for Athena: set AWS_PROFILE (after `aws configure` or `aws sso login`), ' +
+    `no AWS credentials found for ${service}: set AWS_PROFILE` +
+      ' (after `aws configure` or `aws sso login`), ' +
       'or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones), ' +
       "and AWS_REGION to the stack's region" +
       ` (${err.message})`,

@@ -7,7 +7,7 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import type { DatabaseRef } from './iam.ts';
+import { type DatabaseRef, policyDocument } from './iam.ts';
 
 export interface AuroraArgs {
   vpcId: pulumi.Input<string>;
@@ -39,6 +39,8 @@ export class Aurora extends pulumi.ComponentResource {
   readonly instances: aws.rds.ClusterInstance[];
   readonly endpoint: pulumi.Output<string>;
   readonly secretArn: pulumi.Output<string>;
+  /** What `alt console --stack` needs (docs/operations.md#console-against-a-stack): an operator attaches it. */
+  readonly consolePolicy: aws.iam.Policy;
   /** Endpoint, master secret and the ids IAM database auth needs, for the components that connect. */
   readonly ref: DatabaseRef;
 
@@ -87,6 +89,10 @@ export class Aurora extends pulumi.ComponentResource {
         // Components log in with IAM tokens as their own roles, not with the master secret
         // (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.IAMDBAuth.html).
         iamDatabaseAuthenticationEnabled: true,
+        // The RDS Data API (SQL over HTTPS, IAM-authorised) for `alt console --stack` from an
+        // operator's machine: Aurora PostgreSQL Serverless v2 has it from 13.11, 14.8, 15.3, 16.1,
+        // 17.4 (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html).
+        enableHttpEndpoint: true,
         storageEncrypted: true,
         kmsKeyId: this.key.arn,
         dbSubnetGroupName: this.subnetGroup.name,
@@ -134,12 +140,48 @@ export class Aurora extends pulumi.ComponentResource {
       .all([this.cluster.endpoint, ...this.instances.map((i) => i.id)])
       .apply(([endpoint]) => endpoint);
     this.secretArn = this.cluster.masterUserSecrets.apply((s) => s?.[0]?.secretArn ?? '');
+    // The console creates apps and rotates their keys, so it logs in with the master secret:
+    // operator-level access, granted by attaching this policy to an operator's user or role
+    // (minimum Data API permissions:
+    // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.access.html).
+    this.consolePolicy = new aws.iam.Policy(
+      `${name}-console-operator`,
+      {
+        description: 'alt console --stack: the Data API on this cluster with its master secret, and metrics',
+        policy: policyDocument([
+          {
+            Sid: 'ConsoleDataApi',
+            Effect: 'Allow',
+            Action: [
+              'rds-data:ExecuteStatement',
+              'rds-data:BatchExecuteStatement',
+              'rds-data:BeginTransaction',
+              'rds-data:CommitTransaction',
+              'rds-data:RollbackTransaction',
+            ],
+            Resource: this.cluster.arn,
+          },
+          {
+            Sid: 'ConsoleDatabaseSecret',
+            Effect: 'Allow',
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: this.secretArn,
+          },
+          { Sid: 'ConsoleMetrics', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
+        ]),
+      },
+      parent,
+    );
     this.ref = {
       host: this.endpoint,
       secretArn: this.secretArn,
       clusterArn: this.cluster.arn,
       clusterResourceId: this.cluster.clusterResourceId,
     };
-    this.registerOutputs({ endpoint: this.endpoint, secretArn: this.secretArn });
+    this.registerOutputs({
+      endpoint: this.endpoint,
+      secretArn: this.secretArn,
+      consolePolicyArn: this.consolePolicy.arn,
+    });
   }
 }

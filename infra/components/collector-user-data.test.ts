@@ -10,6 +10,7 @@ import path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../collector/metrics.ts';
+import { countQueries } from '../../console/aws-source.ts';
 import { settle } from '../testing/harness.ts';
 import { COLLECTOR_METRICS_NAMESPACE } from './collector.ts';
 import { collectorUserData, NODE_BINARY, SPOOL_DIR } from './collector-user-data.ts';
@@ -161,6 +162,18 @@ describe('collectorUserData', () => {
     // The alarm's dimension comes from a static scrape label, the same on every instance of the group.
     expect(decl.dimensions).toEqual([['AutoScalingGroupName']]);
     expect(script).toContain(`labels: { AutoScalingGroupName: '${GROUP}' }`);
+  });
+
+  it('ships the hit counters `alt console --stack` reads, under the dimensions it asks for', async () => {
+    const series = agentSeries(await createMetrics().registry.metrics());
+    for (const q of countQueries({ collectorGroupName: GROUP })) {
+      const m = q.MetricStat?.Metric;
+      expect(series).toContainEqual({
+        namespace: m?.Namespace,
+        metricName: m?.MetricName,
+        dimensions: Object.fromEntries((m?.Dimensions ?? []).map((d) => [d.Name, d.Value])),
+      });
+    }
   });
 
   it('names the group in the agent config itself: no dimension waits on ec2:DescribeTags', async () => {

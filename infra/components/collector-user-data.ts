@@ -7,7 +7,7 @@
  * ASG terminates it, stops the collector (SIGTERM flushes the spool to Kinesis) before completing
  * the lifecycle action.
  */
-import { COLLECTOR_METRICS } from '../../collector/metric-names.ts';
+import { CLOUDWATCH_COLLECTOR_METRICS } from '../../collector/metric-names.ts';
 import { al2023NodeBinary, al2023NodePackage, NODE_MAJOR } from '../node-line.ts';
 
 export interface UserDataInput {
@@ -39,14 +39,9 @@ export const COLLECTOR_DIR = '/opt/alt/collector';
  * Where the collector looks for the beacon: collector/main.ts's `BEACON_DIST_DIR` is
  * `../beacon/dist/` from the bundle's main.mjs.
  */
-export const BEACON_INSTALL_DIR = '/opt/alt/beacon/dist';
+export { CLOUDWATCH_COLLECTOR_METRICS };
 
-/** The collector metrics the CloudWatch agent ships (EMF): the only ones alarms and the dashboard can watch. */
-export const CLOUDWATCH_COLLECTOR_METRICS = [
-  COLLECTOR_METRICS.spoolBytes,
-  COLLECTOR_METRICS.inflightBytes,
-  COLLECTOR_METRICS.spooledRecords,
-] as const;
+export const BEACON_INSTALL_DIR = '/opt/alt/beacon/dist';
 
 /** The collector's data dir (its disk spool lives under it), mounted on the encrypted spool volume. */
 export const SPOOL_DIR = '/var/lib/alt';

@@ -10,6 +10,7 @@
 import path from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { COLLECTOR_METRICS_NAMESPACE } from '../../collector/metric-names.ts';
 import { COLLECTOR_ROOT_GIB } from '../../lib/cost/presets.ts';
 import { COMPONENT_ROLES } from '../../schemas/ddl/aurora.ts';
 import type { CollectorConfig } from '../config.ts';
@@ -48,7 +49,7 @@ export interface CollectorArgs extends CollectorConfig {
   trustProxyHops: number;
 }
 
-export const COLLECTOR_METRICS_NAMESPACE = 'ALT/Collector';
+export { COLLECTOR_METRICS_NAMESPACE };
 export const LIFECYCLE_HOOK_NAME = 'drain';
 
 export class Collector extends pulumi.ComponentResource {

@@ -43,6 +43,7 @@ export const tlsOnlyStatement = (bucketArn: pulumi.Input<string>): Statement => 
  * Actions AWS only accepts with `Resource: "*"`; the policy check allows exactly these.
  * - ENI management for a Lambda in a VPC (the ENI ids do not exist before the function).
  * - cloudwatch:PutMetricData has no resource type (scoped instead by a namespace condition).
+ * - cloudwatch:GetMetricData has no resource type either (the console operator's policy).
  */
 export const STAR_RESOURCE_ACTIONS = [
   'ec2:CreateNetworkInterface',
@@ -51,6 +52,7 @@ export const STAR_RESOURCE_ACTIONS = [
   'ec2:AssignPrivateIpAddresses',
   'ec2:UnassignPrivateIpAddresses',
   'cloudwatch:PutMetricData',
+  'cloudwatch:GetMetricData',
 ] as const;
 
 export const lambdaVpcStatement: Statement = {

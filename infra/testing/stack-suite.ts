@@ -359,6 +359,32 @@ export function describeStack(stackName: 'dev' | 'prod') {
       expect(rules.every((r) => r.inputs.fromPort === 5432 && r.inputs.cidrIpv4 === undefined)).toBe(true);
     });
 
+    it('console: the Data API is on, and the operator policy names exactly this cluster and its secret', () => {
+      const cluster = byName(`${p}-db-cluster`, T.rdsCluster);
+      expect(cluster.inputs.enableHttpEndpoint).toBe(true);
+      const clusterState = cluster.state as Inputs;
+      const secretArn = clusterState.masterUserSecrets[0].secretArn;
+      const policy = byName(`${p}-db-console-operator`, T.policy);
+      const statements = statementsOf(policy.inputs.policy);
+      const resourcesOf = (action: string) =>
+        statements
+          .filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes(action))
+          .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+      for (const a of ['ExecuteStatement', 'BeginTransaction', 'CommitTransaction', 'RollbackTransaction'])
+        expect(resourcesOf(`rds-data:${a}`), a).toEqual([clusterState.arn]);
+      expect(resourcesOf('secretsmanager:GetSecretValue')).toEqual([secretArn]);
+      expect(resourcesOf('cloudwatch:GetMetricData')).toEqual(['*']);
+      // What `alt console --stack` reads from the outputs.
+      expect(outputs).toMatchObject({
+        auroraClusterArn: clusterState.arn,
+        auroraSecretArn: secretArn,
+        auroraDatabase: cluster.inputs.databaseName,
+        collectorGroupName: (one('aws:autoscaling/group:Group').state as Inputs).name,
+        consolePolicyArn: (policy.state as Inputs).arn,
+        region: stack.config.region,
+      });
+    });
+
     it('catalog: Glue table and projection from schemas/, enforced encrypted Athena workgroup, named queries', () => {
       const table = one('aws:glue/catalogTable:CatalogTable').inputs;
       // The mock names a bucket `<logical name>-0123abcd`, like Pulumi's auto-naming suffix.

@@ -3,6 +3,7 @@
  * has its value (a measurement in this repository, a figure from the stack, or a stated guess) so a
  * reader can tell which to replace with their own numbers (`alt cost --assume name=value`).
  */
+import { CLOUDWATCH_COLLECTOR_METRICS } from '../../collector/metric-names.ts';
 
 export interface Assumption {
   value: number;
@@ -147,7 +148,7 @@ export const ASSUMPTIONS = {
   },
   auroraLogMbPerDay: { value: 10, why: 'the exported postgresql log' },
   collectorEmfMetrics: {
-    value: 3,
+    value: CLOUDWATCH_COLLECTOR_METRICS.length,
     why: 'CLOUDWATCH_COLLECTOR_METRICS, one dimension set (AutoScalingGroupName)',
   },
   agentMetricsPerInstance: {

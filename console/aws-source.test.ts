@@ -1,0 +1,221 @@
+/**
+ * The console's AWS adapter: counts and lag from CloudWatch (mocked at the SDK boundary: the
+ * queries must name the stack's metrics and dimensions), apps and the overview through the Data
+ * API (a fake over real PostgreSQL), the snippet for the stack's public collector URL.
+ */
+import {
+  CloudWatchClient,
+  GetMetricDataCommand,
+  type GetMetricDataCommandInput,
+} from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { COLLECTOR_METRICS, COLLECTOR_METRICS_NAMESPACE } from '../collector/metric-names.ts';
+import { createDataApiQueryable } from '../lib/db/data-api.ts';
+import { migrate } from '../lib/db/migrate.ts';
+import type { Sql } from '../lib/db/sql.ts';
+import { HISTOGRAM_CELLS } from '../schemas/rollups.ts';
+import { type FakeDataApi, fakeDataApi } from '../test/helpers/fake-data-api.ts';
+import { createTestSchema, databaseUrl } from '../test/helpers/postgres.ts';
+import { createAwsConsoleSource } from './aws-source.ts';
+import { readOverviewHours } from './overview.ts';
+
+const NOW = new Date('2026-12-06T10:25:00Z');
+const CLUSTER = 'arn:aws:rds:eu-west-1:123456789012:cluster:alt-prod-db-cluster';
+const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-x';
+const base = {
+  stackName: 'prod',
+  region: 'eu-west-1',
+  clusterArn: CLUSTER,
+  secretArn: SECRET,
+  database: 'alt',
+  collectorUrl: 'https://t.example.com',
+  manifest: {
+    file: 'b.0123456789.js',
+    integrity: 'sha384-beacon',
+    vitals: { file: 'v.0123456789.js', integrity: 'sha384-vitals' },
+  },
+  collectorGroupName: 'alt-prod-collector',
+  transformerFunction: 'alt-prod-transformer-fn-1a2b',
+  now: () => NOW,
+};
+
+describe('counts and lag from CloudWatch', () => {
+  const cw = mockClient(CloudWatchClient);
+  const inputs: GetMetricDataCommandInput[] = [];
+  afterEach(() => {
+    cw.reset();
+    inputs.length = 0;
+  });
+  afterAll(() => cw.restore());
+  const source = () =>
+    createAwsConsoleSource({
+      ...base,
+      db: { query: notUsed, exec: notUsed },
+      cloudWatch: new CloudWatchClient({}),
+    });
+
+  it("sums the collector group's hit counters over the last hour, across result pages", async () => {
+    cw.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
+      inputs.push(input);
+      return input.NextToken
+        ? {
+            MetricDataResults: [
+              { Id: 'accepted', Values: [5] },
+              { Id: 'refused', Values: [] },
+            ],
+          }
+        : {
+            NextToken: 'page-2',
+            MetricDataResults: [
+              { Id: 'accepted', Values: [120, 80, 0] },
+              { Id: 'refused', Values: [3, 1] },
+              { Id: 'bots', Values: [7] },
+            ],
+          };
+    });
+    expect(await source().counts()).toEqual({
+      accepted: 205,
+      refused: 4,
+      dropped_bots: 7,
+      window_minutes: 60,
+    });
+    expect(inputs).toHaveLength(2);
+    expect(inputs[1].NextToken).toBe('page-2');
+    const q = inputs[0];
+    expect(q.EndTime).toEqual(NOW);
+    expect(q.StartTime).toEqual(new Date(NOW.getTime() - 3_600_000));
+    const metrics = q.MetricDataQueries!.map((m) => [
+      m.Id,
+      m.MetricStat?.Metric?.Namespace,
+      m.MetricStat?.Metric?.MetricName,
+      m.MetricStat?.Metric?.Dimensions,
+      m.MetricStat?.Stat,
+    ]);
+    const group = [{ Name: 'AutoScalingGroupName', Value: base.collectorGroupName }];
+    expect(metrics).toEqual([
+      ['accepted', COLLECTOR_METRICS_NAMESPACE, COLLECTOR_METRICS.hitsAccepted, group, 'Sum'],
+      ['refused', COLLECTOR_METRICS_NAMESPACE, COLLECTOR_METRICS.hitsRejected, group, 'Sum'],
+      ['bots', COLLECTOR_METRICS_NAMESPACE, COLLECTOR_METRICS.botHits, group, 'Sum'],
+    ]);
+  });
+
+  it('counts zero when the collector sent nothing in the hour', async () => {
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+    expect(await source().counts()).toEqual({ accepted: 0, refused: 0, dropped_bots: 0, window_minutes: 60 });
+  });
+
+  it("reads lag as the transformer's latest IteratorAge in seconds, null without a batch", async () => {
+    cw.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
+      inputs.push(input);
+      return { MetricDataResults: [{ Id: 'iterator_age', Values: [42_500, 900_000] }] };
+    });
+    expect(await source().lag()).toEqual({ hits: null, seconds: 42.5 });
+    const [query] = inputs[0].MetricDataQueries!;
+    expect(inputs[0].ScanBy).toBe('TimestampDescending');
+    expect(query.MetricStat?.Metric).toEqual({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: base.transformerFunction }],
+    });
+    cw.reset();
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'iterator_age', Values: [] }] });
+    expect(await source().lag()).toEqual({ hits: null, seconds: null });
+  });
+
+  it('has no live view, no lake summary, and names the stack', async () => {
+    const s = source();
+    expect(s.live).toBeUndefined();
+    expect(await s.lake()).toBeNull();
+    expect(s.label).toBe('stack prod (eu-west-1)');
+  });
+
+  it("renders the snippet for the stack's public collector URL with the CSP sources it needs", async () => {
+    const { html, csp } = await source().snippet('alt_AAAAAAAAAAAAAAAAAAAAAA', { vitals: true, sub: 'eu' });
+    expect(html).toContain('src="https://t.example.com/b.0123456789.js" integrity="sha384-beacon"');
+    expect(html).toContain('src="https://t.example.com/v.0123456789.js" integrity="sha384-vitals"');
+    expect(html).toContain('data-sub="eu"');
+    expect(html).toContain('https://t.example.com/v1/p.gif?app_id=alt_AAAAAAAAAAAAAAAAAAAAAA');
+    expect(csp.connect_src).toEqual(['https://t.example.com']);
+    expect(csp.img_src).toEqual(['https://t.example.com']);
+    expect(csp.script_src[0]).toBe('https://t.example.com');
+    await expect(source().snippet('nope', {})).rejects.toThrow(/not an app id/);
+  });
+});
+
+function notUsed(): never {
+  throw new Error('the database is not used here');
+}
+
+describe.runIf(Boolean(databaseUrl))('apps and overview through the Data API', () => {
+  let direct: Sql;
+  let drop: () => Promise<void>;
+  let fake: FakeDataApi;
+
+  beforeAll(async () => {
+    const t = await createTestSchema();
+    direct = t.db;
+    drop = t.drop;
+    await migrate(direct);
+    fake = fakeDataApi({ databaseUrl: databaseUrl!, schema: t.schema, resourceArn: CLUSTER });
+  });
+  afterAll(async () => {
+    await fake?.close();
+    await drop?.();
+  });
+
+  it('creates, pages newest first, updates and rotates apps in the stack database', async () => {
+    const s = createAwsConsoleSource({ ...base, rdsData: fake.client, cloudWatch: new CloudWatchClient({}) });
+    const first = await s.apps.create({ name: 'Docs', origins: ['https://docs.example'] });
+    const second = await s.apps.create({ name: 'Shop', bot_policy: 'keep' });
+    expect(first.write_key).toMatch(/\S{20,}/);
+    expect(first).toMatchObject({
+      name: 'Docs',
+      allowed_origins: ['https://docs.example'],
+      disabled_at: null,
+    });
+    expect(await s.apps.page({ limit: 10 })).toEqual({
+      apps: [await s.apps.get(second.app_id), await s.apps.get(first.app_id)],
+      total: 2,
+    });
+    const updated = await s.apps.update(first.app_id, {
+      allowed_origins: ['https://a.example', 'https://b.example'],
+    });
+    expect(updated?.allowed_origins).toEqual(['https://a.example', 'https://b.example']);
+    expect(await s.apps.disable(second.app_id)).toBe(true);
+    expect((await s.apps.get(second.app_id))?.disabled_at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect(await s.apps.rotateKey(first.app_id)).not.toBe(first.write_key);
+    await expect(s.apps.create({ name: 'Bad', bot_policy: 'maybe' })).rejects.toThrow(/drop or keep/);
+    // Every statement went to the stack's cluster with its secret.
+    expect(new Set(fake.calls.map((c) => `${c.resourceArn} ${c.secretArn} ${c.database}`))).toEqual(
+      new Set([`${CLUSTER} ${SECRET} alt`]),
+    );
+  });
+
+  it('gives the overview hours of hits_hourly and no top pages', async () => {
+    await direct.query(
+      `INSERT INTO hits_hourly (app_id, hour, event_type, source, status_code, hits, rt_count, rt_hist)
+       VALUES ($1, $2, 'pageview', 'beacon', 200, 12, 0, array_fill(0::bigint, ARRAY[${HISTOGRAM_CELLS}])),
+              ($1, $3, 'click', 'beacon', 500, 2, 0, array_fill(0::bigint, ARRAY[${HISTOGRAM_CELLS}]))`,
+      ['alt_AAAAAAAAAAAAAAAAAAAAAA', '2026-12-06T09:00:00Z', '2026-12-06T10:00:00Z'],
+    );
+    const s = createAwsConsoleSource({ ...base, rdsData: fake.client, cloudWatch: new CloudWatchClient({}) });
+    const o = await s.overview({ hours: 24 });
+    expect(o.top_pages).toBeNull();
+    expect(o.hours).toEqual(await readOverviewHours(direct, { hours: 24, now: NOW }));
+    expect(o.hours.map((h) => [h.hour, h.pageviews, h.hits])).toEqual([
+      ['2026-12-06T09:00:00Z', 12, 12],
+      ['2026-12-06T10:00:00Z', 0, 2],
+    ]);
+    // Through the same adapter the test for lib/db/data-api.ts covers.
+    const viaApi = createDataApiQueryable({
+      client: fake.client,
+      resourceArn: CLUSTER,
+      secretArn: SECRET,
+      database: 'alt',
+    });
+    expect(
+      await readOverviewHours(viaApi, { appId: 'alt_AAAAAAAAAAAAAAAAAAAAAA', hours: 1, now: NOW }),
+    ).toEqual(o.hours.slice(1));
+  });
+});

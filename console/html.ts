@@ -28,7 +28,8 @@ export function layout(l: Layout, body: string): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
+<link rel="icon" href="data:,">
 <title>${esc(l.title)} · ALT console</title>
 <link rel="stylesheet" href="${l.base}/ui/console.css">
 <script type="module" src="${l.base}/ui/console.js"></script>

@@ -209,7 +209,8 @@ export function registerConsole(app: FastifyInstance, source: ConsoleSource, opt
       scope.addHook('onSend', (_req, reply, payload, done) => {
         reply.header('content-security-policy', CONSOLE_CSP);
         reply.header('x-content-type-options', 'nosniff');
-        reply.header('referrer-policy', 'no-referrer');
+        // Not no-referrer: with it, Chromium sends `Origin: null` on the console's own form posts.
+        reply.header('referrer-policy', 'same-origin');
         reply.header('x-frame-options', 'DENY');
         reply.header('cross-origin-opener-policy', 'same-origin');
         reply.header('cross-origin-resource-policy', 'same-origin');

@@ -11,6 +11,7 @@ const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"
 export const esc = (v: unknown): string => String(v ?? '').replace(/[&<>"']/g, (c) => ESC[c]);
 
 const fmt = (n: number) => n.toLocaleString('en-US');
+const count = (n: number, one: string) => `${fmt(n)} ${one}${n === 1 ? '' : 's'}`;
 
 export interface Layout {
   label: string;
@@ -210,7 +211,7 @@ ${stat('accepted', `Accepted, last ${c.window_minutes} min`, fmt(c.accepted))}
 ${stat('refused', `Refused, last ${c.window_minutes} min`, fmt(c.refused))}
 ${stat('dropped', `Bots dropped, last ${c.window_minutes} min`, fmt(c.dropped_bots))}
 ${stat('lag', 'Transformer lag', d.lag.hits === null ? 'unknown' : d.lag.hits === 0 ? 'caught up' : `${fmt(d.lag.hits)} hits, ${fmt(d.lag.seconds ?? 0)} s`)}
-${stat('lake', 'Lake', d.lake ? `${fmt(d.lake.hours)} hours, ${fmt(d.lake.files)} files, ${fmt(d.lake.rows)} rows` : 'not available')}
+${stat('lake', 'Lake', d.lake ? `${count(d.lake.hours, 'hour')}, ${count(d.lake.files, 'file')}, ${count(d.lake.rows, 'row')}` : 'not available')}
 </dl>
 ${overviewSections(d.overview, d.hours)}
 ${d.live ? liveSection(base) : ''}`;

@@ -18,6 +18,8 @@ export interface CollectorError extends Error {
   details?: ErrorDetail[];
   /** Seconds, sent as `Retry-After` (429, 503). */
   retryAfterSec?: number;
+  /** The app a refusal is about, when known before the body is read (the live view's filter). */
+  appId?: string;
 }
 
 // @fastify/error upper-cases codes; the wire code is the lower-case part after the prefix.

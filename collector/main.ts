@@ -25,7 +25,8 @@ import { openStreamWriter } from '../stream/from-config.ts';
 import { createBatcher } from './batcher.ts';
 import { loadBeaconAssets } from './beacon-assets.ts';
 import { openCountryLookup } from './enrich/country.ts';
-import { createMetrics } from './metrics.ts';
+import type { LiveTap } from './live.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { createCachedRegistry } from './registry/cached-registry.ts';
 import type { AppRegistry } from './registry/registry.ts';
 import { createSqlRegistry } from './registry/sql-registry.ts';
@@ -41,6 +42,8 @@ export interface RunningCollector {
   url: string;
   /** The cached registry the server uses: changes through it take effect at once. */
   registry: AppRegistry;
+  /** The collector's counters (`alt dev`'s console reads accepted/refused/dropped from them). */
+  metrics: Metrics;
   /** Graceful stop: no new requests, flush, close (the database too, unless it was passed in). */
   stop(): Promise<void>;
 }
@@ -59,6 +62,8 @@ export interface StartOptions {
   onFlushed?: SinkObserver['flushed'];
   /** Adds routes before listening (`alt dev`'s demo page). */
   extend?(app: FastifyInstance): void;
+  /** The console's live tap (`alt dev`). */
+  live?: LiveTap;
 }
 
 const sqlStores = (db: Sql) => ({ registry: createSqlRegistry(db), salts: createSqlSaltStore(db) });
@@ -102,6 +107,7 @@ export async function startCollector(config: Config, opts: StartOptions = {}): P
     metrics,
     beacon: loadBeaconAssets(BEACON_DIST_DIR),
     countries,
+    live: opts.live,
   });
   opts.extend?.(app);
   const url = await app.listen({ host: config.host, port: config.port });
@@ -110,6 +116,7 @@ export async function startCollector(config: Config, opts: StartOptions = {}): P
     app,
     url,
     registry,
+    metrics,
     stop() {
       stopping ??= (async () => {
         await app.close();

@@ -30,6 +30,7 @@ import {
   withRetryAfter,
 } from './errors.ts';
 import { lingerOnClose } from './linger.ts';
+import { appIdOf, firstHitOf, type LiveTap } from './live.ts';
 import { createCollectorLogger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createWindowLimiter } from './rate-limit.ts';
@@ -62,7 +63,15 @@ export interface ServerDeps {
   beacon?: BeaconAssets;
   /** Country of a hit's full address, looked up before masking; default: none (`country` NULL). */
   countries?: CountryLookup;
+  /** The console's live view (`alt dev`): each decision, only while someone is subscribed. */
+  live?: LiveTap;
 }
+
+const INGEST_ROUTES: Record<string, string> = {
+  '/v1/hits': 'hits',
+  '/v1/batch': 'batch',
+  '/v1/p.gif': 'pixel',
+};
 
 /** ALB idle timeout is 60 s: keep connections open longer so the ALB, not us, closes them. */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
@@ -197,6 +206,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       honorDnt: config.honorDnt,
       now,
       countries: deps.countries,
+      live: deps.live,
     }),
     validator: createValidator(),
     registry: deps.registry,
@@ -286,6 +296,22 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     }
     metrics.hitsRejected.inc({ reason: code });
     const details: ErrorDetail[] = Array.isArray(err.details) ? err.details : [];
+    const live = deps.live;
+    if (live?.active) {
+      const route = INGEST_ROUTES[req.routeOptions.url ?? ''];
+      if (route) {
+        live.emit({
+          at: new Date().toISOString(),
+          app_id: err.appId ?? appIdOf(req.body, req.query),
+          outcome: 'refused',
+          code,
+          details: details.map((d) => ({ index: d.index, pointer: d.path, message: d.message })),
+          route,
+          ...firstHitOf(req.body, req.query),
+          http_status: status,
+        });
+      }
+    }
     return reply
       .code(status)
       .type('application/json; charset=utf-8')

@@ -14,6 +14,7 @@ import type { CountryLookup } from './enrich/country-lookup.ts';
 import { enrichHit } from './enrich/row.ts';
 import { createVisitorIdCache } from './enrich/visitor.ts';
 import { Errors, withDetails, withRetryAfter } from './errors.ts';
+import type { LiveTap } from './live.ts';
 import type { Metrics } from './metrics.ts';
 import type { WindowLimiter } from './rate-limit.ts';
 import type { App, AppRegistry } from './registry/registry.ts';
@@ -53,13 +54,31 @@ export interface IngestDeps {
   now: () => Date;
   /** Default: none (`country` NULL). */
   countries?: CountryLookup;
+  /** The console's live view (`alt dev`); told of each hit only while someone watches. */
+  live?: LiveTap;
 }
 
 const DAY_MS = 86_400_000;
 
 /** Thrown errors are the collector's own (`errors.ts`); the route's error handler answers them. */
 export function createIngestService(deps: IngestDeps) {
-  const { sink, registry, salts, metrics, appLimiter } = deps;
+  const { sink, registry, salts, metrics, appLimiter, live } = deps;
+
+  function tell(req: IngestRequest, outcome: 'accepted' | 'opted_out', droppedAt: (i: number) => boolean) {
+    const at = new Date().toISOString();
+    const http_status = req.route === 'pixel' ? 200 : 202;
+    for (const [i, { hit }] of req.hits.entries()) {
+      live?.emit({
+        at,
+        app_id: hit.app_id,
+        outcome: outcome === 'accepted' && droppedAt(i) ? 'dropped_bot' : outcome,
+        route: req.route,
+        event_type: hit.event_type,
+        url: hit.url ?? undefined,
+        http_status,
+      });
+    }
+  }
   const visitorIdOf = createVisitorIdCache();
 
   /** Throws the request's refusal when the app may not take it. */
@@ -159,6 +178,7 @@ export function createIngestService(deps: IngestDeps) {
     if (deps.honorDnt && req.optOut) {
       // Accepted (the browser has nothing to retry) but not stored: the visitor opted out.
       metrics.hitsRejected.inc({ reason: 'dnt' }, n);
+      if (live?.active) tell(req, 'opted_out', () => false);
       return Promise.resolve({ accepted: n, stored: 0, droppedBots: 0, optedOut: true });
     }
     const receivedAt = deps.now();
@@ -178,6 +198,8 @@ export function createIngestService(deps: IngestDeps) {
     const receivedAtIso = receivedAt.toISOString();
     const lake: LakeRow[] = [];
     const drop: LakeRow[] = [];
+    // Which hits were dropped, kept only while the live view watches.
+    const dropped: boolean[] | undefined = live?.active ? [] : undefined;
     for (const { hit, eventMs } of req.hits) {
       const app = apps.get(hit.app_id)!;
       const e = enrichHit(hit, eventMs, {
@@ -193,6 +215,7 @@ export function createIngestService(deps: IngestDeps) {
       });
       if (e.kind === 'drop_bot') drop.push(e.row);
       else lake.push(e.row);
+      dropped?.push(e.kind === 'drop_bot');
       if (e.row.is_bot) metrics.botHits.inc({ policy: app.botPolicy });
     }
     const submitted = !drop.length
@@ -206,6 +229,7 @@ export function createIngestService(deps: IngestDeps) {
     return submitted.then(
       () => {
         metrics.countAccepted(req.source, req.route, n);
+        if (dropped && live?.active) tell(req, 'accepted', (i) => dropped[i]);
         return { accepted: n, stored: lake.length, droppedBots: drop.length, optedOut: false };
       },
       (cause) => {

@@ -5,6 +5,7 @@
  * API for apps and rollups, CloudWatch for counts). The console's server and pages know only this.
  */
 import type { AppJson, NewAppArgs } from '../cli/local/apps-admin.ts';
+import type { LiveHit } from '../collector/live.ts';
 
 export interface AppPage {
   apps: AppJson[];
@@ -36,19 +37,8 @@ export interface ConsoleApps {
   rotateKey(appId: string): Promise<string | null>;
 }
 
-/** One hit as the collector decided about it (local only: the live view). */
-export interface LiveHit {
-  at: string;
-  app_id: string | null;
-  outcome: 'accepted' | 'dropped_bot' | 'refused';
-  /** The wire error code when refused (`invalid_hit`, `origin_not_allowed`, …). */
-  code?: string;
-  /** JSON pointers and messages of what was wrong. */
-  details?: { pointer: string; message: string }[];
-  event_type?: string;
-  url?: string;
-  http_status: number;
-}
+/** One hit as the collector decided about it (local only: the live view); see collector/live.ts. */
+export type { LiveHit } from '../collector/live.ts';
 
 export interface HourRow {
   /** ISO hour start, UTC. */
@@ -87,6 +77,9 @@ export interface ConsoleSource {
   lake(): Promise<{ hours: number; files: number; rows: number } | null>;
   /** Accepted/refused/dropped counts over the last hour (AWS: CloudWatch; local: the collector's counters). */
   counts(): Promise<{ accepted: number; refused: number; dropped_bots: number; window_minutes: number }>;
-  /** The live tap; absent where there is none (AWS: nothing is served on the public listener). */
+  /**
+   * The live tap; absent where there is none (AWS: nothing is served on the public listener).
+   * `subscribe` calls `fn` first with the recent hits it keeps (oldest first), then with each new one.
+   */
   live?: { subscribe(fn: (hit: LiveHit) => void): () => void };
 }

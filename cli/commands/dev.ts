@@ -93,6 +93,8 @@ export function registerDev(program: Command): void {
         [
           '',
           `ALT is running. Open the demo page and click around:  ${collectorUrl}/`,
+          `Console (apps, snippets, live hits, numbers):        ${stack.consoleUrl}`,
+          '  (loopback only; the link carries the token from dev.lock and signs this browser in)',
           '',
           `  collector   ${collectorUrl}/v1/hits   (metrics: ${collectorUrl}/metrics)`,
           `  demo app    ${demo.app_id}${demo.created ? '  (created now; write key in demo-app.json in the data dir)' : ''}`,

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import type { AppChanges, AppQuery } from '../../collector/registry/registry.ts';
 import { createSqlRegistry } from '../../collector/registry/sql-registry.ts';
 import { createSqlSaltStore } from '../../collector/salts.ts';
+import { readOverviewHours } from '../../console/overview.ts';
+import type { Overview } from '../../console/source.ts';
 import type { Config } from '../../lib/config.ts';
 import { dataDirLayout } from '../../lib/data-dir.ts';
 import { openDatabase } from '../../lib/db/open-database.ts';
@@ -21,6 +23,7 @@ import { openStreamReader } from '../../stream/from-config.ts';
 import { createPoller, type DrainResult } from '../../transformer/drivers/poller.ts';
 import { parseHour } from '../../transformer/lake/paths.ts';
 import { openTransformer } from '../../transformer/open.ts';
+import { createConsoleLake } from './console-lake.ts';
 import type { FromLake, LakeEvent, LakeOp, ToLake } from './lake-protocol.ts';
 import { runEvery } from './run-every.ts';
 
@@ -93,6 +96,7 @@ export async function startLakeService(config: Config, emit: (e: LakeEvent) => v
   const registry = createSqlRegistry(db);
   const salts = createSqlSaltStore(db);
   const exclusive = createMutex();
+  const consoleLake = createConsoleLake(dataDirLayout(config.dataDir).lake);
   const drain = () => exclusive<DrainResult>(() => poller.runOnce());
 
   const loopStop = new AbortController();
@@ -123,6 +127,14 @@ export async function startLakeService(config: Config, emit: (e: LakeEvent) => v
       return exclusive(() => transformer.compact(partition));
     },
     'lake.rollups': () => readRollupRows(db),
+    'console.overview': async (q: { appId?: string; hours: number }): Promise<Overview> => {
+      const [hours, top_pages] = await Promise.all([
+        readOverviewHours(db, q),
+        consoleLake.topPages({ appId: q.appId, hours: q.hours }),
+      ]);
+      return { hours, top_pages };
+    },
+    'console.lake': () => consoleLake.summary(),
   };
 
   let stopping: Promise<void> | undefined;
@@ -141,6 +153,7 @@ export async function startLakeService(config: Config, emit: (e: LakeEvent) => v
         });
         if (last && last.records > 0) emit({ type: 'drained', result: last });
         await reader.close();
+        consoleLake.close();
         await transformer.close();
         await db.close();
       })();

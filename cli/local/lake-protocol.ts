@@ -24,6 +24,8 @@ export const LAKE_OPS = [
   'lake.drain',
   'lake.compact',
   'lake.rollups',
+  'console.overview',
+  'console.lake',
 ] as const;
 export type LakeOp = (typeof LAKE_OPS)[number];
 

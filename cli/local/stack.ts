@@ -10,8 +10,11 @@
  */
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { readManifest } from '../../beacon/build.ts';
+import { createLiveTap } from '../../collector/live.ts';
 import { startCollector } from '../../collector/main.ts';
 import type { AppRegistry } from '../../collector/registry/registry.ts';
+import { consoleUrl, registerConsole } from '../../console/server.ts';
 import type { Config } from '../../lib/config.ts';
 import { type AdminHandlers, startAdminServer } from '../../lib/local-stack/admin-api.ts';
 import { newAdminToken, writeDevLock } from '../../lib/local-stack/dev-lock.ts';
@@ -21,6 +24,7 @@ import type { CompactResult } from '../../transformer/maintenance/compact.ts';
 import { createTransformerMetrics } from '../../transformer/metrics.ts';
 import { count } from '../format.ts';
 import { appJson, type NewAppArgs, parseNewApp } from './apps-admin.ts';
+import { createLocalConsoleSource } from './console-source.ts';
 import { createLagTracker, type LagSnapshot } from './lag.ts';
 import { type LakeProcess, startLakeProcess } from './lake-client.ts';
 import type { LakeEvent } from './lake-protocol.ts';
@@ -39,6 +43,8 @@ export interface LocalStack {
   collectorUrl: string;
   registry: AppRegistry;
   adminPort: number;
+  /** The console (`/_alt/`) on the admin API's loopback listener, with the token that signs a browser in. */
+  consoleUrl: string;
   /** The transformer process's pid. */
   transformerPid(): number | undefined;
   /** How far the transformer is behind the collector. */
@@ -110,9 +116,11 @@ export async function startLocalStack(config: Config, opts: LocalStackOptions = 
     } else log(e.line);
   };
   const lake = await startLakeProcess(cfg, { onEvent, log });
+  const tap = createLiveTap();
   let collector: Awaited<ReturnType<typeof startCollector>>;
   try {
     collector = await startCollector(cfg, {
+      live: tap,
       stores: { registry: lake.registry, salts: lake.salts },
       extend: opts.extend,
       addMetrics(registry) {
@@ -128,9 +136,21 @@ export async function startLocalStack(config: Config, opts: LocalStackOptions = 
   const compact = (hour: string) => lake.call<CompactResult>('lake.compact', hour);
 
   const token = newAdminToken();
+  const consoleSource = createLocalConsoleSource({
+    label: `alt dev (${dataDir})`,
+    registry: collector.registry,
+    lake,
+    lag,
+    metrics: collector.metrics,
+    collectorUrl: cfg.publicUrl ?? collector.url,
+    // The build the collector loaded at start: the snippet must name the file it serves.
+    manifest: await readManifest(),
+    tap,
+  });
   const admin = await startAdminServer(
     token,
     adminHandlers({ registry: collector.registry, drain, compact }, lake),
+    (app) => registerConsole(app, consoleSource, { token }),
   );
   const releaseLock = writeDevLock(dataDir, {
     pid: process.pid,
@@ -163,6 +183,7 @@ export async function startLocalStack(config: Config, opts: LocalStackOptions = 
     collectorUrl: collector.url,
     registry: collector.registry,
     adminPort: admin.port,
+    consoleUrl: consoleUrl(admin.port, token),
     transformerPid: () => lake.pid(),
     lag,
     drain,
@@ -174,6 +195,7 @@ export async function startLocalStack(config: Config, opts: LocalStackOptions = 
         // The collector first: its last hits reach the stream before the transformer's last drain.
         await collector.stop();
         await lake.stop();
+        consoleSource.close();
         await admin.close();
         releaseLock();
       })();

@@ -31,7 +31,8 @@ export function registerBatchRoute(app: FastifyInstance, ctx: RouteContext): voi
           }
         }
         if (!found) throw new Errors.InvalidKey();
-        if (found.disabledAt) throw new Errors.AppDisabled(found.appId);
+        if (found.disabledAt)
+          throw Object.assign(new Errors.AppDisabled(found.appId), { appId: found.appId });
         // Memory full: refuse before reading up to 1 MiB that would be refused after parsing.
         if (ctx.sink.hasRoom && !ctx.sink.hasRoom()) throw withRetryAfter(new Errors.Overloaded(), 1);
         keyApps.set(req, found);

@@ -2,6 +2,7 @@
  * A collector for tests: real Fastify, PGlite registry (migrated), in-memory sink and salts.
  * `listen()` serves on 127.0.0.1 with port 0 for tests that need real HTTP.
  */
+
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { migrate } from '../../lib/db/migrate.ts';
@@ -10,6 +11,7 @@ import type { Sql } from '../../lib/db/sql.ts';
 import { createTestSchema, databaseUrl } from '../../test/helpers/postgres.ts';
 import type { BeaconAssets } from '../beacon-assets.ts';
 import type { CountryLookup } from '../enrich/country-lookup.ts';
+import type { LiveTap } from '../live.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { createCachedRegistry } from '../registry/cached-registry.ts';
 import type { App, AppRegistry, NewApp } from '../registry/registry.ts';
@@ -59,6 +61,7 @@ export async function startHarness(
     db?: Sql;
     logger?: Logger;
     countries?: CountryLookup;
+    live?: LiveTap;
   } = {},
 ): Promise<Harness> {
   const db = opts.db ?? (await createPglite());
@@ -76,6 +79,7 @@ export async function startHarness(
     beacon: opts.beacon,
     logger: opts.logger,
     countries: opts.countries,
+    live: opts.live,
   });
   await app.ready();
   return {

@@ -11,8 +11,11 @@ export type AdminHandlers = Record<string, (body: Record<string, unknown>) => Pr
 export async function startAdminServer(
   token: string,
   handlers: AdminHandlers,
+  /** Adds routes to this loopback listener before it listens (`alt dev`: the console at `/_alt/`). */
+  extend?: (app: FastifyInstance) => void,
 ): Promise<{ port: number; close(): Promise<void> }> {
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 1 << 20 });
+  extend?.(app);
   const expected = Buffer.from(`Bearer ${token}`);
   app.post<{ Params: { op: string }; Body: Record<string, unknown> }>('/:op', async (req, reply) => {
     const got = Buffer.from(req.headers.authorization ?? '');

@@ -1,5 +1,6 @@
 /** The `alt` command: one subcommand per module under `cli/commands/`. */
 import { Command, CommanderError } from 'commander';
+import { serveConsole } from '../console/server.ts';
 import { ConfigError } from '../lib/config.ts';
 import { registerApps } from './commands/apps.ts';
 import { registerAppsPurge } from './commands/apps-purge.ts';
@@ -29,7 +30,7 @@ registerTransform(program);
 registerCompact(program);
 registerReplay(program);
 registerCost(program);
-registerConsole(program);
+registerConsole(program, serveConsole);
 
 try {
   await program.parseAsync(process.argv);

@@ -19,6 +19,7 @@ import { type FakeDataApi, fakeDataApi } from '../test/helpers/fake-data-api.ts'
 import { createTestSchema, databaseUrl } from '../test/helpers/postgres.ts';
 import { createAwsConsoleSource } from './aws-source.ts';
 import { readOverviewHours } from './overview.ts';
+import { serveConsole } from './server.ts';
 
 const NOW = new Date('2026-12-06T10:25:00Z');
 const CLUSTER = 'arn:aws:rds:eu-west-1:123456789012:cluster:alt-prod-db-cluster';
@@ -217,5 +218,40 @@ describe.runIf(Boolean(databaseUrl))('apps and overview through the Data API', (
     expect(
       await readOverviewHours(viaApi, { appId: 'alt_AAAAAAAAAAAAAAAAAAAAAA', hours: 1, now: NOW }),
     ).toEqual(o.hours.slice(1));
+  });
+
+  it("serves the stack's console on loopback only: the link signs in, the pages and the API reach the stack's database", async () => {
+    const cw = mockClient(CloudWatchClient);
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+    const s = createAwsConsoleSource({ ...base, rdsData: fake.client, cloudWatch: new CloudWatchClient({}) });
+    const server = await serveConsole(s, { host: '127.0.0.1', port: 0, token: 'k'.repeat(43) });
+    try {
+      const url = new URL(server.url);
+      expect(url.hostname).toBe('127.0.0.1');
+      expect((await fetch(`${url.origin}/_alt/apps`)).status).toBe(401);
+      const signIn = await fetch(server.url, { redirect: 'manual' });
+      expect(signIn.status).toBe(303);
+      const cookie = signIn.headers.get('set-cookie')!.split(';')[0];
+      const created = await fetch(`${url.origin}/_alt/api/apps`, {
+        method: 'POST',
+        headers: { cookie, origin: url.origin, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'From the stack console' }),
+      });
+      expect(created.status).toBeLessThan(300);
+      const { app_id } = (await created.json()) as { app_id: string };
+      const stored = await direct.query<{ name: string }>('SELECT name FROM applications WHERE app_id = $1', [
+        app_id,
+      ]);
+      expect(stored.rows).toEqual([{ name: 'From the stack console' }]);
+      const apps = await (await fetch(`${url.origin}/_alt/apps`, { headers: { cookie } })).text();
+      expect(apps).toContain('From the stack console');
+      expect(apps).toContain('stack prod (eu-west-1)');
+      const overview = await fetch(`${url.origin}/_alt/`, { headers: { cookie } });
+      expect(overview.status).toBe(200);
+      expect((await fetch(`${url.origin}/_alt/api/live`, { headers: { cookie } })).status).toBe(404);
+    } finally {
+      await server.close();
+      cw.restore();
+    }
   });
 });

@@ -15,7 +15,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppJson } from '../cli/local/apps-admin.ts';
 import { APP_ID_PATTERN } from '../schemas/wire.ts';
 import { type AppPageData, appPage, appsPage, errorPage, layout, overviewPage } from './html.ts';
@@ -272,7 +272,7 @@ export function registerConsole(app: FastifyInstance, source: ConsoleSource, opt
             throw new HttpError(
               401,
               'invalid_token',
-              'this console link is not valid (alt dev prints a new one each time it starts)',
+              'this console link is not valid (alt dev and alt console print a new one each time they start)',
             );
           }
           reply
@@ -527,4 +527,20 @@ export function registerConsole(app: FastifyInstance, source: ConsoleSource, opt
     },
     { prefix: CONSOLE_PREFIX },
   );
+}
+
+/**
+ * The console on a listener of its own, on loopback only (`alt console --stack`: an operator's
+ * machine, never a stack's public listener). Resolves with the URL to open, which carries `token`.
+ */
+export async function serveConsole(
+  source: ConsoleSource,
+  opts: { host: '127.0.0.1'; port: number; token: string },
+): Promise<{ url: string; close(): Promise<void> }> {
+  const app = Fastify({ logger: false, bodyLimit: 1 << 20 });
+  registerConsole(app, source, { token: opts.token });
+  await app.listen({ host: opts.host, port: opts.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  return { url: consoleUrl(port, opts.token), close: () => app.close() };
 }

@@ -6,7 +6,7 @@
  * for apps and rollups, CloudWatch for counts and lag (console/aws-source.ts). What those
  * credentials need is the stack's `consolePolicyArn` (docs/operations.md#console-against-a-stack).
  *
- * Serving is one injected call (`ServeConsole`): the console's server plugin is built apart.
+ * Serving is one injected call (`ServeConsole`, `serveConsole` from console/server.ts in cli/main.ts), so tests run the command without a listener.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -151,12 +151,7 @@ export async function buildAwsConsole(flags: ConsoleFlags, deps: BuildDeps = {})
   return createAwsConsoleSource({ ...settings, manifest, db });
 }
 
-/** Until the console's server is merged, `alt console` stops after checking the stack. */
-const serverNotMerged: ServeConsole = async () => {
-  throw new Error('the console server is not part of this build yet (console/server.ts)');
-};
-
-export function registerConsole(program: Command, serve: ServeConsole = serverNotMerged): void {
+export function registerConsole(program: Command, serve: ServeConsole): void {
   program
     .command('console')
     .description('the console for a deployed stack, served on 127.0.0.1 with your AWS credentials')

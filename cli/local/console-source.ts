@@ -15,8 +15,8 @@ import { QUEUE_STUB_CSP_SOURCE, renderSnippet } from '../../beacon/snippet.ts';
 import type { LiveHit, LiveTap } from '../../collector/live.ts';
 import type { Metrics } from '../../collector/metrics.ts';
 import type { AppRegistry } from '../../collector/registry/registry.ts';
+import { registryApps } from '../../console/registry-apps.ts';
 import type { ConsoleSource, Overview } from '../../console/source.ts';
-import { appJson, parseNewApp } from './apps-admin.ts';
 import type { LagSnapshot } from './lag.ts';
 import type { LakeProcess } from './lake-client.ts';
 
@@ -78,30 +78,7 @@ export function createLocalConsoleSource(o: LocalConsoleOptions): ConsoleSource 
 
   return {
     label: o.label,
-    apps: {
-      async page(q) {
-        const r = await o.registry.page(q);
-        return { apps: r.apps.map(appJson), total: r.total };
-      },
-      async get(appId) {
-        const app = await o.registry.get(appId);
-        return app && appJson(app);
-      },
-      async create(args) {
-        const { app, writeKey } = await o.registry.create(parseNewApp(args));
-        return { ...appJson(app), write_key: writeKey };
-      },
-      async update(appId, changes) {
-        const app = await o.registry.update(appId, {
-          origins: changes.allowed_origins,
-          botPolicy: changes.bot_policy,
-        });
-        return app && appJson(app);
-      },
-      disable: (appId) => o.registry.disable(appId),
-      enable: (appId) => o.registry.enable(appId),
-      rotateKey: (appId) => o.registry.rotateKey(appId),
-    },
+    apps: registryApps(o.registry),
     async snippet(appId, opts) {
       if (!o.manifest)
         throw new Error('the beacon is not built (npm run build:beacon, then restart alt dev)');

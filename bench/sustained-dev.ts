@@ -85,6 +85,8 @@ export interface Sample {
   rootRssMiB?: number;
   /** CPU seconds used by the whole tree so far (over time: how much of its core it got). */
   cpuSeconds: number;
+  /** Of `cpuSeconds`: `alt dev`'s own process (the collector). */
+  rootCpuSeconds?: number;
   processes: number;
   lagHits: number | null;
   lagSeconds: number | null;
@@ -258,6 +260,7 @@ export function minuteTable(raw: SustainedRaw): string {
       'max ms',
       'accepted/s',
       'CPU %',
+      'of it collector %',
       'loop stall ms',
       'lag s',
       'lag hits',
@@ -279,6 +282,14 @@ export function minuteTable(raw: SustainedRaw): string {
       first && last && last !== first
         ? (100 * (last.cpuSeconds - first.cpuSeconds)) / (last.tSec - first.tSec)
         : null;
+    const collectorCpu =
+      first &&
+      last &&
+      last !== first &&
+      first.rootCpuSeconds !== undefined &&
+      last.rootCpuSeconds !== undefined
+        ? (100 * (last.rootCpuSeconds - first.rootCpuSeconds)) / (last.tSec - first.tSec)
+        : null;
     const stalls = inMinute.map((x) => x.loopDelayMaxMs).filter((v): v is number => v !== null);
     rows.push([
       String(w.fromSec / 60 + 1),
@@ -291,6 +302,7 @@ export function minuteTable(raw: SustainedRaw): string {
       n(w.latency.max),
       n(accepted),
       n(cpu),
+      n(collectorCpu),
       n(stalls.length ? Math.max(...stalls) : null),
       n(last?.lagSeconds),
       n(last?.lagHits),
@@ -392,6 +404,7 @@ function startSampling(pid: number, url: string, sampleSec: number) {
         rssMiB: tree.rssBytes / MiB,
         rootRssMiB: tree.rootRssBytes / MiB,
         cpuSeconds: tree.cpuSeconds,
+        rootCpuSeconds: tree.rootCpuSeconds,
         processes: tree.processes,
         lagHits: m(LAG_METRICS.hits),
         lagSeconds: m(LAG_METRICS.seconds),

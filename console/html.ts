@@ -254,7 +254,7 @@ function overviewSections(o: Overview, hours = 24): string {
   const hits = o.hours.reduce((n, r) => n + r.hits, 0);
   return `<section aria-labelledby="traffic-h">
 <h2 id="traffic-h">Last ${hours} hours <span class="hint">(from <code>hits_hourly</code>: hits appear once transformed)</span></h2>
-<p><span id="pageviews-total">${fmt(pageviews)}</span> pageviews, ${fmt(hits)} hits.</p>
+<p><span id="pageviews-total">${fmt(pageviews)}</span> ${pageviews === 1 ? 'pageview' : 'pageviews'}, ${fmt(hits)} ${hits === 1 ? 'hit' : 'hits'}.</p>
 ${chart(slots)}
 <details><summary>Per hour</summary>
 <table class="hours"><thead><tr><th scope="col">Hour (UTC)</th><th scope="col">Pageviews</th><th scope="col">Hits</th><th scope="col">2xx</th><th scope="col">3xx</th><th scope="col">4xx</th><th scope="col">5xx</th><th scope="col">P95 response</th></tr></thead>

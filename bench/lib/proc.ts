@@ -57,9 +57,13 @@ export function processTree(parents: ReadonlyMap<number, number>, root: number):
  * being read are skipped (their CPU time with them: compare samples of a tree that keeps its
  * processes).
  */
-export async function readTreeUsage(
-  root: number,
-): Promise<{ rssBytes: number; rootRssBytes: number; cpuSeconds: number; processes: number }> {
+export async function readTreeUsage(root: number): Promise<{
+  rssBytes: number;
+  rootRssBytes: number;
+  cpuSeconds: number;
+  rootCpuSeconds: number;
+  processes: number;
+}> {
   const parents = new Map<number, number>();
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -72,19 +76,23 @@ export async function readTreeUsage(
   let rssBytes = 0;
   let rootRssBytes = 0;
   let cpuSeconds = 0;
+  let rootCpuSeconds = 0;
   let processes = 0;
   for (const pid of processTree(parents, root)) {
     try {
       const [rss, cpu] = await Promise.all([readRss(pid), readCpuSeconds(pid)]);
       rssBytes += rss;
-      if (pid === root) rootRssBytes = rss;
+      if (pid === root) {
+        rootRssBytes = rss;
+        rootCpuSeconds = cpu;
+      }
       cpuSeconds += cpu;
       processes++;
     } catch {
       // gone meanwhile
     }
   }
-  return { rssBytes, rootRssBytes, cpuSeconds, processes };
+  return { rssBytes, rootRssBytes, cpuSeconds, rootCpuSeconds, processes };
 }
 
 export async function countFds(pid: number): Promise<number> {

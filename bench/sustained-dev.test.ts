@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { OpenLoopResult, OpenLoopWindow } from './lib/open-loop.ts';
 import type { LatencySummary } from './lib/percentiles.ts';
@@ -150,5 +151,15 @@ describe('sustained alt dev verdicts', () => {
     expect(minutesFrom(undefined, { ALT_BENCH_SUSTAINED_MINUTES: '1' })).toBe(1);
     expect(minutesFrom('2', { ALT_BENCH_SUSTAINED_MINUTES: '1' })).toBe(2);
     expect(() => minutesFrom('0.5', {})).toThrow(/whole number/);
+  });
+});
+
+describe('how the bench starts alt dev', () => {
+  it("passes the Node flags of package.json's start script, as npm start does", async () => {
+    const { npmStartNodeFlags } = await import('./sustained-dev.ts');
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    const flags = npmStartNodeFlags();
+    expect(flags.length).toBeGreaterThan(0);
+    expect(pkg.scripts.start).toBe(`node ${flags.join(' ')} bin/alt.mjs dev`);
   });
 });

@@ -22,6 +22,7 @@
  * `bench/results/sustained-dev-<date>.json`; prints the per-minute table and verdicts on stderr.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -468,7 +469,17 @@ export async function runSustainedDev(plan: Plan, o: { keep?: boolean } = {}): P
   }
   const cpus = os.cpus().length >= 2 ? { dev: '0', client: '1' } : {};
   const dataDir = await mkdtemp(join(os.tmpdir(), 'alt-sustained-'));
-  const devArgv = [process.execPath, join(ROOT, 'bin/alt.mjs'), 'dev', '--data-dir', dataDir, '--port', '0'];
+  // As `npm start` runs it: the Node flags of its script too.
+  const devArgv = [
+    process.execPath,
+    ...npmStartNodeFlags(),
+    join(ROOT, 'bin/alt.mjs'),
+    'dev',
+    '--data-dir',
+    dataDir,
+    '--port',
+    '0',
+  ];
   const argv = cpus.dev ? ['taskset', '-c', cpus.dev, ...devArgv] : devArgv;
   const env = {
     ...process.env,
@@ -639,6 +650,13 @@ function parseMetricsLag(text: string | undefined): { hits: number | null; secon
 }
 
 /** `--minutes`, else `ALT_BENCH_SUSTAINED_MINUTES`, else 10. */
+/** The Node flags `npm start` gives `alt dev` (package.json's start script: `node <flags> bin/alt.mjs dev`). */
+export function npmStartNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  return words.slice(1, words.indexOf('bin/alt.mjs')).filter((w) => w.startsWith('--'));
+}
+
 export function minutesFrom(flag: string | undefined, env: NodeJS.ProcessEnv): number {
   const v = flag ?? env.ALT_BENCH_SUSTAINED_MINUTES ?? '10';
   const n = Number(v);

@@ -186,4 +186,43 @@ describe('the console of alt dev', () => {
       await console_.screenshot({ path: process.env.ALT_CONSOLE_SCREENSHOT, fullPage: true });
     }
   });
+
+  it('stays usable at 2,000+ apps with the keyboard alone: search finds one app, paging walks the list', async () => {
+    for (let i = 0; i < 2_100; i += 100) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, j) => stack.registry.create({ name: `Client site ${i + j}` })),
+      );
+    }
+    const kb = await admin.newPage();
+    await kb.goto(stack.consoleUrl);
+    await kb.goto(`${new URL(kb.url()).origin}/_alt/apps`);
+    // Tab from the top of the page to the search box, type, Enter: no pointer anywhere.
+    for (let i = 0; i < 20; i++) {
+      await kb.keyboard.press('Tab');
+      if (await kb.evaluate(() => document.activeElement?.id === 'q')) break;
+    }
+    expect(await kb.evaluate(() => document.activeElement?.id)).toBe('q');
+    await kb.keyboard.type('Client site 1234');
+    await kb.keyboard.press('Enter');
+    await kb.waitForURL(/q=Client/, WAIT);
+    expect(await kb.locator('#apps-count').textContent()).toMatch(/of 1 matching/);
+    await kb.getByText('Client site 1234', { exact: true }).first().waitFor(WAIT);
+
+    await kb.goto(`${new URL(kb.url()).origin}/_alt/apps`);
+    const count = (await kb.locator('#apps-count').textContent()) ?? '';
+    const total = Number(/of ([\d,]+)/.exec(count)?.[1].replace(/,/g, ''));
+    expect(total).toBeGreaterThanOrEqual(2_101);
+    const firstPage = await kb.locator('#apps-count').textContent();
+    // The "Older" link, reached and followed with the keyboard.
+    for (let i = 0; i < 60; i++) {
+      await kb.keyboard.press('Tab');
+      if (await kb.evaluate(() => (document.activeElement as HTMLAnchorElement | null)?.rel === 'next'))
+        break;
+    }
+    await kb.keyboard.press('Enter');
+    await kb.waitForURL(/offset=/, WAIT);
+    expect(await kb.locator('#apps-count').textContent()).not.toBe(firstPage);
+    expect(await kb.locator('#apps-count').textContent()).toMatch(/^Apps \d+–\d+ of /);
+    await kb.close();
+  });
 });

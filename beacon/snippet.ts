@@ -23,6 +23,19 @@ export const QUEUE_STUB = 'window.alt=window.alt||function(){(alt.q=alt.q||[]).p
 /** The CSP source that allows the inline stub under a strict `script-src` (no 'unsafe-inline'). */
 export const QUEUE_STUB_CSP_SOURCE = `'sha256-${createHash('sha256').update(QUEUE_STUB).digest('base64')}'`;
 
+/**
+ * The CSP sources a page under a strict policy needs for the snippet: the beacon, its add-on and
+ * the noscript pixel all come from the collector's origin, the queue stub is allowed by its hash.
+ */
+export function snippetCspSources(collectorUrl: string): {
+  script_src: string[];
+  connect_src: string[];
+  img_src: string[];
+} {
+  const origin = new URL(collectorUrl).origin;
+  return { script_src: [origin, QUEUE_STUB_CSP_SOURCE], connect_src: [origin], img_src: [origin] };
+}
+
 export type SnippetOptions = {
   appId: string;
   /** collector origin as browsers reach it, e.g. `https://t.example.com` */

@@ -64,6 +64,11 @@ export function withRetryAfter<E extends Error>(err: E, seconds: number): E & Co
   return Object.assign(err, { retryAfterSec: Math.max(1, Math.ceil(seconds)) }) as E & CollectorError;
 }
 
+/** Names the app a refusal is about when the body, which names it too, is never read. */
+export function withAppId<E extends Error>(err: E, appId: string): E & CollectorError {
+  return Object.assign(err, { appId }) as E & CollectorError;
+}
+
 /** The JSON body of an error answer. */
 export function errorBody(code: string, message: string, details: ErrorDetail[] = []) {
   return { error: code, message, details };

@@ -57,27 +57,29 @@ export function createLiveTap(): LiveTap {
   return tap;
 }
 
-/** The app a refused request named, from whatever of it was parsed (best effort, for filtering). */
-export function appIdOf(body: unknown, query: unknown): string | null {
-  const pick = (v: unknown): string | null => {
-    if (v === null || typeof v !== 'object') return null;
-    const id = (v as { app_id?: unknown }).app_id;
-    return typeof id === 'string' ? id.slice(0, 64) : null;
-  };
-  if (Array.isArray(body)) return pick(body[0]);
-  const hits = body !== null && typeof body === 'object' ? (body as { hits?: unknown }).hits : undefined;
-  if (Array.isArray(hits)) return pick(hits[0]);
-  return pick(body) ?? pick(query);
-}
-
-/** The first hit's `event_type` and `url` when they are strings (what the live view shows of a refusal). */
-export function firstHitOf(body: unknown, query: unknown): { event_type?: string; url?: string } {
+/** The first hit of a parsed body (an array, `{hits: […]}` or one hit), else the query (the pixel). */
+function firstHit(body: unknown, query: unknown): object | null {
   let hit: unknown = body;
   if (Array.isArray(body)) hit = body[0];
   else if (body !== null && typeof body === 'object' && Array.isArray((body as { hits?: unknown }).hits)) {
     hit = (body as { hits: unknown[] }).hits[0];
   } else if (body === undefined || body === null) hit = query;
-  if (hit === null || typeof hit !== 'object') return {};
+  return hit !== null && typeof hit === 'object' ? hit : null;
+}
+
+/** The app a refused request named, from whatever of it was parsed (best effort, for filtering). */
+export function appIdOf(body: unknown, query: unknown): string | null {
+  const pick = (v: unknown): string | null => {
+    const id = v !== null && typeof v === 'object' ? (v as { app_id?: unknown }).app_id : undefined;
+    return typeof id === 'string' ? id.slice(0, 64) : null;
+  };
+  return pick(firstHit(body, query)) ?? pick(query);
+}
+
+/** The first hit's `event_type` and `url` when they are strings (what the live view shows of a refusal). */
+export function firstHitOf(body: unknown, query: unknown): { event_type?: string; url?: string } {
+  const hit = firstHit(body, query);
+  if (!hit) return {};
   const { event_type, url } = hit as { event_type?: unknown; url?: unknown };
   return {
     event_type: typeof event_type === 'string' ? event_type.slice(0, 40) : undefined,

@@ -12,11 +12,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { COLLECTOR_METRICS, COLLECTOR_METRICS_NAMESPACE } from '../collector/metric-names.ts';
 import { createDataApiQueryable } from '../lib/db/data-api.ts';
-import { migrate } from '../lib/db/migrate.ts';
 import type { Sql } from '../lib/db/sql.ts';
 import { HISTOGRAM_CELLS } from '../schemas/rollups.ts';
-import { type FakeDataApi, fakeDataApi } from '../test/helpers/fake-data-api.ts';
-import { createTestSchema, databaseUrl } from '../test/helpers/postgres.ts';
+import { type FakeDataApi, migratedFakeDataApi } from '../test/helpers/fake-data-api.ts';
+import { databaseUrl } from '../test/helpers/postgres.ts';
 import { createAwsConsoleSource } from './aws-source.ts';
 import { readOverviewHours } from './overview.ts';
 import { serveConsole } from './server.ts';
@@ -150,20 +149,13 @@ function notUsed(): never {
 
 describe.runIf(Boolean(databaseUrl))('apps and overview through the Data API', () => {
   let direct: Sql;
-  let drop: () => Promise<void>;
   let fake: FakeDataApi;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    const t = await createTestSchema();
-    direct = t.db;
-    drop = t.drop;
-    await migrate(direct);
-    fake = fakeDataApi({ databaseUrl: databaseUrl!, schema: t.schema, resourceArn: CLUSTER });
+    ({ direct, fake, close } = await migratedFakeDataApi(CLUSTER));
   });
-  afterAll(async () => {
-    await fake?.close();
-    await drop?.();
-  });
+  afterAll(async () => close?.());
 
   it('creates, pages newest first, updates and rotates apps in the stack database', async () => {
     const s = createAwsConsoleSource({ ...base, rdsData: fake.client, cloudWatch: new CloudWatchClient({}) });

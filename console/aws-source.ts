@@ -18,7 +18,7 @@
  */
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
-import { QUEUE_STUB_CSP_SOURCE, renderSnippet, type SnippetOptions } from '../beacon/snippet.ts';
+import { renderSnippet, type SnippetOptions, snippetCspSources } from '../beacon/snippet.ts';
 import { COLLECTOR_METRICS, COLLECTOR_METRICS_NAMESPACE } from '../collector/metric-names.ts';
 import { createSqlRegistry } from '../collector/registry/sql-registry.ts';
 import { createDataApiQueryable } from '../lib/db/data-api.ts';
@@ -106,7 +106,8 @@ export function createAwsConsoleSource(o: AwsConsoleOptions): ConsoleSource {
       database: o.database,
     });
   const cloudWatch = o.cloudWatch ?? new CloudWatchClient({ region: o.region });
-  const origin = new URL(o.collectorUrl).origin;
+  // Also checks the URL before anything is served.
+  const csp = snippetCspSources(o.collectorUrl);
 
   /** Every datapoint of each query id over the window, newest first, across pages. */
   async function metricData(queries: MetricDataQuery[], minutes: number): Promise<Map<string, number[]>> {
@@ -143,11 +144,7 @@ export function createAwsConsoleSource(o: AwsConsoleOptions): ConsoleSource {
         module: opts.module,
         vitals: opts.vitals,
       });
-      // The beacon, its add-on and the noscript pixel all come from the collector's origin.
-      return {
-        html,
-        csp: { script_src: [origin, QUEUE_STUB_CSP_SOURCE], connect_src: [origin], img_src: [origin] },
-      };
+      return { html, csp };
     },
     async overview(q) {
       return { hours: await readOverviewHours(db, { ...q, now: now() }), top_pages: null };

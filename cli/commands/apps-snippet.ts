@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { BEACON_DIST, ensureBeacon } from '../../beacon/build.ts';
-import { normalizeCollectorUrl, QUEUE_STUB_CSP_SOURCE, renderSnippet } from '../../beacon/snippet.ts';
+import { normalizeCollectorUrl, renderSnippet, snippetCspSources } from '../../beacon/snippet.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { type DevLock, readDevLock } from '../../lib/local-stack/dev-lock.ts';
 import { APP_ID_PATTERN } from '../../schemas/wire.ts';
@@ -97,7 +97,7 @@ export function registerSnippet(
         pixelUrlTemplate: f.pixelUrl,
         vitals: f.vitals,
       });
-      const origin = new URL(collectorUrl).origin;
+      const csp = snippetCspSources(collectorUrl);
       if (f.json) {
         out(
           `${JSON.stringify(
@@ -111,8 +111,8 @@ export function registerSnippet(
                 vitals_integrity: manifest.vitals.integrity,
               }),
               // The add-on comes from the collector's origin too: the same sources allow it.
-              csp_script_src: [origin, QUEUE_STUB_CSP_SOURCE],
-              csp_connect_src: [origin],
+              csp_script_src: csp.script_src,
+              csp_connect_src: csp.connect_src,
             },
             null,
             2,
@@ -123,7 +123,7 @@ export function registerSnippet(
       out(
         [
           `<!-- ALT analytics for ${appId}: paste into <head>. Under a strict CSP allow`,
-          `     script-src ${origin} ${QUEUE_STUB_CSP_SOURCE}; connect-src ${origin} -->`,
+          `     script-src ${csp.script_src.join(' ')}; connect-src ${csp.connect_src.join(' ')} -->`,
           html,
           '',
         ].join('\n'),

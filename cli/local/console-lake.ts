@@ -5,10 +5,10 @@
  * last hours from those hours' files through DuckDB, deduplicated by `log_id` as the `hits` view
  * is. Data pages are never read for the summary.
  */
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { parquetMetadata } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 import { createMemoryDuckdb } from '../../lib/duckdb-text.ts';
 import { partitionOf } from '../../schemas/lake.ts';
 import { quoteLiteral } from '../../schemas/sql-quote.ts';
@@ -24,26 +24,9 @@ export interface TopPage {
   pageviews: number;
 }
 
-/** A footer read: the last 64 KiB hold it for files this project writes; longer ones are read whole. */
-const TAIL_BYTES = 64 * 1024;
-
-async function footerRows(path: string, size: number): Promise<number> {
-  const fh = await open(path, 'r');
-  try {
-    let length = Math.min(size, TAIL_BYTES);
-    for (;;) {
-      const buf = Buffer.alloc(length);
-      await fh.read(buf, 0, length, size - length);
-      const metaLength = buf.readUInt32LE(length - 8);
-      if (metaLength + 8 <= length || length === size) {
-        const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + length);
-        return Number(parquetMetadata(ab).num_rows);
-      }
-      length = Math.min(size, metaLength + 8);
-    }
-  } finally {
-    await fh.close();
-  }
+/** Rows in a Parquet file, from its footer alone (hyparquet reads the tail, then the metadata). */
+async function footerRows(path: string): Promise<number> {
+  return Number((await parquetMetadataAsync(await asyncBufferFromFile(path))).num_rows);
 }
 
 /** Top pages read at most this many files: beyond, the answer is null rather than slow. */
@@ -85,7 +68,7 @@ export function createConsoleLake(lakeDir: string) {
           continue;
         }
         try {
-          const n = await footerRows(f, st.size);
+          const n = await footerRows(f);
           footers.set(f, { size: st.size, mtimeMs: st.mtimeMs, rows: n });
           rows += n;
         } catch {

@@ -11,7 +11,7 @@
  */
 
 import type { BeaconManifest } from '../../beacon/build.ts';
-import { QUEUE_STUB_CSP_SOURCE, renderSnippet } from '../../beacon/snippet.ts';
+import { renderSnippet, snippetCspSources } from '../../beacon/snippet.ts';
 import type { LiveHit, LiveTap } from '../../collector/live.ts';
 import type { Metrics } from '../../collector/metrics.ts';
 import type { AppRegistry } from '../../collector/registry/registry.ts';
@@ -83,11 +83,7 @@ export function createLocalConsoleSource(o: LocalConsoleOptions): ConsoleSource 
       if (!o.manifest)
         throw new Error('the beacon is not built (npm run build:beacon, then restart alt dev)');
       const html = renderSnippet({ appId, collectorUrl: o.collectorUrl, manifest: o.manifest, ...opts });
-      const origin = new URL(o.collectorUrl).origin;
-      return {
-        html,
-        csp: { script_src: [origin, QUEUE_STUB_CSP_SOURCE], connect_src: [origin], img_src: [origin] },
-      };
+      return { html, csp: snippetCspSources(o.collectorUrl) };
     },
     overview: (q) => o.lake.call<Overview>('console.overview', { appId: q.appId, hours: q.hours }),
     async lag() {

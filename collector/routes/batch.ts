@@ -1,7 +1,7 @@
 /** `POST /v1/batch`: server-side hits with a write key; client `log_id`s make retries idempotent. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LIMITS } from '../../schemas/wire.ts';
-import { Errors, withDetails, withRetryAfter } from '../errors.ts';
+import { Errors, withAppId, withDetails, withRetryAfter } from '../errors.ts';
 import type { App } from '../registry/registry.ts';
 import { type RouteContext, userAgentOf } from './context.ts';
 
@@ -31,8 +31,7 @@ export function registerBatchRoute(app: FastifyInstance, ctx: RouteContext): voi
           }
         }
         if (!found) throw new Errors.InvalidKey();
-        if (found.disabledAt)
-          throw Object.assign(new Errors.AppDisabled(found.appId), { appId: found.appId });
+        if (found.disabledAt) throw withAppId(new Errors.AppDisabled(found.appId), found.appId);
         // Memory full: refuse before reading up to 1 MiB that would be refused after parsing.
         if (ctx.sink.hasRoom && !ctx.sink.hasRoom()) throw withRetryAfter(new Errors.Overloaded(), 1);
         keyApps.set(req, found);

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqlRegistry } from '../../collector/registry/sql-registry.ts';
 import { readOverviewHours } from '../../console/overview.ts';
 import { HISTOGRAM_CELLS, LATENCY_BUCKETS_MS } from '../../schemas/rollups.ts';
-import { type FakeDataApi, fakeDataApi } from '../../test/helpers/fake-data-api.ts';
-import { createTestSchema, databaseUrl } from '../../test/helpers/postgres.ts';
+import { type FakeDataApi, migratedFakeDataApi } from '../../test/helpers/fake-data-api.ts';
+import { databaseUrl } from '../../test/helpers/postgres.ts';
 import {
   arrayLiteral,
   createDataApiQueryable,
@@ -18,7 +18,6 @@ import {
   translate,
   utcTimestamp,
 } from './data-api.ts';
-import { migrate } from './migrate.ts';
 import type { Sql } from './sql.ts';
 
 const CLUSTER = 'arn:aws:rds:eu-west-1:123456789012:cluster:alt-prod-db-cluster';
@@ -134,16 +133,12 @@ const B = 'alt_BBBBBBBBBBBBBBBBBBBBBB';
 
 describe.runIf(Boolean(databaseUrl))('through a fake Data API over PostgreSQL', () => {
   let direct: Sql;
-  let drop: () => Promise<void>;
   let fake: FakeDataApi;
+  let close: (() => Promise<void>) | undefined;
   let viaApi: ReturnType<typeof createDataApiQueryable>;
 
   beforeAll(async () => {
-    const t = await createTestSchema();
-    direct = t.db;
-    drop = t.drop;
-    await migrate(direct);
-    fake = fakeDataApi({ databaseUrl: databaseUrl!, schema: t.schema, resourceArn: CLUSTER });
+    ({ direct, fake, close } = await migratedFakeDataApi(CLUSTER));
     viaApi = createDataApiQueryable({
       client: fake.client,
       resourceArn: CLUSTER,
@@ -151,10 +146,7 @@ describe.runIf(Boolean(databaseUrl))('through a fake Data API over PostgreSQL', 
       database: 'alt',
     });
   });
-  afterAll(async () => {
-    await fake?.close();
-    await drop?.();
-  });
+  afterAll(async () => close?.());
 
   it('creates, finds, pages, updates, disables and rotates apps as a direct connection sees them', async () => {
     const api = createSqlRegistry(viaApi);

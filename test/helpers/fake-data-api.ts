@@ -19,6 +19,9 @@ import {
 } from '@aws-sdk/client-rds-data';
 import { mockClient } from 'aws-sdk-client-mock';
 import pg from 'pg';
+import { migrate } from '../../lib/db/migrate.ts';
+import type { Sql } from '../../lib/db/sql.ts';
+import { createTestSchema, databaseUrl } from './postgres.ts';
 
 const RAW = new Set([20, 114, 1082, 1114, 1184, 1700, 3802]);
 
@@ -215,6 +218,28 @@ export function fakeDataApi(opts: { databaseUrl: string; schema: string; resourc
       mock.restore();
       for (const c of transactions.values()) c.release();
       await pool.end();
+    },
+  };
+}
+
+/**
+ * A migrated schema of its own on the test PostgreSQL (`DATABASE_URL`) with a fake Data API over it:
+ * `direct` is the plain connection the answers are compared with; `close` drops both.
+ */
+export async function migratedFakeDataApi(
+  resourceArn: string,
+): Promise<{ direct: Sql; fake: FakeDataApi; close(): Promise<void> }> {
+  const url = databaseUrl;
+  if (!url) throw new Error('migratedFakeDataApi needs DATABASE_URL');
+  const t = await createTestSchema();
+  await migrate(t.db);
+  const fake = fakeDataApi({ databaseUrl: url, schema: t.schema, resourceArn });
+  return {
+    direct: t.db,
+    fake,
+    async close() {
+      await fake.close();
+      await t.drop();
     },
   };
 }

@@ -38,7 +38,7 @@ import {
 } from './lib/open-loop.ts';
 import { countFds, readTreeUsage, runToCompletion } from './lib/proc.ts';
 import { createProgress } from './lib/progress.ts';
-import { promValue } from './lib/prom-text.ts';
+import { promByLabel, promValue } from './lib/prom-text.ts';
 import { evaluate, type Figure, formatNumber, type SuiteResult, stamp } from './lib/results.ts';
 import { slopePerMinute } from './lib/rss-trend.ts';
 
@@ -54,6 +54,8 @@ export const LAG_METRICS = {
 const HITS_ACCEPTED = 'alt_collector_hits_accepted_total';
 /** prom-client's event-loop delay, reset at every scrape: the longest stall since the last sample. */
 const LOOP_DELAY_MAX = 'alt_collector_nodejs_eventloop_lag_max_seconds';
+const FLUSH_LATENCY = 'alt_collector_flush_latency_seconds';
+const GC_DURATION = 'alt_collector_nodejs_gc_duration_seconds';
 
 /** The targets of issue #18. */
 export const TARGETS = {
@@ -94,6 +96,11 @@ export interface Sample {
   hitsAccepted: number | null;
   /** Longest event-loop stall of `alt dev`'s main thread since the previous sample. */
   loopDelayMaxMs: number | null;
+  /** The collector's stream puts so far: their count and seconds (a put waits for its fsync locally). */
+  flushCount?: number | null;
+  flushSeconds?: number | null;
+  /** Seconds the collector's thread spent in each kind of GC so far (prom-client's `kind` label). */
+  gcSeconds?: Record<string, number>;
 }
 
 export interface SustainedRaw {
@@ -412,6 +419,9 @@ function startSampling(pid: number, url: string, sampleSec: number) {
         // A counter with labels has no series before its first hit.
         hitsAccepted: text === undefined ? null : (promValue(text, HITS_ACCEPTED) ?? 0),
         loopDelayMaxMs: loopDelay === null ? null : loopDelay * 1000,
+        flushCount: m(`${FLUSH_LATENCY}_count`),
+        flushSeconds: m(`${FLUSH_LATENCY}_sum`),
+        gcSeconds: text === undefined ? undefined : promByLabel(text, `${GC_DURATION}_sum`, 'kind'),
       });
     } finally {
       busy = false;

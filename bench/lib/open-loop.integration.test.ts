@@ -105,6 +105,8 @@ describe('open-loop generator against a real HTTP server', () => {
     expect(w.every((x) => x.errorCount === 0)).toBe(true);
     expect(w[0].latency.max).toBeGreaterThanOrEqual(390);
     expect(w[3].latency.p99).toBeLessThan(w[0].latency.p99);
+    // One 5-s fine window covers the whole 1-s run: its p99 is the run's.
+    expect(r.fineP99).toEqual({ windowSec: 5, p99: [r.latency.p99] });
   });
 
   it('with maxInFlight, sends nothing beyond the bound and counts those requests as failed', async () => {

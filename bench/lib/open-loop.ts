@@ -77,7 +77,15 @@ export interface OpenLoopResult {
   wallSec: number;
   /** With `windowSec`: one summary per window, in order. */
   windows?: OpenLoopWindow[];
+  /**
+   * With `windowSec`: the p99 (ms) of each `FINE_WINDOW_SEC` of the schedule (NaN where nothing was
+   * answered), to line a bad minute up with what the server was doing at that moment.
+   */
+  fineP99?: { windowSec: number; p99: number[] };
 }
+
+/** The span of `fineP99`'s windows: the sustained bench samples the server every 5 s too. */
+export const FINE_WINDOW_SEC = 5;
 
 type Send = (conn: number) => Promise<number>;
 
@@ -275,6 +283,7 @@ async function runPhase(
     connectionsReused,
     wallSec,
     windows: windows?.all(),
+    fineP99: windows ? { windowSec: FINE_WINDOW_SEC, p99: windows.fineP99(FINE_WINDOW_SEC) } : undefined,
   };
 }
 
@@ -338,5 +347,15 @@ function createWindows(schedule: Float64Array, windowSec: number, onWindow?: (w:
       flush();
     },
     all: () => done,
+    /** The p99 of each `sec` of the schedule, from every latency recorded so far. */
+    fineP99(sec: number): number[] {
+      const fine = sec * 1000;
+      const n = schedule.length ? Math.floor(schedule[schedule.length - 1] / fine) + 1 : 0;
+      const buckets: number[][] = Array.from({ length: n }, () => []);
+      for (let i = 0; i < schedule.length; i++) {
+        if (!Number.isNaN(latency[i])) buckets[Math.floor(schedule[i] / fine)].push(latency[i]);
+      }
+      return buckets.map((b) => (b.length ? summarize(b).p99 : Number.NaN));
+    },
   };
 }

@@ -23,6 +23,9 @@ const dataDir = mkdtempSync(join(tmpdir(), 'alt-stack-'));
 /** A process's niceness, field 19 of /proc/<pid>/stat (after the parenthesised command name). */
 const niceness = (pid: number | 'self'): number =>
   Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
+/** A process's scheduling policy, field 41 of /proc/<pid>/stat (5: SCHED_IDLE, sched(7)). */
+const policy = (pid: number): number => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[38]);
+const SCHED_IDLE = 5;
 
 /** One series of the collector's `/metrics` (unlabelled), or undefined. */
 async function metric(collectorUrl: string, name: string): Promise<number | undefined> {
@@ -116,6 +119,8 @@ describe('startLocalStack', () => {
       expect(pid).toBeGreaterThan(0);
       expect(pid).not.toBe(process.pid);
       expect(niceness(pid as number)).toBeGreaterThan(niceness('self'));
+      // Where chrt exists (util-linux, on every Debian), it runs only when the collector does not.
+      if (existsSync('/usr/bin/chrt')) expect(policy(pid as number)).toBe(SCHED_IDLE);
 
       const { app, writeKey } = await stack.registry.create({ name: 'lagging', origins: [] });
       expect(await metric(stack.collectorUrl, 'alt_transformer_lag_hits')).toBe(0);

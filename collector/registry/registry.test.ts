@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { migrate } from '../../lib/db/migrate.ts';
 import type { Sql } from '../../lib/db/sql.ts';
 import { databaseBackends } from '../../test/helpers/databases.ts';
@@ -192,8 +192,46 @@ describe('cached registry', () => {
     await sql.disable(app.appId);
     expect((await cache.get(app.appId))?.disabledAt).toBeNull();
     t += 30_001;
+    // Expired: the request is answered from memory at once while one lookup replaces the answer.
+    const stale = await Promise.all([cache.get(app.appId), cache.get(app.appId), cache.get(app.appId)]);
+    expect(stale.map((a) => a?.disabledAt)).toEqual([null, null, null]);
+    expect(calls.get).toBe(2);
+    await vi.waitFor(async () => expect((await cache.get(app.appId))?.disabledAt).toBeInstanceOf(Date));
+    expect(calls.get).toBe(2);
+  });
+
+  it('past the TTL and the stale window together, a request waits for a fresh answer', async () => {
+    let t = 0;
+    const sql = createSqlRegistry(db);
+    const { calls, wrapped } = counting(sql);
+    const cache = createCachedRegistry(wrapped, { ttlMs: 30_000, staleMs: 5_000, now: () => t });
+    const { app } = await cache.create({ name: 'long idle' });
+    expect((await cache.get(app.appId))?.disabledAt).toBeNull();
+    await sql.disable(app.appId);
+    t += 35_000;
     expect((await cache.get(app.appId))?.disabledAt).toBeInstanceOf(Date);
     expect(calls.get).toBe(2);
+  });
+
+  it('keeps serving the expired answer while the lookup fails, and retries on a later request', async () => {
+    let t = 0;
+    let fail = false;
+    const inner = createSqlRegistry(db);
+    const { calls, wrapped } = counting({
+      ...inner,
+      get: (id) => (fail ? Promise.reject(new Error('db failing over')) : inner.get(id)),
+    });
+    const cache = createCachedRegistry(wrapped, { ttlMs: 10_000, staleMs: 60_000, now: () => t });
+    const { app } = await inner.create({ name: 'through a failover' });
+    await cache.get(app.appId);
+    fail = true;
+    t += 20_000;
+    expect((await cache.get(app.appId))?.appId).toBe(app.appId);
+    await vi.waitFor(() => expect(calls.get).toBe(2));
+    await new Promise((r) => setTimeout(r, 10));
+    fail = false;
+    expect(cache.peek?.(app.appId)?.appId).toBe(app.appId); // still served, and a new lookup started
+    expect(calls.get).toBe(3);
   });
 
   it('refuses a rotated-out key at once, within the TTL', async () => {
@@ -250,7 +288,9 @@ describe('cached registry', () => {
     expect(cache.peek?.(unknown)).toBeNull(); // known not to exist
     expect(calls.get).toBe(2);
     t += 10_001;
-    expect(cache.peek?.(app.appId)).toBeUndefined(); // stale
+    expect(cache.peek?.(app.appId)?.appId).toBe(app.appId); // expired: served while looked up again
+    t += 10_000;
+    expect(cache.peek?.(app.appId)).toBeUndefined(); // past the stale window: the caller must ask
     await cache.get(app.appId);
     await cache.disable(app.appId);
     expect(cache.peek?.(app.appId)).toBeUndefined(); // disabling through it forgets the answer

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type ProcSample, rssTrendOnceConnected, slopePerMinute } from './rss-trend.ts';
+import {
+  ceilingSlopePerMinute,
+  type ProcSample,
+  rssTrendOnceConnected,
+  slopePerMinute,
+} from './rss-trend.ts';
 
 const MiB = 2 ** 20;
 /** 250 ms samples: fds ramp to 1,124 by `rampS`, RSS given per sample. */
@@ -61,5 +66,33 @@ describe('slopePerMinute', () => {
   it('says nothing without enough samples spread in time', () => {
     expect(slopePerMinute([{ tMs: 0, value: 1 }])).toBeUndefined();
     expect(slopePerMinute([0, 1, 2].map((v) => ({ tMs: 5, value: v })))).toBeUndefined();
+  });
+});
+
+describe('ceilingSlopePerMinute', () => {
+  // 5-s samples over 9 minutes.
+  const every5s = (f: (min: number) => number) =>
+    Array.from({ length: 109 }, (_, i) => ({ tMs: i * 5000, value: f((i * 5) / 60) }));
+  // The collector's RSS as measured: fills by ~25 MiB/min to a ceiling, then a GC returns 100 MiB.
+  const sawtooth = (m: number, phase = 2) => Math.min(360, 260 + 25 * ((m + phase) % 4.5) * 2);
+  const phases = Array.from({ length: 9 }, (_, i) => i / 2);
+
+  it('reads a GC sawtooth around a ceiling as flat, where least squares over half the run does not', () => {
+    const all = every5s(sawtooth);
+    expect(Math.abs(ceilingSlopePerMinute(all)!)).toBeLessThan(2);
+    expect(Math.abs(slopePerMinute(all.slice(all.length / 2))!)).toBeGreaterThan(2);
+    // Wherever the drops fall.
+    for (const p of phases)
+      expect(Math.abs(ceilingSlopePerMinute(every5s((m) => sawtooth(m, p)))!)).toBeLessThan(2);
+  });
+
+  it('reads a steady leak through the same sawtooth, and a shrinking process as negative', () => {
+    for (const p of phases) {
+      const leak = ceilingSlopePerMinute(every5s((m) => sawtooth(m, p) + 5 * m))!;
+      expect(leak).toBeGreaterThan(3);
+      expect(leak).toBeLessThan(8);
+    }
+    expect(ceilingSlopePerMinute(every5s((m) => 600 - 10 * m))!).toBeCloseTo(-10, 6);
+    expect(ceilingSlopePerMinute(every5s(() => 600).slice(0, 8))).toBeUndefined();
   });
 });

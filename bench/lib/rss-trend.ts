@@ -71,3 +71,27 @@ export function slopePerMinute(samples: readonly { tMs: number; value: number }[
   }
   return vart === 0 ? undefined : (cov / vart) * 60_000;
 }
+
+/**
+ * A trend per minute that GC swings do not move: how the ceiling RSS comes back to rises — the 90th
+ * percentile of the last third of the samples minus that of the first third, over the time between
+ * the thirds' middles. A long-running V8 process's RSS is a sawtooth (the old generation fills for
+ * minutes, then a compacting GC returns ~100 MiB at once), which a least-squares line over part of
+ * a run, or a median of a third that holds a refill, reads as a leak or a shrink depending on where
+ * the drops fall; memory that is held for good raises every ceiling. Undefined under 9 samples.
+ */
+export function ceilingSlopePerMinute(
+  samples: readonly { tMs: number; value: number }[],
+): number | undefined {
+  if (samples.length < MIN_WINDOW) return undefined;
+  const third = Math.floor(samples.length / 3);
+  const first = samples.slice(0, third);
+  const last = samples.slice(samples.length - third);
+  const p90 = (xs: readonly { value: number }[]) => {
+    const v = xs.map((x) => x.value).sort((a, b) => a - b);
+    return v[Math.min(v.length - 1, Math.floor(0.9 * v.length))];
+  };
+  const mid = (xs: readonly { tMs: number }[]) => (xs[0].tMs + xs[xs.length - 1].tMs) / 2;
+  const span = mid(last) - mid(first);
+  return span > 0 ? ((p90(last) - p90(first)) / span) * 60_000 : undefined;
+}

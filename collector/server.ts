@@ -65,6 +65,11 @@ export interface ServerDeps {
   countries?: CountryLookup;
   /** The console's live view (`alt dev`): each decision, only while someone is subscribed. */
   live?: LiveTap;
+  /**
+   * Serve `/healthz`, `/readyz` and `/metrics` here (default). False when they have their own
+   * listener (`buildPrivateServer`, `--private-port`): they then answer 404 like any unknown path.
+   */
+  operationalRoutes?: boolean;
 }
 
 const INGEST_ROUTES: Record<string, string> = {
@@ -73,7 +78,15 @@ const INGEST_ROUTES: Record<string, string> = {
   '/v1/p.gif': 'pixel',
 };
 
-/** ALB idle timeout is 60 s: keep connections open longer so the ALB, not us, closes them. */
+/**
+ * How long an idle keep-alive connection stays open. Behind the ALB (idle timeout 60 s) it must be
+ * longer, so the ALB, which reuses its connections to us, closes them and never sends on one we
+ * closed. Behind an NLB nothing is reused (each client connection has its own connection to us) and
+ * the NLB's TLS idle timeout is 350 s and fixed
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/update-idle-timeout.html), so
+ * this is how long a browser's idle connection lasts: we close first, and the NLB closes the
+ * client's side with ours. The cost model prices the `scale` preset's connections with this value.
+ */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 export const REQUEST_TIMEOUT_MS = KEEP_ALIVE_TIMEOUT_MS + 5_000;
 
@@ -250,6 +263,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   app.addHook('onResponse', (req, reply, done) => {
     metrics.countRequest(req.routeOptions.url ?? 'unmatched', reply.statusCode);
+    metrics.observeLatency(reply.elapsedTime);
     done();
   });
 
@@ -328,7 +342,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     registerPixelRoute(scope, ctx);
     registerBatchRoute(scope, ctx);
     registerAssetRoutes(scope, ctx);
-    registerHealthRoutes(scope, ctx);
+    if (deps.operationalRoutes !== false) registerHealthRoutes(scope, ctx);
   });
   return app;
 }

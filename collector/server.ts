@@ -29,6 +29,7 @@ import {
   wireCode,
   withRetryAfter,
 } from './errors.ts';
+import { KEEP_ALIVE_TIMEOUT_MS } from './keep-alive.ts';
 import { lingerOnClose } from './linger.ts';
 import { appIdOf, firstHitOf, type LiveTap } from './live.ts';
 import { createCollectorLogger } from './logger.ts';
@@ -78,16 +79,7 @@ const INGEST_ROUTES: Record<string, string> = {
   '/v1/p.gif': 'pixel',
 };
 
-/**
- * How long an idle keep-alive connection stays open. Behind the ALB (idle timeout 60 s) it must be
- * longer, so the ALB, which reuses its connections to us, closes them and never sends on one we
- * closed. Behind an NLB nothing is reused (each client connection has its own connection to us) and
- * the NLB's TLS idle timeout is 350 s and fixed
- * (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/update-idle-timeout.html), so
- * this is how long a browser's idle connection lasts: we close first, and the NLB closes the
- * client's side with ours. The cost model prices the `scale` preset's connections with this value.
- */
-export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+export { KEEP_ALIVE_TIMEOUT_MS };
 export const REQUEST_TIMEOUT_MS = KEEP_ALIVE_TIMEOUT_MS + 5_000;
 
 /** Fastify's own 4xx errors → the collector's codes. */

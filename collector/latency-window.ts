@@ -8,7 +8,8 @@
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/ContainerInsights-Prometheus-metrics-conversion.html),
  * so a quantile computed here is what reaches CloudWatch either way; prom-client's summary pushes
  * every observation into a t-digest per age bucket (1.7 µs a request measured here, ~4 % of a
- * request's CPU), while this is an array increment.
+ * request's ~40 µs of CPU), while this is a logarithm and an array increment (0.08 µs; reading the
+ * quantile at a scrape, 30 µs).
  *
  * Values fall in logarithmic buckets 5 % wide from 10 µs to 100 s, and a quantile is reported as its
  * bucket's upper bound: never below the true value, at most 5 % above it. The window is a ring of

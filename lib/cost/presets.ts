@@ -25,7 +25,8 @@ export interface StackShape {
    * How long a browser's idle connection stays open. Behind the ALB, its idle timeout (60 s).
    * Behind an NLB, the collector's keep-alive timeout: a TLS listener's idle timeout is 350 s and
    * fixed (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/update-idle-timeout.html),
-   * and the collector closes an idle connection before that, which ends the client's with it.
+   * and the collector closes an idle connection before that, which ends the client's with it (the
+   * NLB keeps one connection to the collector per client connection; collector/keep-alive.ts).
    */
   idleTimeoutSeconds: number;
   /** The ACM certificate's key: an ECDSA chain and signature make every full TLS handshake smaller. */

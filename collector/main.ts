@@ -17,6 +17,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { type Config, loadConfig, SETTINGS } from '../lib/config.ts';
 import type { Sql } from '../lib/db/index.ts';
@@ -27,6 +28,7 @@ import { loadBeaconAssets } from './beacon-assets.ts';
 import { openCountryLookup } from './enrich/country.ts';
 import type { LiveTap } from './live.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { buildPrivateServer } from './private-server.ts';
 import { createCachedRegistry } from './registry/cached-registry.ts';
 import type { AppRegistry } from './registry/registry.ts';
 import { createSqlRegistry } from './registry/sql-registry.ts';
@@ -40,6 +42,8 @@ export const BEACON_DIST_DIR = fileURLToPath(new URL('../beacon/dist/', import.m
 export interface RunningCollector {
   app: FastifyInstance;
   url: string;
+  /** The private listener's URL (`/healthz`, `/readyz`, `/metrics`) when `privatePort` is set. */
+  privateUrl?: string;
   /** The cached registry the server uses: changes through it take effect at once. */
   registry: AppRegistry;
   /** The collector's counters (`alt dev`'s console reads accepted/refused/dropped from them). */
@@ -69,6 +73,8 @@ export interface StartOptions {
 const sqlStores = (db: Sql) => ({ registry: createSqlRegistry(db), salts: createSqlSaltStore(db) });
 
 export async function startCollector(config: Config, opts: StartOptions = {}): Promise<RunningCollector> {
+  if (config.privatePort !== undefined && config.privatePort !== 0 && config.privatePort === config.port)
+    throw new Error(`--private-port ${config.privatePort} must differ from --port`);
   // Before anything allocates: Node 24's V8 otherwise runs a mark-compact a second under load.
   tuneV8ForCollector();
   // Opened first: a user database that is missing or not an MMDB file stops startup, naming it.
@@ -108,17 +114,26 @@ export async function startCollector(config: Config, opts: StartOptions = {}): P
     beacon: loadBeaconAssets(BEACON_DIST_DIR),
     countries,
     live: opts.live,
+    operationalRoutes: config.privatePort === undefined,
   });
+  const privateApp =
+    config.privatePort === undefined
+      ? undefined
+      : buildPrivateServer({ sink, registry, metrics }, app.log as Logger);
   opts.extend?.(app);
   const url = await app.listen({ host: config.host, port: config.port });
+  const privateUrl = await privateApp?.listen({ host: config.host, port: config.privatePort });
   let stopping: Promise<void> | undefined;
   return {
     app,
     url,
+    privateUrl,
     registry,
     metrics,
     stop() {
       stopping ??= (async () => {
+        // The private listener first: health checks fail at once, so no new traffic is sent here.
+        await privateApp?.close();
         await app.close();
         await sink.close();
         await ownDb?.close();
@@ -135,7 +150,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options, strict: true });
   const config = loadConfig(values);
   const c = await startCollector(config);
-  c.app.log.info({ url: c.url }, 'collector listening');
+  c.app.log.info({ url: c.url, privateUrl: c.privateUrl }, 'collector listening');
   const shutdown = (signal: string) => {
     c.app.log.info({ signal }, 'stopping: draining requests and flushing the stream');
     c.stop().then(

@@ -13,6 +13,9 @@ export const COLLECTOR_METRIC_PREFIX = 'alt_collector_';
 
 export const COLLECTOR_METRICS = {
   requests: 'alt_collector_requests_total',
+  responses4xx: 'alt_collector_responses_4xx_total',
+  responses5xx: 'alt_collector_responses_5xx_total',
+  requestLatencyP99: 'alt_collector_request_latency_p99_seconds',
   hitsAccepted: 'alt_collector_hits_accepted_total',
   hitsRejected: 'alt_collector_hits_rejected_total',
   botHits: 'alt_collector_bot_hits_total',
@@ -29,9 +32,11 @@ export const COLLECTOR_METRICS = {
 export type CollectorMetricName = (typeof COLLECTOR_METRICS)[keyof typeof COLLECTOR_METRICS];
 
 /**
- * The collector metrics the CloudWatch agent ships (EMF): the only ones alarms, the dashboard and
- * `alt console --stack` (its hour of accepted/refused/bot hits) can read. Counters arrive as the
- * delta since the previous scrape, summed over their labels per group.
+ * The collector metrics the CloudWatch agent ships (EMF) whatever the load balancer: the only ones
+ * alarms, the dashboard and `alt console --stack` (its hour of accepted/refused/bot hits) can read.
+ * Counters arrive as the delta since the previous scrape, summed over their labels per group
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/ContainerInsights-Prometheus-metrics-conversion.html);
+ * gauges as their value, one datapoint per instance and scrape.
  */
 export const CLOUDWATCH_COLLECTOR_METRICS = [
   COLLECTOR_METRICS.spoolBytes,
@@ -41,3 +46,20 @@ export const CLOUDWATCH_COLLECTOR_METRICS = [
   COLLECTOR_METRICS.hitsRejected,
   COLLECTOR_METRICS.botHits,
 ] as const;
+
+/**
+ * Shipped too behind an NLB, which measures no HTTP: the request count (the scaling policy's
+ * metric), the 4xx and 5xx counts and the p99 stand in for the ALB's request metrics in the alarms.
+ * Behind the ALB they would duplicate what the ALB reports, at $0.30 a metric a month.
+ */
+export const NLB_COLLECTOR_METRICS = [
+  COLLECTOR_METRICS.requests,
+  COLLECTOR_METRICS.responses4xx,
+  COLLECTOR_METRICS.responses5xx,
+  COLLECTOR_METRICS.requestLatencyP99,
+] as const;
+
+/** What the agent ships for a stack behind `loadBalancer`. */
+export function cloudwatchCollectorMetrics(loadBalancer: 'alb' | 'nlb'): CollectorMetricName[] {
+  return [...CLOUDWATCH_COLLECTOR_METRICS, ...(loadBalancer === 'nlb' ? NLB_COLLECTOR_METRICS : [])];
+}

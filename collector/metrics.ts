@@ -5,6 +5,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { EnvelopeKind } from '../stream/envelope.ts';
+import { createLatencyWindow } from './latency-window.ts';
 import { COLLECTOR_METRIC_PREFIX, COLLECTOR_METRICS } from './metric-names.ts';
 import type { SinkObserver } from './sink.ts';
 
@@ -22,10 +23,11 @@ function cached<T>(make: (key: string) => T): (key: string) => T {
   };
 }
 
-export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+export function createMetrics(opts: { defaultMetrics?: boolean; now?: () => number } = {}) {
   const registry = new Registry();
   const registers = [registry];
   let inflightBytesNow = 0;
+  const latency = createLatencyWindow({ now: opts.now });
   const m = {
     registry,
     requests: new Counter({
@@ -33,6 +35,26 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: 'HTTP requests answered, by route and status code',
       labelNames: ['route', 'status'] as const,
       registers,
+    }),
+    // Label-free, so the CloudWatch agent ships each as one metric an alarm can watch.
+    responses4xx: new Counter({
+      name: COLLECTOR_METRICS.responses4xx,
+      help: 'HTTP requests answered with a 4xx status',
+      registers,
+    }),
+    responses5xx: new Counter({
+      name: COLLECTOR_METRICS.responses5xx,
+      help: 'HTTP requests answered with a 5xx status',
+      registers,
+    }),
+    requestLatencyP99: new Gauge({
+      name: COLLECTOR_METRICS.requestLatencyP99,
+      help: '99th percentile of the time from a request arriving to its answer, over the last minute (at most 5 % high; 0 without requests)',
+      registers,
+      // Computed when scraped (collector/latency-window.ts): nothing per request but a bucket increment.
+      collect() {
+        this.set(latency.quantileSeconds(0.99));
+      },
     }),
     hitsAccepted: new Counter({
       name: COLLECTOR_METRICS.hitsAccepted,
@@ -120,6 +142,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     /** One answered request (`onResponse`). */
     countRequest(route: string, status: number): void {
       requestChild(`${route} ${status}`).inc();
+      if (status >= 500) m.responses5xx.inc();
+      else if (status >= 400) m.responses4xx.inc();
+    },
+    /** How long the answered request took, from its arrival (`reply.elapsedTime`, ms). */
+    observeLatency(ms: number): void {
+      latency.observe(ms);
     },
     /** An accepted request of `n` hits. */
     countAccepted(source: string, route: string, n: number): void {

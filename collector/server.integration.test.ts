@@ -1,6 +1,7 @@
 /**
- * Over real HTTP on 127.0.0.1: client address from X-Forwarded-For only for the trusted hops, and
- * the production wiring (`startCollector`: PGlite registry, batcher, segment log) end to end.
+ * Over real HTTP on 127.0.0.1: client address from X-Forwarded-For only for the trusted hops, the
+ * production wiring (`startCollector`: PGlite registry, batcher, segment log) end to end, and the
+ * same as the stack runs it behind an NLB (private port, the socket's address).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -159,6 +160,82 @@ describe('keep-alive under overload', () => {
   });
 });
 
+/** Every row the local stream holds in `dir`, with its envelope kind. */
+async function streamRows(dir: string): Promise<{ kind: number; row: LakeRow }[]> {
+  const reader = await createSegmentLogReader(localStreamDir(dir), { retention: false });
+  const rows: { kind: number; row: LakeRow }[] = [];
+  for (let b = await reader.next(1000); b; b = await reader.next(1000)) {
+    for (const rec of b.records) {
+      const d = decodeEnvelope(rec.data);
+      if (!d.ok) throw new Error(d.reason);
+      for (const l of d.lines) rows.push({ kind: d.kind, row: JSON.parse(l) as LakeRow });
+    }
+    await reader.commit(b);
+  }
+  await reader.close();
+  return rows;
+}
+
+describe('startCollector as the stack runs it behind an NLB (private port, no trusted hops)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'alt-collector-nlb-'));
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  it('keeps /healthz, /readyz and /metrics off the public port, and takes the client address from the socket', async () => {
+    // What collector-user-data.ts sets behind an NLB: a private port, ALT_TRUST_PROXY_HOPS=0.
+    const config = loadConfig(
+      { dataDir: dir, port: '0', privatePort: '0', trustProxyHops: '0', logLevel: 'silent', stream: 'local' },
+      {},
+    );
+    const setup = await openDatabase(config);
+    const { app } = await createSqlRegistry(setup).create({ name: 'nlb' });
+    await setup.close();
+    const c = await startCollector(config);
+    let stopped = false;
+    try {
+      expect(c.privateUrl).toBeDefined();
+      expect(new URL(c.privateUrl as string).port).not.toBe(new URL(c.url).port);
+      // Everything an NLB forwards reaches the public port, whatever the path.
+      for (const path of ['/metrics', '/readyz', '/healthz', '/metrics?x=1', '//metrics']) {
+        const r = await fetch(`${c.url}${path}`);
+        expect(r.status, path).toBe(404);
+        expect(await r.text(), path).not.toContain('alt_collector_');
+      }
+      expect((await fetch(`${c.privateUrl}/healthz`)).status).toBe(200);
+      expect((await fetch(`${c.privateUrl}/readyz`)).status).toBe(200);
+      // The private port serves nothing public.
+      expect((await fetch(`${c.privateUrl}/v1/hits`, { method: 'POST', body: '{}' })).status).toBe(404);
+      // A client's own X-Forwarded-For is ignored: with client IP preservation the socket's peer is
+      // the client (here 127.0.0.1).
+      const r = await fetch(`${c.url}/v1/hits`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', 'user-agent': CHROME, 'x-forwarded-for': '203.0.113.77' },
+        body: JSON.stringify({ app_id: app.appId, event_type: 'pageview', url: 'https://a.example/' }),
+      });
+      expect(r.status).toBe(202);
+      const metrics = await (await fetch(`${c.privateUrl}/metrics`)).text();
+      expect(metrics).toMatch(/alt_collector_requests_total\{route="\/v1\/hits",status="202"\} 1/);
+      expect(metrics).toMatch(/alt_collector_request_latency_p99_seconds [0-9.e-]+/);
+      // Health checks are not traffic: the private port's requests are not counted.
+      expect(metrics).not.toMatch(/alt_collector_requests_total\{route="\/readyz"/);
+      expect(metrics).toMatch(/alt_collector_responses_4xx_total 5/);
+      await c.stop();
+      stopped = true;
+    } finally {
+      if (!stopped) await c.stop();
+    }
+    const lake = (await streamRows(dir)).filter((x) => x.kind === EnvelopeKind.LAKE_ROWS).map((x) => x.row);
+    expect(lake.map((x) => x.client_ip)).toEqual(['127.0.0.0']);
+  });
+
+  it('refuses a private port equal to the public one', async () => {
+    const config = loadConfig({ dataDir: dir, port: '18123', privatePort: '18123', stream: 'local' }, {});
+    await expect(startCollector(config)).rejects.toThrow(/--private-port 18123 must differ from --port/);
+  });
+});
+
 describe('startCollector (production wiring: PGlite registry, batcher, segment log)', () => {
   let dir: string;
   beforeAll(async () => {
@@ -212,17 +289,7 @@ describe('startCollector (production wiring: PGlite registry, batcher, segment l
       if (!stopped) await c.stop();
     }
 
-    const reader = await createSegmentLogReader(localStreamDir(dir), { retention: false });
-    const rows: { kind: number; row: LakeRow }[] = [];
-    for (let b = await reader.next(1000); b; b = await reader.next(1000)) {
-      for (const rec of b.records) {
-        const d = decodeEnvelope(rec.data);
-        if (!d.ok) throw new Error(d.reason);
-        for (const l of d.lines) rows.push({ kind: d.kind, row: JSON.parse(l) as LakeRow });
-      }
-      await reader.commit(b);
-    }
-    await reader.close();
+    const rows = await streamRows(dir);
     const lake = rows.filter((r) => r.kind === EnvelopeKind.LAKE_ROWS).map((r) => r.row);
     expect(lake).toHaveLength(31);
     expect(new Set(lake.map((r) => r.url))).toContain('https://a.example/p/29');

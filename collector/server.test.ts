@@ -506,6 +506,47 @@ describe('health and metrics', () => {
   });
 });
 
+describe('what the alarms watch behind an NLB (own server)', () => {
+  it('counts 4xx and 5xx answers and reports the p99 of response times over the last minute', async () => {
+    const s = await startHarness({ db });
+    try {
+      const { app } = await s.createApp();
+      const value = async (name: string) =>
+        ((await s.metrics.registry.getSingleMetric(name)?.get())?.values[0]?.value as number) ?? 0;
+      expect(await value('alt_collector_request_latency_p99_seconds')).toBe(0);
+      const send = () =>
+        s.app.inject({
+          method: 'POST',
+          url: '/v1/hits',
+          payload: JSON.stringify(pageview(app.appId)),
+          headers: { 'content-type': 'text/plain', 'user-agent': CHROME },
+        });
+      for (let i = 0; i < 20; i++) expect((await send()).statusCode).toBe(202);
+      // One answer held 150 ms by the sink: in 21 answers the slowest is the p99.
+      const submit = s.sink.submit;
+      s.sink.submit = async (kind, rows) => {
+        await new Promise((r) => setTimeout(r, 150));
+        return submit(kind, rows);
+      };
+      expect((await send()).statusCode).toBe(202);
+      s.sink.submit = submit;
+      expect(await value('alt_collector_request_latency_p99_seconds')).toBeGreaterThanOrEqual(0.15);
+      expect((await s.app.inject({ method: 'GET', url: '/wp-login.php' })).statusCode).toBe(404);
+      expect((await s.app.inject({ method: 'GET', url: '/.env' })).statusCode).toBe(404);
+      s.sink.mode = 'full';
+      expect((await send()).statusCode).toBe(503);
+      s.sink.mode = 'ok';
+      expect(await value('alt_collector_responses_4xx_total')).toBe(2);
+      expect(await value('alt_collector_responses_5xx_total')).toBe(1);
+      const requests = (await s.metrics.registry.getSingleMetric('alt_collector_requests_total')?.get())
+        ?.values as { value: number }[];
+      expect(requests.reduce((sum, v) => sum + v.value, 0)).toBe(24);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('limits and opt-outs (own servers)', () => {
   it('429 rate_limited per client address, with Retry-After', async () => {
     const s = await startHarness({ db, config: { rateLimitPerIp: 3 } });

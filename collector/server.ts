@@ -29,6 +29,7 @@ import {
   wireCode,
   withRetryAfter,
 } from './errors.ts';
+import { KEEP_ALIVE_TIMEOUT_MS } from './keep-alive.ts';
 import { lingerOnClose } from './linger.ts';
 import { appIdOf, firstHitOf, type LiveTap } from './live.ts';
 import { createCollectorLogger } from './logger.ts';
@@ -65,6 +66,11 @@ export interface ServerDeps {
   countries?: CountryLookup;
   /** The console's live view (`alt dev`): each decision, only while someone is subscribed. */
   live?: LiveTap;
+  /**
+   * Serve `/healthz`, `/readyz` and `/metrics` here (default). False when they have their own
+   * listener (`buildPrivateServer`, `--private-port`): they then answer 404 like any unknown path.
+   */
+  operationalRoutes?: boolean;
 }
 
 const INGEST_ROUTES: Record<string, string> = {
@@ -73,8 +79,7 @@ const INGEST_ROUTES: Record<string, string> = {
   '/v1/p.gif': 'pixel',
 };
 
-/** ALB idle timeout is 60 s: keep connections open longer so the ALB, not us, closes them. */
-export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+export { KEEP_ALIVE_TIMEOUT_MS };
 export const REQUEST_TIMEOUT_MS = KEEP_ALIVE_TIMEOUT_MS + 5_000;
 
 /** Fastify's own 4xx errors → the collector's codes. */
@@ -250,6 +255,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   app.addHook('onResponse', (req, reply, done) => {
     metrics.countRequest(req.routeOptions.url ?? 'unmatched', reply.statusCode);
+    metrics.observeLatency(reply.elapsedTime);
     done();
   });
 
@@ -328,7 +334,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     registerPixelRoute(scope, ctx);
     registerBatchRoute(scope, ctx);
     registerAssetRoutes(scope, ctx);
-    registerHealthRoutes(scope, ctx);
+    if (deps.operationalRoutes !== false) registerHealthRoutes(scope, ctx);
   });
   return app;
 }

@@ -262,6 +262,36 @@ describe('validateConfig', () => {
     expect(withWaf).toMatchObject({ waf: true, streamShards: 3 });
   });
 
+  it('loadBalancer: the scale preset’s NLB, refused with WAF or CloudFront in front, naming the key', () => {
+    const { preset: _, ...bare } = rawConfig('dev');
+    expect(validateConfig(bare).loadBalancer).toBe('alb');
+    expect(validateConfig({ ...bare, preset: 'scale' })).toMatchObject({ loadBalancer: 'nlb', waf: false });
+    expect(validateConfig({ ...bare, preset: 'small' }).loadBalancer).toBe('alb');
+    expect(problemsOf({ ...bare, loadBalancer: 'gwlb' })).toEqual([
+      'loadBalancer: expected alb or nlb, got "gwlb"',
+    ]);
+    // The dev file keeps its WAF: with an NLB that is refused, and how to keep either is said.
+    expect(problemsOf({ ...bare, loadBalancer: 'nlb' })).toEqual([
+      expect.stringMatching(/^waf: a web ACL cannot protect an NLB — set loadBalancer: alb/),
+    ]);
+    expect(
+      problemsOf({
+        ...bare,
+        preset: 'scale',
+        routeApiThroughCdn: true,
+        beaconCdn: true,
+        apiDomainName: 'c.alt.test',
+      }),
+    ).toEqual([
+      expect.stringMatching(/^routeApiThroughCdn: \/v1\/\* through CloudFront needs loadBalancer: alb/),
+    ]);
+    // Back to the ALB, WAF is allowed on scale again.
+    expect(validateConfig({ ...bare, preset: 'scale', loadBalancer: 'alb', waf: true })).toMatchObject({
+      loadBalancer: 'alb',
+      waf: true,
+    });
+  });
+
   it('sizes a provisioned stream from expectedHitsPerSecond with the model’s own shard count', () => {
     const { preset: _, ...bare } = rawConfig('dev');
     const at = (hitsPerSecond: number) =>

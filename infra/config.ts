@@ -20,10 +20,14 @@ export interface CollectorConfig {
   maxSize: number;
   desiredCapacity: number;
   spoolVolumeGiB: number;
-  /** ALBRequestCountPerTarget target for target tracking; 0 disables scaling (dev). */
+  /**
+   * Requests a minute per collector that target tracking aims at; 0 disables scaling (dev). The
+   * metric: ALBRequestCountPerTarget behind the ALB; behind an NLB the collector's own request
+   * count (`alt_collector_requests_total`) divided by the group's in-service instances.
+   */
   targetRequestsPerInstance: number;
   /**
-   * In the public subnets with a public IPv4 address each (only the ALB may connect), reaching
+   * In the public subnets with a public IPv4 address each (only the load balancer may connect), reaching
    * Kinesis, CloudWatch, Auto Scaling and S3 without interface endpoints; otherwise in the private
    * subnets behind the endpoints.
    */
@@ -65,6 +69,8 @@ export interface SnowflakeConfig {
 }
 
 export type StreamMode = 'on-demand' | 'provisioned';
+/** `alb`: HTTPS listener with path rules, WAF possible. `nlb`: TLS listener, cheaper per new connection. */
+export type LoadBalancer = 'alb' | 'nlb';
 export type HitsStorageClass = 'standard' | 'intelligent-tiering';
 
 export interface StackConfig {
@@ -79,11 +85,17 @@ export interface StackConfig {
   singleAzEndpoints: boolean;
   /** Services with an interface endpoint (`secretsmanager` for the migration; the collector's when it is private). */
   interfaceEndpoints: string[];
+  /**
+   * The public load balancer. `nlb` (the `scale` preset): a TLS listener terminating TLS with
+   * `certificateArn` and forwarding TCP to the collectors, which see the client's address and answer
+   * the alarms' and scaling's request metrics themselves; no WAF, no CloudFront in front.
+   */
+  loadBalancer: LoadBalancer;
   /** A WAF web ACL on the ingest path (the ALB, or the distribution when `/v1/*` goes through it). */
   waf: boolean;
   /** Serve the beacon from CloudFront; otherwise the collector serves it behind the ALB. */
   beaconCdn: boolean;
-  /** Regional ACM certificate for the ALB's HTTPS listener. */
+  /** Regional ACM certificate for the load balancer's HTTPS (ALB) or TLS (NLB) listener. */
   certificateArn: string;
   sslPolicy: string;
   /** Hostname that resolves to the ALB and matches `certificateArn`; needed to route `/v1/*` via CloudFront. */
@@ -140,6 +152,7 @@ export const DEFAULTS: Omit<StackConfig, 'region' | 'availabilityZones' | 'certi
     vpcCidr: '10.40.0.0/16',
     singleAzEndpoints: true,
     interfaceEndpoints: [...INTERFACE_ENDPOINT_SERVICES],
+    loadBalancer: 'alb',
     waf: true,
     beaconCdn: true,
     sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
@@ -218,7 +231,7 @@ export const USER_VALUES: Record<string, { set: string; from: string }> = {
   },
   apiDomainName: {
     set: 'npx pulumi config set alt:apiDomainName collect.<your-domain>',
-    from: 'your DNS: the hostname on certificateArn that will point at the ALB (stack output albDnsName)',
+    from: 'your DNS: the hostname on certificateArn that will point at the load balancer (stack output loadBalancerDnsName)',
   },
   cdnDomainName: {
     set: 'npx pulumi config set alt:cdnDomainName cdn.<your-domain>',
@@ -402,6 +415,24 @@ export function validateConfig(raw: Raw, opts: { checkArtifacts?: boolean } = {}
   );
   int('wafRateLimitPer5Min', c.wafRateLimitPer5Min, 10, 2_000_000_000);
   need(typeof c.waf === 'boolean', `waf: expected true or false, got ${JSON.stringify(c.waf)}`);
+  need(
+    c.loadBalancer === 'alb' || c.loadBalancer === 'nlb',
+    `loadBalancer: expected alb or nlb, got ${JSON.stringify(c.loadBalancer)}`,
+  );
+  if (c.loadBalancer === 'nlb') {
+    // A regional web ACL associates with an ALB (or API Gateway, AppSync…), not an NLB.
+    // https://docs.aws.amazon.com/waf/latest/developerguide/web-acl-associating-aws-resource.html
+    need(
+      c.waf !== true,
+      'waf: a web ACL cannot protect an NLB — set loadBalancer: alb to keep WAF, or waf: false (the collector still rate-limits per address and per app)',
+    );
+    // CloudFront in front would make every client address a CloudFront edge server's: the collector
+    // behind an NLB trusts no X-Forwarded-For.
+    need(
+      c.routeApiThroughCdn !== true,
+      'routeApiThroughCdn: /v1/* through CloudFront needs loadBalancer: alb (behind an NLB the collector takes the client address from the connection, which would be CloudFront)',
+    );
+  }
   need(
     typeof c.beaconCdn === 'boolean',
     `beaconCdn: expected true or false, got ${JSON.stringify(c.beaconCdn)}`,

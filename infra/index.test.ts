@@ -23,7 +23,7 @@ describe('infra/index.ts', () => {
     await settle();
     expect(Object.keys(outputs).sort()).toEqual(
       [
-        'albDnsName',
+        'loadBalancerDnsName',
         'alarmTopicArn',
         'athenaWorkgroup',
         'auroraEndpoint',

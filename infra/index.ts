@@ -10,7 +10,7 @@ const stack = createStack(readStackConfig(new pulumi.Config('alt'), new pulumi.C
 
 export const {
   collectorUrl,
-  albDnsName,
+  loadBalancerDnsName,
   beaconUrl,
   cdnDomainName,
   streamName,

@@ -56,6 +56,8 @@ describe('one Node line from test to deploy', () => {
       asgName: 'g',
       lifecycleHookName: 'drain',
       port: 8080,
+      privatePort: 9090,
+      loadBalancer: 'alb',
       metricsNamespace: 'ALT/Collector',
       logGroupName: '/alt/collector',
       spoolMaxBytes: 1,

@@ -3,9 +3,10 @@
  * model prices (lib/cost/presets.ts), so what `alt cost --preset X` prices is what the stack
  * builds. `validateConfig` lays these values over `DEFAULTS`, and the stack file's own keys over
  * them. Keys a shape does not decide (AZ names, account values, deletion protection, backups,
- * timeouts) keep their defaults. Two dimensions are not config: the ALB's idle timeout is fixed
- * (edge.ts, the collector's keep-alive outlasts it) and the certificate's key is whatever
- * `certificateArn` names — `small` and `scale` are priced for an EC_prime256v1 certificate.
+ * timeouts) keep their defaults. Two dimensions are not config: the idle time of a connection
+ * follows from the load balancer (the ALB's fixed 60 s, edge.ts; behind an NLB the collector's
+ * keep-alive, collector/keep-alive.ts) and the certificate's key is whatever `certificateArn` names
+ * — `small` and `scale` are priced for an EC_prime256v1 certificate as ACM issues it.
  */
 import { estimate } from '../lib/cost/model.ts';
 import { PRESET_NAMES, PRESETS, type PresetName, type StackShape } from '../lib/cost/presets.ts';
@@ -24,6 +25,7 @@ export function presetConfig(name: PresetName): Record<string, unknown> {
   const c = s.collector;
   const instanceType = c.instanceType.replace(/^ec2\./, '');
   return {
+    loadBalancer: s.loadBalancer,
     waf: s.waf,
     routeApiThroughCdn: s.ingestThroughCdn,
     beaconCdn: s.beaconFrom === 'cdn',
@@ -36,7 +38,8 @@ export function presetConfig(name: PresetName): Record<string, unknown> {
       desiredCapacity: c.minSize,
       maxSize: c.targetRequestsPerSecond > 0 ? Math.max(c.minSize, SCALING_MAX_COLLECTORS) : c.minSize,
       spoolVolumeGiB: c.spoolVolumeGiB,
-      // ALBRequestCountPerTarget counts a minute; the shape's target is per second.
+      // Both scaling metrics count a minute (ALBRequestCountPerTarget, the collector's request
+      // count per instance); the shape's target is per second.
       targetRequestsPerInstance: Math.round(c.targetRequestsPerSecond * 60),
       publicIp: c.publicIp,
     },

@@ -5,9 +5,16 @@
  * line has the resources behind it, in the counts and sizes priced, and every billable resource
  * type the stack creates is priced (or listed below with why it costs nothing at rest).
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEEP_ALIVE_TIMEOUT_MS } from '../collector/keep-alive.ts';
+import {
+  COLLECTOR_METRICS,
+  COLLECTOR_METRICS_NAMESPACE,
+  cloudwatchCollectorMetrics,
+} from '../collector/metric-names.ts';
 import { type Estimate, estimate, type LineItem } from '../lib/cost/model.ts';
 import { PRESETS, type PresetName, type StackShape } from '../lib/cost/presets.ts';
 import { ALB_IDLE_TIMEOUT_SECONDS } from './components/edge.ts';
@@ -199,9 +206,20 @@ for (const c of ALL_CASES) {
     it('load balancer: the type, idle timeout and AZs priced; one public IPv4 address per AZ and per public collector', () => {
       const lb = one('aws:lb/loadBalancer:LoadBalancer').inputs;
       expect(lb.loadBalancerType).toBe(e.loadBalancer === 'alb' ? 'application' : 'network');
+      expect(shape.loadBalancer).toBe(e.loadBalancer);
       expect(hours(line(e.loadBalancer === 'alb' ? 'elb.alb-hour' : 'elb.nlb-hour'))).toBeCloseTo(1, 9);
-      expect(lb.idleTimeout).toBe(ALB_IDLE_TIMEOUT_SECONDS);
-      expect(shape.idleTimeoutSeconds).toBe(lb.idleTimeout);
+      if (e.loadBalancer === 'alb') {
+        expect(lb.idleTimeout).toBe(ALB_IDLE_TIMEOUT_SECONDS);
+        expect(shape.idleTimeoutSeconds).toBe(lb.idleTimeout);
+      } else {
+        // A TLS listener keeps idle flows 350 s and cannot be told otherwise; the collector closes
+        // idle connections first, so its keep-alive is the idle time priced.
+        const listeners = all('aws:lb/listener:Listener');
+        expect(listeners.map((l) => l.inputs.protocol)).toEqual(['TLS']);
+        expect(listeners[0]?.inputs.tcpIdleTimeoutSeconds).toBeUndefined();
+        expect(KEEP_ALIVE_TIMEOUT_MS / 1000).toBeLessThan(350);
+        expect(shape.idleTimeoutSeconds).toBe(KEEP_ALIVE_TIMEOUT_MS / 1000);
+      }
       const lt = one('aws:ec2/launchTemplate:LaunchTemplate').inputs;
       const publicCollector = lt.networkInterfaces?.[0]?.associatePublicIpAddress === 'true';
       const addresses = lb.subnets.length + (publicCollector ? e.traffic.collectors : 0);
@@ -369,3 +387,162 @@ for (const c of ALL_CASES) {
     });
   });
 }
+
+/**
+ * `scale` builds an NLB (issue #21): what the ALB did for the stack is done by the pieces the
+ * tests below follow from resource to resource — the TLS listener and its certificate, the
+ * target group and its health check on the collectors' private port, the security-group rules that
+ * admit only the NLB, and the alarms and scaling policy on metrics the collectors export and their
+ * agent ships.
+ */
+describe('preset scale: the NLB and what stands in for the ALB', () => {
+  let run: MockRun;
+  let artifacts: string;
+  const scale = CASES.find((c) => c.preset === 'scale') as Case;
+  beforeAll(async () => {
+    ({ run, artifacts } = await build(scale));
+  }, 60_000);
+  afterAll(() => rmSync(artifacts, { recursive: true, force: true }));
+
+  const all = (type: string) => run.resources.filter((r) => r.type === type) as Resource[];
+  const one = (type: string) => {
+    const found = all(type);
+    expect(found, type).toHaveLength(1);
+    return found[0] as Resource;
+  };
+  const byId = (id: unknown) => run.resources.find((r) => r.id === id) as Resource;
+  const script = () =>
+    Buffer.from(one('aws:ec2/launchTemplate:LaunchTemplate').inputs.userData, 'base64').toString('utf8');
+  const env = (name: string) => Number(new RegExp(`\\b${name}=(\\d+)\\b`).exec(script())?.[1]);
+
+  it('is a network load balancer with a TLS listener on the certificate, forwarding TCP to the collectors', () => {
+    const lb = one('aws:lb/loadBalancer:LoadBalancer');
+    expect(lb.state?.arn).toMatch(/^arn:aws:lb:/);
+    expect(lb.inputs).toMatchObject({ loadBalancerType: 'network', internal: false, ipAddressType: 'ipv4' });
+    // No ALB listeners or rules: no HTTPS listener, no redirect, no path rules.
+    expect(all('aws:lb/listenerRule:ListenerRule')).toEqual([]);
+    const listener = one('aws:lb/listener:Listener').inputs;
+    expect(listener.loadBalancerArn).toBe(lb.state?.arn);
+    expect(listener).toMatchObject({
+      protocol: 'TLS',
+      port: 443,
+      certificateArn: cert,
+      alpnPolicy: 'HTTP1Only',
+    });
+    // A TLS 1.3 policy (its TLS 1.2 suites include ECDHE-ECDSA for the ECDSA certificate priced);
+    // left out, the API would apply ELBSecurityPolicy-2016-08.
+    expect(listener.sslPolicy).toBe('ELBSecurityPolicy-TLS13-1-2-2021-06');
+    const tg = one('aws:lb/targetGroup:TargetGroup');
+    expect(tg.state?.arn).toMatch(/^arn:aws:lb:/);
+    expect(listener.defaultActions).toEqual([{ type: 'forward', targetGroupArn: tg.state?.arn }]);
+    expect(tg.inputs).toMatchObject({ protocol: 'TCP', targetType: 'instance', preserveClientIp: 'true' });
+    const asg = one('aws:autoscaling/group:Group').inputs;
+    expect(asg.targetGroupArns).toEqual([tg.state?.arn]);
+    expect(asg.healthCheckType).toBe('ELB');
+  });
+
+  it('health-checks /readyz on the collectors’ private port, which no listener forwards to', () => {
+    const tg = one('aws:lb/targetGroup:TargetGroup').inputs;
+    expect([env('ALT_PORT'), env('ALT_PRIVATE_PORT')].every(Number.isInteger)).toBe(true);
+    expect(tg.port).toBe(env('ALT_PORT'));
+    expect(tg.healthCheck).toMatchObject({ protocol: 'HTTP', path: '/readyz', matcher: '200' });
+    expect(Number(tg.healthCheck.port)).toBe(env('ALT_PRIVATE_PORT'));
+    expect(env('ALT_PRIVATE_PORT')).not.toBe(env('ALT_PORT'));
+    // The agent scrapes /metrics there too.
+    expect(script()).toContain(`targets: ['127.0.0.1:${env('ALT_PRIVATE_PORT')}']`);
+  });
+
+  it('admits only the NLB’s security group to the collectors, on the traffic and health-check ports', () => {
+    const lb = one('aws:lb/loadBalancer:LoadBalancer').inputs;
+    expect(lb.securityGroups).toHaveLength(1);
+    const nlbSg = byId(lb.securityGroups[0]);
+    expect(nlbSg.id).toBeTruthy();
+    expect(nlbSg.type).toBe('aws:ec2/securityGroup:SecurityGroup');
+    expect(nlbSg.inputs.ingress).toEqual([
+      { protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: ['0.0.0.0/0'] },
+    ]);
+    const tg = one('aws:lb/targetGroup:TargetGroup').inputs;
+    const ports = [tg.port, Number(tg.healthCheck.port)].sort();
+    // The NLB may open connections to exactly those ports.
+    expect((nlbSg.inputs.egress as Inputs[]).map((x) => x.fromPort).sort()).toEqual(ports);
+    const lt = one('aws:ec2/launchTemplate:LaunchTemplate').inputs;
+    const collectorSg = lt.networkInterfaces[0].securityGroups[0];
+    const ingress = all('aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule').filter(
+      (r) => r.inputs.securityGroupId === collectorSg,
+    );
+    expect(ingress.map((r) => r.inputs.fromPort).sort()).toEqual(ports);
+    for (const r of ingress) {
+      expect(r.inputs.referencedSecurityGroupId).toBe(nlbSg.id);
+      expect(r.inputs.toPort).toBe(r.inputs.fromPort);
+      expect(r.inputs.cidrIpv4).toBeUndefined();
+    }
+  });
+
+  it('takes the client address from the connection: the collectors trust no X-Forwarded-For', () => {
+    expect(env('ALT_TRUST_PROXY_HOPS')).toBe(0);
+    expect(one('aws:lb/targetGroup:TargetGroup').inputs.proxyProtocolV2).toBe(false);
+  });
+
+  it('alarms on the collector’s own request metrics, which it exports and its agent ships', () => {
+    const shipped = cloudwatchCollectorMetrics('nlb');
+    const selectors = /"metric_selectors":\[([^\]]*)\]/.exec(script())?.[1] ?? '';
+    const alarms = all('aws:cloudwatch/metricAlarm:MetricAlarm');
+    const watched = alarms.flatMap((a) => [
+      a.inputs,
+      ...((a.inputs.metricQueries as Inputs[] | undefined) ?? []).map((q) => q.metric ?? {}),
+    ]);
+    const groupName = one('aws:autoscaling/group:Group').inputs.name;
+    for (const name of [
+      COLLECTOR_METRICS.responses5xx,
+      COLLECTOR_METRICS.responses4xx,
+      COLLECTOR_METRICS.requestLatencyP99,
+    ]) {
+      const m = watched.find((x) => x.namespace === COLLECTOR_METRICS_NAMESPACE && x.metricName === name);
+      expect(m, name).toBeDefined();
+      expect(m?.dimensions).toEqual({ AutoScalingGroupName: groupName });
+      expect(shipped).toContain(name);
+      expect(selectors).toContain(`"^${name}$"`);
+    }
+    // Nothing reads the ALB's metrics, which this stack does not have.
+    expect(watched.filter((x) => x.namespace === 'AWS/ApplicationELB')).toEqual([]);
+    const p99 = alarms.find((a) => a.inputs.metricName === COLLECTOR_METRICS.requestLatencyP99)?.inputs;
+    expect(p99).toMatchObject({ statistic: 'Maximum', threshold: 0.05 });
+    // The NLB's own: its health checks' view of the collectors.
+    const nlbSuffix = 'net/';
+    for (const a of alarms.filter((x) => x.inputs.namespace === 'AWS/NetworkELB'))
+      expect(String(a.inputs.dimensions.LoadBalancer)).toMatch(new RegExp(`^${nlbSuffix}`));
+  });
+
+  it('every alarm, the NLB’s own included, has its runbook entry in docs/operations.md', () => {
+    const doc = readFileSync(path.join(import.meta.dirname, '..', 'docs', 'operations.md'), 'utf8');
+    const headings = new Set([...doc.matchAll(/^### (\S+)$/gm)].map((m) => m[1]));
+    const prefix = 'alt-prod-monitoring-';
+    const ids = all('aws:cloudwatch/metricAlarm:MetricAlarm').map((a) => a.name.slice(prefix.length));
+    expect(ids).toContain('nlb-no-healthy-hosts');
+    expect(ids).not.toContain('alb-5xx');
+    expect(ids.filter((id) => !headings.has(id))).toEqual([]);
+  });
+
+  it('scales on requests a minute per in-service collector, from metrics that exist, at the rate priced', () => {
+    const policy = one('aws:autoscaling/policy:Policy').inputs;
+    const tt = policy.targetTrackingConfiguration;
+    expect(tt.predefinedMetricSpecification).toBeUndefined();
+    const asg = one('aws:autoscaling/group:Group').inputs;
+    expect(policy.autoscalingGroupName).toBe(asg.name);
+    const metrics = tt.customizedMetricSpecification.metrics as Inputs[];
+    const stat = (id: string) => metrics.find((m) => m.id === id)?.metricStat;
+    expect(stat('requests')?.metric).toEqual({
+      namespace: COLLECTOR_METRICS_NAMESPACE,
+      metricName: COLLECTOR_METRICS.requests,
+      dimensions: [{ name: 'AutoScalingGroupName', value: asg.name }],
+    });
+    expect(cloudwatchCollectorMetrics('nlb')).toContain(COLLECTOR_METRICS.requests);
+    // The group publishes its in-service count (enabledMetrics), which the expression divides by.
+    expect(stat('instances')?.metric.metricName).toBe('GroupInServiceInstances');
+    expect(asg.enabledMetrics).toContain('GroupInServiceInstances');
+    const returned = metrics.filter((m) => m.returnData !== false);
+    expect(returned).toEqual([expect.objectContaining({ expression: 'requests / instances' })]);
+    // A minute's requests per instance: the model's target per second × 60.
+    expect(tt.targetValue).toBe(PRESETS.scale.collector.targetRequestsPerSecond * 60);
+  });
+});

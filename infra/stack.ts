@@ -14,17 +14,24 @@ import { HitStream } from './components/hit-stream.ts';
 import { Lake } from './components/lake.ts';
 import { Monitoring } from './components/monitoring.ts';
 import { Network } from './components/network.ts';
+import { NetworkEdge } from './components/network-edge.ts';
 import { SnowflakeIntegration } from './components/snowflake.ts';
 import { Transformer } from './components/transformer.ts';
 import { type StackConfig, validateConfig } from './config.ts';
 
-/** The collector's port behind the ALB (its keepAliveTimeout must exceed the ALB's 60 s idle timeout). */
+/** The collector's public port: the one the load balancer's listener forwards to. */
 export const COLLECTOR_PORT = 8080;
+/**
+ * The collector's private port (`ALT_PRIVATE_PORT`): `/healthz`, `/readyz`, `/metrics` for the
+ * load balancer's health check and the CloudWatch agent. No listener forwards to it.
+ */
+export const COLLECTOR_PRIVATE_PORT = 9090;
 
 export interface AltStack {
   config: StackConfig;
   network: Network;
-  edge: Edge;
+  /** The ALB (`loadBalancer: alb`) or the NLB (`nlb`) and what goes with it. */
+  edge: Edge | NetworkEdge;
   /** Absent when the collector serves the beacon (`beaconCdn: false`). */
   beacon?: BeaconCdn;
   stream: HitStream;
@@ -68,17 +75,29 @@ export function createStack(raw: Record<string, unknown>): AltStack {
     // Prod data outlives the stack: `pulumi destroy` refuses while protected and never deletes them.
     retain: config.environment === 'prod',
   });
-  const edge = new Edge(`${prefix}-edge`, {
-    vpcId: network.vpc.id,
-    publicSubnetIds: network.publicSubnetIds,
-    certificateArn: config.certificateArn,
-    sslPolicy: config.sslPolicy,
-    wafRateLimitPer5Min: config.wafRateLimitPer5Min,
-    waf: config.waf,
-    collectorPort: COLLECTOR_PORT,
-    behindCdn: config.routeApiThroughCdn,
-    originVerifySecret: config.originVerifySecret,
-  });
+  const edge =
+    config.loadBalancer === 'nlb'
+      ? new NetworkEdge(`${prefix}-edge`, {
+          vpcId: network.vpc.id,
+          publicSubnetIds: network.publicSubnetIds,
+          certificateArn: config.certificateArn,
+          sslPolicy: config.sslPolicy,
+          collectorPort: COLLECTOR_PORT,
+          privatePort: COLLECTOR_PRIVATE_PORT,
+        })
+      : new Edge(`${prefix}-edge`, {
+          vpcId: network.vpc.id,
+          publicSubnetIds: network.publicSubnetIds,
+          certificateArn: config.certificateArn,
+          sslPolicy: config.sslPolicy,
+          wafRateLimitPer5Min: config.wafRateLimitPer5Min,
+          waf: config.waf,
+          collectorPort: COLLECTOR_PORT,
+          privatePort: COLLECTOR_PRIVATE_PORT,
+          behindCdn: config.routeApiThroughCdn,
+          originVerifySecret: config.originVerifySecret,
+        });
+  const webAcl = edge instanceof Edge ? edge.webAcl : undefined;
   const beacon = config.beaconCdn
     ? new BeaconCdn(`${prefix}-beacon`, {
         beaconDir: artifact('beacon'),
@@ -91,7 +110,7 @@ export function createStack(raw: Record<string, unknown>): AltStack {
           : undefined,
         // Behind CloudFront the web ACL is the distribution's (CLOUDFRONT scope), where the source
         // address is the viewer's; the ALB takes only CloudFront's connections.
-        webAclArn: config.routeApiThroughCdn ? edge.webAcl?.arn : undefined,
+        webAclArn: config.routeApiThroughCdn ? webAcl?.arn : undefined,
       })
     : undefined;
   const aurora = new Aurora(`${prefix}-db`, {
@@ -117,15 +136,24 @@ export function createStack(raw: Record<string, unknown>): AltStack {
     ...config.collector,
     subnetIds: collectorSubnets,
     securityGroupId: network.collectorSecurityGroup.id,
-    albSecurityGroupId: edge.securityGroup.id,
+    loadBalancer:
+      edge.kind === 'alb'
+        ? {
+            kind: 'alb',
+            securityGroupId: edge.securityGroup.id,
+            requestCountLabel: pulumi.interpolate`${edge.loadBalancer.arnSuffix}/${edge.targetGroup.arnSuffix}`,
+          }
+        : { kind: 'nlb', securityGroupId: edge.securityGroup.id },
     targetGroupArn: edge.targetGroup.arn,
-    requestCountLabel: pulumi.interpolate`${edge.loadBalancer.arnSuffix}/${edge.targetGroup.arnSuffix}`,
     stream: { name: stream.streamName, arn: stream.streamArn, keyArn: stream.key.arn },
     lakeBucketName: lake.bucketName,
     database,
     logRetentionDays: config.logRetentionDays,
     port: COLLECTOR_PORT,
-    trustProxyHops: config.routeApiThroughCdn ? 2 : 1,
+    privatePort: COLLECTOR_PRIVATE_PORT,
+    // X-Forwarded-For entries appended by proxies we run: the ALB's, and CloudFront's before it.
+    // An NLB appends none: the connection itself carries the client's address.
+    trustProxyHops: edge.kind === 'nlb' ? 0 : config.routeApiThroughCdn ? 2 : 1,
   });
   const transformer = new Transformer(`${prefix}-transformer`, {
     ...config.transformer,
@@ -160,8 +188,11 @@ export function createStack(raw: Record<string, unknown>): AltStack {
     region: config.region,
     accountId,
     streamName: stream.streamName,
-    albArnSuffix: edge.loadBalancer.arnSuffix,
-    targetGroupArnSuffix: edge.targetGroup.arnSuffix,
+    loadBalancer: {
+      kind: edge.kind,
+      arnSuffix: edge.loadBalancer.arnSuffix,
+      targetGroupArnSuffix: edge.targetGroup.arnSuffix,
+    },
     collectorGroupName: collector.group.name,
     transformerFunctionName: transformer.function.name,
     compactFunctionName: transformer.compactFunction.name,
@@ -175,7 +206,7 @@ export function createStack(raw: Record<string, unknown>): AltStack {
   const outputs: Record<string, pulumi.Input<unknown>> = {
     // Through the CDN the ALB takes only CloudFront's connections: sites send hits to the CDN host.
     collectorUrl: pulumi.interpolate`https://${config.routeApiThroughCdn ? beaconHost : collectorHost}`,
-    albDnsName: edge.dnsName,
+    loadBalancerDnsName: edge.dnsName,
     beaconUrl: pulumi.interpolate`https://${beaconHost}/b.js`,
     cdnDomainName: beacon?.domainName ?? 'no beacon CDN (beaconCdn: false): the collector serves the beacon',
     streamName: stream.streamName,

@@ -75,6 +75,13 @@ const setting = <T, D extends T | undefined>(
 export const SETTINGS = {
   port: setting('ALT_PORT', '--port', int(0, 65535), 8080, 'collector HTTP port (0 picks a free one)'),
   host: setting('ALT_HOST', '--host', str, '127.0.0.1', 'address the collector listens on'),
+  privatePort: setting(
+    'ALT_PRIVATE_PORT',
+    '--private-port',
+    int(0, 65535),
+    undefined,
+    'serve /healthz, /readyz and /metrics on this port only (the load balancer health check and the metrics agent), so the public port answers 404 for them; unset: on --port',
+  ),
   dataDir: setting(
     'ALT_DATA_DIR',
     '--data-dir',
@@ -194,7 +201,7 @@ export const SETTINGS = {
     '--trust-proxy-hops',
     int(0, 5),
     0,
-    'load balancer hops to trust in X-Forwarded-For (1 behind the ALB)',
+    'load balancer hops to trust in X-Forwarded-For (1 behind the ALB; 0 behind an NLB, which hands over the client address itself)',
   ),
   rateLimitPerIp: setting(
     'ALT_RATE_LIMIT_IP',

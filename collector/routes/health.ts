@@ -6,7 +6,10 @@ import type { RouteContext } from './context.ts';
 const withTimeout = <T>(p: Promise<T>, ms: number, fallback: T): Promise<T> =>
   Promise.race([p.catch(() => fallback), new Promise<T>((r) => setTimeout(r, ms, fallback).unref())]);
 
-export function registerHealthRoutes(app: FastifyInstance, ctx: RouteContext): void {
+/** What the operational routes read: whether the sink and registry answer, and the metrics. */
+export type HealthContext = Pick<RouteContext, 'sink' | 'registry' | 'metrics'>;
+
+export function registerHealthRoutes(app: FastifyInstance, ctx: HealthContext): void {
   app.get('/healthz', async () => ({ ok: true }));
 
   app.get('/readyz', async (_req, reply) => {

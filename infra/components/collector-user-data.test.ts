@@ -9,14 +9,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { NLB_COLLECTOR_METRICS } from '../../collector/metric-names.ts';
 import { createMetrics } from '../../collector/metrics.ts';
 import { countQueries } from '../../console/aws-source.ts';
 import { settle } from '../testing/harness.ts';
-import { COLLECTOR_METRICS_NAMESPACE } from './collector.ts';
+import { COLLECTOR_METRICS_NAMESPACE, requestsPerInstanceMetric } from './collector.ts';
 import { collectorUserData, NODE_BINARY, SPOOL_DIR } from './collector-user-data.ts';
 
 const GROUP = 'alt-prod-collector';
-const script = collectorUserData({
+const input = (loadBalancer: 'alb' | 'nlb') => ({
   region: 'eu-west-1',
   artifactBucket: 'alt-artifacts-x',
   artifactKey: 'collector/bundle.zip',
@@ -27,23 +28,37 @@ const script = collectorUserData({
   asgName: GROUP,
   lifecycleHookName: 'drain',
   port: 8080,
+  privatePort: 9090,
+  loadBalancer,
   metricsNamespace: COLLECTOR_METRICS_NAMESPACE,
   logGroupName: '/alt/collector',
   spoolMaxBytes: 1000,
-  trustProxyHops: 2,
+  trustProxyHops: loadBalancer === 'nlb' ? 0 : 2,
 });
 
-const heredoc = (marker: string) => {
-  const start = script.indexOf(`<<'${marker}'\n`) + marker.length + 5;
-  return script.slice(start, script.indexOf(`\n${marker}\n`, start));
-};
-const agentJson = heredoc('AGENT');
-// biome-ignore lint/suspicious/noExplicitAny: the agent's JSON config, shaped by the assertions
-const agent: any = JSON.parse(agentJson);
-// biome-ignore lint/suspicious/noExplicitAny: the Prometheus scrape config, shaped by the assertions
-const scrape: any = (createRequire(import.meta.url)('js-yaml') as { load(t: string): unknown }).load(
-  heredoc('PROM'),
-);
+// biome-ignore lint/suspicious/noExplicitAny: the agent's JSON and the scrape YAML, shaped by the assertions
+type Json = any;
+
+/** A boot script with its agent config and Prometheus scrape config parsed. */
+function parse(script: string) {
+  const heredoc = (marker: string) => {
+    const start = script.indexOf(`<<'${marker}'\n`) + marker.length + 5;
+    return script.slice(start, script.indexOf(`\n${marker}\n`, start));
+  };
+  const agentJson = heredoc('AGENT');
+  return {
+    script,
+    agentJson,
+    agent: JSON.parse(agentJson) as Json,
+    scrape: (createRequire(import.meta.url)('js-yaml') as { load(t: string): unknown }).load(
+      heredoc('PROM'),
+    ) as Json,
+  };
+}
+type Parsed = ReturnType<typeof parse>;
+const behindAlb = parse(collectorUserData(input('alb')));
+const behindNlb = parse(collectorUserData(input('nlb')));
+const { script, agentJson, agent } = behindAlb;
 
 /**
  * The agent's placeholders it fills from instance metadata (reachable from every instance). Any
@@ -71,7 +86,7 @@ const pick = (o: Record<string, string>, keys: string[]) =>
  * entry; and, from the Prometheus scrape, each metric the collector exposes that a declaration
  * selects, with that declaration's dimension sets taken from the scrape labels.
  */
-function agentSeries(exposition: string): Series[] {
+function agentSeries(exposition: string, { agent, scrape }: Parsed = behindAlb): Series[] {
   const fill = (dims: Record<string, string> = {}) =>
     Object.fromEntries(
       Object.entries(dims).map(([k, v]) => {
@@ -146,6 +161,24 @@ describe('collectorUserData', () => {
     expect(script).toContain(`ExecStart=${NODE_BINARY} /opt/alt/collector/main.mjs`);
   });
 
+  it('serves the operational routes on the private port only, where the agent scrapes them', () => {
+    for (const { script, scrape } of [behindAlb, behindNlb]) {
+      expect(script).toContain('ALT_HOST=0.0.0.0 ALT_PORT=8080 ALT_PRIVATE_PORT=9090');
+      expect(scrape.scrape_configs[0].static_configs[0].targets).toEqual(['127.0.0.1:9090']);
+    }
+  });
+
+  it('behind an NLB trusts no X-Forwarded-For hop and ships the request metrics the ALB would measure', () => {
+    expect(behindNlb.script).toContain('ALT_TRUST_PROXY_HOPS=0\n');
+    const selectors = (p: Parsed) =>
+      p.agent.logs.metrics_collected.prometheus.emf_processor.metric_declaration[0].metric_selectors;
+    for (const name of NLB_COLLECTOR_METRICS) {
+      expect(selectors(behindNlb)).toContain(`^${name}$`);
+      // Behind the ALB they would duplicate its own metrics, at $0.30 each a month.
+      expect(selectors(behindAlb)).not.toContain(`^${name}$`);
+    }
+  });
+
   it('drains on scale-in with IMDSv2 tokens before completing the lifecycle action', () => {
     const drain = script.slice(script.indexOf('cat > /opt/alt/drain.sh'));
     expect(drain).toContain('X-aws-ec2-metadata-token');
@@ -190,7 +223,7 @@ describe('collectorUserData', () => {
   });
 });
 
-describe('the alarms and the agent', () => {
+describe('the alarms, the dashboard, the scaling policy and the agent', () => {
   const registered: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
   beforeAll(async () => {
     await pulumi.runtime.setMocks(
@@ -208,33 +241,44 @@ describe('the alarms and the agent', () => {
       false,
     );
     const { Monitoring } = await import('./monitoring.ts');
-    new Monitoring('alt-prod-monitoring', {
-      region: 'eu-west-1',
-      accountId: '123456789012',
-      streamName: 'alt-prod-hits-1',
-      albArnSuffix: 'app/alt/1',
-      targetGroupArnSuffix: 'targetgroup/alt/2',
-      collectorGroupName: GROUP,
-      transformerFunctionName: 'alt-prod-transformer',
-      compactFunctionName: 'alt-prod-transformer-compact',
-      dlqName: 'alt-prod-dlq',
-      auroraClusterId: 'alt-prod-aurora',
-    });
+    for (const kind of ['alb', 'nlb'] as const)
+      new Monitoring(`alt-${kind}-monitoring`, {
+        region: 'eu-west-1',
+        accountId: '123456789012',
+        streamName: 'alt-prod-hits-1',
+        loadBalancer: {
+          kind,
+          arnSuffix: `${kind === 'alb' ? 'app' : 'net'}/alt/1`,
+          targetGroupArnSuffix: 'targetgroup/alt/2',
+        },
+        collectorGroupName: GROUP,
+        transformerFunctionName: 'alt-prod-transformer',
+        compactFunctionName: 'alt-prod-transformer-compact',
+        dlqName: 'alt-prod-dlq',
+        auroraClusterId: 'alt-prod-aurora',
+      });
     await settle();
   });
 
-  it('every alarm and dashboard metric in the collector namespace is a series the agent emits', async () => {
-    const series = agentSeries(await createMetrics().registry.metrics());
-    const read: Series[] = registered
+  /** What `kind`'s alarms and dashboard read from the collector's namespace. */
+  function readBy(kind: 'alb' | 'nlb'): Series[] {
+    const mine = registered.filter((r) => r.name.startsWith(`alt-${kind}-monitoring`));
+    const read: Series[] = mine
       .filter((r) => r.type === 'aws:cloudwatch/metricAlarm:MetricAlarm')
-      .filter((r) => r.inputs.namespace === COLLECTOR_METRICS_NAMESPACE)
-      .map((r) => ({
-        namespace: r.inputs.namespace as string,
-        metricName: r.inputs.metricName as string,
-        dimensions: r.inputs.dimensions as Record<string, string>,
+      .flatMap((r) => [
+        r.inputs as Record<string, unknown>,
+        ...((r.inputs.metricQueries as { metric?: Record<string, unknown> }[] | undefined) ?? []).map(
+          (q) => q.metric ?? {},
+        ),
+      ])
+      .filter((m) => m.namespace === COLLECTOR_METRICS_NAMESPACE)
+      .map((m) => ({
+        namespace: m.namespace as string,
+        metricName: m.metricName as string,
+        dimensions: m.dimensions as Record<string, string>,
       }));
     expect(read.length, 'alarms on the collector namespace').toBeGreaterThan(0);
-    const dashboard = registered.find((r) => r.type === 'aws:cloudwatch/dashboard:Dashboard');
+    const dashboard = mine.find((r) => r.type === 'aws:cloudwatch/dashboard:Dashboard');
     const body = JSON.parse(dashboard?.inputs.dashboardBody as string);
     for (const w of body.widgets)
       for (const row of w.properties.metrics as unknown[][]) {
@@ -245,7 +289,44 @@ describe('the alarms and the agent', () => {
         );
         read.push({ namespace: row[0] as string, metricName: row[1] as string, dimensions });
       }
+    return read;
+  }
+
+  it('every alarm and dashboard metric in the collector namespace is a series the agent emits', async () => {
+    const exposition = await createMetrics().registry.metrics();
     // CloudWatch matches a metric by its exact dimension set: a missing or extra one reads nothing.
-    for (const r of read) expect(series, `${r.metricName} ${JSON.stringify(r.dimensions)}`).toContainEqual(r);
+    for (const [kind, parsed] of [
+      ['alb', behindAlb],
+      ['nlb', behindNlb],
+    ] as const) {
+      const series = agentSeries(exposition, parsed);
+      for (const r of readBy(kind))
+        expect(series, `${kind}: ${r.metricName} ${JSON.stringify(r.dimensions)}`).toContainEqual(r);
+    }
+  });
+
+  it('behind an NLB the request alarms watch the collector’s own metrics, and scaling its request rate', async () => {
+    const watched = readBy('nlb').map((r) => r.metricName);
+    for (const name of [
+      'alt_collector_responses_5xx_total',
+      'alt_collector_responses_4xx_total',
+      'alt_collector_request_latency_p99_seconds',
+    ])
+      expect(watched).toContain(name);
+    const series = agentSeries(await createMetrics().registry.metrics(), behindNlb);
+    const spec = requestsPerInstanceMetric(GROUP);
+    const stats = (spec.metrics as { metricStat?: { metric: Record<string, unknown> } }[]).flatMap((m) =>
+      m.metricStat ? [m.metricStat.metric] : [],
+    );
+    const own = stats.filter((m) => m.namespace === COLLECTOR_METRICS_NAMESPACE);
+    expect(own).toHaveLength(1);
+    for (const m of own)
+      expect(series).toContainEqual({
+        namespace: m.namespace,
+        metricName: m.metricName,
+        dimensions: Object.fromEntries(
+          (m.dimensions as { name: string; value: string }[]).map((d) => [d.name, d.value]),
+        ),
+      });
   });
 });

@@ -7,7 +7,7 @@
  * ASG terminates it, stops the collector (SIGTERM flushes the spool to Kinesis) before completing
  * the lifecycle action.
  */
-import { CLOUDWATCH_COLLECTOR_METRICS } from '../../collector/metric-names.ts';
+import { CLOUDWATCH_COLLECTOR_METRICS, cloudwatchCollectorMetrics } from '../../collector/metric-names.ts';
 import { al2023NodeBinary, al2023NodePackage, NODE_MAJOR } from '../node-line.ts';
 
 export interface UserDataInput {
@@ -22,12 +22,23 @@ export interface UserDataInput {
   /** The ASG's fixed name: known at deploy time, so the script carries it (no tag lookups on the host). */
   asgName: string;
   lifecycleHookName: string;
+  /** The public port: the only one a load balancer listener forwards to. */
   port: number;
+  /**
+   * `/healthz`, `/readyz` and `/metrics` (`ALT_PRIVATE_PORT`): the load balancer's health check and
+   * the agent's scrape. Never forwarded by a listener, so behind an NLB too they stay private.
+   */
+  privatePort: number;
+  /** Behind an NLB the agent also ships the collector's request metrics (NLB_COLLECTOR_METRICS). */
+  loadBalancer: 'alb' | 'nlb';
   metricsNamespace: string;
   logGroupName: string;
   /** Spool cap: 80 % of the volume, so /readyz fails (and the ALB drains the host) before the disk fills. */
   spoolMaxBytes: number;
-  /** Proxies in front of the collector: 1 (ALB), 2 when CloudFront forwards `/v1/*` to the ALB. */
+  /**
+   * Proxies in front of the collector that append to X-Forwarded-For: 1 (ALB), 2 when CloudFront
+   * forwards `/v1/*` to the ALB, 0 behind an NLB (the socket's peer is the client).
+   */
   trustProxyHops: number;
   /** The beacon files' artifact (zip), when the collector serves the beacon (no beacon CDN). */
   beaconKey?: string;
@@ -90,7 +101,7 @@ export function collectorUserData(i: UserDataInput): string {
                 source_labels: ['job'],
                 label_matcher: '^alt-collector$',
                 dimensions: [['AutoScalingGroupName']],
-                metric_selectors: CLOUDWATCH_COLLECTOR_METRICS.map((name) => `^${name}$`),
+                metric_selectors: cloudwatchCollectorMetrics(i.loadBalancer).map((name) => `^${name}$`),
               },
             ],
           },
@@ -135,7 +146,7 @@ User=alt
 # (a fresh one per connection; no password anywhere), over TLS verified against the RDS CAs its
 # bundle carries (see docs/operations.md, Database roles).
 Environment=ALT_DATABASE_HOST=${i.databaseHost} ALT_DATABASE_USER=${i.databaseUser}
-Environment=NODE_ENV=production AWS_REGION=${i.region} ALT_HOST=0.0.0.0 ALT_PORT=${i.port}
+Environment=NODE_ENV=production AWS_REGION=${i.region} ALT_HOST=0.0.0.0 ALT_PORT=${i.port} ALT_PRIVATE_PORT=${i.privatePort}
 Environment=ALT_STREAM=kinesis ALT_KINESIS_STREAM=${i.streamName} ALT_LAKE_BUCKET=${i.lakeBucket}
 Environment=ALT_DATA_DIR=${SPOOL_DIR} ALT_SPOOL_MAX_BYTES=${i.spoolMaxBytes} ALT_TRUST_PROXY_HOPS=${i.trustProxyHops}
 ExecStart=${NODE_BINARY} ${COLLECTOR_DIR}/main.mjs
@@ -174,7 +185,7 @@ cat > /opt/aws/amazon-cloudwatch-agent/etc/prometheus.yaml <<'PROM'
 global: { scrape_interval: 60s }
 scrape_configs:
   - job_name: alt-collector
-    static_configs: [{ targets: ['127.0.0.1:${i.port}'], labels: { AutoScalingGroupName: '${i.asgName}' } }]
+    static_configs: [{ targets: ['127.0.0.1:${i.privatePort}'], labels: { AutoScalingGroupName: '${i.asgName}' } }]
 PROM
 cat > /opt/aws/amazon-cloudwatch-agent/etc/alt.json <<'AGENT'
 ${agentConfig}

@@ -3,14 +3,16 @@
  * instance role that may only put records on the hit stream, emit its own metrics and logs, read
  * its artifact, log in to Aurora as `alt_collector` (IAM auth), and complete its own lifecycle action; an ASG across the
  * private subnets (or, with `publicIp`, the public ones, each instance with a public IPv4 address
- * and still reachable only from the ALB's security group) behind the ALB target group with a
- * termination lifecycle hook for draining and, when configured, target tracking on
- * ALBRequestCountPerTarget. Without a beacon CDN the beacon files ship beside the bundle.
+ * and still reachable only from the load balancer's security group, on the public port and the
+ * private port its health check uses) behind the load balancer's target group, with a termination
+ * lifecycle hook for draining and, when configured, target tracking on the request rate per
+ * instance: ALBRequestCountPerTarget behind the ALB, the collector's own request count divided by
+ * the in-service instances behind an NLB. Without a beacon CDN the beacon files ship beside the bundle.
  */
 import path from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { COLLECTOR_METRICS_NAMESPACE } from '../../collector/metric-names.ts';
+import { COLLECTOR_METRICS, COLLECTOR_METRICS_NAMESPACE } from '../../collector/metric-names.ts';
 import { COLLECTOR_ROOT_GIB } from '../../lib/cost/presets.ts';
 import { COMPONENT_ROLES } from '../../schemas/ddl/aurora.ts';
 import type { CollectorConfig } from '../config.ts';
@@ -37,16 +39,72 @@ export interface CollectorArgs extends CollectorConfig {
   /** Private subnets, or public ones when `publicIp`. */
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
   securityGroupId: pulumi.Input<string>;
-  albSecurityGroupId: pulumi.Input<string>;
+  /** What the collectors sit behind; only its security group may connect to them. */
+  loadBalancer:
+    | {
+        kind: 'alb';
+        securityGroupId: pulumi.Input<string>;
+        /** `<alb arn suffix>/<target group arn suffix>` for ALBRequestCountPerTarget. */
+        requestCountLabel: pulumi.Input<string>;
+      }
+    | { kind: 'nlb'; securityGroupId: pulumi.Input<string> };
   targetGroupArn: pulumi.Input<string>;
-  /** `<alb arn suffix>/<target group arn suffix>` for the request-count metric. */
-  requestCountLabel: pulumi.Input<string>;
   stream: { name: pulumi.Input<string>; arn: pulumi.Input<string>; keyArn: pulumi.Input<string> };
   lakeBucketName: pulumi.Input<string>;
   database: Pick<DatabaseRef, 'host' | 'clusterArn' | 'clusterResourceId'>;
   logRetentionDays: number;
+  /** The public port (the target group's). */
   port: number;
+  /** `/healthz`, `/readyz`, `/metrics`: the health check's port, forwarded by no listener. */
+  privatePort: number;
   trustProxyHops: number;
+}
+
+/**
+ * The scaling metric behind an NLB: requests a minute per in-service collector, from the request
+ * count the CloudWatch agent ships (a delta a minute per instance, summed over the group) and the
+ * group's own GroupInServiceInstances (enabled on the group). Target tracking takes a metric math
+ * expression that returns one series.
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-target-tracking-metric-math.html
+ */
+export function requestsPerInstanceMetric(
+  groupName: pulumi.Input<string>,
+): aws.types.input.autoscaling.PolicyTargetTrackingConfigurationCustomizedMetricSpecification {
+  const group = [{ name: 'AutoScalingGroupName', value: groupName }];
+  return {
+    metrics: [
+      {
+        id: 'requests',
+        label: 'requests answered by the group (a minute)',
+        metricStat: {
+          metric: {
+            namespace: COLLECTOR_METRICS_NAMESPACE,
+            metricName: COLLECTOR_METRICS.requests,
+            dimensions: group,
+          },
+          stat: 'Sum',
+          period: 60,
+        },
+        returnData: false,
+      },
+      {
+        id: 'instances',
+        label: 'in-service collectors',
+        metricStat: {
+          metric: { namespace: 'AWS/AutoScaling', metricName: 'GroupInServiceInstances', dimensions: group },
+          stat: 'Average',
+          period: 60,
+        },
+        returnData: false,
+      },
+      {
+        id: 'perInstance',
+        label: 'requests a minute per in-service collector',
+        expression: 'requests / instances',
+        returnData: true,
+      },
+    ],
+  };
 }
 
 export { COLLECTOR_METRICS_NAMESPACE };
@@ -60,7 +118,10 @@ export class Collector extends pulumi.ComponentResource {
   readonly role: aws.iam.Role;
   readonly rolePolicy: aws.iam.RolePolicy;
   readonly instanceProfile: aws.iam.InstanceProfile;
-  readonly ingressFromAlb: aws.vpc.SecurityGroupIngressRule;
+  /** The load balancer to the public port (named `-from-alb` behind the ALB, as before the NLB). */
+  readonly ingressFromLoadBalancer: aws.vpc.SecurityGroupIngressRule;
+  /** The load balancer's health check to the private port. */
+  readonly healthCheckFromLoadBalancer: aws.vpc.SecurityGroupIngressRule;
   readonly launchTemplate: aws.ec2.LaunchTemplate;
   readonly group: aws.autoscaling.Group;
   readonly scalingPolicy?: aws.autoscaling.Policy;
@@ -147,17 +208,24 @@ export class Collector extends pulumi.ComponentResource {
       parent,
     );
     this.instanceProfile = new aws.iam.InstanceProfile(`${name}-profile`, { role: this.role.name }, parent);
-    this.ingressFromAlb = new aws.vpc.SecurityGroupIngressRule(
-      `${name}-from-alb`,
-      {
-        securityGroupId: args.securityGroupId,
-        referencedSecurityGroupId: args.albSecurityGroupId,
-        ipProtocol: 'tcp',
-        fromPort: args.port,
-        toPort: args.port,
-      },
-      parent,
-    );
+    // Only the load balancer's group, on the two ports it uses. Behind an NLB the connections carry
+    // the clients' addresses (client IP preservation) and are still admitted by this reference.
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html
+    const lb = args.loadBalancer;
+    const fromLoadBalancer = (id: string, port: number) =>
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-${id}`,
+        {
+          securityGroupId: args.securityGroupId,
+          referencedSecurityGroupId: lb.securityGroupId,
+          ipProtocol: 'tcp',
+          fromPort: port,
+          toPort: port,
+        },
+        parent,
+      );
+    this.ingressFromLoadBalancer = fromLoadBalancer(`from-${lb.kind}`, args.port);
+    this.healthCheckFromLoadBalancer = fromLoadBalancer(`health-from-${lb.kind}`, args.privatePort);
     const amiArch = args.architecture === 'arm64' ? 'arm64' : 'x86_64';
     const userData = pulumi
       .all([
@@ -184,6 +252,8 @@ export class Collector extends pulumi.ComponentResource {
             trustProxyHops: args.trustProxyHops,
             lifecycleHookName: LIFECYCLE_HOOK_NAME,
             port: args.port,
+            privatePort: args.privatePort,
+            loadBalancer: lb.kind,
             metricsNamespace: COLLECTOR_METRICS_NAMESPACE,
             logGroupName,
             spoolMaxBytes: Math.floor(args.spoolVolumeGiB * 1024 ** 3 * 0.8),
@@ -284,11 +354,16 @@ export class Collector extends pulumi.ComponentResource {
           autoscalingGroupName: this.group.name,
           policyType: 'TargetTrackingScaling',
           targetTrackingConfiguration: {
+            // Requests a minute per instance, either way.
             targetValue: args.targetRequestsPerInstance,
-            predefinedMetricSpecification: {
-              predefinedMetricType: 'ALBRequestCountPerTarget',
-              resourceLabel: args.requestCountLabel,
-            },
+            ...(lb.kind === 'alb'
+              ? {
+                  predefinedMetricSpecification: {
+                    predefinedMetricType: 'ALBRequestCountPerTarget',
+                    resourceLabel: lb.requestCountLabel,
+                  },
+                }
+              : { customizedMetricSpecification: requestsPerInstanceMetric(this.group.name) }),
           },
         },
         parent,

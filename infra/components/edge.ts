@@ -11,6 +11,7 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { ALB_IDLE_TIMEOUT_SECONDS } from '../../lib/cost/presets.ts';
 import { webAclRules } from './waf-rules.ts';
 
 export { MANAGED_RULE_GROUPS } from './waf-rules.ts';
@@ -34,15 +35,18 @@ export interface EdgeArgs {
   /** Value of `ORIGIN_VERIFY_HEADER` CloudFront adds; the listener forwards nothing without it. */
   originVerifySecret?: pulumi.Input<string>;
   collectorPort: number;
+  /** The collectors' private port: the target group's health check asks `/readyz` there. */
+  privatePort: number;
 }
 
 /** ALB idle timeout; the collector's keep-alive timeout must stay above it (DESIGN §12). */
-export const ALB_IDLE_TIMEOUT_SECONDS = 60;
+export { ALB_IDLE_TIMEOUT_SECONDS };
 
 /**
  * The collector routes the internet may reach, as ALB path patterns (case-sensitive, `*` wildcard).
  * `/healthz`, `/readyz` and `/metrics` are not among them: the ALB's health check goes straight
- * to the target, not through the listener's rules, and metrics are scraped on the host.
+ * to the target's private port, not through the listener's rules, and metrics are scraped on the
+ * host. (The collector does not serve them on the traffic port either: defence in depth.)
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
  */
 export const ALB_PUBLIC_PATHS = ['/v1/hits', '/v1/batch', '/v1/p.gif', '/b.js', '/b.*.js'];
@@ -79,6 +83,7 @@ const fixedResponse = (
 });
 
 export class Edge extends pulumi.ComponentResource {
+  readonly kind = 'alb';
   readonly securityGroup: aws.ec2.SecurityGroup;
   readonly loadBalancer: aws.lb.LoadBalancer;
   readonly targetGroup: aws.lb.TargetGroup;
@@ -120,14 +125,14 @@ export class Edge extends pulumi.ComponentResource {
           ? 'HTTPS from CloudFront origin-facing servers to the ALT ALB'
           : 'Public HTTPS (and HTTP for the redirect) to the ALT ALB',
         ingress,
-        egress: [
-          {
-            protocol: 'tcp',
-            fromPort: args.collectorPort,
-            toPort: args.collectorPort,
-            cidrBlocks: ['0.0.0.0/0'],
-          },
-        ],
+        // The ALB must reach the targets on the traffic port and the health-check port.
+        // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html
+        egress: [args.collectorPort, args.privatePort].map((port) => ({
+          protocol: 'tcp',
+          fromPort: port,
+          toPort: port,
+          cidrBlocks: ['0.0.0.0/0'],
+        })),
       },
       parent,
     );
@@ -158,6 +163,8 @@ export class Edge extends pulumi.ComponentResource {
         // Short drain: a request takes milliseconds; SIGTERM handling flushes what is buffered.
         deregistrationDelay: 30,
         healthCheck: {
+          // The collector's private port: `/readyz` is not served on the traffic port.
+          port: String(args.privatePort),
           path: '/readyz',
           matcher: '200',
           interval: 10,

@@ -24,10 +24,135 @@ export interface AlarmSpec {
   datapointsToAlarm?: number;
 }
 
+/** The namespace of the load balancer's metrics. */
+const LB_NAMESPACE = { alb: 'AWS/ApplicationELB', nlb: 'AWS/NetworkELB' } as const;
+
+/**
+ * The 4xx count the 404-spike band watches: the ALB's count of the collector's 4xx answers, or
+ * behind an NLB (which sees no HTTP) the collector's own count, shipped by its CloudWatch agent.
+ * Behind the ALB, paths outside its listener rules get the ALB's own 404 and are not in this
+ * count; behind an NLB every path reaches the collector, so scanners' probes are.
+ */
+export function clientErrorMetric(args: Pick<MonitoringArgs, 'loadBalancer' | 'collectorGroupName'>): {
+  namespace: string;
+  metricName: string;
+  dimensions: Dims;
+} {
+  const lb = args.loadBalancer;
+  return lb.kind === 'alb'
+    ? {
+        namespace: LB_NAMESPACE.alb,
+        metricName: 'HTTPCode_Target_4XX_Count',
+        dimensions: { LoadBalancer: lb.arnSuffix, TargetGroup: lb.targetGroupArnSuffix },
+      }
+    : {
+        namespace: COLLECTOR_METRICS_NAMESPACE,
+        metricName: COLLECTOR_METRICS.responses4xx,
+        dimensions: { AutoScalingGroupName: args.collectorGroupName },
+      };
+}
+
+/**
+ * The rows that watch the load balancer and the collector's HTTP answers. Behind the ALB they read
+ * its metrics (ApplicationELB, per target group). Behind an NLB, which measures TCP flows and no
+ * HTTP, the collector's own request metrics stand in (collector/metric-names.ts
+ * `NLB_COLLECTOR_METRICS`, shipped per Auto Scaling group by its agent), and the NLB's
+ * HealthyHostCount takes the place of the ALB's own 5xx: an NLB with no healthy target sends to all
+ * of them (fail open), so what it signals is every collector failing `/readyz`.
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-cloudwatch-metrics.html
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html
+ */
+function edgeSpecs(args: MonitoringArgs): AlarmSpec[] {
+  const lb = args.loadBalancer;
+  const tg = { LoadBalancer: lb.arnSuffix, TargetGroup: lb.targetGroupArnSuffix };
+  const unhealthy: AlarmSpec = {
+    id: 'unhealthy-hosts',
+    description: 'A collector fails /readyz (sink down or spool full). See operations.md#unhealthy-hosts.',
+    namespace: LB_NAMESPACE[lb.kind],
+    metricName: 'UnHealthyHostCount',
+    dimensions: tg,
+    statistic: 'Maximum',
+    threshold: 0,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 2,
+  };
+  if (lb.kind === 'alb')
+    return [
+      {
+        id: 'alb-5xx',
+        description: 'The ALB itself answers 5xx (no healthy target, timeouts). See operations.md#alb-5xx.',
+        namespace: LB_NAMESPACE.alb,
+        metricName: 'HTTPCode_ELB_5XX_Count',
+        dimensions: { LoadBalancer: lb.arnSuffix },
+        statistic: 'Sum',
+        threshold: 10,
+      },
+      {
+        id: 'collector-5xx',
+        description:
+          'The collector answers 5xx (503 = overloaded or sink down). See operations.md#collector-5xx.',
+        namespace: LB_NAMESPACE.alb,
+        metricName: 'HTTPCode_Target_5XX_Count',
+        dimensions: tg,
+        statistic: 'Sum',
+        threshold: 10,
+      },
+      {
+        id: 'collector-latency-p99',
+        description: 'Collector p99 latency above 50 ms. See operations.md#collector-latency-p99.',
+        namespace: LB_NAMESPACE.alb,
+        metricName: 'TargetResponseTime',
+        dimensions: tg,
+        extendedStatistic: 'p99',
+        threshold: 0.05,
+        evaluationPeriods: 3,
+      },
+      unhealthy,
+    ];
+  const group = { AutoScalingGroupName: args.collectorGroupName };
+  return [
+    {
+      id: 'nlb-no-healthy-hosts',
+      description:
+        'No collector passes /readyz; the NLB sends to all of them anyway. See operations.md#nlb-no-healthy-hosts.',
+      namespace: LB_NAMESPACE.nlb,
+      metricName: 'HealthyHostCount',
+      dimensions: tg,
+      statistic: 'Minimum',
+      threshold: 1,
+      comparison: 'LessThanThreshold',
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+    },
+    {
+      id: 'collector-5xx',
+      description:
+        'The collector answers 5xx (503 = overloaded or sink down). See operations.md#collector-5xx.',
+      namespace: COLLECTOR_METRICS_NAMESPACE,
+      metricName: COLLECTOR_METRICS.responses5xx,
+      dimensions: group,
+      statistic: 'Sum',
+      threshold: 10,
+    },
+    {
+      // Each collector reports its own p99 over the last minute; the worst one is compared. The
+      // fleet's p99 is never above the worst collector's, so this fires at least when it would.
+      id: 'collector-latency-p99',
+      description:
+        'The slowest collector’s p99 latency above 50 ms. See operations.md#collector-latency-p99.',
+      namespace: COLLECTOR_METRICS_NAMESPACE,
+      metricName: COLLECTOR_METRICS.requestLatencyP99,
+      dimensions: group,
+      statistic: 'Maximum',
+      threshold: 0.05,
+      evaluationPeriods: 3,
+    },
+    unhealthy,
+  ];
+}
+
 /** One row per alarm, with its dimensions taken from the stack's resources. */
 export function alarmSpecs(args: MonitoringArgs): AlarmSpec[] {
-  const alb = { LoadBalancer: args.albArnSuffix };
-  const tg = { LoadBalancer: args.albArnSuffix, TargetGroup: args.targetGroupArnSuffix };
   const fn = { FunctionName: args.transformerFunctionName };
   return [
     {
@@ -53,46 +178,7 @@ export function alarmSpecs(args: MonitoringArgs): AlarmSpec[] {
       evaluationPeriods: 3,
       datapointsToAlarm: 2,
     },
-    {
-      id: 'alb-5xx',
-      description: 'The ALB itself answers 5xx (no healthy target, timeouts). See operations.md#alb-5xx.',
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'HTTPCode_ELB_5XX_Count',
-      dimensions: alb,
-      statistic: 'Sum',
-      threshold: 10,
-    },
-    {
-      id: 'collector-5xx',
-      description:
-        'The collector answers 5xx (503 = overloaded or sink down). See operations.md#collector-5xx.',
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'HTTPCode_Target_5XX_Count',
-      dimensions: tg,
-      statistic: 'Sum',
-      threshold: 10,
-    },
-    {
-      id: 'collector-latency-p99',
-      description: 'Collector p99 latency above 50 ms. See operations.md#collector-latency-p99.',
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'TargetResponseTime',
-      dimensions: tg,
-      extendedStatistic: 'p99',
-      threshold: 0.05,
-      evaluationPeriods: 3,
-    },
-    {
-      id: 'unhealthy-hosts',
-      description: 'A collector fails /readyz (sink down or spool full). See operations.md#unhealthy-hosts.',
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'UnHealthyHostCount',
-      dimensions: tg,
-      statistic: 'Maximum',
-      threshold: 0,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
-    },
+    ...edgeSpecs(args),
     {
       id: 'spool-depth',
       description:

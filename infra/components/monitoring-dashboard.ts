@@ -1,7 +1,7 @@
 /**
  * The pipeline dashboard's body (CloudWatch dashboard JSON), from the resolved names of the
- * resources it shows: requests and errors, collector latency, Kinesis, spool and hosts,
- * transformer, Aurora.
+ * resources it shows: requests and errors, collector latency (the ALB's, or behind an NLB the
+ * collector's own), Kinesis, spool and hosts, transformer, Aurora.
  */
 import { COLLECTOR_METRICS } from '../../collector/metric-names.ts';
 import { COLLECTOR_METRICS_NAMESPACE } from './collector.ts';
@@ -18,6 +18,7 @@ export interface DashboardNames {
 
 export function dashboardBody(
   region: string,
+  kind: 'alb' | 'nlb',
   { stream, lb, tgs, asg, fnName, dlq, cluster }: DashboardNames,
 ): string {
   const widget = (title: string, metrics: unknown[][], stat = 'Sum') => ({
@@ -26,19 +27,47 @@ export function dashboardBody(
     height: 6,
     properties: { title, region, stat, period: 60, metrics },
   });
+  const lbNamespace = kind === 'alb' ? 'AWS/ApplicationELB' : 'AWS/NetworkELB';
+  const collector = (name: string, stat?: string) => [
+    COLLECTOR_METRICS_NAMESPACE,
+    name,
+    'AutoScalingGroupName',
+    asg,
+    ...(stat ? [{ stat }] : []),
+  ];
+  // Behind an NLB the request metrics are the collector's own (monitoring-alarms.ts).
+  const requests =
+    kind === 'alb'
+      ? [
+          widget('Requests and errors', [
+            ['AWS/ApplicationELB', 'RequestCount', 'LoadBalancer', lb],
+            ['AWS/ApplicationELB', 'HTTPCode_Target_4XX_Count', 'LoadBalancer', lb, 'TargetGroup', tgs],
+            ['AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', 'LoadBalancer', lb, 'TargetGroup', tgs],
+            ['AWS/ApplicationELB', 'HTTPCode_ELB_5XX_Count', 'LoadBalancer', lb],
+          ]),
+          widget(
+            'Collector latency p99 (s)',
+            [['AWS/ApplicationELB', 'TargetResponseTime', 'LoadBalancer', lb, 'TargetGroup', tgs]],
+            'p99',
+          ),
+        ]
+      : [
+          widget('Requests and errors', [
+            collector(COLLECTOR_METRICS.requests),
+            collector(COLLECTOR_METRICS.responses4xx),
+            collector(COLLECTOR_METRICS.responses5xx),
+            ['AWS/NetworkELB', 'NewFlowCount_TLS', 'LoadBalancer', lb],
+            ['AWS/NetworkELB', 'ClientTLSNegotiationErrorCount', 'LoadBalancer', lb],
+          ]),
+          widget(
+            'Collector latency p99 (s), the slowest collector',
+            [collector(COLLECTOR_METRICS.requestLatencyP99)],
+            'Maximum',
+          ),
+        ];
   return JSON.stringify({
     widgets: [
-      widget('Requests and errors', [
-        ['AWS/ApplicationELB', 'RequestCount', 'LoadBalancer', lb],
-        ['AWS/ApplicationELB', 'HTTPCode_Target_4XX_Count', 'LoadBalancer', lb, 'TargetGroup', tgs],
-        ['AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', 'LoadBalancer', lb, 'TargetGroup', tgs],
-        ['AWS/ApplicationELB', 'HTTPCode_ELB_5XX_Count', 'LoadBalancer', lb],
-      ]),
-      widget(
-        'Collector latency p99 (s)',
-        [['AWS/ApplicationELB', 'TargetResponseTime', 'LoadBalancer', lb, 'TargetGroup', tgs]],
-        'p99',
-      ),
+      ...requests,
       widget('Kinesis', [
         ['AWS/Kinesis', 'IncomingRecords', 'StreamName', stream],
         ['AWS/Kinesis', 'WriteProvisionedThroughputExceeded', 'StreamName', stream],
@@ -52,15 +81,7 @@ export function dashboardBody(
           asg,
           { stat: 'Maximum' },
         ],
-        [
-          'AWS/ApplicationELB',
-          'UnHealthyHostCount',
-          'LoadBalancer',
-          lb,
-          'TargetGroup',
-          tgs,
-          { stat: 'Maximum' },
-        ],
+        [lbNamespace, 'UnHealthyHostCount', 'LoadBalancer', lb, 'TargetGroup', tgs, { stat: 'Maximum' }],
         ['AWS/AutoScaling', 'GroupInServiceInstances', 'AutoScalingGroupName', asg, { stat: 'Maximum' }],
       ]),
       widget('Transformer', [

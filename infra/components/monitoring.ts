@@ -5,15 +5,19 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { alarmSpecs } from './monitoring-alarms.ts';
+import { alarmSpecs, clientErrorMetric } from './monitoring-alarms.ts';
 import { dashboardBody } from './monitoring-dashboard.ts';
 
 export interface MonitoringArgs {
   region: string;
   accountId: pulumi.Input<string>;
   streamName: pulumi.Input<string>;
-  albArnSuffix: pulumi.Input<string>;
-  targetGroupArnSuffix: pulumi.Input<string>;
+  /** The public load balancer and its target group: their metrics' `LoadBalancer` and `TargetGroup` values. */
+  loadBalancer: {
+    kind: 'alb' | 'nlb';
+    arnSuffix: pulumi.Input<string>;
+    targetGroupArnSuffix: pulumi.Input<string>;
+  };
   collectorGroupName: pulumi.Input<string>;
   transformerFunctionName: pulumi.Input<string>;
   compactFunctionName: pulumi.Input<string>;
@@ -70,7 +74,6 @@ export class Monitoring extends pulumi.ComponentResource {
         parent,
       );
     }
-    const tg = { LoadBalancer: args.albArnSuffix, TargetGroup: args.targetGroupArnSuffix };
     const specs = alarmSpecs(args);
     const actions = [this.topic.arn];
     this.alarms = specs.map(
@@ -97,6 +100,7 @@ export class Monitoring extends pulumi.ComponentResource {
         ),
     );
     // 404s arrive in waves (scanners, a bad deploy of a site's snippet): a band, not a fixed number.
+    const fourXx = clientErrorMetric(args);
     this.alarms.push(
       new aws.cloudwatch.MetricAlarm(
         `${name}-404-spike`,
@@ -114,13 +118,7 @@ export class Monitoring extends pulumi.ComponentResource {
             {
               id: 'm1',
               returnData: true,
-              metric: {
-                namespace: 'AWS/ApplicationELB',
-                metricName: 'HTTPCode_Target_4XX_Count',
-                dimensions: tg,
-                period: 300,
-                stat: 'Sum',
-              },
+              metric: { ...fourXx, period: 300, stat: 'Sum' },
             },
             {
               id: 'band',
@@ -140,15 +138,23 @@ export class Monitoring extends pulumi.ComponentResource {
         dashboardBody: pulumi
           .all([
             args.streamName,
-            args.albArnSuffix,
-            args.targetGroupArnSuffix,
+            args.loadBalancer.arnSuffix,
+            args.loadBalancer.targetGroupArnSuffix,
             args.collectorGroupName,
             args.transformerFunctionName,
             args.dlqName,
             args.auroraClusterId,
           ])
           .apply(([stream, lb, tgs, asg, fnName, dlq, cluster]) =>
-            dashboardBody(args.region, { stream, lb, tgs, asg, fnName, dlq, cluster }),
+            dashboardBody(args.region, args.loadBalancer.kind, {
+              stream,
+              lb,
+              tgs,
+              asg,
+              fnName,
+              dlq,
+              cluster,
+            }),
           ),
       },
       parent,

@@ -14,7 +14,7 @@ import {
   noPublicBuckets,
   noPublicDatabases,
   operationalPathsNotPublic,
-  REQUIRED_ALARMS,
+  requiredAlarms,
   runAllChecks,
   tlsOnlyBuckets,
   wafAdmitsCollectorSizes,
@@ -102,7 +102,7 @@ function goodPlan(): PlannedResource[] {
         },
       ),
     }),
-    ...REQUIRED_ALARMS.map((a, i) =>
+    ...requiredAlarms('alb').map((a, i) =>
       r(T.metricAlarm, `alarm-${i}`, {
         namespace: a.namespace,
         metricName: a.metricName,
@@ -249,10 +249,37 @@ describe('policy checks', () => {
   });
 
   it('alarmsCoverPipeline fails when an item has no alarm or the alarm notifies no one', () => {
-    const missing = alarmsCoverPipeline(withChange((p) => drop(p, 'alarm-7')));
+    const spool = requiredAlarms('alb').findIndex((a) => a.what === 'spool depth');
+    const missing = alarmsCoverPipeline(withChange((p) => drop(p, `alarm-${spool}`)));
     expect(missing).toEqual([expect.objectContaining({ message: expect.stringContaining('spool depth') })]);
     const silent = alarmsCoverPipeline(withChange((p) => patch(p, 'alarm-0', { alarmActions: [] })));
     expect(silent[0].message).toContain('notifies no one');
+  });
+
+  it('alarmsCoverPipeline asks a stack behind an NLB for the collector’s request alarms instead of the ALB’s', () => {
+    const nlb = r(T.loadBalancer, 'nlb', { loadBalancerType: 'network' });
+    // The ALB's alarms do not cover an NLB stack: its 5xx, p99 and 4xx come from the collector.
+    const messages = alarmsCoverPipeline(withChange((p) => p.push(nlb))).map((x) => x.message);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('alt_collector_responses_5xx_total'),
+        expect.stringContaining('alt_collector_request_latency_p99_seconds'),
+        expect.stringContaining('alt_collector_responses_4xx_total'),
+        expect.stringContaining('AWS/NetworkELB HealthyHostCount'),
+      ]),
+    );
+    const covered = withChange((p) => {
+      p.push(nlb);
+      for (const [i, a] of requiredAlarms('nlb').entries())
+        p.push(
+          r(T.metricAlarm, `nlb-alarm-${i}`, {
+            namespace: a.namespace,
+            metricName: a.metricName,
+            alarmActions: ['arn:aws:sns:eu-west-1:1:t'],
+          }),
+        );
+    });
+    expect(alarmsCoverPipeline(covered)).toEqual([]);
   });
 
   describe('edge', () => {
@@ -280,6 +307,26 @@ describe('policy checks', () => {
       expect(operationalPathsNotPublic(denyList)).not.toEqual([]);
       expect(operationalPathsNotPublic([listener([notFound]), rule(['/*'], forward)])).toHaveLength(3);
       expect(operationalPathsNotPublic([listener([notFound]), rule(['/met?ics'], forward)])).toHaveLength(1);
+    });
+
+    it('operationalPathsNotPublic lets a TLS listener forward every path only to collectors with a private port it does not reach', () => {
+      const userData = (env: string) =>
+        Buffer.from(`Environment=ALT_HOST=0.0.0.0 ALT_PORT=8080 ${env}\n`).toString('base64');
+      const plan = (env: string, tgPort: number) => [
+        r(T.listener, 'tls', {
+          protocol: 'TLS',
+          defaultActions: [{ type: 'forward', targetGroupArn: 'tg-arn' }],
+        }),
+        { ...r(T.targetGroup, 'tg', { port: tgPort, protocol: 'TCP' }, 'tg-id'), state: { arn: 'tg-arn' } },
+        r(T.launchTemplate, 'lt', { userData: userData(env) }),
+      ];
+      expect(operationalPathsNotPublic(plan('ALT_PRIVATE_PORT=9090', 8080))).toEqual([]);
+      expect(operationalPathsNotPublic(plan('', 8080)).map((x) => x.message)).toEqual([
+        'forwards every path and the collectors have no private port',
+      ]);
+      expect(operationalPathsNotPublic(plan('ALT_PRIVATE_PORT=9090', 9090)).map((x) => x.message)).toEqual([
+        "forwards to the collectors' private port 9090",
+      ]);
     });
 
     it('wafAdmitsCollectorSizes fails while the common rule set blocks the pixel query or a batch body', () => {

@@ -227,8 +227,14 @@ export const iamScopedToArns: Check = (rs) => {
   return out;
 };
 
-/** The alarms DESIGN §9 and the infra issue ask for, by metric. */
-export const REQUIRED_ALARMS = [
+interface RequiredAlarm {
+  what: string;
+  namespace: string;
+  metricName: string;
+}
+
+/** The alarms DESIGN §9 and the infra issue ask for, by metric, whatever the load balancer. */
+const PIPELINE_ALARMS: RequiredAlarm[] = [
   {
     what: 'Kinesis iterator age',
     namespace: 'AWS/Kinesis',
@@ -239,17 +245,55 @@ export const REQUIRED_ALARMS = [
     namespace: 'AWS/Kinesis',
     metricName: 'WriteProvisionedThroughputExceeded',
   },
-  { what: 'ALB 5xx', namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_ELB_5XX_Count' },
-  { what: 'collector 5xx', namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_Target_5XX_Count' },
-  { what: 'target p99 latency', namespace: 'AWS/ApplicationELB', metricName: 'TargetResponseTime' },
-  { what: '404 spikes', namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_Target_4XX_Count' },
-  { what: 'unhealthy hosts', namespace: 'AWS/ApplicationELB', metricName: 'UnHealthyHostCount' },
   { what: 'spool depth', namespace: COLLECTOR_METRICS_NAMESPACE, metricName: COLLECTOR_METRICS.spoolBytes },
   { what: 'DLQ depth', namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible' },
   { what: 'Lambda errors', namespace: 'AWS/Lambda', metricName: 'Errors' },
   { what: 'Lambda throttles', namespace: 'AWS/Lambda', metricName: 'Throttles' },
   { what: 'Aurora capacity', namespace: 'AWS/RDS', metricName: 'ACUUtilization' },
-] as const;
+];
+
+/**
+ * The edge's: the ALB's own metrics, or behind an NLB (no HTTP metrics) the collector's, which its
+ * CloudWatch agent ships (collector/metric-names.ts `NLB_COLLECTOR_METRICS`).
+ */
+const EDGE_ALARMS: Record<'alb' | 'nlb', RequiredAlarm[]> = {
+  alb: [
+    { what: 'ALB 5xx', namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_ELB_5XX_Count' },
+    { what: 'collector 5xx', namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_Target_5XX_Count' },
+    { what: 'target p99 latency', namespace: 'AWS/ApplicationELB', metricName: 'TargetResponseTime' },
+    { what: '404 spikes', namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_Target_4XX_Count' },
+    { what: 'unhealthy hosts', namespace: 'AWS/ApplicationELB', metricName: 'UnHealthyHostCount' },
+  ],
+  nlb: [
+    { what: 'no healthy host', namespace: 'AWS/NetworkELB', metricName: 'HealthyHostCount' },
+    {
+      what: 'collector 5xx',
+      namespace: COLLECTOR_METRICS_NAMESPACE,
+      metricName: COLLECTOR_METRICS.responses5xx,
+    },
+    {
+      what: 'collector p99 latency',
+      namespace: COLLECTOR_METRICS_NAMESPACE,
+      metricName: COLLECTOR_METRICS.requestLatencyP99,
+    },
+    {
+      what: '404 spikes',
+      namespace: COLLECTOR_METRICS_NAMESPACE,
+      metricName: COLLECTOR_METRICS.responses4xx,
+    },
+    { what: 'unhealthy hosts', namespace: 'AWS/NetworkELB', metricName: 'UnHealthyHostCount' },
+  ],
+};
+
+/** What a stack behind `kind` must alarm on. */
+export const requiredAlarms = (kind: 'alb' | 'nlb'): RequiredAlarm[] => [
+  ...PIPELINE_ALARMS,
+  ...EDGE_ALARMS[kind],
+];
+
+/** The stack's public load balancer kind, from the planned load balancer (ALB when none is planned). */
+const loadBalancerKind = (rs: PlannedResource[]): 'alb' | 'nlb' =>
+  ofType(rs, T.loadBalancer).some((lb) => lb.inputs.loadBalancerType === 'network') ? 'nlb' : 'alb';
 
 /** Every required metric has an alarm that notifies someone. */
 export const alarmsCoverPipeline: Check = (rs) => {
@@ -264,7 +308,7 @@ export const alarmsCoverPipeline: Check = (rs) => {
     ),
   ];
   const out: Violation[] = [];
-  for (const req of REQUIRED_ALARMS) {
+  for (const req of requiredAlarms(loadBalancerKind(rs))) {
     const found = alarms.find((a) =>
       metricsOf(a).some((m) => m.namespace === req.namespace && m.metricName === req.metricName),
     );
@@ -276,21 +320,48 @@ export const alarmsCoverPipeline: Check = (rs) => {
   return out;
 };
 
-/** Collector paths that are for the operator (or the ALB's direct health check), never the internet. */
+/** Collector paths that are for the operator (or the load balancer's health check), never the internet. */
 export const OPERATIONAL_PATHS = ['/metrics', '/readyz', '/healthz'];
 
+/** The private port collectors are started with (`ALT_PRIVATE_PORT` in their boot script), if any. */
+function collectorPrivatePorts(rs: PlannedResource[]): (number | undefined)[] {
+  return ofType(rs, T.launchTemplate).map((lt) => {
+    const script = Buffer.from(String(lt.inputs.userData ?? ''), 'base64').toString('utf8');
+    const m = /\bALT_PRIVATE_PORT=(\d+)\b/.exec(script);
+    return m ? Number(m[1]) : undefined;
+  });
+}
+
 /**
- * No listener can forward an operational path, whatever the order of its rules: the default
- * action never forwards, and no forwarding rule's path patterns match one of them.
+ * No listener can forward an operational path. An HTTPS/HTTP listener (ALB), whatever the order of
+ * its rules: the default action never forwards, and no forwarding rule's path patterns match one of
+ * them. A TLS/TCP listener (NLB) forwards every path, so there the collectors must serve them on a
+ * private port only (`ALT_PRIVATE_PORT`), which no target group a listener forwards to uses.
  */
 export const operationalPathsNotPublic: Check = (rs) => {
   const rules = ofType(rs, T.listenerRule).map((r) => ({
     conditions: asList(r.inputs.conditions as Record<string, unknown>[]),
     actions: asList(r.inputs.actions as Record<string, unknown>[]),
   }));
+  const groups = new Map(ofType(rs, T.targetGroup).map((g) => [g.state?.arn ?? g.id, g]));
   const out: Violation[] = [];
   for (const l of ofType(rs, T.listener)) {
     const defaults = asList(l.inputs.defaultActions as Record<string, unknown>[]);
+    if (l.inputs.protocol === 'TLS' || l.inputs.protocol === 'TCP') {
+      const forwarded = defaults
+        .filter((a) => a.type === 'forward')
+        .map((a) => groups.get(a.targetGroupArn as string));
+      for (const privatePort of collectorPrivatePorts(rs)) {
+        if (privatePort === undefined) {
+          out.push(v('operational-paths', l, `forwards every path and the collectors have no private port`));
+          continue;
+        }
+        for (const g of forwarded)
+          if (!g || Number(g.inputs.port) === privatePort)
+            out.push(v('operational-paths', l, `forwards to the collectors' private port ${privatePort}`));
+      }
+      continue;
+    }
     for (const path of OPERATIONAL_PATHS)
       if (mayForward(defaults, rules, path)) out.push(v('operational-paths', l, `may forward ${path}`));
   }

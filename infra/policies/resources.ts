@@ -40,6 +40,8 @@ export const T = {
   role: 'aws:iam/role:Role',
   rolePolicyAttachment: 'aws:iam/rolePolicyAttachment:RolePolicyAttachment',
   metricAlarm: 'aws:cloudwatch/metricAlarm:MetricAlarm',
+  loadBalancer: 'aws:lb/loadBalancer:LoadBalancer',
+  targetGroup: 'aws:lb/targetGroup:TargetGroup',
   listener: 'aws:lb/listener:Listener',
   listenerRule: 'aws:lb/listenerRule:ListenerRule',
   webAcl: 'aws:wafv2/webAcl:WebAcl',

@@ -24,6 +24,7 @@ import {
 import {
   ALB_PUBLIC_PATHS,
   CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST,
+  type Edge,
   ORIGIN_VERIFY_HEADER,
 } from '../components/edge.ts';
 import { DEFAULT_QUERY_MAX_BYTES, PIXEL_PATH, PIXEL_QUERY_MAX_BYTES } from '../components/waf-rules.ts';
@@ -243,7 +244,7 @@ export function describeEdge(stackName: 'dev' | 'prod') {
         : 'rate limits key on the client address: the ACL is on the ALB, the collector counts the ALB hop',
       async () => {
         const acl = one(T.webAcl);
-        const aclArn = await resolve(r.stack.edge.webAcl!.arn);
+        const aclArn = await resolve((r.stack.edge as Edge).webAcl!.arn);
         const keys = (acl.inputs.rules as Inputs[])
           .filter((x) => x.statement.rateBasedStatement)
           .map((x) => x.statement.rateBasedStatement.aggregateKeyType);
@@ -291,7 +292,7 @@ export function describeEdge(stackName: 'dev' | 'prod') {
     );
 
     it('listener: only the public routes reach the collector, in any order of its rules; /metrics never does', async () => {
-      const listenerArn = await resolve(r.stack.edge.httpsListener.arn);
+      const listenerArn = await resolve((r.stack.edge as Edge).httpsListener.arn);
       const tgArn = await resolve(r.stack.edge.targetGroup.arn);
       const https = all(T.listener).find((l) => l.inputs.protocol === 'HTTPS')!;
       const rules: AlbRule[] = all(T.listenerRule)
@@ -338,10 +339,14 @@ export function describeEdge(stackName: 'dev' | 'prod') {
           listenerAction(https.inputs.defaultActions, rules, { path, headers }).fixedResponse.statusCode,
         ).toBe('404');
       await app.close();
-      // The ALB's health check asks the target directly; metrics are scraped on the host.
-      expect(one('aws:lb/targetGroup:TargetGroup').inputs.healthCheck.path).toBe('/readyz');
+      // The ALB's health check asks the target's private port directly; metrics are scraped there
+      // on the host; the listener forwards to the other port.
+      const tg = one('aws:lb/targetGroup:TargetGroup').inputs;
+      expect(tg.healthCheck).toMatchObject({ path: '/readyz', port: '9090' });
+      expect(tg.port).toBe(8080);
       const script = Buffer.from(one(T.launchTemplate).inputs.userData, 'base64').toString('utf8');
-      expect(script).toMatch(/targets: \['127\.0\.0\.1:8080'\]/);
+      expect(script).toMatch(/targets: \['127\.0\.0\.1:9090'\]/);
+      expect(script).toContain('ALT_PORT=8080 ALT_PRIVATE_PORT=9090');
     });
 
     it(
@@ -374,7 +379,7 @@ export function describeEdge(stackName: 'dev' | 'prod') {
         const dist = r.run.resources.find((x) => x.type === T.distribution)!.inputs as Inputs;
         const alb = (dist.origins as Inputs[]).find((o) => o.customOriginConfig)!;
         expect(alb.customHeaders).toEqual([{ name: ORIGIN_VERIFY_HEADER, value: secret }]);
-        const listenerArn = await resolve(r.stack.edge.httpsListener.arn);
+        const listenerArn = await resolve((r.stack.edge as Edge).httpsListener.arn);
         const tgArn = await resolve(r.stack.edge.targetGroup.arn);
         const https = r.run.resources.find((x) => x.type === T.listener && x.inputs.protocol === 'HTTPS')!;
         const rules = r.run.resources

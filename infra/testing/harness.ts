@@ -45,7 +45,8 @@ function computed(
     case 'aws:lb/loadBalancer:LoadBalancer':
       return {
         ...base,
-        arnSuffix: `app/${name}/50dc6c495c0c9188`,
+        // `app/…` for an ALB, `net/…` for an NLB: the LoadBalancer dimension of their metrics.
+        arnSuffix: `${inputs.loadBalancerType === 'network' ? 'net' : 'app'}/${name}/50dc6c495c0c9188`,
         dnsName: `${name}-1234.${region}.elb.amazonaws.com`,
       };
     case 'aws:lb/targetGroup:TargetGroup':

@@ -3,7 +3,7 @@
  * has its value (a measurement in this repository, a figure from the stack, or a stated guess) so a
  * reader can tell which to replace with their own numbers (`alt cost --assume name=value`).
  */
-import { CLOUDWATCH_COLLECTOR_METRICS } from '../../collector/metric-names.ts';
+import { CLOUDWATCH_COLLECTOR_METRICS, NLB_COLLECTOR_METRICS } from '../../collector/metric-names.ts';
 
 export interface Assumption {
   value: number;
@@ -26,7 +26,7 @@ export const ASSUMPTIONS = {
   },
   newConnectionsPerPageviewIdle350: {
     value: 0.4,
-    why: 'with a 350 s idle timeout (NLB TCP) a session’s pages share one connection: 1 ÷ 2.5 pages per session',
+    why: 'if idle connections lasted 350 s a session’s pages would share one: 1 ÷ 2.5 pages per session. Between 60 and 350 s the model interpolates; behind an NLB a connection idles as long as the collector’s keep-alive (65 s: it closes first, well before the TLS listener’s fixed 350 s), so `scale` is priced close to the 60 s figure',
   },
   resumedHandshakeShare: {
     value: 0.25,
@@ -151,6 +151,10 @@ export const ASSUMPTIONS = {
     value: CLOUDWATCH_COLLECTOR_METRICS.length,
     why: 'CLOUDWATCH_COLLECTOR_METRICS, one dimension set (AutoScalingGroupName)',
   },
+  collectorNlbEmfMetrics: {
+    value: NLB_COLLECTOR_METRICS.length,
+    why: 'behind an NLB the agent also ships NLB_COLLECTOR_METRICS (request count, 4xx, 5xx, p99): the alarms and scaling the ALB’s own metrics serve otherwise',
+  },
   agentMetricsPerInstance: {
     value: 2,
     why: 'CloudWatch agent disk and memory used_percent, per instance and once aggregated per group',
@@ -158,7 +162,7 @@ export const ASSUMPTIONS = {
   transformerEmfMetrics: { value: 12, why: 'ALT/Transformer Records by (outcome, reason) and by outcome' },
   alarms: {
     value: 13,
-    why: 'the stack’s alarms: one per row of infra/components/monitoring-alarms.ts and the 404-spike anomaly band (monitoring.ts)',
+    why: 'the stack’s alarms: one per row of infra/components/monitoring-alarms.ts and the 404-spike anomaly band (monitoring.ts), behind either load balancer',
   },
   dashboards: { value: 1, why: 'the pipeline dashboard' },
   athenaScansOfMonth: {

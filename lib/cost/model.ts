@@ -5,8 +5,17 @@
  * from it. Quantities follow the traffic through the stack: browser → load balancer (or CloudFront)
  * → collector → Kinesis → transformer Lambda → S3 and Aurora, plus what runs whatever the traffic.
  */
+
+import { KEEP_ALIVE_TIMEOUT_MS } from '../../collector/keep-alive.ts';
 import { type AssumptionValues, defaultAssumptions } from './assumptions.ts';
-import { type LoadBalancerChoice, PRESETS, type PresetName, type StackShape } from './presets.ts';
+import {
+  ALB_IDLE_TIMEOUT_SECONDS,
+  type LoadBalancerChoice,
+  type LoadBalancerKind,
+  PRESETS,
+  type PresetName,
+  type StackShape,
+} from './presets.ts';
 import { PRICES, type Price, type PriceId, type PriceRegion, tieredCost, unitPrice } from './prices.ts';
 
 export interface EstimateInput {
@@ -16,7 +25,7 @@ export interface EstimateInput {
   preset: PresetName;
   region: PriceRegion;
   assumptions?: Partial<AssumptionValues>;
-  /** Price the preset with another load balancer choice (a lever the stack does not build). */
+  /** Price the preset with another load balancer than the one it builds (a lever). */
   loadBalancer?: LoadBalancerChoice;
 }
 
@@ -61,17 +70,31 @@ const MB_PER_VCPU = 1769;
 
 export function estimate(input: EstimateInput): Estimate {
   const preset = PRESETS[input.preset] as StackShape;
-  const shape = input.loadBalancer ? { ...preset, loadBalancer: input.loadBalancer } : preset;
-  if (shape.loadBalancer !== 'cheapest' || shape.waf) {
-    return build(input, shape, shape.loadBalancer === 'nlb' && !shape.waf ? 'nlb' : 'alb');
-  }
+  const choice: LoadBalancerChoice = input.loadBalancer ?? preset.loadBalancer;
+  if (choice !== 'cheapest' || preset.waf)
+    return build(input, withLoadBalancer(preset, choice === 'nlb' && !preset.waf ? 'nlb' : 'alb'));
   // The issue's "load balancer type chosen by price at the rate": price both, keep the cheaper.
-  const alb = build(input, shape, 'alb');
-  const nlb = build(input, shape, 'nlb');
+  const alb = build(input, withLoadBalancer(preset, 'alb'));
+  const nlb = build(input, withLoadBalancer(preset, 'nlb'));
   return nlb.total < alb.total ? nlb : alb;
 }
 
-function build(input: EstimateInput, shape: StackShape, lb: 'alb' | 'nlb'): Estimate {
+/**
+ * The shape with `lb` in front. A preset priced with the other load balancer (a lever) keeps what
+ * differs between the two consistent: the idle time a connection gets is the ALB's idle timeout
+ * behind the ALB, the collector's keep-alive behind an NLB (presets.ts `idleTimeoutSeconds`).
+ */
+function withLoadBalancer(shape: StackShape, lb: LoadBalancerKind): StackShape {
+  if (shape.loadBalancer === lb) return shape;
+  return {
+    ...shape,
+    loadBalancer: lb,
+    idleTimeoutSeconds: lb === 'alb' ? ALB_IDLE_TIMEOUT_SECONDS : KEEP_ALIVE_TIMEOUT_MS / 1000,
+  };
+}
+
+function build(input: EstimateInput, shape: StackShape): Estimate {
+  const lb = shape.loadBalancer;
   const a = { ...defaultAssumptions(), ...input.assumptions };
   const region = input.region;
   const hoursPerMonth = a.hoursPerMonth;
@@ -498,12 +521,13 @@ function build(input: EstimateInput, shape: StackShape, lb: 'alb' | 'nlb'): Esti
   // ---- CloudWatch ----
   const metrics =
     a.collectorEmfMetrics +
+    (lb === 'nlb' ? a.collectorNlbEmfMetrics : 0) +
     a.agentMetricsPerInstance * (collectors + 1) +
     a.transformerEmfMetrics +
     s.shardLevelMetrics * shards;
   add(
     'CloudWatch',
-    `custom metrics (collector EMF, agent, transformer EMF${s.shardLevelMetrics ? ', Kinesis shard-level' : ''})`,
+    `custom metrics (collector EMF${lb === 'nlb' ? ' with its request metrics' : ''}, agent, transformer EMF${s.shardLevelMetrics ? ', Kinesis shard-level' : ''})`,
     'cloudwatch.metric',
     metrics,
   );

@@ -67,20 +67,22 @@ describe('the current preset', () => {
 describe('the model’s counts of infra resources', () => {
   it('match the infra code', () => {
     expect(ASSUMPTIONS.wafRules.value).toBe(webAclRules(20_000).length);
-    const specs = alarmSpecs({
-      region: 'eu-west-1',
-      accountId: '210987654321',
-      streamName: 's',
-      albArnSuffix: 'a',
-      targetGroupArnSuffix: 't',
-      collectorGroupName: 'g',
-      transformerFunctionName: 'f',
-      compactFunctionName: 'c',
-      dlqName: 'd',
-      auroraClusterId: 'db',
-    });
-    // The table's rows plus monitoring.ts's 404-spike band; infra/stack-presets.test.ts counts the built alarms.
-    expect(ASSUMPTIONS.alarms.value).toBe(specs.length + 1);
+    // Behind either load balancer: the table's rows plus monitoring.ts's 404-spike band;
+    // infra/stack-presets.test.ts counts the built alarms.
+    for (const kind of ['alb', 'nlb'] as const) {
+      const specs = alarmSpecs({
+        region: 'eu-west-1',
+        accountId: '210987654321',
+        streamName: 's',
+        loadBalancer: { kind, arnSuffix: 'a', targetGroupArnSuffix: 't' },
+        collectorGroupName: 'g',
+        transformerFunctionName: 'f',
+        compactFunctionName: 'c',
+        dlqName: 'd',
+        auroraClusterId: 'db',
+      });
+      expect(ASSUMPTIONS.alarms.value, kind).toBe(specs.length + 1);
+    }
     expect(COMPACTION_SCHEDULE).toBe(`rate(${60 / ASSUMPTIONS.compactionRunsPerHour.value} minutes)`);
   });
 });

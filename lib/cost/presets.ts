@@ -5,16 +5,29 @@
  * (`Pulumi.prod.yaml` over `infra/config.ts`'s defaults); `presets.test.ts` holds it to the infra
  * code so the two cannot drift apart silently.
  */
+import { KEEP_ALIVE_TIMEOUT_MS } from '../../collector/keep-alive.ts';
+
+/** What a preset builds, or (`cheapest`, a lever of `estimate` only) both priced and the cheaper kept. */
 export type LoadBalancerChoice = 'alb' | 'nlb' | 'cheapest';
+export type LoadBalancerKind = 'alb' | 'nlb';
 export type CertificateKey = 'rsa' | 'ecdsa';
+
+/** ALB idle timeout (infra/components/edge.ts); the collector's keep-alive outlasts it. */
+export const ALB_IDLE_TIMEOUT_SECONDS = 60;
 
 export interface StackShape {
   description: string;
   /** AZs the load balancer spans: one public IPv4 address each. */
   availabilityZones: number;
-  /** `cheapest` prices both at the rate and keeps the cheaper; WAF forces an ALB. */
-  loadBalancer: LoadBalancerChoice;
-  /** Idle timeout of the public listener (ALB 60 s; an NLB's TCP idle timeout is 350 s unless set, 60–6,000 s). */
+  /** The load balancer the stack builds (`alt:loadBalancer`); WAF needs the ALB. */
+  loadBalancer: LoadBalancerKind;
+  /**
+   * How long a browser's idle connection stays open. Behind the ALB, its idle timeout (60 s).
+   * Behind an NLB, the collector's keep-alive timeout: a TLS listener's idle timeout is 350 s and
+   * fixed (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/update-idle-timeout.html),
+   * and the collector closes an idle connection before that, which ends the client's with it (the
+   * NLB keeps one connection to the collector per client connection; collector/keep-alive.ts).
+   */
   idleTimeoutSeconds: number;
   /** The ACM certificate's key: an ECDSA chain and signature make every full TLS handshake smaller. */
   certificateKey: CertificateKey;
@@ -105,8 +118,10 @@ export const PRESETS = {
     description:
       'one collector (public subnet, reaching AWS APIs through their public endpoints), one Aurora writer at 0.5 ACU, a one-shard provisioned stream, no WAF (the collector rate-limits per address and per app), the hashed beacon from the collector, one interface endpoint (Secrets Manager, for the migration Lambda)',
     availabilityZones: 2,
+    // An NLB would cost about the same here (the hours are priced alike, capacity units are cents);
+    // the ALB keeps its request metrics and listener rules.
     loadBalancer: 'alb',
-    idleTimeoutSeconds: 60,
+    idleTimeoutSeconds: ALB_IDLE_TIMEOUT_SECONDS,
     certificateKey: 'ecdsa',
     waf: false,
     ingestThroughCdn: false,
@@ -136,14 +151,14 @@ export const PRESETS = {
   },
   scale: {
     description:
-      'collectors by request rate (public subnets) behind an ALB, no WAF, no CloudFront, a provisioned stream sized from the rate, one Aurora writer scaling with load plus a reader at 0.5 ACU, one interface endpoint (Secrets Manager), hits/ in Intelligent-Tiering, raw/ in Glacier IR after a day',
+      'collectors by request rate (public subnets) behind an NLB with a TLS listener, no WAF, no CloudFront, a provisioned stream sized from the rate, one Aurora writer scaling with load plus a reader at 0.5 ACU, one interface endpoint (Secrets Manager), hits/ in Intelligent-Tiering, raw/ in Glacier IR after a day',
     availabilityZones: 2,
-    // An NLB is cheaper from about 1,000 hits/s (its NLCU takes twice the new TLS connections of an
-    // LCU), but the stack does not build one: it would lose what only the ALB measures and filters
-    // (the p99 latency, 5xx and 404 alarms, request-count scaling, the listener rules that keep
-    // /metrics off the internet). docs/operations.md prices it as a lever (`estimate`'s loadBalancer).
-    loadBalancer: 'alb',
-    idleTimeoutSeconds: 60,
+    // An NLB is cheaper than the ALB from about 1,000 hits/s: its capacity unit takes 50 new TLS
+    // connections a second, the ALB's 25. What only the ALB provided comes from the collector: its
+    // own request, 4xx, 5xx and p99 metrics for the alarms and the scaling policy, and its private
+    // port for /healthz, /readyz and /metrics (an NLB forwards every path).
+    loadBalancer: 'nlb',
+    idleTimeoutSeconds: KEEP_ALIVE_TIMEOUT_MS / 1000,
     certificateKey: 'ecdsa',
     waf: false,
     ingestThroughCdn: false,
@@ -176,7 +191,7 @@ export const PRESETS = {
       'the prod stack as committed (Pulumi.prod.yaml): /v1/* and b.js through CloudFront with the web ACL there, ALB in 3 AZs, on-demand stream kept 7 days, two Aurora instances, five interface endpoints in every AZ, RSA certificate',
     availabilityZones: prod.availabilityZones,
     loadBalancer: 'alb',
-    idleTimeoutSeconds: 60,
+    idleTimeoutSeconds: ALB_IDLE_TIMEOUT_SECONDS,
     certificateKey: 'rsa',
     waf: true,
     ingestThroughCdn: true,

@@ -24,7 +24,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'alt-stack-'));
 const niceness = (pid: number | 'self'): number =>
   Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
 /** A process's scheduling policy, field 41 of /proc/<pid>/stat (5: SCHED_IDLE, sched(7)). */
-const policy = (pid: number): number => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[38]);
+const policy = (pid: number): number =>
+  Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[38]);
 const SCHED_IDLE = 5;
 
 /** One series of the collector's `/metrics` (unlabelled), or undefined. */

@@ -60,15 +60,20 @@ function run(o: {
   lag: number | null;
   rss?: (t: number) => number;
   inLake: number;
+  warmup?: OpenLoopWindow;
 }) {
-  const steady = loop(
-    o.windows,
-    o.windows.reduce((a, w) => a + w.ok, 0),
-  );
+  const steady = {
+    ...loop(
+      o.windows,
+      o.windows.reduce((a, w) => a + w.ok, 0),
+    ),
+    warmup: o.warmup,
+  };
   const raw: SustainedRaw = {
     plan: {
       minutes: 4,
       rate: 5000,
+      warmupSec: 30,
       poolConnections: 64,
       connections: 10_000,
       connectionsRate: 2500,
@@ -127,6 +132,17 @@ describe('sustained alt dev verdicts', () => {
     expect(r.byId.lost).toMatchObject({ value: 993, met: false });
   });
 
+  it('reports the warm-up on its own, no verdict, but counts its failures and its acknowledged hits', () => {
+    const warmup = { ...minute(0, 900, 3), fromSec: -30, intended: 150_000, ok: 149_997 };
+    const r = run({ windows: [minute(0, 8), minute(1, 9)], lag: 2, inLake: 749_997, warmup });
+    expect(r.byId['warmup.p99']).toMatchObject({ value: 900 });
+    expect(r.byId['warmup.p99'].met).toBeUndefined();
+    expect(r.byId['p99.worst-minute']).toMatchObject({ value: 9, met: true });
+    expect(r.byId.errors).toMatchObject({ value: 3, met: false });
+    // 600,000 measured + 149,997 in the warm-up + 50,000 with 10,000 connections acknowledged.
+    expect(r.byId.lost).toMatchObject({ value: 50_000, met: false });
+  });
+
   it('says "lag not reported" (no value, no verdict) when alt dev does not expose the lag gauges', () => {
     const r = run({ windows: [minute(0, 8)], lag: null, inLake: 350_000 });
     const lag = r.byId['lag.max-seconds'];
@@ -138,7 +154,7 @@ describe('sustained alt dev verdicts', () => {
     expect(reported.byId['lag.max-seconds']).toMatchObject({ value: 45, met: false });
   });
 
-  it('reads RSS growth as a slope over the second half of the steady run', () => {
+  it('reads RSS growth as the trend of its ceiling over the steady run from minute 2', () => {
     const flat = run({ windows: [minute(0, 8)], lag: 1, inLake: 0, rss: (t) => 600 + 20 * Math.sin(t) });
     expect(flat.byId['rss.slope'].met).toBe(true);
     const leak = run({ windows: [minute(0, 8)], lag: 1, inLake: 0, rss: (t) => 600 + (10 * t) / 60 });

@@ -45,6 +45,24 @@ describe('open-loop generator against a real HTTP server', () => {
     expect(r.latency.p50).toBeGreaterThanOrEqual(100);
   });
 
+  it('keeps a warm-up out of the result and summarizes it on its own', async () => {
+    // The very first request (in the warm-up) stalls 400 ms; the measured second is not held up.
+    const url = await start(400, new Set());
+    const r = await runOpenLoop({
+      url,
+      body: '{}',
+      ratePerSec: 100,
+      durationSec: 0.5,
+      warmupSec: 0.5,
+      connections: 1,
+      mode: 'pool',
+    });
+    expect(r.warmup).toMatchObject({ fromSec: -0.5, intended: 50, ok: 50, non2xx: 0, errorCount: 0 });
+    expect(r.warmup!.latency.max).toBeGreaterThanOrEqual(390);
+    expect(r.intended).toBe(50);
+    expect(r.latency.max).toBeLessThan(r.warmup!.latency.max);
+  });
+
   it('pinned mode keeps every connection open and in use', async () => {
     const ports = new Set<number>();
     const url = await start(0, ports);

@@ -23,7 +23,10 @@ export interface OpenLoopOptions {
   mode: 'pool' | 'pinned';
   /** A request not answered within this is counted as a timeout error. */
   timeoutMs?: number;
-  /** Seconds at the same rate before measuring (JIT and connection set-up on both sides); not counted. */
+  /**
+   * Seconds at the same rate before measuring (JIT and connection set-up on both sides, with the
+   * same client process and connections); not counted in the result, summarized in its `warmup`.
+   */
   warmupSec?: number;
   /**
    * At most this many requests unanswered at once; one due beyond it is not sent and counts as a
@@ -77,6 +80,8 @@ export interface OpenLoopResult {
   wallSec: number;
   /** With `windowSec`: one summary per window, in order. */
   windows?: OpenLoopWindow[];
+  /** With `warmupSec`: the warm-up on its own (its requests are in no other figure). */
+  warmup?: OpenLoopWindow;
   /**
    * With `windowSec`: the p99 (ms) of each `FINE_WINDOW_SEC` of the schedule (NaN where nothing was
    * answered), to line a bad minute up with what the server was doing at that moment.
@@ -188,8 +193,20 @@ export async function runOpenLoop(
 ): Promise<OpenLoopResult> {
   const transport = await createTransport(o);
   try {
-    if (o.warmupSec) await runPhase({ ...o, windowSec: undefined }, transport, o.warmupSec);
-    return await runPhase(o, transport, o.durationSec, onWindow);
+    const warm = o.warmupSec
+      ? await runPhase({ ...o, windowSec: undefined }, transport, o.warmupSec)
+      : undefined;
+    const result = await runPhase(o, transport, o.durationSec, onWindow);
+    if (!warm) return result;
+    const warmup: OpenLoopWindow = {
+      fromSec: -(o.warmupSec ?? 0),
+      intended: warm.intended,
+      ok: warm.ok,
+      non2xx: warm.sent - warm.ok - warm.errorCount,
+      errorCount: warm.errorCount + (warm.intended - warm.sent),
+      latency: warm.latency,
+    };
+    return { ...result, warmup };
   } finally {
     await transport.close();
   }

@@ -4,8 +4,8 @@
  * through. Interleaved rounds of the same batches planned (a) with nothing derived — the bytes as they
  * are, today's default — (b) with one constant fragment of every derived column (the hook's own cost:
  * rebuilding the lines), and (c) with a fragment memoised per (user agent, url, referrer) in a Map
- * (the hook plus a naive memo's lookup), and (d) the enrichment the transformer runs
- * (`createEnrichingDeriver`), each alone and with the DuckDB write after it. Prints JSON:
+ * (the hook plus a naive memo's lookup), and (d) the enrichment the transformer runs (the
+ * module's `deriveInto`, planning's default), each alone and with the DuckDB write after it. Prints JSON:
  * ms per round (median) and the ratios to (a).
  *
  *   npx tsx bench/experiments/derive-fragment.ts [--hits 100000] [--rounds 5]
@@ -16,12 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StreamBatch } from '../../stream/contract.ts';
 import { EnvelopeKind, encodeRows } from '../../stream/envelope.ts';
-import {
-  createEnrichingDeriver,
-  type DeriveFragment,
-  deriveNothing,
-  fragmentOf,
-} from '../../transformer/core/derive.ts';
+import { type DeriveFragment, deriveNothing, fragmentOf } from '../../transformer/core/derive.ts';
 import { planBatch } from '../../transformer/core/plan.ts';
 import { createWriter } from '../../transformer/parquet/index.ts';
 import { makeRow } from '../lib/lake-rows.ts';
@@ -87,12 +82,12 @@ const CONSTANT = fragmentOf({
   channel: 'organic_search',
   utm_source: 'campaign-7',
 });
-const HOOK: Record<Variant, DeriveFragment> = {
+const HOOK: Record<Variant, DeriveFragment | undefined> = {
   none: deriveNothing,
   constant: () => CONSTANT,
   memoised: derived,
-  // What the transformer runs: transformer/enrich/ behind the UA-fragment memo.
-  enrichment: createEnrichingDeriver(),
+  // What the transformer runs (the module's `deriveInto`: transformer/enrich/ behind its memos).
+  enrichment: undefined,
 };
 const empty = () => Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
 const times = { plan: empty(), planAndWrite: empty() };
@@ -101,7 +96,7 @@ try {
     for (const name of VARIANTS) {
       const fn = HOOK[name];
       let t = performance.now();
-      const plans = batches.map((b) => planBatch(b, { deriveFragment: fn }));
+      const plans = batches.map((b) => planBatch(b, fn ? { deriveFragment: fn } : {}));
       const planMs = performance.now() - t;
       t = performance.now();
       for (const [i, p] of plans.entries())

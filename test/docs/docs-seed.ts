@@ -7,7 +7,7 @@
 
 import type { LakeRow } from '../../schemas/lake.ts';
 import { HISTOGRAM_CELLS, LATENCY_BUCKETS_MS, ROLLUP_DIMENSIONS } from '../../schemas/rollups.ts';
-import { createEnrichingDeriver } from '../../transformer/core/derive.ts';
+import { createEnrichingDeriver, fragmentText } from '../../transformer/core/derive.ts';
 import { makeLakeRow } from '../helpers/seed-lake.ts';
 
 export const SHOP = 'alt_shopDemo00000000000001';
@@ -233,7 +233,7 @@ function asWritten(row: LakeRow): LakeRow {
     country: device?.country ?? null,
   };
   // The fragment is `,"browser":"Chrome",…` (or empty): the members of a JSON object.
-  return { ...r, ...JSON.parse(`{${derive(r).slice(1)}}`) };
+  return { ...r, ...JSON.parse(`{${fragmentText(derive, r).slice(1)}}`) };
 }
 
 export function docsSeedRows(): LakeRow[] {

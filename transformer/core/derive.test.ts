@@ -1,19 +1,23 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRANSFORMER_DERIVED_COLUMNS } from '../../schemas/columns.ts';
 import { quoteLiteral } from '../../schemas/sql-quote.ts';
+import { createEnricher } from '../enrich/index.ts';
 import { openDuckdb } from '../parquet/duckdb-sql.ts';
 import { createWriter, parseRows, type WriterName } from '../parquet/index.ts';
 import { makeBatch, makeRow } from '../testing/fixtures.ts';
 import {
   createEnrichingDeriver,
+  type DerivedFields,
   type DeriveFragment,
   type DeriveInput,
   deriveFragment,
   deriveNothing,
   fragmentOf,
+  fragmentText,
 } from './derive.ts';
 import { createParallelPlanner } from './parallel-planner.ts';
 import { planBatch } from './plan.ts';
@@ -82,7 +86,7 @@ describe('fragmentOf', () => {
   });
 
   it('derives exactly the columns the schema says the transformer derives', () => {
-    const full = createEnrichingDeriver()({
+    const full = fragmentText(createEnrichingDeriver(), {
       url: 'https://a.example/p?utm_source=s&utm_medium=cpc&utm_campaign=c&utm_term=t&utm_content=x',
       referrer: 'https://www.google.com/',
       user_agent:
@@ -91,6 +95,70 @@ describe('fragmentOf', () => {
     });
     expect(Object.keys(JSON.parse(`{${full.slice(1)}}`)).sort()).toEqual(
       [...TRANSFORMER_DERIVED_COLUMNS].sort(),
+    );
+  });
+});
+
+/** ES2024's `String.prototype.toWellFormed`, beyond the project's ES2023 lib. */
+const wellFormed = (s: string) => (s as unknown as { toWellFormed(): string }).toWellFormed();
+
+describe('fragments row after row', () => {
+  /** The fragment by its definition: each column present, in column order, as JSON.stringify writes it. */
+  const reference = (fields: DerivedFields) =>
+    TRANSFORMER_DERIVED_COLUMNS.filter((c) => fields[c] !== null && fields[c] !== undefined)
+      .map((c) => `,${JSON.stringify(c)}:${JSON.stringify(wellFormed(fields[c] as string))}`)
+      .join('');
+
+  it('are each what the columns alone make, whatever the rows before held', () => {
+    // Few values, so that rows repeat the row before's (the members it keeps), and some that
+    // need escaping or repair.
+    const value = fc.constantFrom(null, undefined, 'Chrome', 'a"b', 'x\uD83D', 'tab\there', '', 'é', '/p');
+    const fields = fc.record(
+      Object.fromEntries(TRANSFORMER_DERIVED_COLUMNS.map((c) => [c, value])) as Record<
+        string,
+        fc.Arbitrary<string | null | undefined>
+      >,
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.array(fields, { minLength: 1, maxLength: 8 }), (rows) => {
+        for (const f of rows) expect(fragmentOf(f as DerivedFields)).toBe(reference(f as DerivedFields));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('from the enrichment are the fields it derives, hit after hit', () => {
+    // The deriver planning runs keeps the last UA, origin, referrer and members; the enricher
+    // derives every hit from nothing.
+    const derive = createEnrichingDeriver();
+    const enrich = createEnricher();
+    const hit = fc.record({
+      url: fc.oneof(
+        fc.constantFrom(null, 'https://shop.example/p?utm_source=news&utm_medium=email', 'not a url'),
+        fc
+          .constantFrom('https://shop.example', 'https://shop.example:8443', 'https://www.shop.example')
+          .chain((o) => fc.stringMatching(/^[/?#][-a-z0-9/=&%.]{0,10}$/).map((t) => `${o}${t}`)),
+      ),
+      referrer: fc.constantFrom(
+        null,
+        '',
+        'https://www.google.com/',
+        'https://shop.example/x',
+        'https://t.co/',
+      ),
+      user_agent: fc.constantFrom(
+        'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+        '',
+      ),
+      is_bot: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(hit, { minLength: 1, maxLength: 10 }), (hits) => {
+        for (const h of hits) expect(fragmentText(derive, h)).toBe(fragmentOf(enrich(h)));
+      }),
+      { numRuns: 100 },
     );
   });
 });
@@ -123,6 +191,14 @@ describe('the derive hook in planning', () => {
       { ...JSON.parse(JSON.stringify(rows[2])), url_host: 'a.example', url_path: '/%C3%A9' },
       { ...pretty, url_host: 'a.example', url_path: '/bare' },
     ]);
+  });
+
+  it('inserts a fragment of any size', () => {
+    const big = 'é'.repeat(20_000);
+    const plan = planBatch(makeBatch([rows.slice(0, 2)]), {
+      deriveFragment: (hit) => fragmentOf({ utm_content: hit.url?.includes('cart') ? big : 'small' }),
+    });
+    expect(parseRows(plan.partitions[0]).map((r) => r.utm_content)).toEqual([big, 'small']);
   });
 
   it('leaves the lines as the bytes they were when nothing is derived', () => {

@@ -89,7 +89,7 @@ export function createParallelPlanner(): Planner & { stats(): { split: number; w
     stats: () => ({ ...stats }),
     async plan(batch, opts = {}) {
       const n = batch.records.length;
-      // The worker derives with the module's `deriveFragment`: another one is this thread's alone.
+      // The worker derives with the module's `deriveInto`: another hook is this thread's alone.
       if (n < MIN_RECORDS_TO_SPLIT || opts.deriveFragment) {
         stats.whole++;
         return planBatch(batch, opts);

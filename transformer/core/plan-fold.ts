@@ -7,7 +7,8 @@
 
 import { type LakeRow, partitionOf } from '../../schemas/lake.ts';
 import { firstSeq, lastSeq, type StreamBatch } from '../../stream/contract.ts';
-import { deriveFragment } from './derive.ts';
+import { deriveInto, fromFragment } from './derive.ts';
+import { createFragmentBuffer } from './fragment-buffer.ts';
 import {
   type BadOutcome,
   type ClassifiedLine,
@@ -34,6 +35,8 @@ interface HourState {
 }
 
 const NEWLINE = Buffer.from('\n');
+/** The end of a rebuilt line. */
+const CLOSE_LINE = Buffer.from('}\n');
 // Outcomes decided here carry nothing of their line: one object each serves every line.
 const DUPLICATE: LineOutcome = { kind: 'dropped', reason: 'duplicate' };
 const NOT_REPLAYED: LineOutcome = { kind: 'dropped', reason: 'not_replayed' };
@@ -58,15 +61,22 @@ const FIRST_SLAB_BYTES = 32 * 1024;
 const MAX_SLAB_BYTES = 1024 * 1024;
 
 /**
- * Appends line `[start, end)` of `body` to the hour's rebuilt run with `fragment` inserted before its
- * closing brace, byte for byte: no decoding of the line, no string per line.
+ * Appends line `[start, end)` of `body` to the hour's rebuilt run with `fragment[0, length)` (a
+ * row's derived members) inserted before its closing brace, byte for byte: no decoding of the line,
+ * no string per line.
  */
-function appendWithFragment(h: HourState, body: Buffer, start: number, end: number, fragment: string): void {
+function appendWithFragment(
+  h: HourState,
+  body: Buffer,
+  start: number,
+  end: number,
+  fragment: Buffer,
+  length: number,
+): void {
   let brace = end - 1;
   // The line is a JSON object: only whitespace may follow its brace.
   while (body[brace] !== CLOSE_BRACE) brace--;
-  // UTF-8 takes at most 3 bytes per UTF-16 code unit: a bound without measuring the fragment.
-  const need = brace - start + fragment.length * 3 + 2;
+  const need = brace - start + length + 2;
   if (!h.out || h.outEnd + need > h.out.length) {
     closeRun(h);
     const size = h.out ? Math.min(MAX_SLAB_BYTES, h.out.length * 2) : FIRST_SLAB_BYTES;
@@ -76,7 +86,7 @@ function appendWithFragment(h: HourState, body: Buffer, start: number, end: numb
   }
   const out = h.out;
   let at = h.outEnd + body.copy(out, h.outEnd, start, brace);
-  at += out.write(fragment, at);
+  at += fragment.copy(out, at, 0, length);
   out[at++] = CLOSE_BRACE;
   out[at++] = 0x0a;
   h.outEnd = at;
@@ -91,7 +101,8 @@ export interface RecordSource {
 }
 
 export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
-  const derive = opts.deriveFragment ?? deriveFragment;
+  const derive = opts.deriveFragment ? fromFragment(opts.deriveFragment) : deriveInto;
+  const fragment = createFragmentBuffer();
   const bad: BadItem[] = [];
   const seenLake = new Set<string>();
   const seenDropped = new Set<string>();
@@ -139,16 +150,19 @@ export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
   };
   /** A kept row, with its derived columns when there are any (none: the line's bytes as they are). */
   const keep = (h: HourState, row: LakeRow, rec: RecordSource, start: number, end: number) => {
-    const fragment = derive(row);
+    fragment.reset();
+    derive(row, fragment.sink);
+    const length = fragment.length();
     if (rec.bare) {
       const json = JSON.stringify(row);
-      const one = Buffer.from(`${json.slice(0, -1)}${fragment}}\n`);
+      const members = fragment.buffer().subarray(0, length);
+      const one = Buffer.concat([Buffer.from(json.slice(0, -1)), members, CLOSE_LINE]);
       addLine(h, one, 0, one.length - 1);
-    } else if (fragment === '') addLine(h, rec.body, start, end);
+    } else if (length === 0) addLine(h, rec.body, start, end);
     else {
       h.group.count++;
       if (h.body) closeRun(h);
-      appendWithFragment(h, rec.body, start, end, fragment);
+      appendWithFragment(h, rec.body, start, end, fragment.buffer(), length);
     }
   };
 

@@ -67,7 +67,7 @@ export interface PlanOptions {
   /** Keep only rows of these partitions (replay of chosen hours); others are skipped, not bad. */
   onlyPartitions?: ReadonlySet<string>;
   /**
-   * The derived columns of each kept row (default: `deriveFragment` of `derive.ts`, which every
+   * The derived columns of each kept row, as text (default: `deriveInto` of `derive.ts`, which every
    * planning thread uses). Given here, the batch is planned on this thread alone.
    */
   deriveFragment?: DeriveFragment;

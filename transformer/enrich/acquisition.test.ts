@@ -82,6 +82,38 @@ describe('utm_*', () => {
     expect(a.utm_term).toBe('%');
   });
 
+  it('are read from names spelt with escapes too', () => {
+    const a = acquisition(`${PAGE}?utm_%73ource=news&%67clid=1`, null);
+    expect(a.utm_source).toBe('news');
+    expect(a.channel).toBe('paid_search');
+  });
+
+  it('are what URLSearchParams reads, for generated queries', () => {
+    const utm = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
+    const name = fc.oneof(
+      fc.constantFrom(...utm, 'utm_%73ource', 'utm%5Fmedium', 'utm+source', 'ref', 'id', 'gclid'),
+      fc.stringMatching(/^[a-z_%0-9+]{1,8}$/),
+    );
+    const value = fc.string({ maxLength: 10 }).map(encodeURIComponent);
+    const query = fc
+      .array(fc.tuple(name, value), { maxLength: 6 })
+      .map((pairs) => `?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}`);
+    // utm_* as DESIGN §3 stores them: decoded, control characters out, trimmed, '' as NULL (the
+    // values here are too short to be cut).
+    const stored = (v: string | null) => {
+      const s = v?.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+      return s ? s : null;
+    };
+    fc.assert(
+      fc.property(query, (q) => {
+        const a = acquisition(`${PAGE}${q}`, null);
+        const params = new URLSearchParams(q);
+        for (const k of utm) expect(a[k], `${k} of ${q}`).toBe(stored(params.get(k)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('come only from the page URL, not the referrer', () => {
     expect(acquisition(PAGE, 'https://google.com/?utm_source=x').utm_source).toBeNull();
   });

@@ -46,6 +46,13 @@ const SOCIAL_AD_CLICK_IDS = ['ttclid', 'twclid', 'li_fat_id', 'ScCid'];
 const SOCIAL_HINT_IDS = ['fbclid'];
 const UTM = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'];
 const WANTED = new Set([...UTM, ...SEARCH_AD_CLICK_IDS, ...SOCIAL_AD_CLICK_IDS, ...SOCIAL_HINT_IDS]);
+/**
+ * A query can hold a `WANTED` name only if it spells one out or has a `%` escape: names are
+ * form-decoded before they are compared (`utm_%73ource` is `utm_source`), and only an escape can
+ * decode into a name's letters (`+` decodes to a space, which no name has). Queries without either
+ * (`?id=7`, `?page=2&sort=price`) are most of those landing URLs carry, and skip `queryParams`.
+ */
+const MAY_NAME_WANTED = new RegExp(['%', ...WANTED].join('|')); // the names are word characters
 
 /** GA4's paid-medium pattern; `email`, `organic`, … are matched below as exact words. */
 const PAID_MEDIUM = /^(?:.*cp.*|ppc|paid.*)$/;
@@ -68,11 +75,15 @@ function utmValue(v: string | undefined): string | null {
   return s === '' ? null : s;
 }
 
-const withoutWww = (h: string) => (h.startsWith('www.') ? h.slice(4) : h);
+/** Where a host's name starts once a leading `www.` is dropped. */
+const wwwLength = (h: string) => (h.startsWith('www.') ? 4 : 0);
 
-/** The two hosts are one site: equal, or equal but for a leading `www.`. */
+/** The two hosts are one site: equal, or equal but for a leading `www.` (cut only when it could be). */
 function sameSite(a: string, b: string): boolean {
-  return a === b || withoutWww(a) === withoutWww(b);
+  if (a === b) return true;
+  const i = wwwLength(a);
+  const j = wwwLength(b);
+  return a.length - i === b.length - j && a.slice(i) === b.slice(j);
 }
 
 interface Signals {
@@ -136,9 +147,21 @@ interface ReferrerInfo {
   kind: SiteKind | null;
 }
 
+/**
+ * The last referrer read, and what it gave: hits of a batch often share one (a search engine's),
+ * between hits that have none.
+ */
+let lastReferrer = '';
+let lastReferrerInfo: ReferrerInfo | null = null;
+
 function parseReferrer(referrer: string | null | undefined): ReferrerInfo | null {
+  if (typeof referrer !== 'string' || referrer === '') return null;
+  if (referrer === lastReferrer) return lastReferrerInfo;
   const host = parseHost(referrer);
-  return host === null ? null : { host, kind: kindOfHost(host) };
+  const info = host === null ? null : { host, kind: kindOfHost(host) };
+  lastReferrer = referrer;
+  lastReferrerInfo = info;
+  return info;
 }
 
 /** Acquisition fields for one hit. */
@@ -166,7 +189,7 @@ export function acquisition(
   let socialAdClick = false;
   let socialHint = false;
   // Most URLs have no query, or one without any name we look for.
-  if (page !== null && page.search.length > 1) {
+  if (page !== null && page.search.length > 1 && MAY_NAME_WANTED.test(page.search)) {
     const q = queryParams(page.search, WANTED);
     source = utmValue(q.get('utm_source'));
     medium = utmValue(q.get('utm_medium'));

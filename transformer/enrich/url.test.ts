@@ -6,8 +6,10 @@ describe('parseUrl', () => {
   /** What the WHATWG parser says, in parseUrl's terms. */
   const whatwg = (s: string) => {
     const u = URL.parse(s);
-    if (u === null || u.hostname === '') return null;
-    return { host: u.hostname.replace(/\.$/, ''), path: u.pathname, params: [...u.searchParams] };
+    // A host of only the root label (`http://x@.`) is no host either.
+    const host = u?.hostname.replace(/\.$/, '') ?? '';
+    if (u === null || host === '') return null;
+    return { host, path: u.pathname, params: [...u.searchParams] };
   };
   const ours = (s: string) => {
     const p = parseUrl(s);
@@ -64,6 +66,43 @@ describe('parseUrl', () => {
       fc.property(url, (s) => {
         expect(ours(s)).toEqual(whatwg(s));
         expect(parseHost(s)).toEqual(whatwg(s)?.host ?? null);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  // parseUrl reuses the host of the URL before when the next one starts with the same origin: only
+  // `/`, `?`, `#` or the end may follow it then, anything else is another host or port.
+  it.each([
+    'https://a.example/p?q=1',
+    'https://a.example:8080/x',
+    'https://a.example.com/',
+    'https://a.examplex/',
+    'https://a.example@b.example/',
+    'https://a.example./x',
+    'https://a.example\\x',
+    'https://a.example?utm_source=x',
+    'https://a.example#top',
+    'https://a.example',
+    'https://a.example/a/../b',
+  ])('agrees with the WHATWG parser on %j right after a URL of origin https://a.example', (s) => {
+    expect(ours('https://a.example/first')).toEqual(whatwg('https://a.example/first'));
+    expect(ours(s)).toEqual(whatwg(s));
+  });
+
+  it('agrees with the WHATWG parser on generated URLs that share an origin with the one before', () => {
+    const origin = fc.tuple(
+      fc.constantFrom('http://', 'https://'),
+      fc.domain(),
+      fc.constantFrom('', ':8080', ':1', ':65536'),
+    );
+    const tail = fc.stringMatching(/^[-a-zA-Z0-9._~!$&'()*+,;=:@%/?#\\ é.]{0,12}$/);
+    fc.assert(
+      fc.property(origin, tail, tail, ([scheme, host, port], a, b) => {
+        const first = `${scheme}${host}${port}/${a}`;
+        const second = `${scheme}${host}${port}${b}`;
+        expect(ours(first)).toEqual(whatwg(first));
+        expect(ours(second)).toEqual(whatwg(second));
       }),
       { numRuns: 2000 },
     );

@@ -81,11 +81,37 @@ function scanHost(s: string): { host: string; end: number } | null {
 }
 
 /**
+ * The scheme, host and port of the last page URL `parseSimple` took (`https://shop.example:8443`),
+ * and its host: a batch's page URLs mostly share a few origins, often one after another.
+ */
+let lastOrigin = '';
+let lastOriginHost = '';
+
+/**
+ * `scanHost(s)`, without scanning a host seen in the URL before: what `scanHost` gives depends only
+ * on the characters up to the end of the origin and the one after it, which must be `/`, `?`, `#`
+ * or none — and none of those could have continued the origin's host or port.
+ */
+function scanOrigin(s: string): { host: string; end: number } | null {
+  const n = lastOrigin.length;
+  if (n > 0 && s.startsWith(lastOrigin)) {
+    const next = n < s.length ? s.charCodeAt(n) : SLASH;
+    if (next === SLASH || next === QUESTION || next === HASH) return { host: lastOriginHost, end: n };
+  }
+  const scanned = scanHost(s);
+  if (scanned !== null) {
+    lastOrigin = s.slice(0, scanned.end);
+    lastOriginHost = scanned.host;
+  }
+  return scanned;
+}
+
+/**
  * The simple shape: a simple host (`scanHost`), a path of plain characters without dot segments
  * or `%2e`, a query without spaces, control characters, backslashes or surrogates. Else null.
  */
 function parseSimple(s: string): UrlParts | null {
-  const scanned = scanHost(s);
+  const scanned = scanOrigin(s);
   if (scanned === null) return null;
   const { host } = scanned;
   const n = s.length;

@@ -169,6 +169,28 @@ it('all writers give the same rows', async () => {
   for (const name of WRITERS.slice(1)) expect(await read(files[name])).toEqual(base);
 });
 
+it('the duckdb writer, file after file, writes each file from its own rows only', async () => {
+  // Its input file is rewritten in place: a shorter input after a longer one must not read the
+  // longer one's tail, nor a cached copy of it.
+  const w = await createWriter('duckdb');
+  const count = async (f: string) =>
+    (
+      await db.conn.runAndReadAll(
+        `SELECT list(log_id ORDER BY log_id) AS ids FROM read_parquet(${quoteLiteral(f)})`,
+      )
+    ).getRowObjectsJS()[0].ids;
+  try {
+    const inputs = [rows, rows.slice(0, 1), rows.slice(1, 3), rows];
+    for (const [i, input] of inputs.entries()) {
+      const f = join(dir, `again-${i}.parquet`);
+      await w.write(rowsInput(input), f);
+      expect(await count(f)).toEqual(input.map((r) => r.log_id).sort());
+    }
+  } finally {
+    await w.close();
+  }
+});
+
 describe('DuckDB limits for a long-lived transformer', () => {
   it('streams a COPY several times bigger than its memory limit, and reports the limit it runs under', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'alt-limits-'));

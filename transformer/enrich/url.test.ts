@@ -13,7 +13,11 @@ describe('parseUrl', () => {
   };
   const ours = (s: string) => {
     const p = parseUrl(s);
-    return p && { host: p.host, path: p.path, params: [...new URLSearchParams(p.search)] };
+    // The WHATWG parser percent-encodes non-ASCII in the query before its searchParams decode it;
+    // read our raw query the same way, or a malformed escape next to raw UTF-8 (`?%80é`, found by
+    // fast-check) decodes differently through Node's URLSearchParams than through the encoded form.
+    const search = p?.search.replace(/[^\x00-\x7f]+/g, (m) => encodeURIComponent(m));
+    return p && { host: p.host, path: p.path, params: [...new URLSearchParams(search)] };
   };
   // The query itself is compared through URLSearchParams: the WHATWG parser escapes some
   // characters in it that decode back to the same values.
@@ -25,6 +29,7 @@ describe('parseUrl', () => {
     'https://EXAMPLE.com/A',
     'https://example.com/a/../b/./c',
     'https://example.com/%2e%2E/x',
+    'http://a.aa/?%80é',
     'https://0x7f.1/',
     'https://127.0.0.1:99/x',
     'https://[::1]/x',

@@ -9,9 +9,11 @@
  * addresses (and, when `originVerifySecret` is set, only requests carrying the header CloudFront
  * adds), and the web ACL sits on the distribution instead, where the source address is the viewer's.
  */
+
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { ALB_IDLE_TIMEOUT_SECONDS } from '../../lib/cost/presets.ts';
+import { collectorHealthCheck } from './collector-health-check.ts';
 import { webAclRules } from './waf-rules.ts';
 
 export { MANAGED_RULE_GROUPS } from './waf-rules.ts';
@@ -162,16 +164,7 @@ export class Edge extends pulumi.ComponentResource {
         targetType: 'instance',
         // Short drain: a request takes milliseconds; SIGTERM handling flushes what is buffered.
         deregistrationDelay: 30,
-        healthCheck: {
-          // The collector's private port: `/readyz` is not served on the traffic port.
-          port: String(args.privatePort),
-          path: '/readyz',
-          matcher: '200',
-          interval: 10,
-          timeout: 5,
-          healthyThreshold: 2,
-          unhealthyThreshold: 2,
-        },
+        healthCheck: collectorHealthCheck(args.privatePort),
       },
       parent,
     );

@@ -13,8 +13,10 @@
  * - no X-Forwarded-For: the collector takes the client address from the socket (trust 0 hops);
  * - no WAF and no HTTP → HTTPS redirect (port 80 stays closed: the snippet and the beacon use https).
  */
+
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { collectorHealthCheck } from './collector-health-check.ts';
 
 export interface NetworkEdgeArgs {
   vpcId: pulumi.Input<string>;
@@ -95,19 +97,7 @@ export class NetworkEdge extends pulumi.ComponentResource {
         proxyProtocolV2: false,
         // Short drain: a request takes milliseconds; SIGTERM handling flushes what is buffered.
         deregistrationDelay: 30,
-        // `/readyz` on the private port (fails while the collector cannot take writes): a target
-        // group may check another port than the one it forwards to.
-        // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html
-        healthCheck: {
-          protocol: 'HTTP',
-          port: String(args.privatePort),
-          path: '/readyz',
-          matcher: '200',
-          interval: 10,
-          timeout: 5,
-          healthyThreshold: 2,
-          unhealthyThreshold: 2,
-        },
+        healthCheck: collectorHealthCheck(args.privatePort),
       },
       parent,
     );

@@ -105,6 +105,25 @@ function run(o: {
 }
 
 describe('sustained alt dev verdicts', () => {
+  it("counts the collector's mark-compacts between the first and the last measured sample", () => {
+    const r = run({
+      windows: [minute(0, 8), minute(1, 9), minute(2, 7), minute(3, 9)],
+      lag: 2,
+      inLake: 1_250_000,
+    });
+    expect(r.byId['gc.collector-major']).toBeUndefined(); // no GC series on /metrics: no figure
+    const withGc = run({ windows: [minute(0, 8)], lag: 2, inLake: 1_250_000 });
+    withGc.raw.samples = withGc.raw.samples.map((s, i) => ({
+      ...s,
+      gcCounts: { minor: i * 100, major: 3 + Math.floor(i / 12) },
+      gcSeconds: { minor: i, major: 0.01 * Math.floor(i / 12) },
+    }));
+    const f = sustainedFigures(withGc.raw).find((x) => x.id === 'sustained-dev.gc.collector-major');
+    // 48 samples 5 s apart: major goes 3 → 6 over 235 s.
+    expect(f).toMatchObject({ value: 3, unit: 'count' });
+    expect(f?.note).toBe('30 ms in all, 0.77 a minute');
+  });
+
   it('holds the worst minute to p99 < 50 ms, so one bad minute fails the run', () => {
     const good = run({
       windows: [minute(0, 8), minute(1, 9), minute(2, 7), minute(3, 9)],

@@ -81,7 +81,15 @@ export interface Plan {
    * ~20 s). Reported on its own as the cold start, and its failures count with the run's.
    */
   warmupSec: number;
-  /** Keep-alive connections of the steady run (as the collector suite's fixed-rate run). */
+  /**
+   * Keep-alive connections of the steady run. Each carries one request at a time, so the pool is
+   * also the most the client can have in flight, and a queue that forms in the client after a
+   * stall drains only at pool ÷ latency minus the rate. With 64 (the collector suite's figure) a
+   * run whose first minutes overlapped other load stayed collapsed for minutes after it: in minute 4
+   * p50 6.1 s while `alt dev` accepted 5,085 hits/s with 1.2-ms puts and loop stalls under 30 ms.
+   * 5,000 hits/s of browsers arrive on thousands of connections; with 512 a stall of ~100 ms leaves
+   * no queue in the client and a longer one drains at once.
+   */
   poolConnections: number;
   connections: number;
   connectionsRate: number;
@@ -110,6 +118,8 @@ export interface Sample {
   flushSeconds?: number | null;
   /** Seconds the collector's thread spent in each kind of GC so far (prom-client's `kind` label). */
   gcSeconds?: Record<string, number>;
+  /** How many collections of each kind so far. */
+  gcCounts?: Record<string, number>;
 }
 
 export interface SustainedRaw {
@@ -244,6 +254,22 @@ export function sustainedFigures(raw: SustainedRaw): Figure[] {
         note: `least squares over the second half ${formatNumber(part.leastSquares ?? Number.NaN)} MiB/min; RSS ${Math.round(Math.min(...values))}–${Math.round(Math.max(...values))} MiB over the run, ${Math.round(values.at(-1) ?? 0)} MiB at its end`,
       });
     }
+  }
+  // Diagnostic: the collector's full collections over the measured minutes (each pauses its loop;
+  // see collector/v8-heap.ts for the two V8 settings that keep them rare).
+  const first = steady[0];
+  const last = steady.at(-1);
+  const majorOf = (s: Sample | undefined, of: 'gcCounts' | 'gcSeconds') => s?.[of]?.major;
+  if (first && last && majorOf(last, 'gcCounts') !== undefined) {
+    const n = (majorOf(last, 'gcCounts') ?? 0) - (majorOf(first, 'gcCounts') ?? 0);
+    const sec = (majorOf(last, 'gcSeconds') ?? 0) - (majorOf(first, 'gcSeconds') ?? 0);
+    f.push({
+      id: 'sustained-dev.gc.collector-major',
+      label: "alt dev: the collector's mark-compacts over the measured minutes (diagnostic)",
+      value: n,
+      unit: 'count',
+      note: `${formatNumber(sec * 1000)} ms in all, ${formatNumber(n / Math.max(1e-9, (last.tSec - first.tSec) / 60))} a minute`,
+    });
   }
   const c = raw.connections;
   f.push({
@@ -451,6 +477,7 @@ function startSampling(pid: number, url: string, sampleSec: number) {
         flushCount: m(`${FLUSH_LATENCY}_count`),
         flushSeconds: m(`${FLUSH_LATENCY}_sum`),
         gcSeconds: text === undefined ? undefined : promByLabel(text, `${GC_DURATION}_sum`, 'kind'),
+        gcCounts: text === undefined ? undefined : promByLabel(text, `${GC_DURATION}_count`, 'kind'),
       });
     } finally {
       busy = false;
@@ -713,6 +740,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       minutes: { type: 'string' },
       rate: { type: 'string', default: '5000' },
       'warmup-sec': { type: 'string', default: '30' },
+      'pool-connections': { type: 'string', default: '512' },
       connections: { type: 'string', default: '10000' },
       'connections-rate': { type: 'string', default: '2500' },
       'connections-sec': { type: 'string', default: '20' },
@@ -724,7 +752,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     minutes: minutesFrom(values.minutes, process.env),
     rate: Number(values.rate),
     warmupSec: Number(values['warmup-sec']),
-    poolConnections: 64,
+    poolConnections: Number(values['pool-connections']),
     connections: Number(values.connections),
     connectionsRate: Number(values['connections-rate']),
     connectionsSec: Number(values['connections-sec']),

@@ -7,6 +7,7 @@ import {
   minuteTable,
   type Sample,
   type SustainedRaw,
+  serverP99,
   sustainedFigures,
 } from './sustained-dev.ts';
 
@@ -105,6 +106,23 @@ function run(o: {
 }
 
 describe('sustained alt dev verdicts', () => {
+  it("reads the collector's own p99 of a minute from the first sample after it, and shows it beside the client's", () => {
+    const r = run({
+      windows: [minute(0, 80), minute(1, 9), minute(2, 7), minute(3, 9)],
+      lag: 2,
+      inLake: 1_250_000,
+    });
+    // Sample i is at 5·i s; the collector's one-minute p99 is 30 ms until 60 s, then 4 ms.
+    r.raw.samples = r.raw.samples.map((s) => ({ ...s, serverP99Ms: s.tSec < 60 ? 30 : 4 }));
+    expect(serverP99(r.raw.samples, 0)).toBe(4); // the sample at 60 s covers 0–60 s
+    r.raw.samples = r.raw.samples.map((s) => ({ ...s, serverP99Ms: s.tSec <= 60 ? 30 : 4 }));
+    expect(serverP99(r.raw.samples, 0)).toBe(30);
+    expect(serverP99(r.raw.samples, 60)).toBe(4);
+    const worst = sustainedFigures(r.raw).find((f) => f.id === 'sustained-dev.p99.worst-minute');
+    expect(worst?.note).toMatch(/the collector's own p99 by minute 30, 4, 4, 4 ms$/);
+    expect(minuteTable(r.raw).split('\n')[0]).toContain('server p99 ms');
+  });
+
   it("counts the collector's mark-compacts between the first and the last measured sample", () => {
     const r = run({
       windows: [minute(0, 8), minute(1, 9), minute(2, 7), minute(3, 9)],

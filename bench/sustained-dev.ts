@@ -28,6 +28,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { COLLECTOR_METRICS } from '../collector/metric-names.ts';
 import { type DevLock, readDevLock } from '../lib/local-stack/dev-lock.ts';
 import { BROWSER_HEADERS, pageviewBody } from './collector.ts';
 import {
@@ -56,6 +57,7 @@ const HITS_ACCEPTED = 'alt_collector_hits_accepted_total';
 const LOOP_DELAY_MAX = 'alt_collector_nodejs_eventloop_lag_max_seconds';
 const FLUSH_LATENCY = 'alt_collector_flush_latency_seconds';
 const GC_DURATION = 'alt_collector_nodejs_gc_duration_seconds';
+const REQUEST_P99 = COLLECTOR_METRICS.requestLatencyP99;
 
 /** The targets of issue #18. */
 export const TARGETS = {
@@ -120,6 +122,12 @@ export interface Sample {
   gcSeconds?: Record<string, number>;
   /** How many collections of each kind so far. */
   gcCounts?: Record<string, number>;
+  /**
+   * The collector's own p99 response time over the last minute (`alt_collector_request_latency_p99_seconds`),
+   * from its request hook to its reply: what the server did, without the client's own stalls and
+   * queues (or the kernel's, before the collector reads a request).
+   */
+  serverP99Ms?: number | null;
 }
 
 export interface SustainedRaw {
@@ -161,7 +169,7 @@ export function sustainedFigures(raw: SustainedRaw): Figure[] {
       value: worst.latency.p99,
       unit: 'ms',
       target: { on: 'value', op: '<', value: TARGETS.p99Ms },
-      note: `minute ${worst.fromSec / 60 + 1}; ${cpuShareText(raw.samples)}p99 by minute ${windows.map((w) => formatNumber(w.latency.p99)).join(', ')} ms; max ${formatNumber(Math.max(...windows.map((w) => w.latency.max)))} ms`,
+      note: `minute ${worst.fromSec / 60 + 1}; ${cpuShareText(raw.samples)}p99 by minute ${windows.map((w) => formatNumber(w.latency.p99)).join(', ')} ms; max ${formatNumber(Math.max(...windows.map((w) => w.latency.max)))} ms${serverP99Text(raw.samples, windows)}`,
     });
   }
   const warm = raw.steady.warmup;
@@ -293,6 +301,14 @@ export function sustainedFigures(raw: SustainedRaw): Figure[] {
   return f.map(evaluate);
 }
 
+/** The collector's own p99 by minute, when it reports one. */
+function serverP99Text(samples: readonly Sample[], windows: readonly OpenLoopWindow[]): string {
+  const v = windows.map((w) => serverP99(samples, w.fromSec));
+  return v.every((x) => x === null)
+    ? ''
+    : `; the collector's own p99 by minute ${v.map((x) => (x === null ? '—' : formatNumber(x))).join(', ')} ms`;
+}
+
 /** How much of its core `alt dev` used over the steady run: low means it was starved, not slow. */
 function cpuShareText(samples: readonly Sample[]): string {
   const steady = samples.filter((s) => s.phase === 'steady');
@@ -309,6 +325,17 @@ const errorText = (errors: Record<string, number>) =>
         .join(', ')}`
     : '';
 
+/**
+ * The collector's own p99 for the minute of the schedule starting at `fromSec`: the first sample
+ * at or after the minute's end, whose one-minute window covers it (null when not reported).
+ */
+export function serverP99(samples: readonly Sample[], fromSec: number): number | null {
+  const steady = samples.filter((x) => x.phase === 'steady');
+  const t0 = steady[0]?.tSec ?? 0;
+  const after = steady.find((x) => x.tSec - t0 >= fromSec + 60) ?? steady.at(-1);
+  return after?.serverP99Ms ?? null;
+}
+
 /** The per-minute table printed at the end. Pure. */
 export function minuteTable(raw: SustainedRaw): string {
   const rows = [
@@ -321,6 +348,7 @@ export function minuteTable(raw: SustainedRaw): string {
       'p50 ms',
       'p99 ms',
       'max ms',
+      'server p99 ms',
       'accepted/s',
       'CPU %',
       'of it collector %',
@@ -363,6 +391,7 @@ export function minuteTable(raw: SustainedRaw): string {
       n(w.latency.p50),
       n(w.latency.p99),
       n(w.latency.max),
+      n(serverP99(raw.samples, w.fromSec)),
       n(accepted),
       n(cpu),
       n(collectorCpu),
@@ -474,6 +503,7 @@ function startSampling(pid: number, url: string, sampleSec: number) {
         // A counter with labels has no series before its first hit.
         hitsAccepted: text === undefined ? null : (promValue(text, HITS_ACCEPTED) ?? 0),
         loopDelayMaxMs: loopDelay === null ? null : loopDelay * 1000,
+        serverP99Ms: ((v) => (v === null ? null : v * 1000))(m(REQUEST_P99)),
         flushCount: m(`${FLUSH_LATENCY}_count`),
         flushSeconds: m(`${FLUSH_LATENCY}_sum`),
         gcSeconds: text === undefined ? undefined : promByLabel(text, `${GC_DURATION}_sum`, 'kind'),

@@ -154,16 +154,73 @@ describe('scale at 5,000 hits/s sustained (us-east-1)', () => {
   });
 
   it('would meet $0.20 per million hits only with a short ECDSA chain and an inlined beacon on top of the NLB', () => {
-    const at = (assumptions: Record<string, number>, loadBalancer?: 'alb') =>
-      estimate({ preset: 'scale', hitsPerSecond: 5000, region: 'us-east-1', assumptions, loadBalancer })
-        .perMillionHits;
-    const both = { serverHandshakeBytesEcdsa: 2400, scriptColdCacheShare: 0 };
-    expect(at(both)).toBeLessThanOrEqual(0.2);
-    expect(at(both)).toBeCloseTo(0.1963, 4);
+    const at = (
+      assumptions: Record<string, number>,
+      snippet: 'src' | 'inline' = 'src',
+      loadBalancer?: 'alb',
+    ) =>
+      estimate({
+        preset: 'scale',
+        hitsPerSecond: 5000,
+        region: 'us-east-1',
+        assumptions,
+        loadBalancer,
+        snippet,
+      }).perMillionHits;
+    const chain = { serverHandshakeBytesEcdsa: 2400 };
+    expect(at(chain, 'inline')).toBeLessThanOrEqual(0.2);
+    expect(at(chain, 'inline')).toBeCloseTo(0.1963, 4);
     // Neither alone is enough, nor both behind the ALB.
-    expect(at({ serverHandshakeBytesEcdsa: 2400 })).toBeGreaterThan(0.2);
-    expect(at({ scriptColdCacheShare: 0 })).toBeGreaterThan(0.2);
-    expect(at(both, 'alb')).toBeGreaterThan(0.2);
+    expect(at(chain)).toBeGreaterThan(0.2);
+    expect(at({}, 'inline')).toBeGreaterThan(0.2);
+    expect(at(chain, 'inline', 'alb')).toBeGreaterThan(0.2);
+  });
+});
+
+describe('the inline snippet (alt apps snippet --inline), priced with snippet: inline', () => {
+  it('takes the beacon script off the egress at 5,000 hits/s: $270.45 a month less on scale', () => {
+    const src = estimate({ preset: 'scale', hitsPerSecond: 5000, region: 'us-east-1' });
+    const inline = estimate({ preset: 'scale', hitsPerSecond: 5000, region: 'us-east-1', snippet: 'inline' });
+    expect(src.snippet).toBe('src');
+    expect(inline.snippet).toBe('inline');
+    // With src, 13.14 B pageviews × 0.2 cold caches × 1,300 B = 3.4164e12 B = 3,181.75 GB of script;
+    // the month's egress is past the first 10 TB, so it is priced at the second tier's $0.085.
+    const script = line(src, 'Data transfer out', /beacon script/);
+    expect(script.quantity).toBeCloseTo((13.14e9 * 0.2 * 1300) / 1024 ** 3, 6);
+    expect(inline.items.some((i) => /beacon script/.test(i.item))).toBe(false);
+    expect(src.total - inline.total).toBeCloseTo(((13.14e9 * 0.2 * 1300) / 1024 ** 3) * 0.085, 6);
+    expect(src.total - inline.total).toBeCloseTo(270.45, 2);
+    expect(inline.total).toBeCloseTo(2968.43, 2);
+    // Nothing else costs less: the NLB is sized by active connections (its GB/h dimension drops,
+    // 50.6 → 46.2, but is not the largest), and the posts are the same.
+    expect(line(inline, 'Load balancer', /^NLCUs/).item).toMatch(/46\.2 GB\/h/);
+    const others = (e: typeof src) =>
+      e.items.filter((i) => i.priceId !== 'ec2.data-out').map((i) => [i.priceId, i.monthly]);
+    expect(others(inline)).toEqual(others(src));
+  });
+
+  it('on small at 20 M pageviews saves the 4.84 GB of script egress at $0.09 (the LCUs follow new connections)', () => {
+    const src = estimate({ preset: 'small', pageviewsPerMonth: 20e6, region: 'us-east-1' });
+    const inline = estimate({
+      preset: 'small',
+      pageviewsPerMonth: 20e6,
+      region: 'us-east-1',
+      snippet: 'inline',
+    });
+    // 20 M × 0.2 × 1,300 B = 5.2e9 B = 4.843 GB × $0.09 = $0.4359.
+    expect(src.total - inline.total).toBeCloseTo((5.2e9 / 1024 ** 3) * 0.09, 6);
+    expect(line(inline, 'Load balancer', /^LCUs/).monthly).toBeCloseTo(
+      line(src, 'Load balancer', /^LCUs/).monthly,
+      9,
+    );
+  });
+
+  it('removes the script requests and revalidations CloudFront and WAF charge for on current', () => {
+    const e = estimate({ preset: 'current', hitsPerSecond: 5000, region: 'us-east-1', snippet: 'inline' });
+    // Only the 13.14 B beacon posts: 1,314,000 × $0.01 per 10k = $13,140; WAF 13,140 M × $0.60 = $7,884.
+    expect(line(e, 'CloudFront', /^HTTPS requests \(beacon posts\)$/).monthly).toBeCloseTo(13_140, 6);
+    expect(line(e, 'WAF', /^requests inspected$/).monthly).toBeCloseTo(7_884, 6);
+    expect(e.items.some((i) => /beacon script/.test(i.item))).toBe(false);
   });
 });
 

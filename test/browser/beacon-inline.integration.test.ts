@@ -1,0 +1,172 @@
+/**
+ * The inline snippet in a real Chromium, as a site owner uses it: what `alt apps snippet --inline`
+ * printed, pasted into a page served on loopback under a strict Content-Security-Policy made of
+ * exactly the sources it printed (no 'unsafe-inline', no collector origin in script-src). The
+ * pageview reaches the real collector and is stored; the page fetches no script; the one printed
+ * hash also allows the snippet of another app; and the policy is really enforced (a page whose
+ * policy lacks the hash runs nothing).
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BEACON_DIST, ensureBeacon } from '../../beacon/build.ts';
+import { registerSnippet } from '../../cli/commands/apps-snippet.ts';
+import type { LakeRow } from '../../schemas/lake.ts';
+import { type Harness, startHarness } from './helpers/harness.ts';
+
+let h: Harness;
+let OTHER_APP: string;
+
+/** What `alt apps snippet <app> --inline --no-check --collector <collector> …` prints. */
+async function printed(appId: string, ...flags: string[]): Promise<string> {
+  let text = '';
+  const program = new Command('alt').exitOverride();
+  registerSnippet(program.command('apps').exitOverride(), (t) => {
+    text += t;
+  });
+  await program.parseAsync(
+    ['apps', 'snippet', appId, '--inline', '--no-check', '--collector', h.collector.url, ...flags],
+    { from: 'user' },
+  );
+  return text;
+}
+
+/** The printed text split as a site owner reads it: the CSP sources in the comment, then the HTML. */
+function parse(text: string): { scriptSrc: string; connectSrc: string; html: string } {
+  const m = /^ {5}script-src ([^;]+); connect-src (\S+)$/m.exec(text);
+  if (!m) throw new Error(`no CSP sources in:\n${text}`);
+  return { scriptSrc: m[1], connectSrc: m[2], html: text.slice(text.indexOf('-->\n') + 4).trimEnd() };
+}
+
+const strictCsp = (scriptSrc: string, connectSrc: string) =>
+  `default-src 'none'; script-src ${scriptSrc}; connect-src ${connectSrc}`;
+
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+/** The bodies of the page's `<script>` elements, as the HTML parser would take them. */
+const scriptBodies = (html: string) =>
+  [...html.matchAll(/<script[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+
+const under = (hits: LakeRow[], prefix: string) =>
+  hits.filter((x) => x.url && new URL(x.url).pathname.startsWith(prefix));
+
+beforeAll(async () => {
+  h = await startHarness();
+  OTHER_APP = await h.collector.createApp({ origins: [h.site.url] });
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('the inline snippet in chromium', () => {
+  it('prints one CSP hash that is the sha256 of the inlined code, which is the built beacon byte for byte', async () => {
+    const { scriptSrc, connectSrc, html } = parse(await printed(h.site.appId));
+    const bodies = scriptBodies(html);
+    expect(bodies).toHaveLength(1);
+    const manifest = await ensureBeacon(BEACON_DIST);
+    expect(bodies[0]).toBe(await readFile(join(BEACON_DIST, manifest.file), 'utf8'));
+    expect(scriptSrc).toBe(sha256(bodies[0]));
+    expect(connectSrc).toBe(h.collector.url);
+    expect(html).toContain(`<script data-app="${h.site.appId}" data-api="${h.collector.url}">`);
+  });
+
+  it('sends a pageview the collector accepts, under a CSP of exactly the printed sources, and fetches no script', async () => {
+    const { scriptSrc, connectSrc, html } = parse(await printed(h.site.appId, '--sub', 'inline-site'));
+    h.site.route('/inline', { fixture: 'basic.html', html, csp: strictCsp(scriptSrc, connectSrc) });
+    const { page, errors } = await h.newPage();
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    const response = await page.goto(`${h.site.url}/inline?from=test`);
+    expect(response?.headers()['content-security-policy']).toBe(
+      `default-src 'none'; script-src ${scriptSrc}; connect-src ${h.collector.url}`,
+    );
+    const hits = await h.collector.waitFor((all) => under(all, '/inline').length === 1);
+    const [view] = under(hits, '/inline');
+    expect(view).toMatchObject({
+      app_id: h.site.appId,
+      event_type: 'pageview',
+      source: 'beacon',
+      url: `${h.site.url}/inline?from=test`,
+      client_sub_id: 'inline-site',
+      status_code: 200,
+      is_bot: false,
+    });
+    // Not asserted: response_time_ms. The inline beacon runs as the parser reaches it, before the
+    // document's last byte is in (Navigation Timing's responseEnd is still 0), so the first
+    // pageview usually has none (docs/beacon.md, "Inline").
+    // The request was the beacon's own POST, from the page's origin; the page asked the collector
+    // for nothing else (no script, no revalidation).
+    const mine = h.collector.requests().filter((r) => r.headers.origin === h.site.url);
+    expect(mine.map((r) => [r.method, r.path, r.status])).toEqual([['POST', '/v1/hits', 202]]);
+    expect(h.collector.requests().filter((r) => r.method === 'GET')).toEqual([]);
+    expect(violations).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("allows another app's inline snippet with the same printed hash: one CSP for every app", async () => {
+    const first = parse(await printed(h.site.appId));
+    const other = parse(await printed(OTHER_APP, '--session'));
+    expect(other.scriptSrc).toBe(first.scriptSrc);
+    expect(other.html).not.toBe(first.html);
+    // The other app's snippet under the first app's policy.
+    h.site.route('/other-app', {
+      fixture: 'basic.html',
+      html: other.html,
+      csp: strictCsp(first.scriptSrc, first.connectSrc),
+    });
+    const { page, errors } = await h.newPage();
+    await page.goto(`${h.site.url}/other-app`);
+    const hits = await h.collector.waitFor((all) => under(all, '/other-app').length === 1);
+    expect(under(hits, '/other-app')[0]).toMatchObject({
+      app_id: OTHER_APP,
+      event_type: 'pageview',
+      session_id: expect.stringMatching(/^\d+$/),
+    });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('runs nothing under a policy without the hash (the policy is enforced, the page is unharmed)', async () => {
+    const { connectSrc, html } = parse(await printed(h.site.appId));
+    // The src snippet's sources: the collector's origin and the stub's hash, but not this code's.
+    h.site.route('/no-hash', {
+      fixture: 'basic.html',
+      html,
+      csp: strictCsp(`${h.collector.url} 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='`, connectSrc),
+    });
+    const { page } = await h.newPage();
+    const violation = page.waitForEvent('console', (m) => /Content Security Policy/i.test(m.text()));
+    await page.goto(`${h.site.url}/no-hash`);
+    expect((await violation).text()).toMatch(/script-src/);
+    expect(await page.evaluate(() => typeof (window as unknown as { alt?: unknown }).alt)).toBe('undefined');
+    expect(await page.textContent('h1')).toBe('A page with the ALT snippet');
+    await page.close();
+  });
+
+  it('with --vitals inlines the add-on too, allowed by its own printed hash, and sends web_vitals on leaving', async () => {
+    const { scriptSrc, connectSrc, html } = parse(await printed(h.site.appId, '--vitals'));
+    const bodies = scriptBodies(html);
+    expect(bodies).toHaveLength(2);
+    expect(scriptSrc).toBe(bodies.map(sha256).join(' '));
+    h.site.route('/inline-vitals', { fixture: 'basic.html', html, csp: strictCsp(scriptSrc, connectSrc) });
+    h.site.route('/away', { fixture: 'blank.html' });
+    const { page, errors } = await h.newPage();
+    await page.goto(`${h.site.url}/inline-vitals`);
+    await h.collector.waitFor((all) => under(all, '/inline-vitals').length === 1);
+    await page.goto(`${h.site.url}/away`); // pagehide: the add-on sends the view's metrics
+    const hits = await h.collector.waitFor((all) =>
+      under(all, '/inline-vitals').some((x) => x.event_name === 'web_vitals'),
+    );
+    const vitals = under(hits, '/inline-vitals').find((x) => x.event_name === 'web_vitals')!;
+    expect(vitals).toMatchObject({ app_id: h.site.appId, event_type: 'event' });
+    expect(Number.isInteger(vitals.ttfb_ms)).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

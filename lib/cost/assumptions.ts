@@ -65,6 +65,10 @@ export const ASSUMPTIONS = {
     value: 0.2,
     why: 'share of pageviews whose browser lacks the script (first visits, evicted caches): about half the sessions are new, 2.5 pages each',
   },
+  scriptOwnConnectionShare: {
+    value: 0.8,
+    why: 'share of script requests (cold caches, revalidations) that open a TLS connection of their own on the host that takes the beacon posts: the snippet fetches the script without credentials (crossorigin="anonymous", which SRI needs) and sendBeacon posts with them, and a browser does not put the two on one connection. Measured in Chromium: with the src snippet a cold-cache page opens one connection for the script and another for the post, inline one, and a src tag without crossorigin one (test/browser/beacon-inline.integration.test.ts). Other engines not measured: 0.8 counts about a fifth of visits (Safari) as sharing, a guess',
+  },
   scriptRevalidateShare: {
     value: 0.6,
     why: 'with b.js cached 60 s, the other pageviews past a minute since the last fetch revalidate it (a request each); hashed b.<hash>.js never revalidates',

@@ -160,8 +160,6 @@ function build(input: EstimateInput, shape: StackShape): Estimate {
     shape.certificateKey === 'ecdsa' ? a.serverHandshakeBytesEcdsa : a.serverHandshakeBytesRsa;
   const handshakeBytes =
     (1 - a.resumedHandshakeShare) * fullHandshake + a.resumedHandshakeShare * a.serverHandshakeBytesResumed;
-  const newConnections = pageviews * newConnPerPageview;
-  const ingestHandshakeBytes = newConnections * handshakeBytes;
   // The beacon script: hashed and immutable → only cold caches fetch it; b.js (60 s) → most revalidate.
   const scriptRequests =
     pageviews * (a.scriptColdCacheShare + (shape.beaconHashed ? 0 : a.scriptRevalidateShare));
@@ -169,6 +167,14 @@ function build(input: EstimateInput, shape: StackShape): Estimate {
     pageviews *
     (a.scriptColdCacheShare * a.beaconScriptBytes +
       (shape.beaconHashed ? 0 : a.scriptRevalidateShare * a.revalidationBytes));
+  // The snippet fetches the script without credentials (crossorigin="anonymous", for SRI) and the
+  // beacon posts with them (sendBeacon): browsers keep the two on separate connections, so a script
+  // request to the host that takes the posts opens a connection of its own. (A script on its own
+  // hostname is priced below, with CloudFront.)
+  const scriptSharesHost = shape.beaconFrom === 'collector' || shape.ingestThroughCdn;
+  const scriptConnections = scriptSharesHost ? scriptRequests * a.scriptOwnConnectionShare : 0;
+  const newConnections = pageviews * newConnPerPageview + scriptConnections;
+  const ingestHandshakeBytes = newConnections * handshakeBytes;
   const ingestOutBytes = requests * a.responseBytes;
 
   // ---- Load balancer ----
@@ -206,7 +212,7 @@ function build(input: EstimateInput, shape: StackShape): Estimate {
     add('Data transfer out', 'beacon responses (202 + framing)', 'ec2.data-out', ingestOutBytes / GiB);
     add(
       'Data transfer out',
-      `TLS handshakes (${shape.certificateKey.toUpperCase()} certificate, ${round(newConnPerPageview)} new connections a pageview)`,
+      `TLS handshakes (${shape.certificateKey.toUpperCase()} certificate, ${round(pageviews > 0 ? newConnections / pageviews : newConnPerPageview)} new connections a pageview${scriptConnections > 0 ? ', script fetches’ own included' : ''})`,
       'ec2.data-out',
       ingestHandshakeBytes / GiB,
     );

@@ -4,7 +4,8 @@
  * exactly the sources it printed (no 'unsafe-inline', no collector origin in script-src). The
  * pageview reaches the real collector and is stored; the page fetches no script; the one printed
  * hash also allows the snippet of another app; and the policy is really enforced (a page whose
- * policy lacks the hash runs nothing).
+ * policy lacks the hash runs nothing). And what the inline snippet saves besides the request: the
+ * src snippet's script, fetched without credentials, takes a connection of its own.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -81,6 +82,7 @@ describe('the inline snippet in chromium', () => {
     page.on('console', (m) => {
       if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
     });
+    const from = h.collector.requests().length;
     const response = await page.goto(`${h.site.url}/inline?from=test`);
     expect(response?.headers()['content-security-policy']).toBe(
       `default-src 'none'; script-src ${scriptSrc}; connect-src ${h.collector.url}`,
@@ -101,9 +103,10 @@ describe('the inline snippet in chromium', () => {
     // pageview usually has none (docs/beacon.md, "Inline").
     // The request was the beacon's own POST, from the page's origin; the page asked the collector
     // for nothing else (no script, no revalidation).
-    const mine = h.collector.requests().filter((r) => r.headers.origin === h.site.url);
-    expect(mine.map((r) => [r.method, r.path, r.status])).toEqual([['POST', '/v1/hits', 202]]);
-    expect(h.collector.requests().filter((r) => r.method === 'GET')).toEqual([]);
+    const during = h.collector.requests().slice(from);
+    expect(during.map((r) => [r.method, r.path, r.status, r.headers.origin])).toEqual([
+      ['POST', '/v1/hits', 202, h.site.url],
+    ]);
     expect(violations).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
@@ -147,6 +150,48 @@ describe('the inline snippet in chromium', () => {
     expect(await page.evaluate(() => typeof (window as unknown as { alt?: unknown }).alt)).toBe('undefined');
     expect(await page.textContent('h1')).toBe('A page with the ALT snippet');
     await page.close();
+  });
+
+  it('opens one connection to the collector, where the src snippet opens two: its script is fetched without credentials, the post sent with them', async () => {
+    // What `scriptOwnConnectionShare` in lib/cost/assumptions.ts rests on. Each page in a new
+    // browser context: a cold cache and no open connection.
+    const connectionsOf = async (path: string) => {
+      const { page, errors } = await h.newPage();
+      const from = h.collector.requests().length;
+      await page.goto(`${h.site.url}${path}`);
+      await h.collector.waitFor((all) => under(all, path).length === 1);
+      await page.close();
+      expect(errors).toEqual([]);
+      return h.collector
+        .requests()
+        .slice(from)
+        .map((r) => [r.method, r.path, r.connection] as const);
+    };
+    const { html } = parse(await printed(h.site.appId));
+    h.site.route('/conn-inline', { fixture: 'basic.html', html });
+    h.site.route('/conn-src', { fixture: 'basic.html' }); // the src snippet: crossorigin="anonymous", SRI
+    // The same tag without crossorigin (so without SRI, which needs CORS): fetched with credentials.
+    h.site.route('/conn-no-cors', {
+      fixture: 'basic.html',
+      html: `<script async src="${h.collector.url}/${h.manifest.file}" data-app="${h.site.appId}"></script>`,
+    });
+
+    const inline = await connectionsOf('/conn-inline');
+    expect(inline.map(([m, p]) => [m, p])).toEqual([['POST', '/v1/hits']]);
+
+    const [script, post, ...rest] = await connectionsOf('/conn-src');
+    expect(rest).toEqual([]);
+    expect([script[0], script[1], post[0], post[1]]).toEqual([
+      'GET',
+      `/${h.manifest.file}`,
+      'POST',
+      '/v1/hits',
+    ]);
+    expect(post[2]).not.toBe(script[2]);
+
+    const [noCorsScript, noCorsPost] = await connectionsOf('/conn-no-cors');
+    expect(noCorsScript.slice(0, 2)).toEqual(['GET', `/${h.manifest.file}`]);
+    expect(noCorsPost[2]).toBe(noCorsScript[2]);
   });
 
   it('with --vitals inlines the add-on too, allowed by its own printed hash, and sends web_vitals on leaving', async () => {

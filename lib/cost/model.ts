@@ -167,10 +167,9 @@ function build(input: EstimateInput, shape: StackShape): Estimate {
     pageviews *
     (a.scriptColdCacheShare * a.beaconScriptBytes +
       (shape.beaconHashed ? 0 : a.scriptRevalidateShare * a.revalidationBytes));
-  // The snippet fetches the script without credentials (crossorigin="anonymous", for SRI) and the
-  // beacon posts with them (sendBeacon): browsers keep the two on separate connections, so a script
-  // request to the host that takes the posts opens a connection of its own. (A script on its own
-  // hostname is priced below, with CloudFront.)
+  // Script requests to the host that takes the posts, on a connection of their own: none where the
+  // two share one (`scriptOwnConnectionShare`, see its `why`). A script on its own hostname is
+  // priced below, with CloudFront.
   const scriptSharesHost = shape.beaconFrom === 'collector' || shape.ingestThroughCdn;
   const scriptConnections = scriptSharesHost ? scriptRequests * a.scriptOwnConnectionShare : 0;
   const newConnections = pageviews * newConnPerPageview + scriptConnections;

@@ -79,7 +79,7 @@ describe('alt cost', () => {
     const inline = JSON.parse(await run(...args, '--snippet', 'inline', '--format', 'json'));
     expect(src.snippet).toBe('src');
     expect(inline.snippet).toBe('inline');
-    expect(src.total - inline.total).toBeCloseTo(834.94, 2);
+    expect(src.total - inline.total).toBeCloseTo(270.45, 2);
     expect(inline.items.map((i: { item: string }) => i.item)).not.toContainEqual(
       expect.stringMatching(/beacon script/),
     );

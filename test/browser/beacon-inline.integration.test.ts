@@ -4,8 +4,9 @@
  * exactly the sources it printed (no 'unsafe-inline', no collector origin in script-src). The
  * pageview reaches the real collector and is stored; the page fetches no script; the one printed
  * hash also allows the snippet of another app; and the policy is really enforced (a page whose
- * policy lacks the hash runs nothing). And what the inline snippet saves besides the request: the
- * src snippet's script, fetched without credentials, takes a connection of its own.
+ * policy lacks the hash runs nothing). And the connections both snippets open: one, the src
+ * snippet's script fetch and the beacon's post sharing it (both without credentials, so the post
+ * carries no cookie either).
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -152,7 +153,7 @@ describe('the inline snippet in chromium', () => {
     await page.close();
   });
 
-  it('opens one connection to the collector, where the src snippet opens two: its script is fetched without credentials, the post sent with them', async () => {
+  it('opens one connection to the collector, with the src snippet as inline: the script and the post are both fetched without credentials', async () => {
     // What `scriptOwnConnectionShare` in lib/cost/assumptions.ts rests on. Each page in a new
     // browser context: a cold cache and no open connection.
     const connectionsOf = async (path: string) => {
@@ -171,7 +172,7 @@ describe('the inline snippet in chromium', () => {
     h.site.route('/conn-inline', { fixture: 'basic.html', html });
     h.site.route('/conn-src', { fixture: 'basic.html' }); // the src snippet: crossorigin="anonymous", SRI
     // The same tag without crossorigin (so without SRI, which needs CORS): fetched with credentials.
-    h.site.route('/conn-no-cors', {
+    h.site.route('/conn-credentialed', {
       fixture: 'basic.html',
       html: `<script async src="${h.collector.url}/${h.manifest.file}" data-app="${h.site.appId}"></script>`,
     });
@@ -179,6 +180,9 @@ describe('the inline snippet in chromium', () => {
     const inline = await connectionsOf('/conn-inline');
     expect(inline.map(([m, p]) => [m, p])).toEqual([['POST', '/v1/hits']]);
 
+    // The script GET (crossorigin="anonymous": no credentials, as SRI needs) and the beacon's post
+    // (credentials: 'omit') go on the same connection: the browser keys its connection pool on
+    // whether credentials are sent, and neither is.
     const [script, post, ...rest] = await connectionsOf('/conn-src');
     expect(rest).toEqual([]);
     expect([script[0], script[1], post[0], post[1]]).toEqual([
@@ -187,11 +191,46 @@ describe('the inline snippet in chromium', () => {
       'POST',
       '/v1/hits',
     ]);
-    expect(post[2]).not.toBe(script[2]);
+    expect(post[2]).toBe(script[2]);
 
-    const [noCorsScript, noCorsPost] = await connectionsOf('/conn-no-cors');
-    expect(noCorsScript.slice(0, 2)).toEqual(['GET', `/${h.manifest.file}`]);
-    expect(noCorsPost[2]).toBe(noCorsScript[2]);
+    // What keys the pool is credentials: a script fetched with them, and the post goes on another.
+    const [credScript, credPost, ...credRest] = await connectionsOf('/conn-credentialed');
+    expect(credRest).toEqual([]);
+    expect([credScript[0], credScript[1], credPost[0], credPost[1]]).toEqual([
+      'GET',
+      `/${h.manifest.file}`,
+      'POST',
+      '/v1/hits',
+    ]);
+    expect(credPost[2]).not.toBe(credScript[2]);
+  });
+
+  it("posts no Cookie header, even when the browser holds a cookie for the collector's host", async () => {
+    // A cookie for 127.0.0.1 (cookies ignore ports): the collector's host, and a same-site one
+    // for the page, so the browser would send it on any credentialed request to the collector.
+    h.site.route('/cookie-jar', { fixture: 'basic.html' });
+    const { page, context, errors } = await h.newPage();
+    await context.addCookies([{ name: 'jar', value: 'full', url: h.collector.url }]);
+    const from = h.collector.requests().length;
+    await page.goto(`${h.site.url}/cookie-jar`);
+    await page.evaluate(() => (window as unknown as { alt: (...a: unknown[]) => void }).alt('event', 'jar'));
+    await h.collector.waitFor((all) => under(all, '/cookie-jar').length === 2);
+    const posts = h.collector
+      .requests()
+      .slice(from)
+      .filter((r) => r.method === 'POST' && r.path === '/v1/hits');
+    expect(posts.map((r) => r.hits.map((x) => x.event_type))).toEqual([['pageview'], ['event']]);
+    for (const r of posts) expect(r.headers.cookie).toBeUndefined();
+    // The cookie is there: the browser sends it on a credentialed request to the collector.
+    await page.evaluate(
+      (url) => fetch(`${url}/healthz`, { credentials: 'include', mode: 'no-cors' }),
+      h.collector.url,
+    );
+    await expect
+      .poll(() => h.collector.requests().find((r) => r.path === '/healthz')?.headers.cookie)
+      .toBe('jar=full');
+    expect(errors).toEqual([]);
+    await page.close();
   });
 
   it('with --vitals inlines the add-on too, allowed by its own printed hash, and sends web_vitals on leaving', async () => {

@@ -11,6 +11,7 @@ import {
   formatSizes,
   overBudget,
   readManifest,
+  withBeaconCode,
 } from './build.ts';
 
 let dir: string;
@@ -111,5 +112,19 @@ describe('beacon build', () => {
     } finally {
       await rm(again, { recursive: true, force: true });
     }
+  });
+
+  it('gives the code of both scripts for the inline snippet, and refuses files that are not the manifest’s build', async () => {
+    const withCode = await withBeaconCode(manifest, dir);
+    expect(withCode.code).toBe(await readFile(join(dir, manifest.file), 'utf8'));
+    expect(withCode.vitals.code).toBe(await readFile(join(dir, manifest.vitals.file), 'utf8'));
+    expect({ ...withCode, code: undefined, vitals: { ...withCode.vitals, code: undefined } }).toEqual({
+      ...manifest,
+      code: undefined,
+      vitals: { ...manifest.vitals, code: undefined },
+    });
+    // A manifest naming another build than the files on disk (a hand-edited or half-copied dist).
+    const other = { ...manifest, integrity: 'sha384-AAAA' };
+    await expect(withBeaconCode(other, dir)).rejects.toThrow(/not the build its manifest names/);
   });
 });

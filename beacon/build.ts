@@ -169,6 +169,25 @@ export async function ensureBeacon(outDir = BEACON_DIST): Promise<BeaconManifest
   return buildBeacon(outDir);
 }
 
+/** A manifest with the code of both scripts, for the inline snippet (`beacon/snippet.ts`). */
+export type BeaconWithCode = BeaconManifest & { code: string; vitals: BeaconFile & { code: string } };
+
+/**
+ * `m` with the code of its hashed files in `outDir`, each checked against the manifest's SRI
+ * integrity: an inline snippet must carry exactly the build the manifest names (its CSP hash is
+ * printed from the same code).
+ */
+export async function withBeaconCode(m: BeaconManifest, outDir = BEACON_DIST): Promise<BeaconWithCode> {
+  const read = async (f: BeaconFile) => {
+    const buf = await readFile(join(outDir, f.file));
+    if (`sha384-${createHash('sha384').update(buf).digest('base64')}` !== f.integrity)
+      throw new Error(`${join(outDir, f.file)} is not the build its manifest names (integrity differs)`);
+    return buf.toString('utf8');
+  };
+  const [code, vitalsCode] = await Promise.all([read(m), read(m.vitals)]);
+  return { ...m, code, vitals: { ...m.vitals, code: vitalsCode } };
+}
+
 /** One line per script: raw, gzip and brotli bytes against the budget. */
 export function formatSizes(m: BeaconManifest, dir = ''): string {
   const n = (x: number) => x.toLocaleString('en-US').padStart(6);

@@ -3,6 +3,7 @@
  * queries must name the stack's metrics and dimensions), apps and the overview through the Data
  * API (a fake over real PostgreSQL), the snippet for the stack's public collector URL.
  */
+import { createHash } from 'node:crypto';
 import {
   CloudWatchClient,
   GetMetricDataCommand,
@@ -140,6 +141,26 @@ describe('counts and lag from CloudWatch', () => {
     expect(csp.img_src).toEqual(['https://t.example.com']);
     expect(csp.script_src[0]).toBe('https://t.example.com');
     await expect(source().snippet('nope', {})).rejects.toThrow(/not an app id/);
+  });
+
+  it('renders the inline snippet when asked, with the hash of the code as its script-src', async () => {
+    const code = '(()=>{})();';
+    const s = createAwsConsoleSource({
+      ...base,
+      manifest: { ...base.manifest, code },
+      db: { query: notUsed, exec: notUsed },
+      cloudWatch: new CloudWatchClient({}),
+    });
+    const { html, csp } = await s.snippet('alt_AAAAAAAAAAAAAAAAAAAAAA', { inline: true });
+    expect(html).toContain(
+      `<script data-app="alt_AAAAAAAAAAAAAAAAAAAAAA" data-api="https://t.example.com">${code}</script>`,
+    );
+    expect(csp.script_src).toEqual([`'sha256-${createHash('sha256').update(code).digest('base64')}'`]);
+    expect(csp.connect_src).toEqual(['https://t.example.com']);
+    // A build without its code (an older manifest) says so instead of printing a broken snippet.
+    await expect(source().snippet('alt_AAAAAAAAAAAAAAAAAAAAAA', { inline: true })).rejects.toThrow(
+      /no code of the beacon/,
+    );
   });
 });
 

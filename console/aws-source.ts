@@ -18,7 +18,7 @@
  */
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
-import { renderSnippet, type SnippetOptions, snippetCspSources } from '../beacon/snippet.ts';
+import { type SnippetOptions, snippet, snippetCspSources } from '../beacon/snippet.ts';
 import { COLLECTOR_METRICS, COLLECTOR_METRICS_NAMESPACE } from '../collector/metric-names.ts';
 import { createSqlRegistry } from '../collector/registry/sql-registry.ts';
 import { createDataApiQueryable } from '../lib/db/data-api.ts';
@@ -38,7 +38,7 @@ export interface AwsConsoleOptions {
   database: string;
   /** The collector's public URL (stack output `collectorUrl`): the snippet's origin. */
   collectorUrl: string;
-  /** The beacon build the snippet pins (SRI), as `alt apps snippet` does. */
+  /** The beacon build the snippet pins (SRI), as `alt apps snippet` does; with its code for inline snippets. */
   manifest: SnippetOptions['manifest'];
   /** The collector's Auto Scaling group (stack output `collectorGroupName`): its metrics' dimension. */
   collectorGroupName: string;
@@ -106,8 +106,8 @@ export function createAwsConsoleSource(o: AwsConsoleOptions): ConsoleSource {
       database: o.database,
     });
   const cloudWatch = o.cloudWatch ?? new CloudWatchClient({ region: o.region });
-  // Also checks the URL before anything is served.
-  const csp = snippetCspSources(o.collectorUrl);
+  // Checks the URL before anything is served.
+  snippetCspSources(o.collectorUrl);
 
   /** Every datapoint of each query id over the window, newest first, across pages. */
   async function metricData(queries: MetricDataQuery[], minutes: number): Promise<Map<string, number[]>> {
@@ -136,15 +136,15 @@ export function createAwsConsoleSource(o: AwsConsoleOptions): ConsoleSource {
     label: `stack ${o.stackName} (${o.region})`,
     apps: registryApps(createSqlRegistry(db)),
     async snippet(appId, opts) {
-      const html = renderSnippet({
+      return snippet({
         appId,
         collectorUrl: o.collectorUrl,
         manifest: o.manifest,
         sub: opts.sub,
         module: opts.module,
         vitals: opts.vitals,
+        inline: opts.inline,
       });
-      return { html, csp };
     },
     async overview(q) {
       return { hours: await readOverviewHours(db, { ...q, now: now() }), top_pages: null };

@@ -120,6 +120,39 @@ describe('the console of alt dev', () => {
     await shop.close();
   });
 
+  it('offers the inline snippet: pasted under the CSP shown beside it (one hash, no collector in script-src), its pageview shows live', async () => {
+    const src = { snippet, csp };
+    await console_.getByLabel(/Inline beacon/).check();
+    await console_.getByRole('button', { name: 'Update snippet' }).click();
+    await console_.waitForSelector('section.live[data-state="open"]', WAIT);
+    await console_.getByRole('button', { name: 'Copy snippet' }).click();
+    snippet = await console_.evaluate(() => navigator.clipboard.readText());
+    expect(snippet).toMatch(
+      new RegExp(`^<script data-app="${appId}" data-api="http://127\\.0\\.0\\.1:\\d+">\\(\\(\\)=>`),
+    );
+    expect(snippet).not.toContain('integrity=');
+    csp = {
+      script: (await console_.locator('#csp-script').textContent()) ?? '',
+      connect: (await console_.locator('#csp-connect').textContent()) ?? '',
+      img: (await console_.locator('#csp-img').textContent()) ?? '',
+    };
+    expect(csp.script).toMatch(/^'sha256-[A-Za-z0-9+/]{43}='$/);
+    const shop = await visitor.newPage();
+    const errors: string[] = [];
+    shop.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await shop.goto(`${allowed}/inline-shop/7`);
+    await console_
+      .locator('section.live tbody tr[data-outcome="accepted"][data-event="pageview"]', {
+        hasText: `${allowed}/inline-shop/7`,
+      })
+      .first()
+      .waitFor(WAIT);
+    expect(errors).toEqual([]);
+    await shop.close();
+    // The later cases use the src snippet again.
+    ({ snippet, csp } = src);
+  });
+
   it('shows a hit from another origin and a malformed hit as refused, with code and JSON pointer', async () => {
     const elsewhere = await visitor.newPage();
     await elsewhere.goto(`${other}/copied`);

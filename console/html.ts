@@ -122,7 +122,7 @@ export interface AppPageData {
   snippet:
     | { html: string; csp: { script_src: string[]; connect_src: string[]; img_src: string[] } }
     | { error: string };
-  options: { sub?: string; module?: string; vitals?: boolean };
+  options: { sub?: string; module?: string; vitals?: boolean; inline?: boolean };
   overview: Overview;
   /** Shown once: right after the app was created or its key rotated. */
   writeKey?: { key: string; why: 'created' | 'rotated' };
@@ -183,6 +183,7 @@ ${botPolicySelect('bot_policy', a.bot_policy)}
 <label for="sub">data-sub</label><input id="sub" name="sub" value="${esc(d.options.sub)}" maxlength="128">
 <label for="module">data-module</label><input id="module" name="module" value="${esc(d.options.module)}" maxlength="128">
 <label class="check"><input type="checkbox" name="vitals" value="1"${d.options.vitals ? ' checked' : ''}> Web Vitals add-on</label>
+<label class="check"><input type="checkbox" name="inline" value="1"${d.options.inline ? ' checked' : ''}> Inline beacon <span class="hint">(no script fetch; the CSP hash changes with each beacon build)</span></label>
 <button type="submit">Update snippet</button>
 </form>
 ${snippet}

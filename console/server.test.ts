@@ -61,8 +61,8 @@ function fakeSource(): ConsoleSource & { tap: ReturnType<typeof createLiveTap> }
       },
       rotateKey: async (id) => (apps.has(id) ? `rotated-${id}` : null),
     },
-    snippet: async (id) => ({
-      html: `<script data-app="${id}"></script>`,
+    snippet: async (id, opts) => ({
+      html: `<script data-app="${id}"${opts.inline ? ' data-inline' : ''}></script>`,
       csp: { script_src: ['x'], connect_src: ['x'], img_src: ['x'] },
     }),
     overview: async () => ({ hours: [], top_pages: [] }),
@@ -225,6 +225,9 @@ describe('console API', () => {
     });
     const snippet = (await call('GET', `/_alt/api/apps/${id}/snippet?sub=s1`)).json();
     expect(snippet.html).toContain(id);
+    expect(snippet.html).not.toContain('data-inline');
+    const inline = (await call('GET', `/_alt/api/apps/${id}/snippet?inline=1`)).json();
+    expect(inline.html).toContain('data-inline');
     const list = (await call('GET', '/_alt/api/apps?search=api-app')).json();
     expect(list).toMatchObject({ total: 1, offset: 0, limit: 50 });
     expect((await call('GET', '/_alt/api/lake')).json()).toEqual({ hours: 1, files: 2, rows: 3 });
@@ -237,6 +240,14 @@ describe('console API', () => {
     expect(page.body).toContain('&lt;b&gt;bold&lt;/b&gt;');
     expect(page.body).not.toContain('<b>bold</b>');
     expect(page.body).toContain(`&lt;script data-app=&quot;${created.app_id}&quot;&gt;`);
+    expect(page.body).toContain('<input type="checkbox" name="inline" value="1">');
+  });
+
+  it('offers the inline snippet: the box checked, the source asked for it', async () => {
+    const created = (await call('POST', '/_alt/api/apps', { name: 'inline-page' })).json();
+    const page = await call('GET', `/_alt/apps/${created.app_id}?inline=1`);
+    expect(page.body).toContain('<input type="checkbox" name="inline" value="1" checked>');
+    expect(page.body).toContain(`&lt;script data-app=&quot;${created.app_id}&quot; data-inline&gt;`);
   });
 });
 

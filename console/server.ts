@@ -123,7 +123,8 @@ function snippetOptions(q: Record<string, string | undefined>) {
       throw bad(`${k} must be 1–128 characters without control characters`);
     }
   }
-  return { sub, module, vitals: q.vitals === '1' || q.vitals === 'true' || q.vitals === 'on' };
+  const on = (v: string | undefined) => v === '1' || v === 'true' || v === 'on';
+  return { sub, module, vitals: on(q.vitals), inline: on(q.inline) };
 }
 
 function hoursParam(v: string | undefined): number {

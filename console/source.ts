@@ -61,10 +61,10 @@ export interface ConsoleSource {
   /** Shown in the header: `alt dev (./.alt)`, `stack prod (eu-west-1)`. */
   label: string;
   apps: ConsoleApps;
-  /** Snippet HTML for an app, with its SRI and the CSP sources it needs. */
+  /** Snippet HTML for an app, with its SRI (or inline, the beacon's code) and the CSP sources it needs. */
   snippet(
     appId: string,
-    opts: { sub?: string; module?: string; vitals?: boolean },
+    opts: { sub?: string; module?: string; vitals?: boolean; inline?: boolean },
   ): Promise<{
     html: string;
     csp: { script_src: string[]; connect_src: string[]; img_src: string[] };

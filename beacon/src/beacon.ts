@@ -18,6 +18,19 @@
  * Wire format: `POST <api>/v1/hits`, body a JSON array of hits as `text/plain` (no CORS preflight).
  * Only fields of `schemas/wire.ts` `BeaconHitSchema` are sent; `undefined` members are dropped by
  * JSON.stringify. The server sets the time of arrival as `timestamp`: hits leave within a tick.
+ *
+ * Transport: `fetch` with `keepalive` (the request outlives the page, as sendBeacon's does, so
+ * pagehide flushes arrive) and `credentials: 'omit'`. No credentials means no cookies for the
+ * collector, whatever the browser holds for its host (ALT is cookieless), and one connection: the
+ * snippet fetches the script without credentials too (`crossorigin="anonymous"`, which SRI needs),
+ * and browsers pool connections by whether credentials are sent, so sendBeacon (always
+ * credentialed) took a second TLS connection for every new visitor (measured in Chromium,
+ * test/browser/beacon-inline.integration.test.ts). Default `cors` mode: the collector answers every
+ * post with Access-Control-Allow-Origin except an origin it refuses. A rejected fetch is never
+ * sent again: it may have been delivered (a refused origin, a connection lost after sending), and
+ * a second copy would count twice. sendBeacon is the fallback only where fetch throws (no fetch at
+ * all, or a page's throwing replacement). Browsers without `keepalive` (Firefox before 133) send
+ * the fetch too, but may cut a request still in flight when the page goes.
  */
 
 import { type AddOn, type Alt, type Fn, guard, type Hit, type HitFn } from './shared.ts';
@@ -103,8 +116,12 @@ function start(): void {
     // Prototype.js) cannot garble the array. ≤ 50 hits per request, as the collector allows.
     while (queue.length) {
       const body = `[${queue.splice(0, 50).join()}]`;
-      if (!beaconRef(api, body))
-        fetchRef(api, { method: 'POST', keepalive: true, body, credentials: 'omit' }).catch((e) => e); // swallowed: no unhandled rejection on the page
+      // Transport and why: see the header. `.catch`: no unhandled rejection on the page.
+      try {
+        fetchRef(api, { method: 'POST', keepalive: true, body, credentials: 'omit' }).catch((e) => e);
+      } catch {
+        beaconRef(api, body); // fetch threw before sending: nothing went out
+      }
     }
   });
 

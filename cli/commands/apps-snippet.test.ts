@@ -1,9 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { ensureBeacon } from '../../beacon/build.ts';
+import { BEACON_DIST, ensureBeacon } from '../../beacon/build.ts';
 import { QUEUE_STUB_CSP_SOURCE } from '../../beacon/snippet.ts';
 import { createSqlRegistry } from '../../collector/registry/sql-registry.ts';
 import { migrate } from '../../lib/db/migrate.ts';
@@ -79,6 +80,45 @@ describe('alt apps snippet', () => {
     const plain = JSON.parse(await run(APP, '--no-check', '--collector', 'https://t.example.com', '--json'));
     expect(plain.vitals_src).toBeUndefined();
     expect(plain.html).not.toContain('vitals');
+  });
+
+  it('with --inline prints the built beacon inside the snippet and the one CSP hash that allows it', async () => {
+    const manifest = await ensureBeacon();
+    const code = await readFile(join(BEACON_DIST, manifest.file), 'utf8');
+    const hash = `'sha256-${createHash('sha256').update(code).digest('base64')}'`;
+    const text = await run(
+      APP,
+      '--no-check',
+      '--collector',
+      'https://t.example.com/',
+      '--sub',
+      'acme',
+      '--inline',
+    );
+    expect(text.split('\n')).toEqual([
+      `<!-- ALT analytics for ${APP}, beacon ${manifest.file} inlined: paste into <head>. Under a strict CSP allow`,
+      `     script-src ${hash}; connect-src https://t.example.com`,
+      '     (the same hash for every app; a new beacon build has a new one: update the CSP with the snippet) -->',
+      `<script data-app="${APP}" data-api="https://t.example.com" data-sub="acme">${code}</script>`,
+      expect.stringMatching(/^<noscript><img src="https:\/\/t\.example\.com\/v1\/p\.gif\?app_id=/),
+      '',
+    ]);
+    // The core within its budget (beacon/build.test.ts), so the page carries ~1.7 KB more HTML.
+    expect(manifest.bytes.gzip).toBeLessThanOrEqual(1024);
+    expect(manifest.bytes.raw).toBeLessThan(2048);
+
+    const out = JSON.parse(
+      await run(APP, '--no-check', '--collector', 'https://t.example.com', '--inline', '--vitals', '--json'),
+    );
+    const vitalsCode = await readFile(join(BEACON_DIST, manifest.vitals.file), 'utf8');
+    expect(out).toEqual({
+      app_id: APP,
+      html: expect.stringContaining(`<script>${vitalsCode}</script>`),
+      beacon_file: manifest.file,
+      vitals_file: manifest.vitals.file,
+      csp_script_src: [hash, `'sha256-${createHash('sha256').update(vitalsCode).digest('base64')}'`],
+      csp_connect_src: ['https://t.example.com'],
+    });
   });
 
   it('refuses an app id that is not one', async () => {

@@ -1,12 +1,13 @@
 /**
  * `alt apps snippet <app_id>`: prints the HTML a site owner pastes — the queue stub, the
  * SRI-pinned `<script>` of the current beacon build (built first when missing or stale) and the
- * `<noscript>` pixel; with `--vitals` also the SRI-pinned Web Vitals add-on. Register it on the
- * `apps` group: `registerSnippet(apps)`.
+ * `<noscript>` pixel; with `--vitals` also the SRI-pinned Web Vitals add-on; with `--inline` the
+ * build's code inside the page instead (no script fetch) and the CSP hash that allows it, the same
+ * for every app. Register it on the `apps` group: `registerSnippet(apps)`.
  */
 import type { Command } from 'commander';
-import { BEACON_DIST, ensureBeacon } from '../../beacon/build.ts';
-import { normalizeCollectorUrl, renderSnippet, snippetCspSources } from '../../beacon/snippet.ts';
+import { BEACON_DIST, ensureBeacon, withBeaconCode } from '../../beacon/build.ts';
+import { normalizeCollectorUrl, snippet } from '../../beacon/snippet.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { type DevLock, readDevLock } from '../../lib/local-stack/dev-lock.ts';
 import { APP_ID_PATTERN } from '../../schemas/wire.ts';
@@ -24,6 +25,7 @@ type Flags = {
   respectDnt?: boolean;
   pixelUrl?: string;
   vitals?: boolean;
+  inline?: boolean;
   json?: boolean;
 };
 
@@ -45,7 +47,9 @@ export function registerSnippet(
 ): void {
   apps
     .command('snippet')
-    .description('print the <script> snippet for an app (SRI-pinned beacon + <noscript> pixel)')
+    .description(
+      'print the <script> snippet for an app (SRI-pinned beacon + <noscript> pixel; --inline: the beacon inside the page)',
+    )
     .argument('<app_id>', 'the app id (alt_…)')
     .option(
       '--collector <url>',
@@ -58,8 +62,12 @@ export function registerSnippet(
     .option('--pixel-url <template>', 'server template for the noscript pixel url, inserted verbatim')
     .option('--vitals', 'also load the Web Vitals add-on: one web_vitals event per page view')
     .option(
+      '--inline',
+      "the beacon's code inside the snippet: no script fetch; one CSP hash for every app, new with each beacon build",
+    )
+    .option(
       '--json',
-      'print {app_id, html, script_src, integrity, csp_script_src, csp_connect_src} as JSON (with --vitals also vitals_src, vitals_integrity)',
+      'print {app_id, html, script_src, integrity, csp_script_src, csp_connect_src} as JSON (with --vitals also vitals_src, vitals_integrity; with --inline beacon_file and no script_src, integrity)',
     )
     .option('--data-dir <dir>', 'local stack data directory (its registry and its running alt dev)')
     .option('--database-url <url>', 'PostgreSQL with the registry (instead of PGlite)')
@@ -86,10 +94,11 @@ export function registerSnippet(
       }
       const collectorUrl = normalizeCollectorUrl(f.collector ?? defaultCollectorUrl(process.env, running));
       const manifest = await ensureBeacon(BEACON_DIST);
-      const html = renderSnippet({
+      const { html, csp } = snippet({
         appId,
         collectorUrl,
-        manifest,
+        manifest: f.inline ? await withBeaconCode(manifest, BEACON_DIST) : manifest,
+        inline: f.inline,
         sub: f.sub,
         module: f.module,
         session: f.session,
@@ -97,20 +106,25 @@ export function registerSnippet(
         pixelUrlTemplate: f.pixelUrl,
         vitals: f.vitals,
       });
-      const csp = snippetCspSources(collectorUrl);
       if (f.json) {
         out(
           `${JSON.stringify(
             {
               app_id: appId,
               html,
-              script_src: `${collectorUrl}/${manifest.file}`,
-              integrity: manifest.integrity,
-              ...(f.vitals && {
-                vitals_src: `${collectorUrl}/${manifest.vitals.file}`,
-                vitals_integrity: manifest.vitals.integrity,
-              }),
-              // The add-on comes from the collector's origin too: the same sources allow it.
+              // Inline there is no script URL: the build is named so an upgrade can be told apart.
+              ...(f.inline
+                ? { beacon_file: manifest.file, ...(f.vitals && { vitals_file: manifest.vitals.file }) }
+                : {
+                    script_src: `${collectorUrl}/${manifest.file}`,
+                    integrity: manifest.integrity,
+                    ...(f.vitals && {
+                      vitals_src: `${collectorUrl}/${manifest.vitals.file}`,
+                      vitals_integrity: manifest.vitals.integrity,
+                    }),
+                  }),
+              // src: the add-on comes from the collector's origin too, the same sources allow it;
+              // inline: one hash per inlined script.
               csp_script_src: csp.script_src,
               csp_connect_src: csp.connect_src,
             },
@@ -120,10 +134,19 @@ export function registerSnippet(
         );
         return;
       }
+      const allow = `script-src ${csp.script_src.join(' ')}; connect-src ${csp.connect_src.join(' ')}`;
       out(
         [
-          `<!-- ALT analytics for ${appId}: paste into <head>. Under a strict CSP allow`,
-          `     script-src ${csp.script_src.join(' ')}; connect-src ${csp.connect_src.join(' ')} -->`,
+          ...(f.inline
+            ? [
+                `<!-- ALT analytics for ${appId}, beacon ${manifest.file} inlined: paste into <head>. Under a strict CSP allow`,
+                `     ${allow}`,
+                '     (the same hash for every app; a new beacon build has a new one: update the CSP with the snippet) -->',
+              ]
+            : [
+                `<!-- ALT analytics for ${appId}: paste into <head>. Under a strict CSP allow`,
+                `     ${allow} -->`,
+              ]),
           html,
           '',
         ].join('\n'),

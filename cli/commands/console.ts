@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import type { Command } from 'commander';
-import { BEACON_DIST, ensureBeacon } from '../../beacon/build.ts';
+import { BEACON_DIST, ensureBeacon, withBeaconCode } from '../../beacon/build.ts';
 import { type AwsConsoleOptions, createAwsConsoleSource } from '../../console/aws-source.ts';
 import type { ConsoleSource } from '../../console/source.ts';
 import { createDataApiQueryable } from '../../lib/db/data-api.ts';
@@ -147,7 +147,9 @@ export async function buildAwsConsole(flags: ConsoleFlags, deps: BuildDeps = {})
   } catch (err) {
     throw explainAwsError(err, settings);
   }
-  const manifest = await (deps.manifest ?? (() => ensureBeacon(flags.beaconDir ?? BEACON_DIST)))();
+  const dir = flags.beaconDir ?? BEACON_DIST;
+  // With the code: the console offers the inline snippet too.
+  const manifest = await (deps.manifest ?? (async () => withBeaconCode(await ensureBeacon(dir), dir)))();
   return createAwsConsoleSource({ ...settings, manifest, db });
 }
 

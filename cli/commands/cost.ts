@@ -4,7 +4,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { ASSUMPTIONS, type AssumptionName, type AssumptionValues } from '../../lib/cost/assumptions.ts';
-import { estimate } from '../../lib/cost/model.ts';
+import { estimate, SCRIPT_FETCH_ASSUMPTIONS, type SnippetKind } from '../../lib/cost/model.ts';
 import { PRESET_NAMES, type PresetName } from '../../lib/cost/presets.ts';
 import { isPriceRegion, PRICE_REGIONS } from '../../lib/cost/prices.ts';
 import { LINE_COLUMNS, lineRows, summary } from '../../lib/cost/report.ts';
@@ -16,6 +16,7 @@ type Flags = {
   preset: PresetName;
   region: string;
   format: 'table' | 'json';
+  snippet: SnippetKind;
   assume: Partial<AssumptionValues>;
 };
 
@@ -63,6 +64,14 @@ export function registerCost(
         .choices([...PRICE_REGIONS])
         .default('us-east-1'),
     )
+    .addOption(
+      new Option(
+        '--snippet <kind>',
+        'how pages carry the beacon: src, the <script src> tag `alt apps snippet` prints; inline, its --inline snippet (no script fetch)',
+      )
+        .choices(['src', 'inline'])
+        .default('src'),
+    )
     .addOption(new Option('--format <format>', 'output').choices(['table', 'json']).default('table'))
     .option(
       '--assume <name=value>',
@@ -74,12 +83,18 @@ export function registerCost(
       if (f.pageviewsPerMonth === undefined && f.hitsPerSecond === undefined)
         throw new Error('give the traffic: --pageviews-per-month N or --hits-per-second R');
       if (!isPriceRegion(f.region)) throw new Error(`no prices for region ${f.region}`);
+      const fetchAssumed = SCRIPT_FETCH_ASSUMPTIONS.filter((name) => name in f.assume);
+      if (f.snippet === 'inline' && fetchAssumed.length)
+        throw new Error(
+          `--snippet inline fetches no script: ${fetchAssumed.join(' and ')} would not be used (leave out --assume ${fetchAssumed[0]}=…, or price --snippet src)`,
+        );
       const e = estimate({
         pageviewsPerMonth: f.pageviewsPerMonth,
         hitsPerSecond: f.hitsPerSecond,
         preset: f.preset,
         region: f.region,
         assumptions: f.assume,
+        snippet: f.snippet,
       });
       if (f.format === 'json') {
         out(`${JSON.stringify(e, null, 2)}\n`);

@@ -10,8 +10,7 @@
  * subscription.
  */
 
-import type { BeaconManifest } from '../../beacon/build.ts';
-import { renderSnippet, snippetCspSources } from '../../beacon/snippet.ts';
+import { type SnippetBeacon, snippet } from '../../beacon/snippet.ts';
 import type { LiveHit, LiveTap } from '../../collector/live.ts';
 import type { Metrics } from '../../collector/metrics.ts';
 import type { AppRegistry } from '../../collector/registry/registry.ts';
@@ -28,8 +27,8 @@ export interface LocalConsoleOptions {
   metrics: Pick<Metrics, 'hitsAccepted' | 'hitsRejected' | 'botHits'>;
   /** The collector as browsers reach it. */
   collectorUrl: string;
-  /** The beacon build the collector serves; undefined when none is built. */
-  manifest: BeaconManifest | undefined;
+  /** The beacon build the collector serves, with its code (inline snippets); undefined when none is built. */
+  manifest: SnippetBeacon | undefined;
   tap: LiveTap;
   ringSize?: number;
   holdMs?: number;
@@ -82,8 +81,7 @@ export function createLocalConsoleSource(o: LocalConsoleOptions): ConsoleSource 
     async snippet(appId, opts) {
       if (!o.manifest)
         throw new Error('the beacon is not built (npm run build:beacon, then restart alt dev)');
-      const html = renderSnippet({ appId, collectorUrl: o.collectorUrl, manifest: o.manifest, ...opts });
-      return { html, csp: snippetCspSources(o.collectorUrl) };
+      return snippet({ appId, collectorUrl: o.collectorUrl, manifest: o.manifest, ...opts });
     },
     overview: (q) => o.lake.call<Overview>('console.overview', { appId: q.appId, hours: q.hours }),
     async lag() {

@@ -10,7 +10,7 @@
  */
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { readManifest } from '../../beacon/build.ts';
+import { readManifest, withBeaconCode } from '../../beacon/build.ts';
 import { createLiveTap } from '../../collector/live.ts';
 import { startCollector } from '../../collector/main.ts';
 import type { AppRegistry } from '../../collector/registry/registry.ts';
@@ -143,8 +143,9 @@ export async function startLocalStack(config: Config, opts: LocalStackOptions = 
     lag,
     metrics: collector.metrics,
     collectorUrl: cfg.publicUrl ?? collector.url,
-    // The build the collector loaded at start: the snippet must name the file it serves.
-    manifest: await readManifest(),
+    // The build the collector loaded at start: the snippet must name the file it serves (and
+    // inline, carry its code; files that do not match their manifest leave the src snippet only).
+    manifest: await readManifest().then((m) => m && withBeaconCode(m).catch(() => m)),
     tap,
   });
   const admin = await startAdminServer(

@@ -1,4 +1,4 @@
-/** `POST /v1/hits` (beacon, sendBeacon-friendly) and its CORS preflight. */
+/** `POST /v1/hits` (the beacon's keepalive fetch, or sendBeacon) and its CORS preflight. */
 import type { FastifyInstance } from 'fastify';
 import { LIMITS } from '../../schemas/wire.ts';
 import { Errors, withDetails } from '../errors.ts';
@@ -8,7 +8,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function registerHitsRoutes(app: FastifyInstance, ctx: RouteContext): void {
   // Preflight: the app is not known before the body, so any origin may ask; the POST itself is
-  // checked against the app's allowed origins. sendBeacon's text/plain needs no preflight at all.
+  // checked against the app's allowed origins. The beacon's text/plain post needs no preflight at all.
   app.options('/v1/hits', async (req, reply) => {
     const origin = req.headers.origin;
     reply.header('vary', 'Origin');

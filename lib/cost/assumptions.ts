@@ -65,6 +65,10 @@ export const ASSUMPTIONS = {
     value: 0.2,
     why: 'share of pageviews whose browser lacks the script (first visits, evicted caches): about half the sessions are new, 2.5 pages each',
   },
+  scriptOwnConnectionShare: {
+    value: 0,
+    why: 'share of script requests (cold caches, revalidations) that open a TLS connection of their own on the host that takes the beacon posts. None: the snippet fetches the script without credentials (crossorigin="anonymous", which SRI needs) and the beacon posts without them (keepalive fetch, credentials: \'omit\'), so the post reuses the script\'s connection. Measured in Chromium: a cold-cache page with the src snippet sends the script GET and the post on one connection, as inline sends its post on one (test/browser/beacon-inline.integration.test.ts; while the beacon posted with sendBeacon, which always sends credentials, they took two). Other engines not measured; by the specs and their code they share too: the Fetch Standard reuses a connection only for requests with the same network partition key, origin and credentials flag (https://fetch.spec.whatwg.org/#concept-connection-obtain), and the flag is false for both (https://fetch.spec.whatwg.org/#concept-http-network-or-cache-fetch: credentials mode "omit", or "same-origin" with a cross-origin response); Firefox keys its connections on whether they are anonymous (nsHttpConnectionInfo, https://searchfox.org/mozilla-central/source/netwerk/protocol/http/nsHttpConnectionInfo.cpp), and both are; WebKit gives both the same session and the same stored-credentials policy (https://github.com/WebKit/WebKit/blob/main/Source/WebKit/NetworkProcess/cocoa/NetworkSessionCocoa.mm). 1 prices a browser that kept them apart',
+  },
   scriptRevalidateShare: {
     value: 0.6,
     why: 'with b.js cached 60 s, the other pageviews past a minute since the last fetch revalidate it (a request each); hashed b.<hash>.js never revalidates',

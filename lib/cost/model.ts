@@ -27,7 +27,17 @@ export interface EstimateInput {
   assumptions?: Partial<AssumptionValues>;
   /** Price the preset with another load balancer than the one it builds (a lever). */
   loadBalancer?: LoadBalancerChoice;
+  /**
+   * How pages carry the beacon: `src` (default), the `<script src>` snippet, fetched by cold
+   * caches (and revalidated, for an unhashed `b.js`); `inline` (`alt apps snippet --inline`), the
+   * code inside the page, never fetched.
+   */
+  snippet?: SnippetKind;
 }
+
+export type SnippetKind = 'src' | 'inline';
+/** The assumptions about fetching the script, which an inline snippet makes 0. */
+export const SCRIPT_FETCH_ASSUMPTIONS = ['scriptColdCacheShare', 'scriptRevalidateShare'] as const;
 
 export interface LineItem {
   service: string;
@@ -45,6 +55,7 @@ export interface Estimate {
   preset: PresetName;
   region: PriceRegion;
   loadBalancer: 'alb' | 'nlb' | 'none';
+  snippet: SnippetKind;
   traffic: {
     hitsPerMonth: number;
     hitsPerSecond: number;
@@ -95,7 +106,10 @@ function withLoadBalancer(shape: StackShape, lb: LoadBalancerKind): StackShape {
 
 function build(input: EstimateInput, shape: StackShape): Estimate {
   const lb = shape.loadBalancer;
+  const snippet = input.snippet ?? 'src';
   const a = { ...defaultAssumptions(), ...input.assumptions };
+  // The inline beacon is part of the page: no browser fetches or revalidates a script.
+  if (snippet === 'inline') for (const name of SCRIPT_FETCH_ASSUMPTIONS) a[name] = 0;
   const region = input.region;
   const hoursPerMonth = a.hoursPerMonth;
   const secondsPerMonth = hoursPerMonth * 3600;
@@ -146,8 +160,6 @@ function build(input: EstimateInput, shape: StackShape): Estimate {
     shape.certificateKey === 'ecdsa' ? a.serverHandshakeBytesEcdsa : a.serverHandshakeBytesRsa;
   const handshakeBytes =
     (1 - a.resumedHandshakeShare) * fullHandshake + a.resumedHandshakeShare * a.serverHandshakeBytesResumed;
-  const newConnections = pageviews * newConnPerPageview;
-  const ingestHandshakeBytes = newConnections * handshakeBytes;
   // The beacon script: hashed and immutable → only cold caches fetch it; b.js (60 s) → most revalidate.
   const scriptRequests =
     pageviews * (a.scriptColdCacheShare + (shape.beaconHashed ? 0 : a.scriptRevalidateShare));
@@ -155,6 +167,13 @@ function build(input: EstimateInput, shape: StackShape): Estimate {
     pageviews *
     (a.scriptColdCacheShare * a.beaconScriptBytes +
       (shape.beaconHashed ? 0 : a.scriptRevalidateShare * a.revalidationBytes));
+  // Script requests to the host that takes the posts, on a connection of their own: none where the
+  // two share one (`scriptOwnConnectionShare`, see its `why`). A script on its own hostname is
+  // priced below, with CloudFront.
+  const scriptSharesHost = shape.beaconFrom === 'collector' || shape.ingestThroughCdn;
+  const scriptConnections = scriptSharesHost ? scriptRequests * a.scriptOwnConnectionShare : 0;
+  const newConnections = pageviews * newConnPerPageview + scriptConnections;
+  const ingestHandshakeBytes = newConnections * handshakeBytes;
   const ingestOutBytes = requests * a.responseBytes;
 
   // ---- Load balancer ----
@@ -192,12 +211,12 @@ function build(input: EstimateInput, shape: StackShape): Estimate {
     add('Data transfer out', 'beacon responses (202 + framing)', 'ec2.data-out', ingestOutBytes / GiB);
     add(
       'Data transfer out',
-      `TLS handshakes (${shape.certificateKey.toUpperCase()} certificate, ${round(newConnPerPageview)} new connections a pageview)`,
+      `TLS handshakes (${shape.certificateKey.toUpperCase()} certificate, ${round(pageviews > 0 ? newConnections / pageviews : newConnPerPageview)} new connections a pageview${scriptConnections > 0 ? ', script fetches’ own included' : ''})`,
       'ec2.data-out',
       ingestHandshakeBytes / GiB,
     );
   }
-  if (shape.beaconFrom === 'collector')
+  if (shape.beaconFrom === 'collector' && scriptRequests > 0)
     add(
       'Data transfer out',
       `beacon script from the collector (${shape.beaconHashed ? 'b.<hash>.js, immutable' : 'b.js, 60 s'})`,
@@ -211,22 +230,23 @@ function build(input: EstimateInput, shape: StackShape): Estimate {
   if (shape.waf) {
     add('WAF', `web ACL (${wafOnCdn ? 'CloudFront' : 'regional'})`, 'waf.web-acl', 1);
     add('WAF', 'rules and managed rule groups', 'waf.rule', a.wafRules);
-    const inspected = requests + (wafOnCdn && shape.beaconFrom === 'cdn' ? scriptRequests : 0);
+    const scriptsInspected = wafOnCdn && shape.beaconFrom === 'cdn' && scriptRequests > 0;
+    const inspected = requests + (scriptsInspected ? scriptRequests : 0);
     add(
       'WAF',
-      `requests inspected${wafOnCdn && shape.beaconFrom === 'cdn' ? ' (beacon posts and script requests)' : ''}`,
+      `requests inspected${scriptsInspected ? ' (beacon posts and script requests)' : ''}`,
       'waf.requests',
       per(inspected, 1e6),
     );
   }
 
   // ---- CloudFront ----
-  if (shape.ingestThroughCdn || shape.beaconFrom === 'cdn') {
-    const cdnRequests =
-      (shape.ingestThroughCdn ? requests : 0) + (shape.beaconFrom === 'cdn' ? scriptRequests : 0);
+  const scriptsThroughCdn = shape.beaconFrom === 'cdn' && scriptRequests > 0;
+  if (shape.ingestThroughCdn || scriptsThroughCdn) {
+    const cdnRequests = (shape.ingestThroughCdn ? requests : 0) + (scriptsThroughCdn ? scriptRequests : 0);
     add(
       'CloudFront',
-      'HTTPS requests (beacon posts and script fetches)',
+      `HTTPS requests (${shape.ingestThroughCdn ? (scriptsThroughCdn ? 'beacon posts and script fetches' : 'beacon posts') : 'script fetches'})`,
       'cloudfront.https-requests',
       per(cdnRequests, 1e4),
     );
@@ -245,7 +265,7 @@ function build(input: EstimateInput, shape: StackShape): Estimate {
         (requests * a.requestBytes) / GiB,
       );
     }
-    if (shape.beaconFrom === 'cdn') {
+    if (scriptsThroughCdn) {
       // A script on its own hostname needs its own connections when ingest goes elsewhere.
       const scriptHandshakes = shape.ingestThroughCdn ? 0 : scriptRequests * handshakeBytes;
       add(
@@ -570,6 +590,7 @@ function build(input: EstimateInput, shape: StackShape): Estimate {
     preset: input.preset,
     region,
     loadBalancer: lb,
+    snippet,
     traffic: {
       hitsPerMonth,
       hitsPerSecond: rate,

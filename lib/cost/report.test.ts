@@ -73,6 +73,25 @@ describe('alt cost', () => {
     );
   });
 
+  it('prices the inline snippet with --snippet inline (default src), and refuses script-fetch assumptions with it', async () => {
+    const args = ['--hits-per-second', '5000', '--preset', 'scale'];
+    const src = JSON.parse(await run(...args, '--format', 'json'));
+    const inline = JSON.parse(await run(...args, '--snippet', 'inline', '--format', 'json'));
+    expect(src.snippet).toBe('src');
+    expect(inline.snippet).toBe('inline');
+    expect(src.total - inline.total).toBeCloseTo(270.45, 2);
+    expect(inline.items.map((i: { item: string }) => i.item)).not.toContainEqual(
+      expect.stringMatching(/beacon script/),
+    );
+    const table = await run(...args, '--snippet', 'inline');
+    expect(table).toMatch(/beacon inlined in the snippet \(no script fetch\)/);
+    expect(table).toMatch(/total \$2,968\.43 a month, \$0\.2259 per million hits/);
+    await expect(run(...args, '--snippet', 'inline', '--assume', 'scriptColdCacheShare=0.3')).rejects.toThrow(
+      /--snippet inline fetches no script: scriptColdCacheShare would not be used/,
+    );
+    await expect(run(...args, '--snippet', 'both')).rejects.toThrow(/--snippet/);
+  });
+
   it('asks for the traffic when none is given, and refuses both at once', async () => {
     await expect(run('--preset', 'scale')).rejects.toThrow(/--pageviews-per-month N or --hits-per-second R/);
     await expect(run('--hits-per-second', '5', '--pageviews-per-month', '5')).rejects.toThrow(

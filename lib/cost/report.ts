@@ -3,7 +3,7 @@
  * section, generated from the model like README's config table (`npm run generate`).
  */
 import { ASSUMPTIONS, type AssumptionValues } from './assumptions.ts';
-import { type Estimate, estimate } from './model.ts';
+import { type Estimate, estimate, type SnippetKind } from './model.ts';
 import { type LoadBalancerChoice, PRESETS } from './presets.ts';
 import { PRICES, PRICES_READ_ON, type Price, type PriceRegion, type Tier } from './prices.ts';
 
@@ -33,7 +33,7 @@ export function summary(e: Estimate): string {
   const t = e.traffic;
   return [
     `preset ${e.preset} in ${e.region}: ${num(t.hitsPerMonth)} hits a month (${sig(t.hitsPerSecond)} hits/s), ${num(t.requestsPerMonth)} requests, ${num(t.newConnectionsPerMonth)} new TLS connections`,
-    `load balancer ${e.loadBalancer.toUpperCase()}, ${t.collectors} collector${t.collectors === 1 ? '' : 's'}, ${t.shards} shard${t.shards === 1 ? '' : 's'}, ${num(t.transformerInvocationsPerMonth)} transformer batches`,
+    `load balancer ${e.loadBalancer.toUpperCase()}, ${t.collectors} collector${t.collectors === 1 ? '' : 's'}, ${t.shards} shard${t.shards === 1 ? '' : 's'}, ${num(t.transformerInvocationsPerMonth)} transformer batches${e.snippet === 'inline' ? ', beacon inlined in the snippet (no script fetch)' : ''}`,
     `total $${money(e.total)} a month, $${sig(e.perMillionHits)} per million hits (list prices read ${PRICES_READ_ON}; no free tier)`,
   ].join('\n');
 }
@@ -60,14 +60,16 @@ export const SCALE_LEVERS: {
   what: string;
   assumptions: Partial<AssumptionValues>;
   loadBalancer?: LoadBalancerChoice;
+  snippet?: SnippetKind;
 }[] = [
   {
     what: 'an ECDSA certificate imported into ACM with a chain of leaf + one intermediate (no cross-signed root) as `certificateArn`: ~2,400 B a full handshake (the stack takes any ACM certificate; ACM does not renew imported ones)',
     assumptions: { serverHandshakeBytesEcdsa: 2_400 },
   },
   {
-    what: 'the beacon inlined in the snippet (no script fetch; not built: `alt apps snippet` prints a `<script src>` tag)',
-    assumptions: { scriptColdCacheShare: 0 },
+    what: 'the beacon inlined in the snippet, no script fetch: sites paste `alt apps snippet --inline` (docs/beacon.md); priced by `alt cost --snippet inline`',
+    assumptions: {},
+    snippet: 'inline',
   },
   {
     what: 'two hits a request (events batched with the pageview, or server-side /v1/batch traffic)',
@@ -108,15 +110,18 @@ export function costDocSection(): string {
   out.push(`| the preset as it is | ${money(scale.total)} | ${sig(scale.perMillionHits)} |`);
   let all: Partial<AssumptionValues> = {};
   let allLoadBalancer: LoadBalancerChoice | undefined;
+  let allSnippet: SnippetKind | undefined;
   for (const lever of SCALE_LEVERS) {
     all = { ...all, ...lever.assumptions };
     allLoadBalancer = lever.loadBalancer ?? allLoadBalancer;
+    allSnippet = lever.snippet ?? allSnippet;
     const e = estimate({
       preset: 'scale',
       hitsPerSecond: 5000,
       region: DOC_REGION,
       assumptions: lever.assumptions,
       loadBalancer: lever.loadBalancer,
+      snippet: lever.snippet,
     });
     out.push(`| ${lever.what} | ${money(e.total)} | ${sig(e.perMillionHits)} |`);
   }
@@ -127,6 +132,7 @@ export function costDocSection(): string {
     hitsPerSecond: 5000,
     region: DOC_REGION,
     assumptions: { ...chain?.assumptions, ...inlined?.assumptions },
+    snippet: inlined?.snippet,
   });
   out.push(
     `| the short-chain certificate and the inlined beacon together | ${money(pair.total)} | ${sig(pair.perMillionHits)} |`,
@@ -137,6 +143,7 @@ export function costDocSection(): string {
     region: DOC_REGION,
     assumptions: all,
     loadBalancer: allLoadBalancer,
+    snippet: allSnippet,
   });
   out.push(`| all of these | ${money(both.total)} | ${sig(both.perMillionHits)} |`);
   out.push('', '#### Assumptions', '', '| name | value | why |', '|---|---:|---|');

@@ -1,8 +1,8 @@
 /**
  * The beacon lives on other people's pages: it must leave no trace but `window.alt`, set no
- * cookie, survive a hostile page under a strict CSP, stop completely on `alt('stop')`, and still
- * deliver events queued right before the visitor leaves. Hits are asserted as the real collector
- * stored them (lake rows), request details from its request log.
+ * cookie, survive a hostile page under a strict CSP, stop completely on `alt('stop')`, still
+ * deliver events queued right before the visitor leaves, and never send a post twice. Hits are
+ * asserted as the real collector stored them (lake rows), request details from its request log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE_STUB } from '../../beacon/snippet.ts';
@@ -10,7 +10,7 @@ import type { LakeRow } from '../../schemas/lake.ts';
 import { type Harness, startHarness } from './helpers/harness.ts';
 
 let h: Harness;
-type AltWindow = Window & { alt: (...a: unknown[]) => void; sentBeacons: number };
+type AltWindow = Window & { alt: (...a: unknown[]) => void; sent: number };
 
 const STRICT_CSP = "default-src 'self'; connect-src {{collector}}; script-src {{collector}} {{inline}}";
 
@@ -224,14 +224,64 @@ describe('beacon isolation in chromium', () => {
     await h.collector.waitFor((hits) => hits.some((x) => x.url === `${h.site.url}/unload?sync`));
     const sent = await page.evaluate(() => {
       const w = window as unknown as AltWindow;
-      const start = w.sentBeacons;
+      const start = w.sent;
       w.alt('event', 'pagehide-flush');
-      const queued = w.sentBeacons - start; // batching: nothing sent within the tick
+      const queued = w.sent - start; // batching: nothing sent within the tick
       window.dispatchEvent(new Event('pagehide'));
-      return { queued, flushed: w.sentBeacons - start };
+      return { queued, flushed: w.sent - start };
     });
     expect(sent).toEqual({ queued: 0, flushed: 1 });
     await h.collector.waitFor((hits) => hits.some((x) => x.event_name === 'pagehide-flush'));
+    await page.close();
+  });
+
+  it('sends with sendBeacon, once, where fetch throws before sending (here a page replaced it)', async () => {
+    h.site.route('/no-fetch', { fixture: 'basic.html' });
+    // Before the beacon loads, as a broken polyfill would be; and a count of sendBeacon calls.
+    const { page, errors } = await h.newPage({
+      script: `window.fetch = () => { throw new TypeError('no fetch here'); };
+        window.beacons = 0;
+        const send = navigator.sendBeacon.bind(navigator);
+        navigator.sendBeacon = (url, body) => { window.beacons++; return send(url, body); };`,
+    });
+    const from = h.collector.requests().length;
+    await page.goto(`${h.site.url}/no-fetch`);
+    await h.collector.waitFor((hits) => under(hits, '/no-fetch').length === 1);
+    expect(await page.evaluate(() => (window as unknown as { beacons: number }).beacons)).toBe(1);
+    const posts = h.collector
+      .requests()
+      .slice(from)
+      .filter((r) => r.method === 'POST');
+    expect(posts.map((r) => [r.status, r.hits.map((x) => x.event_type)])).toEqual([[202, ['pageview']]]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('never sends a post again when its fetch fails after reaching the collector (an origin it refuses)', async () => {
+    // An app that allows another origin: the collector refuses the post (403, no CORS header), so
+    // the fetch rejects although the collector has the request. A retry would be a second copy.
+    const elsewhere = await h.collector.createApp({ origins: ['https://elsewhere.example'] });
+    h.site.route('/refused', { fixture: 'unload.html', snippet: { appId: elsewhere } });
+    const { page, errors } = await h.newPage();
+    const from = h.collector.requests().length;
+    await page.goto(`${h.site.url}/refused`);
+    await expect(h.collector.waitFor(() => false)).rejects.toThrow(
+      /refused a request with 403: origin_not_allowed/,
+    );
+    // The fetch's rejection has reached the page: a second attempt would be under way by now.
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 200)));
+    expect(await page.evaluate(() => (window as unknown as AltWindow).sent)).toBe(1);
+    const posts = h.collector
+      .requests()
+      .slice(from)
+      .filter((r) => r.method === 'POST');
+    expect(posts.map((r) => [r.status, r.sent.map((x) => x.url)])).toEqual([
+      [403, [`${h.site.url}/refused`]],
+    ]);
+    // What the page shows: the browser's own CORS message (so the fetch did reject) and network
+    // message, nothing thrown by the beacon.
+    expect(errors.some((e) => /blocked by CORS policy/.test(e))).toBe(true);
+    expect(errors.filter((e) => !/CORS policy|Failed to load resource/.test(e))).toEqual([]);
     await page.close();
   });
 });

@@ -7,7 +7,8 @@
  * `source`, `visitor_id`, fragment-free `url`, `metadata` as JSON text, nulls for absent fields) —
  * so tests assert what reached the lake, not what the page meant to send. `requests()` is a
  * request log kept by Fastify hooks on the same server: headers as received, the parsed body,
- * the status and headers of the answer, and the collector's error for refused requests.
+ * the status and headers of the answer, the collector's error for refused requests, and which TCP
+ * connection carried the request.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,6 +39,8 @@ export type ReceivedRequest = {
   sent: Record<string, unknown>[];
   /** the collector's error answer (`code: message`) when it refused the request */
   error?: string;
+  /** the TCP connection that carried it: 1 for the first the collector accepted, 2 for the next… */
+  connection: number;
 };
 
 export type Collector = {
@@ -82,6 +85,9 @@ async function serve(db: Sql, beaconDir: string, closeDb: () => Promise<void>): 
 
   const received: ReceivedRequest[] = [];
   const errors = new WeakMap<object, string>();
+  const connections = new WeakMap<object, number>();
+  let accepted = 0;
+  app.server.on('connection', (socket) => connections.set(socket, ++accepted));
   app.addHook('onSend', async (req, reply, payload) => {
     if (reply.statusCode >= 400 && typeof payload === 'string') {
       try {
@@ -109,6 +115,7 @@ async function serve(db: Sql, beaconDir: string, closeDb: () => Promise<void>): 
       hits: path === '/v1/hits' && reply.statusCode === 202 ? bodyHits(req.body) : [],
       sent: path === '/v1/hits' ? bodyHits(req.body) : [],
       error: errors.get(req),
+      connection: connections.get(req.raw.socket) ?? 0,
     });
   });
   try {

@@ -14,7 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { type BeaconManifest, buildBeacon } from '../../../beacon/build.ts';
+import { type BeaconManifest, buildBeacon, withBeaconCode } from '../../../beacon/build.ts';
 import { type Collector, startCollector } from './collector.ts';
 import { type Site, startSite } from './site.ts';
 
@@ -94,7 +94,7 @@ export async function startHarness(): Promise<Harness> {
   const collector = await startCollector({ beaconDir: dir });
   const site = await startSite({
     collectorUrl: collector.url,
-    manifest,
+    manifest: await withBeaconCode(manifest, dir),
     register: (origin) => collector.createApp({ origins: [origin] }),
   });
   const browser = await launchChromium();

@@ -1,7 +1,7 @@
 /**
  * The page origin for browser tests: a tiny HTTP server on 127.0.0.1 (port 0) serving HTML
  * fixtures from `test/browser/fixtures/`. A fixture's `{{snippet}}` is replaced by the real
- * `renderSnippet` output, `{{stub}}` by the queue stub alone, `{{collector}}` by the collector origin; a route may set a status and a
+ * `renderSnippet` output (or a route's own `html`, e.g. what `alt apps snippet` printed), `{{stub}}` by the queue stub alone, `{{collector}}` by the collector origin; a route may set a status and a
  * Content-Security-Policy, where `{{inline}}` becomes the hashes of the page's inline scripts.
  * Like a real site owner, the site registers itself with the collector for its own origin and
  * puts the `app_id` it got into its snippets.
@@ -12,14 +12,20 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BeaconManifest } from '../../../beacon/build.ts';
-import { QUEUE_STUB, renderSnippet, type SnippetOptions } from '../../../beacon/snippet.ts';
+import {
+  QUEUE_STUB,
+  renderSnippet,
+  type SnippetBeacon,
+  type SnippetOptions,
+} from '../../../beacon/snippet.ts';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 
 export type Route = {
   fixture: string;
   snippet?: Partial<Omit<SnippetOptions, 'manifest' | 'collectorUrl'>>;
+  /** served in place of `{{snippet}}` as it is (then `snippet` is not used) */
+  html?: string;
   status?: number;
   csp?: string;
 };
@@ -42,7 +48,8 @@ export function inlineScriptHashes(html: string): string {
 
 export async function startSite(opts: {
   collectorUrl: string;
-  manifest: BeaconManifest;
+  /** with its code, for routes with an inline snippet */
+  manifest: SnippetBeacon;
   /** registers an app allowed to send from `origin`; returns its `app_id` */
   register(origin: string): Promise<string>;
 }): Promise<Site> {
@@ -51,14 +58,17 @@ export async function startSite(opts: {
 
   const render = (r: Route) =>
     readFileSync(join(FIXTURES, r.fixture), 'utf8')
+      // A function, not a string: `$&` and the like in the code must not be replacement patterns.
       .replaceAll(
         '{{snippet}}',
-        renderSnippet({
-          appId,
-          collectorUrl: opts.collectorUrl,
-          manifest: opts.manifest,
-          ...r.snippet,
-        }),
+        () =>
+          r.html ??
+          renderSnippet({
+            appId,
+            collectorUrl: opts.collectorUrl,
+            manifest: opts.manifest,
+            ...r.snippet,
+          }),
       )
       .replaceAll('{{stub}}', `<script>${QUEUE_STUB}</script>`)
       .replaceAll('{{collector}}', opts.collectorUrl);

@@ -6,8 +6,8 @@
  *
  * Connections: `pool` shares K keep-alive connections (a free one takes the next request);
  * `pinned` sends request i on connection i mod K, which forces all K connections open and in use
- * (the 10,000-connection run). Transport: undici when it can be loaded (it is in node_modules as a
- * transitive dependency), else `node:http` with a keep-alive Agent per connection.
+ * (the 10,000-connection run). Transport: undici (a devDependency) when it can be loaded, else
+ * `node:http` with a keep-alive Agent per connection.
  */
 import http from 'node:http';
 import { buildSchedule, type LatencySummary, summarize } from './percentiles.ts';

@@ -26,3 +26,31 @@ it('stops at once when aborted during a wait', async () => {
   await loop;
   expect(runs).toBe(0);
 });
+
+it('keeps a fixed rate: the wait after a run is the interval less the run, none after a long one', async () => {
+  const stop = new AbortController();
+  let t = 0;
+  const starts: number[] = [];
+  // Runs take 200, 400, 10 "ms" of a fake clock (interval 300 ms): waits of 300, 100, 0.
+  const lengths = [200, 400, 10];
+  const waits: number[] = [];
+  let last = performance.now();
+  await runEvery(
+    300,
+    stop.signal,
+    async () => {
+      const w = performance.now() - last;
+      waits.push(w);
+      starts.push(t);
+      t += lengths[starts.length - 1];
+      if (starts.length === 3) stop.abort();
+      last = performance.now();
+    },
+    () => t,
+  );
+  // Timers fire no earlier than asked; the upper bounds leave room for a busy machine.
+  expect(waits[0]).toBeGreaterThanOrEqual(295);
+  expect(waits[1]).toBeGreaterThanOrEqual(95);
+  expect(waits[1]).toBeLessThan(250);
+  expect(waits[2]).toBeLessThan(90);
+});

@@ -9,6 +9,7 @@ import { type LakeRow, partitionOf } from '../../schemas/lake.ts';
 import { firstSeq, lastSeq, type StreamBatch } from '../../stream/contract.ts';
 import { deriveInto, fromFragment } from './derive.ts';
 import { createFragmentBuffer } from './fragment-buffer.ts';
+import { LogIdSet } from './log-id-set.ts';
 import {
   type BadOutcome,
   type ClassifiedLine,
@@ -104,8 +105,8 @@ export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
   const derive = opts.deriveFragment ? fromFragment(opts.deriveFragment) : deriveInto;
   const fragment = createFragmentBuffer();
   const bad: BadItem[] = [];
-  const seenLake = new Set<string>();
-  const seenDropped = new Set<string>();
+  const seenLake = new LogIdSet();
+  const seenDropped = new LogIdSet();
   const acc = createRollupAccumulator();
   const outcomes = emptyOutcomeCounts();
   // Per hour (epoch ms of its start): the partition name and group, built once; the per-hit path
@@ -171,9 +172,7 @@ export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
     if (o.kind === 'bad') return o;
     if (!hourState(o.hourMs)) return NOT_REPLAYED;
     const seen = o.kind === 'ok' ? seenLake : seenDropped;
-    if (seen.has(o.row.log_id)) return DUPLICATE;
-    seen.add(o.row.log_id);
-    return o;
+    return seen.add(o.row.log_id) ? o : DUPLICATE;
   };
 
   const addBad = (o: BadOutcome, sequenceNumber: string, lineNo?: number) => {

@@ -36,7 +36,11 @@ port.on('message', (req: PlanRequest) => {
       g.ndjson = [one];
       transfer.push(one.buffer as ArrayBuffer);
     }
-    res = { id: req.id, ok: true, plan, lakeIds, droppedIds };
+    // The id sets' tables move too (a class instance would arrive as a plain object).
+    const lake = lakeIds.data();
+    const dropped = droppedIds.data();
+    transfer.push(...lake.transfer, ...dropped.transfer);
+    res = { id: req.id, ok: true, plan, lakeIds: lake.data, droppedIds: dropped.data };
   } catch (err) {
     res = { id: req.id, ok: false, error: (err as Error).stack ?? String(err) };
   }

@@ -10,6 +10,7 @@ import type { StreamBatch } from '../../stream/contract.ts';
 import { EnvelopeKind, forEachLine, openEnvelope } from '../../stream/envelope.ts';
 import { classifyLine, classifyUndecodable, type LineContext } from './classify.ts';
 import type { DeriveFragment } from './derive.ts';
+import type { LogIdSet } from './log-id-set.ts';
 import type { OutcomeCounts } from './outcome.ts';
 import { createPlanFold, type RecordSource } from './plan-fold.ts';
 import type { RollupDelta } from './rollup.ts';
@@ -80,8 +81,8 @@ export function planBatch(batch: StreamBatch, opts: PlanOptions = {}): BatchPlan
 /** A plan with the `log_id`s it kept (lake rows and dropped bots apart), for merging plans of parts. */
 export interface PlanWithIds {
   plan: BatchPlan;
-  lakeIds: Set<string>;
-  droppedIds: Set<string>;
+  lakeIds: LogIdSet;
+  droppedIds: LogIdSet;
 }
 
 export function planWithIds(batch: StreamBatch, opts: PlanOptions = {}): PlanWithIds {

@@ -3,13 +3,16 @@
  * `duckdb` writer), in ONE process so that both meet the same minute of this machine: the version
  * in this checkout against the one in `--base` (a copy of another commit's tree inside this
  * checkout, so that its imports resolve to the same node_modules), alternated within every round
- * (A B, then B A), beside DuckDB's own `read_json → COPY` of the same lines (the ceiling of
- * bench/transformer.ts). Reports CPU time per hit (process.cpuUsage: the DuckDB thread included),
- * min and median over the rounds, for the plan, the write and both.
+ * (each batch planned and written by one version then the other, the order alternating from
+ * pair to pair), beside DuckDB's own `read_json → COPY` of the same lines once a round (the
+ * ceiling of bench/transformer.ts). Reports CPU time per hit (process.cpuUsage: the DuckDB thread
+ * included) for the plan, the write and both — min and median over the pairs, and the quartiles
+ * of the pairwise ratio new / base, the figure that other work on a shared machine disturbs least.
+ * `--plan-only` skips the writes; `--gc-each` collects the heap before every run.
  *
- *   git archive <commit> transformer schemas stream lib | (mkdir -p .tmp/base && tar -x -C .tmp/base)
+ *   mkdir -p .tmp/base && git archive <commit> | tar -x -C .tmp/base   # .tmp/ is git-ignored
  *   taskset -c 1 node --expose-gc --import tsx bench/experiments/one-core-paired.ts --base .tmp/base
- *     [--hits 100000] [--batch 50000] [--rounds 7]
+ *     [--hits 100000] [--batch 50000] [--rounds 7] [--plan-only] [--gc-each]
  *
  * Without `--base` the checkout is compared with itself (the noise floor of the method).
  */
@@ -48,6 +51,8 @@ const GC_EACH = values['gc-each'];
 
 interface Version {
   name: string;
+  /** `releasePlan` where the version has it: what its batch processor does once a plan is written. */
+  release?: (p: unknown) => void;
   planBatch: (b: StreamBatch) => { partitions: { ndjson: Uint8Array[]; count: number }[] };
   createWriter: (name: 'duckdb') => Promise<{
     write(g: { ndjson: readonly Uint8Array[]; count: number }, file: string): Promise<void>;
@@ -59,7 +64,12 @@ async function load(name: string, root: string): Promise<Version> {
   const url = (p: string) => pathToFileURL(resolve(root, p)).href;
   const plan = await import(url('transformer/core/plan.ts'));
   const parquet = await import(url('transformer/parquet/index.ts'));
-  return { name, planBatch: (b) => plan.planBatch(b), createWriter: parquet.createWriter };
+  return {
+    name,
+    planBatch: (b) => plan.planBatch(b),
+    createWriter: parquet.createWriter,
+    release: plan.releasePlan,
+  };
 }
 
 const batches: StreamBatch[] = [];
@@ -116,8 +126,12 @@ async function run(v: number, i: number): Promise<{ plan: number; write: number 
   const c0 = cpuUs();
   const p = versions[v].planBatch(batches[i]);
   const c1 = cpuUs();
-  if (PLAN_ONLY) return { plan: c1 - c0, write: 0 };
+  if (PLAN_ONLY) {
+    versions[v].release?.(p);
+    return { plan: c1 - c0, write: 0 };
+  }
   for (const g of p.partitions) await writers[v].write(g, join(dir, `${versions[v].name}-${i}.parquet`));
+  versions[v].release?.(p);
   return { plan: c1 - c0, write: cpuUs() - c1 };
 }
 

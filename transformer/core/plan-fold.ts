@@ -19,6 +19,7 @@ import {
 } from './outcome.ts';
 import type { BadItem, PartitionGroup, PlanOptions, PlanWithIds } from './plan.ts';
 import { createRollupAccumulator } from './rollup.ts';
+import { takeSlab } from './slabs.ts';
 
 /**
  * One hour's group while planning, with its open run, not yet in `ndjson`: either bytes
@@ -56,7 +57,8 @@ function closeRun(h: HourState): void {
 const CLOSE_BRACE = 0x7d;
 /**
  * Rebuilt lines are copied into slabs, the first small (an hour may hold a handful of late hits),
- * each next one twice the last, up to 1 MiB; a longer line gets a slab of its own.
+ * each next one twice the last, up to 1 MiB; a longer line gets a slab of its own. Slabs come from
+ * `slabs.ts`, which has them back from the plans written before (`releasePlan`).
  */
 const FIRST_SLAB_BYTES = 32 * 1024;
 const MAX_SLAB_BYTES = 1024 * 1024;
@@ -81,7 +83,7 @@ function appendWithFragment(
   if (!h.out || h.outEnd + need > h.out.length) {
     closeRun(h);
     const size = h.out ? Math.min(MAX_SLAB_BYTES, h.out.length * 2) : FIRST_SLAB_BYTES;
-    h.out = Buffer.allocUnsafe(Math.max(size, need));
+    h.out = takeSlab(Math.max(size, need));
     h.outStart = 0;
     h.outEnd = 0;
   }

@@ -7,6 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { PlanRequest, PlanResponse } from './parallel-planner.ts';
 import { planWithIds } from './plan.ts';
+import { giveBackSlabs } from './slabs.ts';
 
 const port = parentPort;
 if (!port) throw new Error('plan-worker.ts runs as a worker thread');
@@ -33,6 +34,8 @@ port.on('message', (req: PlanRequest) => {
     );
     for (const g of plan.partitions) {
       const one = own(g.ndjson);
+      // Copied: this thread's slabs serve its next part.
+      giveBackSlabs(g.ndjson);
       g.ndjson = [one];
       transfer.push(one.buffer as ArrayBuffer);
     }

@@ -18,7 +18,7 @@ import { quoteLiteral } from '../schemas/sql-quote.ts';
 import type { StreamBatch } from '../stream/contract.ts';
 import { EnvelopeKind, encodeEnvelope } from '../stream/envelope.ts';
 import { createPlanner } from '../transformer/core/parallel-planner.ts';
-import { planBatch } from '../transformer/core/plan.ts';
+import { planBatch, releasePlan } from '../transformer/core/plan.ts';
 import { createFsStore } from '../transformer/lake/fs-store.ts';
 import {
   openDuckdb,
@@ -111,6 +111,7 @@ async function measureWriter(name: WriterName, use: StreamBatch[], dir: string):
     const w0 = process.hrtime.bigint();
     for (const g of plan.partitions) await w.write(g, join(dir, `${name}-${i}.parquet`));
     writeS += secs(w0);
+    releasePlan(plan); // as the batch processor does once a plan's groups are written
     rss.push(Math.round(process.memoryUsage().rss / 2 ** 20));
   }
   const total = secs(t0);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { StreamBatch } from '../stream/contract.ts';
 import type { OutcomeCounts } from './core/outcome.ts';
 import type { Planner } from './core/parallel-planner.ts';
-import { type BatchCounts, type BatchPlan, type PlanOptions, planBatch } from './core/plan.ts';
+import { type BatchCounts, type BatchPlan, type PlanOptions, planBatch, releasePlan } from './core/plan.ts';
 import type { ObjectStore } from './lake/object-store.ts';
 import { badKey, batchName, hitsKey, rawKey } from './lake/paths.ts';
 import { encodeRaw } from './lake/raw.ts';
@@ -83,6 +83,8 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
             keys.push(key);
             await rm(file, { force: true });
           }
+          // Written: the plan's rebuilt lines are no longer read, their memory serves the next batch.
+          releasePlan(plan);
         } finally {
           await rm(dir, { recursive: true, force: true });
         }

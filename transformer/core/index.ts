@@ -11,6 +11,7 @@ export {
   type PartitionGroup,
   type PlanOptions,
   planBatch,
+  releasePlan,
 } from './plan.ts';
 export {
   bucketOf,

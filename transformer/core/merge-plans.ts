@@ -9,12 +9,6 @@ import { addOutcomeCounts } from './outcome.ts';
 import type { BatchPlan, PartitionGroup, PlanWithIds } from './plan.ts';
 import { addDelta, copyDelta, type RollupDelta } from './rollup.ts';
 
-function sharesAny(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  const [small, big] = a.size < b.size ? [a, b] : [b, a];
-  for (const id of small) if (big.has(id)) return true;
-  return false;
-}
-
 /** The rollup key of a delta, as one string. */
 export const deltaKey = (d: RollupDelta): string =>
   JSON.stringify([d.app_id, d.hour, ...ROLLUP_DIMENSIONS.map((k) => d.dims[k])]);
@@ -45,7 +39,7 @@ function mergePartitions(a: readonly PartitionGroup[], b: readonly PartitionGrou
 
 /** `first` and `second`: plans of consecutive record ranges of one batch, in that order. */
 export function mergePlans(first: PlanWithIds, second: PlanWithIds): BatchPlan | null {
-  if (sharesAny(first.lakeIds, second.lakeIds) || sharesAny(first.droppedIds, second.droppedIds)) {
+  if (first.lakeIds.intersects(second.lakeIds) || first.droppedIds.intersects(second.droppedIds)) {
     return null;
   }
   const a = first.plan;

@@ -7,8 +7,9 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ReadRecord, StreamBatch } from '../../stream/contract.ts';
+import { LogIdSet, type LogIdSetData } from './log-id-set.ts';
 import { mergePlans } from './merge-plans.ts';
-import { type BatchPlan, type PlanOptions, type PlanWithIds, planBatch, planWithIds } from './plan.ts';
+import { type BatchPlan, type PlanOptions, planBatch, planWithIds } from './plan.ts';
 
 export interface Planner {
   plan(batch: StreamBatch, opts?: PlanOptions): Promise<BatchPlan>;
@@ -23,7 +24,7 @@ export interface PlanRequest {
 }
 
 export type PlanResponse =
-  | ({ id: number; ok: true } & PlanWithIds)
+  | { id: number; ok: true; plan: BatchPlan; lakeIds: LogIdSetData; droppedIds: LogIdSetData }
   | { id: number; ok: false; error: string };
 
 /** Below this many records a batch is planned in one piece: the hand-off would cost more. */
@@ -104,7 +105,13 @@ export function createParallelPlanner(): Planner & { stats(): { split: number; w
       } catch {
         res = { id: -1, ok: false, error: 'worker failed' };
       }
-      const merged = res.ok ? mergePlans(first, res) : null;
+      const merged = res.ok
+        ? mergePlans(first, {
+            plan: res.plan,
+            lakeIds: new LogIdSet(res.lakeIds),
+            droppedIds: new LogIdSet(res.droppedIds),
+          })
+        : null;
       if (merged) {
         stats.split++;
         return merged;

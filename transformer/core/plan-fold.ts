@@ -9,6 +9,7 @@ import { type LakeRow, partitionOf } from '../../schemas/lake.ts';
 import { firstSeq, lastSeq, type StreamBatch } from '../../stream/contract.ts';
 import { deriveInto, fromFragment } from './derive.ts';
 import { createFragmentBuffer } from './fragment-buffer.ts';
+import { LogIdSet } from './log-id-set.ts';
 import {
   type BadOutcome,
   type ClassifiedLine,
@@ -18,6 +19,7 @@ import {
 } from './outcome.ts';
 import type { BadItem, PartitionGroup, PlanOptions, PlanWithIds } from './plan.ts';
 import { createRollupAccumulator } from './rollup.ts';
+import { takeSlab } from './slabs.ts';
 
 /**
  * One hour's group while planning, with its open run, not yet in `ndjson`: either bytes
@@ -55,7 +57,8 @@ function closeRun(h: HourState): void {
 const CLOSE_BRACE = 0x7d;
 /**
  * Rebuilt lines are copied into slabs, the first small (an hour may hold a handful of late hits),
- * each next one twice the last, up to 1 MiB; a longer line gets a slab of its own.
+ * each next one twice the last, up to 1 MiB; a longer line gets a slab of its own. Slabs come from
+ * `slabs.ts`, which has them back from the plans written before (`releasePlan`).
  */
 const FIRST_SLAB_BYTES = 32 * 1024;
 const MAX_SLAB_BYTES = 1024 * 1024;
@@ -80,7 +83,7 @@ function appendWithFragment(
   if (!h.out || h.outEnd + need > h.out.length) {
     closeRun(h);
     const size = h.out ? Math.min(MAX_SLAB_BYTES, h.out.length * 2) : FIRST_SLAB_BYTES;
-    h.out = Buffer.allocUnsafe(Math.max(size, need));
+    h.out = takeSlab(Math.max(size, need));
     h.outStart = 0;
     h.outEnd = 0;
   }
@@ -104,8 +107,8 @@ export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
   const derive = opts.deriveFragment ? fromFragment(opts.deriveFragment) : deriveInto;
   const fragment = createFragmentBuffer();
   const bad: BadItem[] = [];
-  const seenLake = new Set<string>();
-  const seenDropped = new Set<string>();
+  const seenLake = new LogIdSet();
+  const seenDropped = new LogIdSet();
   const acc = createRollupAccumulator();
   const outcomes = emptyOutcomeCounts();
   // Per hour (epoch ms of its start): the partition name and group, built once; the per-hit path
@@ -171,9 +174,7 @@ export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
     if (o.kind === 'bad') return o;
     if (!hourState(o.hourMs)) return NOT_REPLAYED;
     const seen = o.kind === 'ok' ? seenLake : seenDropped;
-    if (seen.has(o.row.log_id)) return DUPLICATE;
-    seen.add(o.row.log_id);
-    return o;
+    return seen.add(o.row.log_id) ? o : DUPLICATE;
   };
 
   const addBad = (o: BadOutcome, sequenceNumber: string, lineNo?: number) => {

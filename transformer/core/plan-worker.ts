@@ -7,6 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { PlanRequest, PlanResponse } from './parallel-planner.ts';
 import { planWithIds } from './plan.ts';
+import { giveBackSlabs } from './slabs.ts';
 
 const port = parentPort;
 if (!port) throw new Error('plan-worker.ts runs as a worker thread');
@@ -33,10 +34,16 @@ port.on('message', (req: PlanRequest) => {
     );
     for (const g of plan.partitions) {
       const one = own(g.ndjson);
+      // Copied: this thread's slabs serve its next part.
+      giveBackSlabs(g.ndjson);
       g.ndjson = [one];
       transfer.push(one.buffer as ArrayBuffer);
     }
-    res = { id: req.id, ok: true, plan, lakeIds, droppedIds };
+    // The id sets' tables move too (a class instance would arrive as a plain object).
+    const lake = lakeIds.data();
+    const dropped = droppedIds.data();
+    transfer.push(...lake.transfer, ...dropped.transfer);
+    res = { id: req.id, ok: true, plan, lakeIds: lake.data, droppedIds: dropped.data };
   } catch (err) {
     res = { id: req.id, ok: false, error: (err as Error).stack ?? String(err) };
   }

@@ -10,9 +10,11 @@ import type { StreamBatch } from '../../stream/contract.ts';
 import { EnvelopeKind, forEachLine, openEnvelope } from '../../stream/envelope.ts';
 import { classifyLine, classifyUndecodable, type LineContext } from './classify.ts';
 import type { DeriveFragment } from './derive.ts';
+import type { LogIdSet } from './log-id-set.ts';
 import type { OutcomeCounts } from './outcome.ts';
 import { createPlanFold, type RecordSource } from './plan-fold.ts';
 import type { RollupDelta } from './rollup.ts';
+import { giveBackSlabs } from './slabs.ts';
 
 /** A record or line that could not become a lake row, kept with the reason for `bad/`. */
 export interface BadItem {
@@ -80,8 +82,8 @@ export function planBatch(batch: StreamBatch, opts: PlanOptions = {}): BatchPlan
 /** A plan with the `log_id`s it kept (lake rows and dropped bots apart), for merging plans of parts. */
 export interface PlanWithIds {
   plan: BatchPlan;
-  lakeIds: Set<string>;
-  droppedIds: Set<string>;
+  lakeIds: LogIdSet;
+  droppedIds: LogIdSet;
 }
 
 export function planWithIds(batch: StreamBatch, opts: PlanOptions = {}): PlanWithIds {
@@ -106,4 +108,17 @@ export function planWithIds(batch: StreamBatch, opts: PlanOptions = {}): PlanWit
     else forEachLine(body, onLine);
   }
   return fold.finish();
+}
+
+/**
+ * Once a plan's groups are written, gives their slabs of rebuilt lines back for the next batch's
+ * planning (`slabs.ts`: reused memory costs no page faults) and leaves the groups without bytes,
+ * so that nothing can read the reused memory through this plan. Its counts, deltas, `bad/` items
+ * and partition names stay.
+ */
+export function releasePlan(plan: BatchPlan): void {
+  for (const g of plan.partitions) {
+    giveBackSlabs(g.ndjson);
+    g.ndjson = [];
+  }
 }

@@ -29,7 +29,7 @@ import {
 import { createWriter, type WriterName } from '../transformer/parquet/index.ts';
 import { createBatchProcessor } from '../transformer/process-batch.ts';
 import { createSqlRollupStore } from '../transformer/rollups/sql-store.ts';
-import { hourStart, makeRow } from './lib/lake-rows.ts';
+import { hourStart, makeLakeBatches, makeRow } from './lib/lake-rows.ts';
 
 const { values } = parseArgs({
   options: {
@@ -51,28 +51,7 @@ const HITS_PER_RECORD = 500; // the collector's flush size (DESIGN §4)
 
 /** Stream batches of `BATCH` hits, `HITS_PER_RECORD` per envelope record, like the collector writes. */
 function makeBatches(total: number): { batches: StreamBatch[]; ndjson: string[] } {
-  const batches: StreamBatch[] = [];
-  const ndjson: string[] = [];
-  let seq = 0;
-  for (let start = 0; start < total; start += BATCH) {
-    const records = [];
-    let text = '';
-    for (let r = start; r < Math.min(total, start + BATCH); r += HITS_PER_RECORD) {
-      let rec = '';
-      for (let i = r; i < Math.min(total, start + BATCH, r + HITS_PER_RECORD); i++)
-        rec += `${JSON.stringify(makeRow(i))}\n`;
-      text += rec;
-      records.push({
-        shardId: 'bench',
-        sequenceNumber: String(seq++).padStart(20, '0'),
-        arrivedAt: new Date(hourStart + 3_500_000),
-        data: encodeEnvelope(EnvelopeKind.LAKE_ROWS, rec),
-      });
-    }
-    batches.push({ shardId: 'bench', records });
-    ndjson.push(text);
-  }
-  return { batches, ndjson };
+  return makeLakeBatches(total, BATCH, HITS_PER_RECORD);
 }
 
 /**

@@ -23,14 +23,13 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { quoteLiteral } from '../../schemas/sql-quote.ts';
 import type { StreamBatch } from '../../stream/contract.ts';
-import { EnvelopeKind, encodeEnvelope } from '../../stream/envelope.ts';
 import {
   openDuckdb,
   PARQUET_OPTIONS,
   readJsonSql,
   SELECT_COLUMNS,
 } from '../../transformer/parquet/duckdb-sql.ts';
-import { hourStart, makeRow } from '../lib/lake-rows.ts';
+import { makeLakeBatches } from '../lib/lake-rows.ts';
 
 const { values } = parseArgs({
   options: {
@@ -72,26 +71,7 @@ async function load(name: string, root: string): Promise<Version> {
   };
 }
 
-const batches: StreamBatch[] = [];
-const ndjson: string[] = [];
-for (let start = 0, seq = 0; start < HITS; start += BATCH) {
-  const records = [];
-  let text = '';
-  for (let r = start; r < Math.min(HITS, start + BATCH); r += PER_RECORD) {
-    let rec = '';
-    for (let i = r; i < Math.min(HITS, start + BATCH, r + PER_RECORD); i++)
-      rec += `${JSON.stringify(makeRow(i))}\n`;
-    text += rec;
-    records.push({
-      shardId: 'bench',
-      sequenceNumber: String(seq++).padStart(20, '0'),
-      arrivedAt: new Date(hourStart + 3_500_000),
-      data: encodeEnvelope(EnvelopeKind.LAKE_ROWS, rec),
-    });
-  }
-  batches.push({ shardId: 'bench', records });
-  ndjson.push(text);
-}
+const { batches, ndjson } = makeLakeBatches(HITS, BATCH, PER_RECORD);
 
 const here = resolve(import.meta.dirname, '../..');
 const versions = [await load('base', values.base ? resolve(values.base) : here), await load('new', here)];

@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { SCHEMA_VERSION } from '../../schemas/columns.ts';
 import type { LakeRow } from '../../schemas/lake.ts';
+import type { StreamBatch } from '../../stream/contract.ts';
+import { EnvelopeKind, encodeEnvelope } from '../../stream/envelope.ts';
 
 const APPS = Array.from({ length: 20 }, (_, i) => `alt_${String(i).padStart(22, 'a')}`);
 const MODULES = [null, 'hero', 'nav', 'footer', 'cart'];
@@ -42,4 +44,37 @@ export function makeRow(i: number): LakeRow {
     // What the collector writes on every line since schema 2.
     country: i % 9 ? 'DE' : null,
   };
+}
+
+/**
+ * `total` rows as stream batches of `batch` hits, `perRecord` per envelope record as the collector
+ * writes them, and each batch's NDJSON text (what DuckDB's own `read_json` reads for the ceiling).
+ */
+export function makeLakeBatches(
+  total: number,
+  batch: number,
+  perRecord: number,
+): { batches: StreamBatch[]; ndjson: string[] } {
+  const batches: StreamBatch[] = [];
+  const ndjson: string[] = [];
+  let seq = 0;
+  for (let start = 0; start < total; start += batch) {
+    const records = [];
+    let text = '';
+    for (let r = start; r < Math.min(total, start + batch); r += perRecord) {
+      let rec = '';
+      for (let i = r; i < Math.min(total, start + batch, r + perRecord); i++)
+        rec += `${JSON.stringify(makeRow(i))}\n`;
+      text += rec;
+      records.push({
+        shardId: 'bench',
+        sequenceNumber: String(seq++).padStart(20, '0'),
+        arrivedAt: new Date(hourStart + 3_500_000),
+        data: encodeEnvelope(EnvelopeKind.LAKE_ROWS, rec),
+      });
+    }
+    batches.push({ shardId: 'bench', records });
+    ndjson.push(text);
+  }
+  return { batches, ndjson };
 }

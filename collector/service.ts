@@ -59,6 +59,8 @@ export interface IngestDeps {
 }
 
 const DAY_MS = 86_400_000;
+/** How long before midnight UTC the next day's salt is fetched. */
+export const SALT_PREFETCH_MS = 5 * 60_000;
 
 /** Thrown errors are the collector's own (`errors.ts`); the route's error handler answers them. */
 export function createIngestService(deps: IngestDeps) {
@@ -152,8 +154,39 @@ export function createIngestService(deps: IngestDeps) {
 
   // The day's salt held here too, so a hit costs no await once the day's salt is known.
   let day: { startMs: number; salt: Uint8Array } | undefined;
-  const knownSalt = (ms: number): Uint8Array | undefined =>
-    day && ms >= day.startMs && ms < day.startMs + DAY_MS ? day.salt : undefined;
+  // Tomorrow's, fetched in the last minutes of the day: otherwise the first hits after midnight
+  // all wait on one database round trip (an IPC call into the lake process under `alt dev`), a
+  // latency spike at 00:00 UTC on every collector at once.
+  let next: { startMs: number; salt: Uint8Array } | undefined;
+  let prefetching = false;
+  const prefetchNextDay = (ms: number) => {
+    if (!day || prefetching || ms < day.startMs + DAY_MS - SALT_PREFETCH_MS) return;
+    const startMs = day.startMs + DAY_MS;
+    if (next?.startMs === startMs) return;
+    prefetching = true;
+    salts.saltFor(new Date(startMs)).then(
+      (salt) => {
+        next = { startMs, salt };
+        prefetching = false;
+      },
+      // A failed prefetch costs nothing: the first hit of the day loads the salt as before.
+      () => {
+        prefetching = false;
+      },
+    );
+  };
+  const knownSalt = (ms: number): Uint8Array | undefined => {
+    if (day && ms >= day.startMs && ms < day.startMs + DAY_MS) {
+      prefetchNextDay(ms);
+      return day.salt;
+    }
+    if (next && ms >= next.startMs && ms < next.startMs + DAY_MS) {
+      day = next;
+      next = undefined;
+      return day.salt;
+    }
+    return undefined;
+  };
   async function loadSalt(at: Date): Promise<Uint8Array> {
     const ms = at.getTime();
     let salt: Uint8Array;

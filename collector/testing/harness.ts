@@ -16,7 +16,7 @@ import { createMetrics, type Metrics } from '../metrics.ts';
 import { createCachedRegistry } from '../registry/cached-registry.ts';
 import type { App, AppRegistry, NewApp } from '../registry/registry.ts';
 import { createSqlRegistry } from '../registry/sql-registry.ts';
-import { createMemorySaltStore } from '../salts.ts';
+import { createMemorySaltStore, type SaltStore } from '../salts.ts';
 import { buildServer, type CollectorConfig } from '../server.ts';
 import { createMemorySink, type MemorySink } from './memory-sink.ts';
 
@@ -62,6 +62,7 @@ export async function startHarness(
     logger?: Logger;
     countries?: CountryLookup;
     live?: LiveTap;
+    salts?: SaltStore;
   } = {},
 ): Promise<Harness> {
   const db = opts.db ?? (await createPglite());
@@ -72,7 +73,7 @@ export async function startHarness(
   const app = buildServer({
     sink,
     registry,
-    salts: createMemorySaltStore(),
+    salts: opts.salts ?? createMemorySaltStore(),
     config: { ...TEST_CONFIG, ...opts.config },
     metrics,
     now: opts.now,

@@ -187,7 +187,7 @@ export const SETTINGS = {
     '--flush-interval',
     int(1, 3600),
     10,
-    'seconds between local transformer runs',
+    'seconds from the start of one local transformer run to the next (a run that takes longer starts the next at once)',
   ),
   compactGraceMinutes: setting(
     'ALT_COMPACT_GRACE',

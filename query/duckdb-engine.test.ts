@@ -147,7 +147,7 @@ describe('DuckDB engine over the local lake', () => {
     }
   });
 
-  it('names a corrupt file anywhere in the lake: the view reads every footer (union_by_name)', async () => {
+  it('names a corrupt file anywhere in the lake and how to rebuild its hour: the view reads every footer (union_by_name)', async () => {
     // The cost of reading version-1 and version-2 files together: DuckDB binds the view from every
     // file's footer, so one unreadable file stops the engine, with its path in the message.
     const lakeDir = join(dir, 'lake-corrupt');
@@ -155,7 +155,14 @@ describe('DuckDB engine over the local lake', () => {
     const other = join(lakeDir, 'hits', 'year=2026', 'month=11', 'day=24', 'hour=11');
     await mkdir(other, { recursive: true });
     await writeFile(join(other, 'corrupt.parquet'), 'this is not parquet');
-    await expect(createDuckdbEngine({ lakeDir })).rejects.toThrow(/hour=11\/corrupt\.parquet/);
+    const err = await createDuckdbEngine({ lakeDir }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).toContain(join(other, 'corrupt.parquet'));
+    // … and what to do: rebuild its hour from raw/ (replay replaces the hour's files), or move it aside.
+    expect(err?.message).toContain('alt replay --from raw --hours 2026-11-24T11');
+    expect(err?.message).toContain(`move the file out of ${lakeDir}`);
   });
 
   it('runs several statements in order and answers with the last; refuses a query that is not last', async () => {

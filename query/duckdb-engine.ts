@@ -194,6 +194,23 @@ function toResult(reader: DuckDBResultReader, started: number): QueryResult {
   return { columns, rows, stats: { engine: 'duckdb', elapsedMs: performance.now() - started } };
 }
 
+/**
+ * The error for a lake file DuckDB cannot read, with what to do about it; undefined for any other
+ * error. The views read every file's footer when they are made (`union_by_name`), so one truncated
+ * or foreign file under hits/ stops every query until it is moved: say which and how to rebuild it.
+ */
+export function unreadableLakeFile(err: unknown, lakeDir: string): Error | undefined {
+  const message = err instanceof Error ? err.message : String(err);
+  const file = /'([^']+\.parquet)'/.exec(message)?.[1];
+  if (!file?.startsWith(lakeDir)) return undefined;
+  const hour = /year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/hour=(\d{2})\//.exec(file);
+  const reason = message.split('\n')[0].replace(/^[A-Za-z ]+Error: /, '');
+  return new Error(
+    `lake file ${file} is not readable Parquet (${reason}); every query reads each file's footer, so none can run while it is there. Rebuild its hour from the raw archive, which replaces every file of the hour: ${hour ? `alt replay --from raw --hours ${hour[1]}-${hour[2]}-${hour[3]}T${hour[4]}` : 'alt replay --from raw --hours <its hour>'} (with the same --data-dir); or move the file out of ${lakeDir} to query the rest now`,
+    { cause: err },
+  );
+}
+
 export async function createDuckdbEngine(opts: DuckdbEngineOptions): Promise<QueryEngine> {
   const instance = await createMemoryDuckdb();
   const conn = await instance.connect();
@@ -208,7 +225,7 @@ export async function createDuckdbEngine(opts: DuckdbEngineOptions): Promise<Que
   } catch (err) {
     conn.closeSync();
     instance.closeSync();
-    throw err;
+    throw unreadableLakeFile(err, opts.lakeDir) ?? err;
   }
   return {
     async run(sql) {

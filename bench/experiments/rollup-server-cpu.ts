@@ -132,7 +132,7 @@ try {
 }
 const out = {
   date: new Date().toISOString(),
-  note: "PostgreSQL backend user+system CPU (/proc/<pid>/stat) per applyBatch; WAL writer and checkpointer not included",
+  note: 'PostgreSQL backend user+system CPU (/proc/<pid>/stat) per applyBatch; WAL writer and checkpointer not included',
   apps: APPS,
   results,
 };

@@ -242,6 +242,27 @@ describe('segment log', () => {
     await log.close();
   });
 
+  it('a roll never waits for the zero-fill: a burst gets growing segments, later rolls preallocated ones', async () => {
+    const log = await openSegmentLog(dir, { segmentBytes: 4096 });
+    const payloads = Array.from({ length: 400 }, (_, i) => payload(i, 50));
+    // One commit of 200 frames crosses three segment ends before any next segment was prepared.
+    await log.append(payloads.slice(0, 200));
+    expect(log.stats().preallocMisses).toBe(3);
+    await new Promise((r) => setTimeout(r, 200)); // the background fill of the next segment
+    for (let i = 200; i < 400; i += 20) {
+      await log.append(payloads.slice(i, i + 20));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const segs = await listSegments(dir);
+    const sizes = await Promise.all(segs.map(async (s) => (await stat(s.path)).size));
+    expect(sizes.slice(1, 4).every((n) => n < 4096)).toBe(true); // grown to what was written
+    // Later rolls had time to find a filled segment (on a very slow disk some may still miss).
+    expect(sizes.slice(4).filter((n) => n === 4096).length).toBeGreaterThan(0);
+    expect(sizes.every((n) => n <= 4096)).toBe(true);
+    await log.close();
+    expect((await readAll(dir)).map((r) => Buffer.from(r.data))).toEqual(payloads);
+  });
+
   it('keeps the reader checkpoint across reopen', async () => {
     const log = await openSegmentLog(dir);
     const payloads = Array.from({ length: 10 }, (_, i) => payload(i));

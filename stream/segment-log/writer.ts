@@ -7,7 +7,7 @@
  * Segments are preallocated (`prealloc.ts`): a new segment is a zero-filled file of `segmentBytes`,
  * prepared in the background once the current one is half full and renamed into place when the
  * writer rolls over, so commits overwrite existing blocks at the write offset and never grow the
- * file. The data of a segment ends at its first all-zero frame header (`frame.ts`).
+ * file. A roll that finds it not ready yet starts a growing segment rather than wait. The data of a segment ends at its first all-zero frame header (`frame.ts`).
  *
  * After a write or fsync error the log refuses further appends (the kernel may have dropped the
  * dirty pages, so nothing about the tail can be trusted); reopening recovers the valid prefix.
@@ -44,6 +44,11 @@ export interface SegmentLogStats {
   records: number;
   writes: number;
   fsyncs: number;
+  /**
+   * Rolls that found the next segment not zero-filled yet (a burst wrote half a segment faster than
+   * the background could fill one) and started a growing segment instead of waiting.
+   */
+  preallocMisses: number;
   /** Bytes of a torn tail cut off (past the segment size) or zeroed (inside it) when the log was opened. */
   recoveredTruncatedBytes: number;
 }
@@ -78,7 +83,14 @@ export async function openSegmentLog(dir: string, options: SegmentLogOptions = {
   const segmentBytes = options.segmentBytes ?? SEGMENT_LOG_DEFAULTS.segmentBytes;
   const preallocate = options.preallocate ?? SEGMENT_LOG_DEFAULTS.preallocate;
   await mkdir(dir, { recursive: true });
-  const stats: SegmentLogStats = { appends: 0, records: 0, writes: 0, fsyncs: 0, recoveredTruncatedBytes: 0 };
+  const stats: SegmentLogStats = {
+    appends: 0,
+    records: 0,
+    writes: 0,
+    fsyncs: 0,
+    preallocMisses: 0,
+    recoveredTruncatedBytes: 0,
+  };
 
   const releaseLock = await acquireWriterLock(dir);
   let active: Active;
@@ -92,14 +104,23 @@ export async function openSegmentLog(dir: string, options: SegmentLogOptions = {
   let flushing: Promise<void> | null = null;
   let failed: Error | null = null;
   let closed = false;
-  /** The next segment being zero-filled in the background (started when the active one is half full). */
-  let spare: Promise<void> | null = null;
+  /** The next segment, zero-filled in the background (started when the active one is half full). */
+  let spare: { done: Promise<void>; ready: boolean } | null = null;
 
   function prepareNext(): void {
     if (!preallocate || spare || active.size < segmentBytes / 2) return;
-    spare = prepareSpare(dir, segmentBytes);
-    // Awaited (and its error reported) by the roll that needs it; never an unhandled rejection.
-    spare.catch(() => {});
+    const s = { ready: false, done: Promise.resolve() };
+    // A failed preparation (e.g. a full disk) is only a missed optimisation: the roll then starts a
+    // growing segment, whose own writes report the error if the disk really is full.
+    s.done = prepareSpare(dir, segmentBytes).then(
+      () => {
+        s.ready = true;
+      },
+      () => {
+        if (spare === s) spare = null;
+      },
+    );
+    spare = s;
   }
 
   async function roll(): Promise<void> {
@@ -109,14 +130,14 @@ export async function openSegmentLog(dir: string, options: SegmentLogOptions = {
     const start = active.start + active.size;
     const path = join(dir, segmentFileName(start));
     let fh: FileHandle;
-    if (preallocate) {
-      const ready = spare ?? prepareSpare(dir, segmentBytes);
+    if (spare?.ready) {
       spare = null;
-      await ready;
       await installSpare(dir, path);
       fh = await open(path, 'r+');
     } else {
-      // Not O_APPEND: Linux ignores the offset of a positional write on an O_APPEND file.
+      // Never wait for a zero-fill on the commit path: a segment that is not ready yet is used by
+      // the roll after this one. Not O_APPEND: Linux ignores a positional write's offset with it.
+      if (preallocate) stats.preallocMisses++;
       fh = await open(path, 'w+');
     }
     await fsyncDir(dir);
@@ -207,7 +228,7 @@ export async function openSegmentLog(dir: string, options: SegmentLogOptions = {
       if (closed) return;
       closed = true;
       if (flushing) await flushing;
-      if (spare) await spare.catch(() => {});
+      if (spare) await spare.done;
       await active.fh.close();
       await releaseLock();
     },

@@ -263,6 +263,22 @@ describe('segment log', () => {
     expect((await readAll(dir)).map((r) => Buffer.from(r.data))).toEqual(payloads);
   });
 
+  it('never installs a next segment left half-prepared by a crash', async () => {
+    const log = await openSegmentLog(dir, { segmentBytes: 2048 });
+    const first = payload(0, 100);
+    await log.append([first]);
+    await log.close();
+    // A crash mid-preparation can leave anything there, e.g. blocks that were never zeroed.
+    await appendFile(join(dir, 'next-segment.prealloc'), Buffer.alloc(1000, 0x77));
+    const reopened = await openSegmentLog(dir, { segmentBytes: 2048 });
+    const more = Array.from({ length: 40 }, (_, i) => payload(i + 1, 100));
+    for (const p of more) await reopened.append([p]);
+    await reopened.close();
+    const segs = await listSegments(dir);
+    expect(segs.length).toBeGreaterThan(2);
+    expect((await readAll(dir)).map((r) => Buffer.from(r.data))).toEqual([first, ...more]);
+  });
+
   it('keeps the reader checkpoint across reopen', async () => {
     const log = await openSegmentLog(dir);
     const payloads = Array.from({ length: 10 }, (_, i) => payload(i));

@@ -7,7 +7,8 @@
  * Segments are preallocated (`prealloc.ts`): a new segment is a zero-filled file of `segmentBytes`,
  * prepared in the background once the current one is half full and renamed into place when the
  * writer rolls over, so commits overwrite existing blocks at the write offset and never grow the
- * file. A roll that finds it not ready yet starts a growing segment rather than wait. The data of a segment ends at its first all-zero frame header (`frame.ts`).
+ * file. A roll that finds it not ready yet starts a growing segment rather than wait. The data of
+ * a segment ends at its first all-zero frame header (`frame.ts`).
  *
  * After a write or fsync error the log refuses further appends (the kernel may have dropped the
  * dirty pages, so nothing about the tail can be trusted); reopening recovers the valid prefix.
@@ -106,9 +107,11 @@ export async function openSegmentLog(dir: string, options: SegmentLogOptions = {
   let closed = false;
   /** The next segment, zero-filled in the background (started when the active one is half full). */
   let spare: { done: Promise<void>; ready: boolean } | null = null;
+  /** Start of the segment during which a preparation failed: not retried before the next roll. */
+  let spareFailedIn = -1;
 
   function prepareNext(): void {
-    if (!preallocate || spare || active.size < segmentBytes / 2) return;
+    if (!preallocate || spare || active.size < segmentBytes / 2 || spareFailedIn === active.start) return;
     const s = { ready: false, done: Promise.resolve() };
     // A failed preparation (e.g. a full disk) is only a missed optimisation: the roll then starts a
     // growing segment, whose own writes report the error if the disk really is full.
@@ -118,6 +121,7 @@ export async function openSegmentLog(dir: string, options: SegmentLogOptions = {
       },
       () => {
         if (spare === s) spare = null;
+        spareFailedIn = active.start;
       },
     );
     spare = s;

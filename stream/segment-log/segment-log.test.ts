@@ -153,6 +153,17 @@ describe('segment log', () => {
     await reopened.close();
   });
 
+  it('an empty or all-zero payload is a record, not the end of the data', async () => {
+    const log = await openSegmentLog(dir, { segmentBytes: 8192 });
+    const payloads = [Buffer.alloc(0), Buffer.alloc(64), payload(2, 10), Buffer.alloc(0)];
+    await log.append(payloads);
+    await log.close();
+    expect((await readAll(dir)).map((r) => Buffer.from(r.data))).toEqual(payloads);
+    const reopened = await openSegmentLog(dir, { segmentBytes: 8192 });
+    expect(reopened.endPosition()).toBe(16 + 80 + 26 + 16);
+    await reopened.close();
+  });
+
   it('reopens after a crash with a zero tail: a clean zero tail is kept, appends continue where the data ends', async () => {
     const live = join(dir, 'live');
     const log = await openSegmentLog(live, { segmentBytes: 8192 });

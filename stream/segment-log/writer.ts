@@ -60,7 +60,10 @@ export interface SegmentLog {
   append(payloads: readonly Uint8Array[]): Promise<number[]>;
   /** Position the next frame will take (= bytes ever appended). */
   endPosition(): number;
-  /** Bytes on disk in segments not yet deleted by a reader's retention. */
+  /**
+   * Bytes of frames in segments not yet deleted by a reader's retention. Disk use is larger: the
+   * active segment and the one being prepared are full-size files of zeros ahead of the data.
+   */
   sizeBytes(): Promise<number>;
   isHealthy(): boolean;
   stats(): SegmentLogStats;

@@ -2,7 +2,9 @@
  * Durable write throughput of the local stream: the segment log alone (group commit under
  * concurrency) and the batcher over it (what the collector's routes await), on this machine's disk.
  *
- * `npx tsx bench/segment-log.ts [--seconds 5] [--dir DIR] [--out FILE]` prints JSON (also to FILE).
+ * `npx tsx bench/segment-log.ts [--seconds 5] [--dir DIR] [--out FILE] [--grow]` prints JSON (also to
+ * FILE). `--grow`: segments grow with each write instead of being preallocated (the log before
+ * preallocation, for a paired comparison).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,8 +18,14 @@ import { createSegmentLogWriter } from '../stream/segment-log/stream-writer.ts';
 import { makeRow } from '../test/durability/rows.ts';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '5' }, dir: { type: 'string' }, out: { type: 'string' } },
+  options: {
+    seconds: { type: 'string', default: '5' },
+    dir: { type: 'string' },
+    out: { type: 'string' },
+    grow: { type: 'boolean', default: false },
+  },
 });
+const logOptions = { preallocate: !values.grow };
 const seconds = Number(values.seconds);
 
 const pct = (sorted: number[], p: number) =>
@@ -25,7 +33,7 @@ const pct = (sorted: number[], p: number) =>
 
 async function rawLog(base: string, concurrency: number, payloadBytes: number) {
   const dir = await mkdtemp(join(base, 'raw-'));
-  const log = await openSegmentLog(dir);
+  const log = await openSegmentLog(dir, logOptions);
   const payload = Buffer.alloc(payloadBytes, 1);
   const end = performance.now() + seconds * 1000;
   let appends = 0;
@@ -51,7 +59,7 @@ async function rawLog(base: string, concurrency: number, payloadBytes: number) {
 
 async function batcher(base: string, workers: number) {
   const dir = await mkdtemp(join(base, 'batcher-'));
-  const stream = await createSegmentLogWriter(dir);
+  const stream = await createSegmentLogWriter(dir, logOptions);
   // The collector's defaults (lib/config.ts).
   const d = loadConfig({}, {});
   const sink = createBatcher({
@@ -95,6 +103,7 @@ try {
     at: new Date().toISOString(),
     host: { cpus: os.cpus().length, node: process.version, dir: root },
     seconds,
+    preallocate: logOptions.preallocate,
     raw: [await rawLog(root, 1, 20_000), await rawLog(root, 64, 20_000)],
     batcher: [await batcher(root, 100), await batcher(root, 1000)],
   };

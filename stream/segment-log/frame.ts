@@ -5,6 +5,10 @@
  *
  * Big-endian. The CRC covers the time too, so a torn or half-written frame never decodes: a reader
  * in another process may see a frame mid-write and must treat it as "not yet".
+ *
+ * Segments are preallocated (zero-filled ahead of the writer), so the data of a segment ends at the
+ * first all-zero header. That is unambiguous: a real frame's CRC covers its append time, and the
+ * CRC32 of eight zero bytes is not zero, so no frame encodes to sixteen zero bytes.
  */
 import { crc32 } from 'node:zlib';
 
@@ -27,13 +31,24 @@ export function encodeFrame(payload: Uint8Array, appendedAtMs: number): Buffer {
 
 export type FrameRead =
   | { ok: true; payload: Buffer; appendedAtMs: number; bytes: number }
-  /** `short`: the buffer ends inside the frame; `corrupt`: length or CRC is wrong. */
-  | { ok: false; reason: 'short' | 'corrupt'; needBytes?: number };
+  /**
+   * `short`: the buffer ends inside the frame; `corrupt`: length or CRC is wrong; `end`: a zero
+   * header, i.e. the preallocated part of the segment nothing was written to yet.
+   */
+  | { ok: false; reason: 'short' | 'corrupt' | 'end'; needBytes?: number };
 
 /** Decodes the frame starting at `offset` of `buf` (the payload is a view, not a copy). */
 export function decodeFrame(buf: Buffer, offset: number): FrameRead {
   if (buf.length - offset < FRAME_HEADER_BYTES) return { ok: false, reason: 'short' };
   const length = buf.readUInt32BE(offset);
+  if (
+    length === 0 &&
+    buf.readUInt32BE(offset + 4) === 0 &&
+    buf.readUInt32BE(offset + 8) === 0 &&
+    buf.readUInt32BE(offset + 12) === 0
+  ) {
+    return { ok: false, reason: 'end' };
+  }
   if (length > MAX_PAYLOAD_BYTES) return { ok: false, reason: 'corrupt' };
   const end = offset + FRAME_HEADER_BYTES + length;
   if (end > buf.length) return { ok: false, reason: 'short', needBytes: FRAME_HEADER_BYTES + length };

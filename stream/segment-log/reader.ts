@@ -1,7 +1,9 @@
 /**
  * The reader side of the segment log, as a `StreamReader` (shard `local-0`). It may run in another
  * process than the writer: it trusts only frames whose length and CRC check out and treats a torn
- * tail of the last segment as "not yet written". `next` always reads after the committed checkpoint
+ * tail of the last segment as "not yet written". Segments are preallocated, so data ends at the
+ * first zero frame header, not at the file's size: in the segment being written that is where the
+ * writer's last write ended. `next` always reads after the committed checkpoint
  * (an uncommitted batch is returned again), `commit` persists the checkpoint atomically and deletes
  * segments that lie wholly behind it.
  */
@@ -99,7 +101,7 @@ export async function createSegmentLogReader(
         }
         pos = seg.start + scan.end;
         if (scan.stop === 'limit' || isLast) break;
-        if (scan.stop !== 'eof') {
+        if (scan.stop !== 'eof' && scan.stop !== 'end') {
           // A rolled segment was fsynced whole before the next one was created.
           throw new Error(`segment log ${dir}: ${scan.stop} frame at position ${pos} in a closed segment`);
         }

@@ -79,6 +79,8 @@ interface Case {
   traffic: { pageviewsPerMonth: number } | { hitsPerSecond: number };
   /** Stack config over the preset (what a user sets: account values, AZ names, safety keys). */
   config: Record<string, unknown>;
+  /** The certificate the config gives, when not the one the preset is priced for. */
+  certificate?: 'acm';
 }
 
 const AZS = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
@@ -106,6 +108,8 @@ const CASES: Case[] = [
       expectedHitsPerSecond: 5000,
       aurora: { deletionProtection: true, backupRetentionDays: 14, maxCapacity: 16 },
     },
+    // An ACM certificate (certificateArn) here; the preset is priced for the managed one.
+    certificate: 'acm',
   },
 ];
 
@@ -152,7 +156,7 @@ for (const c of ALL_CASES) {
     const shape = PRESETS[c.preset] as StackShape;
     beforeAll(async () => {
       ({ run, artifacts } = c.preset === 'current' ? await buildCurrent() : await build(c));
-      e = estimate({ ...c.traffic, preset: c.preset, region: 'eu-west-1' });
+      e = estimate({ ...c.traffic, preset: c.preset, region: 'eu-west-1', certificate: c.certificate });
     }, 60_000);
     afterAll(() => rmSync(artifacts, { recursive: true, force: true }));
 

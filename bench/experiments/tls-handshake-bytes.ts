@@ -7,6 +7,8 @@
  *
  *   short-ecdsa   the managed certificate: ECDSA P-256 leaf + one ECDSA P-384 intermediate, shaped
  *                 like Let's Encrypt's E7 under ISRG Root X2 (the root is not sent)
+ *   short-ecdsa-x1  the same leaf + E7 as cross-signed by ISRG Root X1 (RSA 4096): Let's Encrypt's
+ *                 default ECDSA chain, for clients without ISRG Root X2
  *   acm-ecdsa     ACM's ECDSA chain: leaf + "Amazon ECDSA 256 M02" + "Amazon Root CA 3" cross-signed
  *                 by the RSA-2048 "Starfield Services Root Certificate Authority - G2"
  *   acm-rsa       ACM's RSA chain: RSA-2048 leaf + "Amazon RSA 2048 M02" + "Amazon Root CA 1"
@@ -68,10 +70,18 @@ function sctListHex(n: number): string {
   return Buffer.concat([Buffer.from([list.length >> 8, list.length & 0xff]), list]).toString('hex');
 }
 
-type Key = 'ec256' | 'ec384' | 'rsa2048';
+type Key = 'ec256' | 'ec384' | 'rsa2048' | 'rsa4096';
 function genKey(name: string, key: Key): void {
-  if (key === 'rsa2048')
-    openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', f(`${name}.key`));
+  if (key === 'rsa2048' || key === 'rsa4096')
+    openssl(
+      'genpkey',
+      '-algorithm',
+      'RSA',
+      '-pkeyopt',
+      `rsa_keygen_bits:${key.slice(3)}`,
+      '-out',
+      f(`${name}.key`),
+    );
   else
     openssl(
       'genpkey',
@@ -94,13 +104,16 @@ interface CertSpec {
   days: number;
   /** openssl x509v3_config lines. */
   ext: string[];
+  /** Another certificate's key (a cross-sign: same subject and key, another issuer). */
+  keyOf?: string;
 }
 
 /** A 16-byte serial (ACM's length; Let's Encrypt's are 18 — two bytes more, ignored). */
 const serial = () => `0x7f${Buffer.alloc(15, 0x5a).toString('hex')}`;
 
 function makeCert(c: CertSpec): void {
-  genKey(c.name, c.key);
+  if (c.keyOf) writeFileSync(f(`${c.name}.key`), readFileSync(f(`${c.keyOf}.key`)));
+  else genKey(c.name, c.key);
   writeFileSync(f(`${c.name}.ext`), `[v3]\n${c.ext.join('\n')}\n`);
   openssl('req', '-new', '-key', f(`${c.name}.key`), '-subj', c.subject, '-out', f(`${c.name}.csr`));
   const signer = c.issuer ?? c.name;
@@ -173,6 +186,30 @@ makeCert({
   digest: 'sha384',
   days: 1095,
   ext: caExt('caIssuers;URI:http://x2.i.lencr.org/', 'http://x2.c.lencr.org/', '2.23.140.1.2.1', true, true),
+});
+// E7 as ISRG Root X1 (RSA 4096) cross-signs it: Let's Encrypt's default ECDSA chain, for clients
+// that lack ISRG Root X2 (`trustedRoot: "ISRG Root X1"`).
+makeCert({
+  name: 'x1',
+  subject: '/C=US/O=Internet Security Research Group/CN=ISRG Root X1',
+  key: 'rsa4096',
+  digest: 'sha256',
+  days: 9000,
+  ext: [
+    'basicConstraints=critical,CA:TRUE',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    'subjectKeyIdentifier=hash',
+  ],
+});
+makeCert({
+  name: 'e7x1',
+  subject: "/C=US/O=Let's Encrypt/CN=E7",
+  key: 'ec384',
+  keyOf: 'e7',
+  issuer: 'x1',
+  digest: 'sha256',
+  days: 1095,
+  ext: caExt('caIssuers;URI:http://x1.i.lencr.org/', 'http://x1.c.lencr.org/', '2.23.140.1.2.1', true, true),
 });
 makeCert({
   name: 'le-leaf',
@@ -270,6 +307,7 @@ const realRoot3 = execFileSync('openssl', [
 
 const chains = {
   'short-ecdsa': { leaf: 'le-leaf', intermediates: ['e7'] },
+  'short-ecdsa-x1': { leaf: 'le-leaf', intermediates: ['e7x1'] },
   'acm-ecdsa': { leaf: 'acm-ec-leaf', intermediates: ['e2m02', 'root3x'] },
   'acm-rsa': { leaf: 'acm-rsa-leaf', intermediates: ['m02', 'root1x'] },
 } as const;
@@ -452,7 +490,7 @@ const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.len
 const stat = (xs: number[]) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 
 const certBytes = Object.fromEntries(
-  ['le-leaf', 'e7', 'acm-ec-leaf', 'e2m02', 'root3x', 'acm-rsa-leaf', 'm02', 'root1x'].map((n) => [
+  ['le-leaf', 'e7', 'e7x1', 'acm-ec-leaf', 'e2m02', 'root3x', 'acm-rsa-leaf', 'm02', 'root1x'].map((n) => [
     n,
     derSize(n),
   ]),

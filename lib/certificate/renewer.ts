@@ -10,9 +10,9 @@
  *      every Route 53 name server answers with it, https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html —
  *      and DELETE it once the CA has validated, or failed to);
  *   4. trims the chain to leaf + one intermediate and imports it into ACM — onto the same ARN when
- *      there is one: "you can reimport … the certificate ARN stays the same", and the load balancer
- *      listener using it serves the new certificate
- *      (https://docs.aws.amazon.com/acm/latest/userguide/import-reimport.html);
+ *      there is one: a re-import before expiry keeps the certificate's associations with other AWS
+ *      services, so the listener serves the new one without a deploy (tags cannot be given on a
+ *      re-import, and the key type cannot change: https://docs.aws.amazon.com/acm/latest/userguide/import-reimport.html);
  *   5. records the ARN in the state secret after a first import.
  *
  * Returns the ARN, which the stack's first invocation hands to the listener.

@@ -34,7 +34,7 @@ export const ASSUMPTIONS = {
   },
   serverHandshakeBytesRsa: {
     value: 5_336,
-    why: 'server→client IP bytes of one connection with a full TLS 1.3 handshake and an ACM RSA-2048 certificate, measured (bench/experiments/tls-handshake-bytes.ts, OpenSSL 3 s_server/s_client, X25519, tshark on a 1,500-MTU loopback; median of 5, ±52 B = one ACK): SYN-ACK, ServerHello … Finished, two session tickets, the close, and their TCP/IP headers. The chain has ACM’s shape, generated (the real certificates are not on the machine): RSA leaf 1,518 B with 3 SCTs, “Amazon RSA 2048 M02” 1,119 B, “Amazon Root CA 1” cross-signed by Starfield Services G2 1,171 B (since August 2024 ACM no longer adds Starfield Services G2 cross-signed by Starfield Class 2, https://aws.amazon.com/blogs/security/acm-will-no-longer-cross-sign-certificates-with-starfield-class-2-starting-august-2024/). Check a live listener with `openssl s_client -connect <host>:443 -servername <host> </dev/null | grep "SSL handshake has read"` (TLS bytes only: this run’s 4,358)',
+    why: 'server→client IP bytes of one connection with a full TLS 1.3 handshake and an ACM RSA-2048 certificate, measured (bench/experiments/tls-handshake-bytes.ts, OpenSSL 3 s_server/s_client, X25519, tshark on a 1,500-MTU loopback; median of 5; the server’s ACKs vary with timing, so a run lands ±52 B — one ACK — from another: 5,284 in a second run): SYN-ACK, ServerHello … Finished, two session tickets, the close, and their TCP/IP headers. The chain has ACM’s shape, generated (the real certificates are not on the machine): RSA leaf 1,518 B with 3 SCTs, “Amazon RSA 2048 M02” 1,119 B, “Amazon Root CA 1” cross-signed by Starfield Services G2 1,171 B (since August 2024 ACM no longer adds Starfield Services G2 cross-signed by Starfield Class 2, https://aws.amazon.com/blogs/security/acm-will-no-longer-cross-sign-certificates-with-starfield-class-2-starting-august-2024/). Check a live listener with `openssl s_client -connect <host>:443 -servername <host> </dev/null | grep "SSL handshake has read"` (TLS bytes only: this run’s 4,358)',
   },
   serverHandshakeBytesEcdsa: {
     value: 4_104,
@@ -42,7 +42,7 @@ export const ASSUMPTIONS = {
   },
   serverHandshakeBytesShortChain: {
     value: 2_914,
-    why: 'the managed certificate (`alt:managedCertificate`, certificate `managed` in a shape): ECDSA P-256 leaf + one ECDSA P-384 intermediate shaped like Let’s Encrypt’s E7 under ISRG Root X2, not sent (leaf 931 B with 2 SCTs, intermediate 697 B), measured the same way: 1,190 B less than ACM’s ECDSA chain. s_client reads 1,988 TLS bytes',
+    why: 'the managed certificate (`alt:managedCertificate`, certificate `managed` in a shape): ECDSA P-256 leaf + one ECDSA P-384 intermediate shaped like Let’s Encrypt’s E7 under ISRG Root X2, not sent (leaf 931 B with 2 SCTs, intermediate 697 B), measured the same way: 1,190 B less than ACM’s ECDSA chain. s_client reads 1,988 TLS bytes. With `trustedRoot: "ISRG Root X1"` (E7 cross-signed by the RSA-4096 root, 1,114 B, for clients without X2): 3,281 B',
   },
   serverHandshakeBytesResumed: {
     value: 808,

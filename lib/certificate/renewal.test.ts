@@ -23,6 +23,18 @@ describe('renewalDecision', () => {
     expect(at(89)).toEqual({ renew: false, daysLeft: 89, reason: '89 days left, renewing below 30' });
   });
 
+  it('renews at once when the certificate is for another name than the one configured', () => {
+    const notAfter = new Date(now.getTime() + 80 * DAY);
+    const at = (certificateDomain: string) =>
+      renewalDecision({ notAfter, now, renewDaysBefore: 30, certificateDomain, domain: 'collect.alt.test' });
+    expect(at('old.alt.test')).toEqual({
+      renew: true,
+      daysLeft: 80,
+      reason: 'the certificate is for old.alt.test, not collect.alt.test',
+    });
+    expect(at('Collect.ALT.test')).toMatchObject({ renew: false });
+  });
+
   it('refuses a threshold that would never renew', () => {
     expect(() => renewalDecision({ notAfter: now, now, renewDaysBefore: 0 })).toThrow(/above 0/);
   });

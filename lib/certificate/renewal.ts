@@ -29,10 +29,23 @@ export function renewalDecision(input: {
   notAfter: Date | undefined;
   now: Date;
   renewDaysBefore: number;
+  /** The name the imported certificate is for, and the one configured: a changed name renews now. */
+  certificateDomain?: string;
+  domain?: string;
 }): RenewalDecision {
   if (!(input.renewDaysBefore > 0)) throw new Error('renewDaysBefore must be above 0');
   if (!input.notAfter) return { renew: true, reason: 'no certificate imported yet' };
   const daysLeft = Math.floor((input.notAfter.getTime() - input.now.getTime()) / DAY_MS);
+  if (
+    input.domain !== undefined &&
+    input.certificateDomain !== undefined &&
+    input.certificateDomain.toLowerCase() !== input.domain.toLowerCase()
+  )
+    return {
+      renew: true,
+      daysLeft,
+      reason: `the certificate is for ${input.certificateDomain}, not ${input.domain}`,
+    };
   return daysLeft < input.renewDaysBefore
     ? {
         renew: true,

@@ -251,7 +251,13 @@ describe.skipIf(!available)('the certificate renewer against pebble (real ACME, 
       expect(input.CertificateArn).toBe(ARN);
       const last = imports.at(-1);
       const leaf = new X509Certificate(Buffer.from(last?.Certificate as Uint8Array));
-      return { Certificate: { CertificateArn: ARN, NotAfter: leaf.validToDate } };
+      return {
+        Certificate: {
+          CertificateArn: ARN,
+          NotAfter: leaf.validToDate,
+          DomainName: leaf.subjectAltName?.replace(/^DNS:/, ''),
+        },
+      };
     });
     acm.on(ImportCertificateCommand).callsFake(async (input: ImportCertificateCommandInput) => {
       imports.push(input);

@@ -163,13 +163,23 @@ export async function renewCertificate(
   }
 
   let notAfter: Date | undefined;
+  let certificateDomain: string | undefined;
   if (state.certificateArn) {
     const d = await clients.acm.send(
       new DescribeCertificateCommand({ CertificateArn: state.certificateArn }),
     );
     notAfter = d.Certificate?.NotAfter;
+    certificateDomain = d.Certificate?.DomainName;
   }
-  const decision = renewalDecision({ notAfter, now: now(), renewDaysBefore: config.renewDaysBefore });
+  // A changed domainName (the stack re-runs the renewer at deploy) re-imports onto the same ARN:
+  // ACM lets a re-import change the names.
+  const decision = renewalDecision({
+    notAfter,
+    now: now(),
+    renewDaysBefore: config.renewDaysBefore,
+    certificateDomain,
+    domain: config.domain,
+  });
   log(`${config.domain}: ${decision.reason}`);
   if (!decision.renew && state.certificateArn && notAfter)
     return {

@@ -182,6 +182,12 @@ describe('scale at 5,000 hits/s sustained (us-east-1)', () => {
     expect(acm.total).toBeCloseTo(3526.54, 1);
   });
 
+  it('refuses the managed certificate where browsers meet CloudFront’s', () => {
+    expect(() =>
+      estimate({ preset: 'current', hitsPerSecond: 5000, region: 'us-east-1', certificate: 'managed' }),
+    ).toThrow(/takes beacon posts through CloudFront/);
+  });
+
   it('stays above $0.20 per million hits with the short chain and an inlined beacon on top of the NLB', () => {
     const at = (
       assumptions: Record<string, number>,

@@ -84,6 +84,10 @@ const MB_PER_VCPU = 1769;
 
 export function estimate(input: EstimateInput): Estimate {
   const base = PRESETS[input.preset] as StackShape;
+  if (input.certificate === 'managed' && base.ingestThroughCdn)
+    throw new Error(
+      `the managed certificate is the load balancer's: ${input.preset} takes beacon posts through CloudFront, whose certificate (cdnCertificateArn) browsers see`,
+    );
   const preset: StackShape =
     input.certificate === undefined || input.certificate === base.certificate
       ? base

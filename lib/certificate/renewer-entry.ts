@@ -18,11 +18,12 @@ export const RENEWER_ENV = {
 } as const satisfies Record<keyof RenewerConfig, string>;
 
 export function configFromEnv(env: NodeJS.ProcessEnv): RenewerConfig {
-  const get = (k: keyof RenewerConfig) => {
-    const v = env[RENEWER_ENV[k]];
-    if (!v) throw new Error(`${RENEWER_ENV[k]} is not set`);
-    return v;
-  };
+  const keys = Object.keys(RENEWER_ENV) as (keyof RenewerConfig)[];
+  // Every missing variable at once: the stack sets them all, so one missing means a broken deploy.
+  const missing = keys.filter((k) => !env[RENEWER_ENV[k]]).map((k) => RENEWER_ENV[k]);
+  if (missing.length > 0)
+    throw new Error(`${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set`);
+  const get = (k: keyof RenewerConfig) => env[RENEWER_ENV[k]] as string;
   const days = Number(get('renewDaysBefore'));
   if (!Number.isInteger(days) || days <= 0)
     throw new Error(`${RENEWER_ENV.renewDaysBefore} must be a whole number of days above 0`);

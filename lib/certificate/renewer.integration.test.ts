@@ -7,14 +7,8 @@
  * Secrets Manager mock holds the state secret. `.ci/run` installs pebble; in CI a missing pebble
  * fails instead of skipping.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { Resolver } from 'node:dns/promises';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import {
   ACMClient,
   DescribeCertificateCommand,
@@ -35,70 +29,18 @@ import {
 import * as acme from 'acme-client';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commonName, splitPemChain, trimChain } from './renewal.ts';
+import { splitPemChain, trimChain } from './renewal.ts';
 import { type RenewerConfig, renewCertificate } from './renewer.ts';
-
-const PEBBLE = '/usr/bin/pebble';
-const CHALLTESTSRV = '/usr/bin/pebble-challtestsrv';
-const available = existsSync(PEBBLE) && existsSync(CHALLTESTSRV);
-if (!available && process.env.CI)
-  throw new Error('CI=true but pebble is not installed (apt-get install pebble; .ci/run does)');
+import { type Pebble, pebbleAvailable, startPebble } from './testing/pebble.ts';
 
 const DOMAIN = 'collect.alt-renewer.test';
 const ZONE = 'Z0123456789ABCDEFGHIJ';
 const ARN = 'arn:aws:acm:eu-west-1:210987654321:certificate/0c7e5a1d-9f3b-4d2e-8a6c-1b2c3d4e5f60';
 const DAY = 86_400_000;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(what: string, probe: () => Promise<unknown>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      await probe();
-      return;
-    } catch (err) {
-      if (Date.now() > end) throw new Error(`${what} did not come up: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
-function httpsGet(url: string, ca: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    https
-      .get(url, { ca }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => {
-          body += d.toString();
-        });
-        res.on('end', () =>
-          res.statusCode === 200 ? resolve(body) : reject(new Error(`${url}: ${res.statusCode}`)),
-        );
-      })
-      .on('error', reject);
-  });
-}
-
-describe.skipIf(!available)('the certificate renewer against pebble (real ACME, DNS-01)', () => {
-  let dir: string;
-  const procs: ChildProcess[] = [];
-  let tlsCa: string;
-  let directoryUrl: string;
-  let managementUrl: string;
-  let dnsPort: number;
-  let challManagement: string;
-  /** CN and PEM of pebble's roots: 0 is the default chain's, 1 the alternate's. */
-  const roots: { cn: string; pem: string }[] = [];
+describe.skipIf(!pebbleAvailable)('the certificate renewer against pebble (real ACME, DNS-01)', () => {
+  let pebble: Pebble;
+  const roots = () => pebble.roots;
 
   const acm = mockClient(ACMClient);
   const route53 = mockClient(Route53Client);
@@ -113,100 +55,10 @@ describe.skipIf(!available)('the certificate renewer against pebble (real ACME, 
   const txtChanges: { action: string; name: string; value: string; resolvedWhileSet?: string[][] }[] = [];
   let describes = 0;
 
-  const resolver = () => {
-    const r = new Resolver();
-    r.setServers([`127.0.0.1:${dnsPort}`]);
-    return r;
-  };
-
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'alt-pebble-'));
-    // Pebble serves its API over TLS: a throwaway certificate for 127.0.0.1, trusted by this test only.
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=pebble',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    tlsCa = readFileSync(path.join(dir, 'cert.pem'), 'utf8');
-    const [acmePort, mgmtPort, challMgmtPort] = [await freePort(), await freePort(), await freePort()];
-    dnsPort = await freePort();
-    writeFileSync(
-      path.join(dir, 'pebble.json'),
-      JSON.stringify({
-        pebble: {
-          listenAddress: `127.0.0.1:${acmePort}`,
-          managementListenAddress: `127.0.0.1:${mgmtPort}`,
-          certificate: path.join(dir, 'cert.pem'),
-          privateKey: path.join(dir, 'key.pem'),
-          httpPort: await freePort(),
-          tlsPort: await freePort(),
-          ocspResponderURL: '',
-          externalAccountBindingRequired: false,
-        },
-      }),
-    );
-    challManagement = `http://127.0.0.1:${challMgmtPort}`;
-    procs.push(
-      spawn(
-        CHALLTESTSRV,
-        [
-          '-dns01',
-          `127.0.0.1:${dnsPort}`,
-          '-management',
-          `127.0.0.1:${challMgmtPort}`,
-          '-http01',
-          '',
-          '-https01',
-          '',
-          '-tlsalpn01',
-          '',
-        ],
-        { stdio: 'ignore' },
-      ),
-    );
-    procs.push(
-      spawn(PEBBLE, ['-config', path.join(dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], {
-        stdio: 'ignore',
-        env: {
-          ...process.env,
-          PEBBLE_VA_NOSLEEP: '1',
-          PEBBLE_WFE_NONCEREJECT: '0',
-          PEBBLE_AUTHZREUSE: '0',
-          // A second chain to a second root, as Let's Encrypt offers ISRG Root X2's beside X1's.
-          PEBBLE_ALTERNATE_ROOTS: '1',
-        },
-      }),
-    );
-    directoryUrl = `https://127.0.0.1:${acmePort}/dir`;
-    managementUrl = `https://127.0.0.1:${mgmtPort}`;
-    await waitFor('pebble', () => httpsGet(directoryUrl, tlsCa));
-    await waitFor('pebble-challtestsrv', () =>
-      fetch(`${challManagement}/set-default-ipv4`, { method: 'POST', body: '{"ip":"127.0.0.1"}' }),
-    );
-    for (const i of [0, 1]) {
-      const pem = await httpsGet(`${managementUrl}/roots/${i}`, tlsCa);
-      roots.push({ cn: commonName(new X509Certificate(pem).subject) as string, pem });
-    }
+    pebble = await startPebble();
     // acme-client talks through its own axios instance: trust pebble's certificate there.
-    acme.axios.defaults.httpsAgent = new https.Agent({ ca: tlsCa });
+    acme.axios.defaults.httpsAgent = new https.Agent({ ca: pebble.tlsCa });
 
     secrets.on(GetSecretValueCommand).callsFake(async () => {
       if (secretString === undefined)
@@ -230,12 +82,11 @@ describe.skipIf(!available)('the certificate renewer against pebble (real ACME, 
         const value = (rr?.ResourceRecords?.[0]?.Value ?? '').replace(/^"|"$/g, '');
         const entry: (typeof txtChanges)[number] = { action: c.Action as string, name, value };
         txtChanges.push(entry);
-        const res = await fetch(`${challManagement}/${c.Action === 'DELETE' ? 'clear-txt' : 'set-txt'}`, {
-          method: 'POST',
-          body: JSON.stringify({ host: `${name}.`, value }),
-        });
-        expect(res.status).toBe(200);
-        if (c.Action === 'UPSERT') entry.resolvedWhileSet = await resolver().resolveTxt(name);
+        if (c.Action === 'DELETE') await pebble.clearTxt(name);
+        else {
+          await pebble.setTxt(name, value);
+          entry.resolvedWhileSet = await pebble.resolveTxt(name);
+        }
       }
       changes += 1;
       return { ChangeInfo: { Id: `/change/C${changes}`, Status: 'PENDING', SubmittedAt: new Date() } };
@@ -266,20 +117,19 @@ describe.skipIf(!available)('the certificate renewer against pebble (real ACME, 
   }, 60_000);
 
   afterAll(() => {
-    for (const p of procs) p.kill();
+    pebble?.stop();
     acm.restore();
     route53.restore();
     secrets.restore();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const config = (): RenewerConfig => ({
     domain: DOMAIN,
     hostedZoneId: ZONE,
-    directoryUrl,
+    directoryUrl: pebble.directoryUrl,
     contactEmail: 'ops@alt-renewer.test',
     // The alternate chain's root, as the stack asks Let's Encrypt for ISRG Root X2's.
-    trustedRoot: roots[1]?.cn as string,
+    trustedRoot: roots()[1]?.cn as string,
     renewDaysBefore: 30,
     stateSecretId: 'alt-prod-certificate-renewer',
   });
@@ -315,7 +165,7 @@ describe.skipIf(!available)('the certificate renewer against pebble (real ACME, 
     expect(leaf.issuer).toBe(intermediate.subject);
     expect(leaf.verify(intermediate.publicKey)).toBe(true);
     // …and that intermediate is the alternate root's, verified by the root's own key.
-    const root = new X509Certificate(roots[1]?.pem as string);
+    const root = new X509Certificate(roots()[1]?.pem as string);
     expect(intermediate.verify(root.publicKey)).toBe(true);
     // The ARN is kept for the next runs.
     expect(JSON.parse(secretString as string)).toMatchObject({ certificateArn: ARN });
@@ -328,7 +178,7 @@ describe.skipIf(!available)('the certificate renewer against pebble (real ACME, 
     expect(upserts[0]?.name).toBe(`_acme-challenge.${DOMAIN}`);
     expect(upserts[0]?.resolvedWhileSet).toEqual([[upserts[0]?.value]]);
     expect(deletes).toEqual([{ action: 'DELETE', name: upserts[0]?.name, value: upserts[0]?.value }]);
-    await expect(resolver().resolveTxt(`_acme-challenge.${DOMAIN}`)).rejects.toThrow();
+    await expect(pebble.resolveTxt(`_acme-challenge.${DOMAIN}`)).rejects.toThrow();
     // The renewer waited for INSYNC (one PENDING answer) before telling pebble to validate.
     expect(route53.commandCalls(GetChangeCommand).length).toBeGreaterThanOrEqual(2);
   });
@@ -377,12 +227,14 @@ describe.skipIf(!available)('the certificate renewer against pebble (real ACME, 
     const leaf = pem(imp.Certificate);
     const intermediate = pem(imp.CertificateChain);
     // As Let's Encrypt's default ECDSA chain adds ISRG Root X2 cross-signed by X1: one more, dropped.
-    const trimmed = trimChain(`${leaf}${intermediate}${roots[1]?.pem}`, roots[1]?.cn as string);
+    const trimmed = trimChain(`${leaf}${intermediate}${roots()[1]?.pem}`, roots()[1]?.cn as string);
     expect(trimmed.dropped).toBe(1);
     expect(splitPemChain(trimmed.certificate + trimmed.chain)).toEqual(splitPemChain(leaf + intermediate));
-    expect(() => trimChain(`${leaf}${intermediate}`, roots[0]?.cn as string)).toThrow(/not the trusted root/);
-    expect(() => trimChain(leaf, roots[1]?.cn as string)).toThrow(/expected a leaf and its intermediate/);
-    expect(() => trimChain(`${intermediate}${leaf}`, roots[1]?.cn as string)).toThrow(
+    expect(() => trimChain(`${leaf}${intermediate}`, roots()[0]?.cn as string)).toThrow(
+      /not the trusted root/,
+    );
+    expect(() => trimChain(leaf, roots()[1]?.cn as string)).toThrow(/expected a leaf and its intermediate/);
+    expect(() => trimChain(`${intermediate}${leaf}`, roots()[1]?.cn as string)).toThrow(
       /ECDSA P-256|did not issue/,
     );
   });

@@ -105,7 +105,7 @@ describe('validateConfig', () => {
 
   it('refuses the committed stack files alone, naming each key to set and where its value comes from', () => {
     expect(problemsOf(rawConfig('dev', true))).toEqual([
-      'certificateArn: not set — set it with `npx pulumi config set alt:certificateArn arn:aws:acm:<region>:<account>:certificate/<id>` (value from ACM in the stack region, after requesting a certificate for the collector hostname and validating it by DNS)',
+      'certificateArn: not set — set it with `npx pulumi config set alt:certificateArn arn:aws:acm:<region>:<account>:certificate/<id>` (value from ACM in the stack region, after requesting a certificate for the collector hostname and validating it by DNS); or set managedCertificate instead (docs/operations.md, "Managed certificate")',
     ]);
     const prod = problemsOf(rawConfig('prod', true));
     expect(prod.map((p) => p.split(':')[0])).toEqual(['certificateArn', 'apiDomainName']);

@@ -95,8 +95,17 @@ export interface StackConfig {
   waf: boolean;
   /** Serve the beacon from CloudFront; otherwise the collector serves it behind the ALB. */
   beaconCdn: boolean;
-  /** Regional ACM certificate for the load balancer's HTTPS (ALB) or TLS (NLB) listener. */
-  certificateArn: string;
+  /**
+   * Regional ACM certificate for the load balancer's HTTPS (ALB) or TLS (NLB) listener. Exactly one
+   * of this and `managedCertificate`.
+   */
+  certificateArn?: string;
+  /**
+   * The stack issues and renews the listener's certificate itself (infra/components/managed-certificate.ts):
+   * an ECDSA P-256 leaf and one intermediate from an ACME CA, validated by DNS-01 in a Route 53 zone
+   * and imported into ACM — a smaller full handshake than an ACM-issued chain.
+   */
+  managedCertificate?: ManagedCertificateConfig;
   sslPolicy: string;
   /** Hostname that resolves to the ALB and matches `certificateArn`; needed to route `/v1/*` via CloudFront. */
   apiDomainName?: string;
@@ -138,6 +147,32 @@ export interface StackConfig {
   alarmEmail?: string;
   logRetentionDays: number;
 }
+
+export interface ManagedCertificateConfig {
+  /** The Route 53 public hosted zone (Z…) that holds `domainName`: the renewer writes `_acme-challenge` TXT records there. */
+  hostedZoneId: string;
+  /** The collector hostname the certificate names. */
+  domainName: string;
+  /** The ACME account's contact (the CA's expiry and policy e-mails). */
+  contactEmail: string;
+  /** ACME directory; Let's Encrypt's production one by default. */
+  directoryUrl: string;
+  /**
+   * CN of the root the served intermediate must be issued by; the renewer asks for that chain and
+   * refuses to import one that needs a cross-sign. Let's Encrypt's ECDSA intermediates (E5–E9) are
+   * issued by ISRG Root X2 (https://letsencrypt.org/certificates/).
+   */
+  trustedRoot: string;
+  /** Renew when fewer days than this remain (Let's Encrypt certificates last 90 days). */
+  renewDaysBefore: number;
+}
+
+export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
+export const MANAGED_CERTIFICATE_DEFAULTS = {
+  directoryUrl: LETS_ENCRYPT_DIRECTORY,
+  trustedRoot: 'ISRG Root X2',
+  renewDaysBefore: 30,
+} as const;
 
 /**
  * The version new stacks get: a current Aurora PostgreSQL 17 minor (AWS's Aurora PostgreSQL
@@ -209,6 +244,7 @@ export const CONFIG_KEYS = [
   'region',
   'availabilityZones',
   'certificateArn',
+  'managedCertificate',
   'artifactsDir',
   'apiDomainName',
   'originVerifySecret',
@@ -355,6 +391,9 @@ export function validateConfig(raw: Raw, opts: { checkArtifacts?: boolean } = {}
     collector: section('collector'),
     transformer: section('transformer'),
     aurora: section('aurora'),
+    ...(isObject(raw.managedCertificate)
+      ? { managedCertificate: { ...MANAGED_CERTIFICATE_DEFAULTS, ...raw.managedCertificate } }
+      : {}),
   } as StackConfig;
   const c = merged;
   const need = (ok: boolean, msg: string) => {
@@ -385,8 +424,54 @@ export function validateConfig(raw: Raw, opts: { checkArtifacts?: boolean } = {}
     `availabilityZones: expected at least 2 zones of ${c.region} (an ALB and an Aurora subnet group need two), got ${JSON.stringify(c.availabilityZones)}`,
   );
   str('vpcCidr', c.vpcCidr, /^\d+\.\d+\.0\.0\/16$/, 'a /16 CIDR such as 10.40.0.0/16');
-  if (c.certificateArn === undefined) problems.push(`certificateArn: not set${howToSet('certificateArn')}`);
-  else str('certificateArn', c.certificateArn, /^arn:aws[a-z-]*:acm:/, 'an ACM certificate ARN');
+  if (c.certificateArn !== undefined && c.managedCertificate !== undefined)
+    problems.push(
+      'certificateArn / managedCertificate: set one, not both — certificateArn serves a certificate you manage in ACM, managedCertificate has the stack issue and renew one (docs/operations.md, "Managed certificate")',
+    );
+  else if (c.certificateArn === undefined && c.managedCertificate === undefined)
+    problems.push(
+      `certificateArn: not set${howToSet('certificateArn')}; or set managedCertificate instead (docs/operations.md, "Managed certificate")`,
+    );
+  else if (c.certificateArn !== undefined)
+    str('certificateArn', c.certificateArn, /^arn:aws[a-z-]*:acm:/, 'an ACM certificate ARN');
+  if (c.managedCertificate !== undefined) {
+    const m = c.managedCertificate as unknown;
+    if (!isObject(m))
+      problems.push('managedCertificate: expected an object with hostedZoneId, domainName and contactEmail');
+    else {
+      str(
+        'managedCertificate.hostedZoneId',
+        m.hostedZoneId,
+        /^Z[A-Z0-9]{1,31}$/,
+        'a Route 53 hosted zone id (Z…, `aws route53 list-hosted-zones-by-name --dns-name <your-domain>`)',
+      );
+      str(
+        'managedCertificate.domainName',
+        m.domainName,
+        /^(?!\*)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+        'a lower-case hostname in that zone, no wildcard (DNS-01 validates that one name)',
+      );
+      str('managedCertificate.contactEmail', m.contactEmail, /^[^@\s]+@[^@\s]+$/, 'an e-mail address');
+      str('managedCertificate.directoryUrl', m.directoryUrl, /^https:\/\//, 'an https:// ACME directory URL');
+      str('managedCertificate.trustedRoot', m.trustedRoot, undefined, 'the CN of a root CA');
+      // Let's Encrypt certificates last 90 days; above 60 days the renewer would renew every day.
+      int('managedCertificate.renewDaysBefore', m.renewDaysBefore, 7, 60);
+      for (const k of Object.keys(m))
+        if (
+          ![
+            'hostedZoneId',
+            'domainName',
+            'contactEmail',
+            ...Object.keys(MANAGED_CERTIFICATE_DEFAULTS),
+          ].includes(k)
+        )
+          problems.push(`managedCertificate.${k}: unknown key`);
+      if (c.apiDomainName !== undefined && c.apiDomainName !== m.domainName)
+        problems.push(
+          `apiDomainName: ${JSON.stringify(c.apiDomainName)} is not the managed certificate's domainName ${JSON.stringify(m.domainName)}: browsers would get a certificate for another name`,
+        );
+    }
+  }
   str('sslPolicy', c.sslPolicy, TLS13, 'a TLS 1.3 policy (ELBSecurityPolicy-TLS13-…)');
   if (c.routeApiThroughCdn && c.apiDomainName === undefined)
     problems.push(`apiDomainName: not set, and routeApiThroughCdn is true${howToSet('apiDomainName')}`);
@@ -609,7 +694,7 @@ export function validateConfig(raw: Raw, opts: { checkArtifacts?: boolean } = {}
   }
 
   if (opts.checkArtifacts !== false && typeof c.artifactsDir === 'string') {
-    for (const part of ARTIFACT_PARTS) {
+    for (const part of [...ARTIFACT_PARTS, ...(c.managedCertificate ? ['certificate-renewer'] : [])]) {
       const dir = path.join(c.artifactsDir, part);
       need(
         existsSync(dir) && statSync(dir).isDirectory(),

@@ -5,8 +5,9 @@
  * them. Keys a shape does not decide (AZ names, account values, deletion protection, backups,
  * timeouts) keep their defaults. Two dimensions are not config: the idle time of a connection
  * follows from the load balancer (the ALB's fixed 60 s, edge.ts; behind an NLB the collector's
- * keep-alive, collector/keep-alive.ts) and the certificate's key is whatever `certificateArn` names
- * — `small` and `scale` are priced for an EC_prime256v1 certificate as ACM issues it.
+ * keep-alive, collector/keep-alive.ts) and the certificate is whatever `certificateArn` names or
+ * `managedCertificate` issues — `small` is priced for an EC_prime256v1 certificate as ACM issues
+ * it, `scale` for the managed short chain (its hosted zone and domain are the user's to give).
  */
 import { estimate } from '../lib/cost/model.ts';
 import { PRESET_NAMES, PRESETS, type PresetName, type StackShape } from '../lib/cost/presets.ts';

@@ -53,6 +53,8 @@ const PRICED: Record<string, string[]> = {
   'aws:cloudwatch/logGroup:LogGroup': ['cloudwatch.logs-'],
   'aws:kms/key:Key': ['kms.'],
   'aws:scheduler/schedule:Schedule': ['scheduler.'],
+  // The managed certificate's state (the RDS-managed Aurora secret is priced with the cluster).
+  'aws:secretsmanager/secret:Secret': ['secrets.secret'],
   'aws:athena/workgroup:Workgroup': ['athena.'],
 };
 
@@ -60,7 +62,8 @@ const PRICED: Record<string, string[]> = {
 const UNPRICED: Record<string, string> = {
   'aws:sqs/queue:Queue': 'the DLQ holds messages only when a batch fails for good',
   'aws:sns/topic:Topic': 'alarm notifications: a few a month, inside the free 1,000 e-mails',
-  'aws:lambda/invocation:Invocation': 'the migration runs once a deploy',
+  'aws:lambda/invocation:Invocation':
+    'the migration and the certificate renewer run once a deploy (their functions are priced)',
   'aws:glue/catalogTable:CatalogTable': 'one table: inside the Data Catalog’s free million objects',
   'aws:glue/catalogDatabase:CatalogDatabase': 'as the table',
   'aws:athena/namedQuery:NamedQuery': 'saved SQL; Athena bills the scans (priced)',
@@ -101,7 +104,12 @@ const CASES: Case[] = [
     config: {
       environment: 'prod',
       availabilityZones: AZS.slice(0, PRESETS.scale.availabilityZones),
-      certificateArn: cert,
+      // What scale is priced for: the stack's own short-chain certificate.
+      managedCertificate: {
+        hostedZoneId: 'Z04417362B5Q0KXQ2J1VB',
+        domainName: 'collect.alt.test',
+        contactEmail: 'ops@alt.test',
+      },
       apiDomainName: 'collect.alt.test',
       expectedHitsPerSecond: 5000,
       aurora: { deletionProtection: true, backupRetentionDays: 14, maxCapacity: 16 },
@@ -423,10 +431,14 @@ describe('preset scale: the NLB and what stands in for the ALB', () => {
     expect(all('aws:lb/listenerRule:ListenerRule')).toEqual([]);
     const listener = one('aws:lb/listener:Listener').inputs;
     expect(listener.loadBalancerArn).toBe(lb.state?.arn);
+    // The certificate is the managed one: what the renewer's deploy-time run returned.
+    const firstRun = all('aws:lambda/invocation:Invocation').find((r) =>
+      r.name.endsWith('-certificate-first-run'),
+    ) as Resource;
     expect(listener).toMatchObject({
       protocol: 'TLS',
       port: 443,
-      certificateArn: cert,
+      certificateArn: JSON.parse(firstRun.state?.result as string).certificateArn,
       alpnPolicy: 'HTTP1Only',
     });
     // A TLS 1.3 policy (its TLS 1.2 suites include ECDHE-ECDSA for the ECDSA certificate priced);

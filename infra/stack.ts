@@ -12,6 +12,7 @@ import { Collector } from './components/collector.ts';
 import { Edge, ORIGIN_VERIFY_HEADER } from './components/edge.ts';
 import { HitStream } from './components/hit-stream.ts';
 import { Lake } from './components/lake.ts';
+import { ManagedCertificate } from './components/managed-certificate.ts';
 import { Monitoring } from './components/monitoring.ts';
 import { Network } from './components/network.ts';
 import { NetworkEdge } from './components/network-edge.ts';
@@ -30,6 +31,8 @@ export const COLLECTOR_PRIVATE_PORT = 9090;
 export interface AltStack {
   config: StackConfig;
   network: Network;
+  /** With `managedCertificate`: the renewer whose first run's ARN the listener serves. */
+  certificate?: ManagedCertificate;
   /** The ALB (`loadBalancer: alb`) or the NLB (`nlb`) and what goes with it. */
   edge: Edge | NetworkEdge;
   /** Absent when the collector serves the beacon (`beaconCdn: false`). */
@@ -75,12 +78,24 @@ export function createStack(raw: Record<string, unknown>): AltStack {
     // Prod data outlives the stack: `pulumi destroy` refuses while protected and never deletes them.
     retain: config.environment === 'prod',
   });
+  const certificate = config.managedCertificate
+    ? new ManagedCertificate(`${prefix}-certificate`, {
+        ...config.managedCertificate,
+        region: config.region,
+        accountId,
+        bundleDir: artifact('certificate-renewer'),
+        architecture: config.transformer.architecture,
+        logRetentionDays: config.logRetentionDays,
+      })
+    : undefined;
+  // validateConfig allows exactly one of the two.
+  const certificateArn = certificate?.certificateArn ?? (config.certificateArn as string);
   const edge =
     config.loadBalancer === 'nlb'
       ? new NetworkEdge(`${prefix}-edge`, {
           vpcId: network.vpc.id,
           publicSubnetIds: network.publicSubnetIds,
-          certificateArn: config.certificateArn,
+          certificateArn,
           sslPolicy: config.sslPolicy,
           collectorPort: COLLECTOR_PORT,
           privatePort: COLLECTOR_PRIVATE_PORT,
@@ -88,7 +103,7 @@ export function createStack(raw: Record<string, unknown>): AltStack {
       : new Edge(`${prefix}-edge`, {
           vpcId: network.vpc.id,
           publicSubnetIds: network.publicSubnetIds,
-          certificateArn: config.certificateArn,
+          certificateArn,
           sslPolicy: config.sslPolicy,
           wafRateLimitPer5Min: config.wafRateLimitPer5Min,
           waf: config.waf,
@@ -198,6 +213,7 @@ export function createStack(raw: Record<string, unknown>): AltStack {
     compactFunctionName: transformer.compactFunction.name,
     dlqName: transformer.dlq.name,
     auroraClusterId: aurora.cluster.clusterIdentifier,
+    certificateRenewerFunctionName: certificate?.function.name,
     alarmEmail: config.alarmEmail,
   });
 
@@ -226,12 +242,15 @@ export function createStack(raw: Record<string, unknown>): AltStack {
     dlqUrl: transformer.dlq.url,
     alarmTopicArn: monitoring.topic.arn,
     dashboardName: monitoring.dashboard.dashboardName,
+    certificateArn,
+    certificateRenewerFunction: certificate?.function.name ?? 'no managed certificate (certificateArn)',
     snowflakeRoleArn: snowflake?.role.arn ?? 'snowflake not configured',
     snowflakeSql: snowflake?.sql ?? 'snowflake not configured',
   };
   return {
     config,
     network,
+    certificate,
     edge,
     beacon,
     stream,

@@ -5,7 +5,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { ASSUMPTIONS, type AssumptionName, type AssumptionValues } from '../../lib/cost/assumptions.ts';
 import { estimate, SCRIPT_FETCH_ASSUMPTIONS, type SnippetKind } from '../../lib/cost/model.ts';
-import { PRESET_NAMES, type PresetName } from '../../lib/cost/presets.ts';
+import { type CertificateSource, PRESET_NAMES, type PresetName } from '../../lib/cost/presets.ts';
 import { isPriceRegion, PRICE_REGIONS } from '../../lib/cost/prices.ts';
 import { LINE_COLUMNS, lineRows, summary } from '../../lib/cost/report.ts';
 import { formatResult } from '../format.ts';
@@ -17,6 +17,7 @@ type Flags = {
   region: string;
   format: 'table' | 'json';
   snippet: SnippetKind;
+  certificate?: CertificateSource;
   assume: Partial<AssumptionValues>;
 };
 
@@ -72,6 +73,12 @@ export function registerCost(
         .choices(['src', 'inline'])
         .default('src'),
     )
+    .addOption(
+      new Option(
+        '--certificate <source>',
+        'the listener certificate priced: acm, issued by ACM (three certificates a full handshake); managed, the stack’s own short chain (alt:managedCertificate). Default: the preset’s',
+      ).choices(['acm', 'managed']),
+    )
     .addOption(new Option('--format <format>', 'output').choices(['table', 'json']).default('table'))
     .option(
       '--assume <name=value>',
@@ -95,6 +102,7 @@ export function registerCost(
         region: f.region,
         assumptions: f.assume,
         snippet: f.snippet,
+        certificate: f.certificate,
       });
       if (f.format === 'json') {
         out(`${JSON.stringify(e, null, 2)}\n`);

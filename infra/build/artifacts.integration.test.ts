@@ -113,6 +113,7 @@ describe('built artifacts', () => {
     ]);
     expect(readdirSync(dirs.compact)).toEqual(['index.mjs', 'index.mjs.map', 'node_modules', 'package.json']);
     expect(readdirSync(dirs.migrate)).toEqual(['index.mjs', 'index.mjs.map', 'package.json']);
+    expect(readdirSync(dirs['certificate-renewer'])).toEqual(['index.mjs', 'index.mjs.map', 'package.json']);
     expect(readdirSync(dirs.collector).sort()).toEqual([
       'initdb.wasm',
       'iptoasn-country.mmdb',
@@ -168,6 +169,14 @@ describe('built artifacts', () => {
     expect((await store.list('hits/year=2026/month=11/day=25/hour=10/')).map((o) => o.key)).toEqual([
       'hits/year=2026/month=11/day=25/hour=10/compacted.parquet',
     ]);
+  });
+
+  it('the certificate renewer bundle loads on its own and names the configuration it lacks', async () => {
+    // Its behaviour against an ACME server is lib/certificate/renewer.integration.test.ts's; here,
+    // that the bundle resolves everything (acme-client, the AWS SDK clients) from its own folder.
+    await expect(invoke('certificate-renewer', {}, {})).rejects.toThrow(
+      /ALT_CERT_DOMAIN, ALT_CERT_HOSTED_ZONE_ID, .*, ALT_CERT_STATE_SECRET_ID are not set/,
+    );
   });
 
   it('the migration bundle applies every migration, then none', async () => {

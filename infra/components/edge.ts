@@ -21,7 +21,7 @@ export { MANAGED_RULE_GROUPS } from './waf-rules.ts';
 export interface EdgeArgs {
   vpcId: pulumi.Input<string>;
   publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-  certificateArn: string;
+  certificateArn: pulumi.Input<string>;
   sslPolicy: string;
   wafRateLimitPer5Min: number;
   /**

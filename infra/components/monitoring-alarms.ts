@@ -236,6 +236,23 @@ export function alarmSpecs(args: MonitoringArgs): AlarmSpec[] {
       evaluationPeriods: 2,
       datapointsToAlarm: 2,
     },
+    ...(args.certificateRenewerFunctionName === undefined
+      ? []
+      : [
+          {
+            id: 'certificate-renewal-errors',
+            description:
+              'The certificate renewer failed: the listener keeps its certificate until it expires. See operations.md#certificate-renewal-errors.',
+            namespace: 'AWS/Lambda',
+            metricName: 'Errors',
+            dimensions: { FunctionName: args.certificateRenewerFunctionName },
+            statistic: 'Sum',
+            threshold: 0,
+            // It runs once a day: any failed run in the day, kept in alarm until a day without one.
+            periodSeconds: 86_400,
+            evaluationPeriods: 1,
+          },
+        ]),
     {
       id: 'aurora-capacity',
       description: 'Aurora runs above 90 % of its max ACUs. See operations.md#aurora-capacity.',

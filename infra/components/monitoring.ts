@@ -23,6 +23,8 @@ export interface MonitoringArgs {
   compactFunctionName: pulumi.Input<string>;
   dlqName: pulumi.Input<string>;
   auroraClusterId: pulumi.Input<string>;
+  /** With `managedCertificate`: the renewer Lambda, whose failures get an alarm. */
+  certificateRenewerFunctionName?: pulumi.Input<string>;
   alarmEmail?: string;
 }
 

@@ -21,7 +21,7 @@ import { collectorHealthCheck } from './collector-health-check.ts';
 export interface NetworkEdgeArgs {
   vpcId: pulumi.Input<string>;
   publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-  certificateArn: string;
+  certificateArn: pulumi.Input<string>;
   sslPolicy: string;
   /** The collectors' public port: the listener forwards to it. */
   collectorPort: number;

@@ -69,6 +69,16 @@ function computed(
       return { ...base, url: `https://sqs.${region}.amazonaws.com/${ACCOUNT_ID}/${physical}` };
     case 'aws:cloudfront/distribution:Distribution':
       return { ...base, domainName: 'd111111abcdef8.cloudfront.net' };
+    case 'aws:lambda/invocation:Invocation':
+      // What the function returned. The certificate renewer returns the ARN it imported
+      // (lib/certificate/renewer.ts `RenewerResult`); the migration's result is not read.
+      return {
+        ...base,
+        result: JSON.stringify({
+          certificateArn: `arn:aws:acm:${region}:${ACCOUNT_ID}:certificate/imported-by-${name}`,
+          renewed: true,
+        }),
+      };
     default:
       return base;
   }
@@ -294,7 +304,7 @@ export const resolve = <T>(o: pulumi.Input<T>): Promise<T> =>
 /** A temp artifacts dir with placeholder bundles: what `infra/build` would write, minus the code. */
 export function createPlaceholderArtifacts(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'alt-infra-'));
-  for (const part of ['collector', 'transformer', 'migrate', 'compact']) {
+  for (const part of ['collector', 'transformer', 'migrate', 'compact', 'certificate-renewer']) {
     mkdirSync(path.join(dir, part));
     writeFileSync(path.join(dir, part, part === 'collector' ? 'main.mjs' : 'index.mjs'), '// placeholder\n');
   }

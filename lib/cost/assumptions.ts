@@ -33,20 +33,24 @@ export const ASSUMPTIONS = {
     why: 'share of new connections that resume a TLS 1.3 session (returning visitors) and skip the certificate: a guess',
   },
   serverHandshakeBytesRsa: {
-    value: 4_800,
-    why: 'server→client bytes of a full TLS 1.3 handshake with an ACM RSA-2048 certificate: a chain of 3 (leaf, Amazon intermediate, Amazon Root CA cross-signed by Starfield Services G2 — since August 2024 ACM no longer adds Starfield Services G2 cross-signed by Starfield Class 2, https://aws.amazon.com/blogs/security/acm-will-no-longer-cross-sign-certificates-with-starfield-class-2-starting-august-2024/) ≈ 3.9 KB, plus ServerHello, CertificateVerify (256 B signature), Finished, two session tickets and TCP/IP headers. An estimate (the dropped certificate ≈ 1.1 KB, not measured here): measure with `openssl s_client -connect <host>:443 -servername <host> </dev/null | grep "SSL handshake has read"`',
+    value: 5_336,
+    why: 'server→client IP bytes of one connection with a full TLS 1.3 handshake and an ACM RSA-2048 certificate, measured (bench/experiments/tls-handshake-bytes.ts, OpenSSL 3 s_server/s_client, X25519, tshark on a 1,500-MTU loopback; median of 5; the server’s ACKs vary with timing, so a run lands ±52 B — one ACK — from another: 5,284 in a second run): SYN-ACK, ServerHello … Finished, two session tickets, the close, and their TCP/IP headers. The chain has ACM’s shape, generated (the real certificates are not on the machine): RSA leaf 1,518 B with 3 SCTs, “Amazon RSA 2048 M02” 1,119 B, “Amazon Root CA 1” cross-signed by Starfield Services G2 1,171 B (since August 2024 ACM no longer adds Starfield Services G2 cross-signed by Starfield Class 2, https://aws.amazon.com/blogs/security/acm-will-no-longer-cross-sign-certificates-with-starfield-class-2-starting-august-2024/). Check a live listener with `openssl s_client -connect <host>:443 -servername <host> </dev/null | grep "SSL handshake has read"` (TLS bytes only: this run’s 4,358)',
   },
   serverHandshakeBytesEcdsa: {
-    value: 3_400,
-    why: 'the same with an ACM ECDSA P-256 certificate: smaller leaf and intermediate keys and signatures (≈ 1.2 KB less chain, 184 B less CertificateVerify); the cross-signed root stays. An estimate, measured the same way',
+    value: 4_104,
+    why: 'the same with an ACM ECDSA P-256 certificate, measured the same way: leaf 1,122 B, “Amazon ECDSA 256 M02” 724 B, “Amazon Root CA 3” cross-signed by the RSA-2048 Starfield Services G2 968 B (an RSA signature; the self-signed Amazon Root CA 3 browsers hold is 442 B). s_client reads 3,179 TLS bytes',
+  },
+  serverHandshakeBytesShortChain: {
+    value: 2_914,
+    why: 'the managed certificate (`alt:managedCertificate`, certificate `managed` in a shape): ECDSA P-256 leaf + one ECDSA P-384 intermediate shaped like Let’s Encrypt’s E7 under ISRG Root X2, not sent (leaf 931 B with 2 SCTs, intermediate 697 B), measured the same way: 1,190 B less than ACM’s ECDSA chain. s_client reads 1,988 TLS bytes. With `trustedRoot: "ISRG Root X1"` (E7 cross-signed by the RSA-4096 root, 1,114 B, for clients without X2): 3,281 B',
   },
   serverHandshakeBytesResumed: {
-    value: 700,
-    why: 'a resumed TLS 1.3 handshake: no certificate; an estimate',
+    value: 808,
+    why: 'a resumed TLS 1.3 handshake (PSK from the first connection’s ticket; no certificate, one new ticket), measured the same way: 488 TLS bytes, the rest TCP/IP',
   },
   clientHandshakeBytes: {
-    value: 600,
-    why: 'client→server handshake bytes (ClientHello ≈ 500 B, Finished): processed by the load balancer, not billed as egress',
+    value: 840,
+    why: 'client→server IP bytes of a connection’s handshake (ClientHello, Finished, ACKs, close), measured the same way: 755 B full, 1,098 B resumed (the ticket rides in the ClientHello), weighted by `resumedHandshakeShare`. Processed by the load balancer, not billed as egress',
   },
   requestBytes: {
     value: 800,
@@ -166,9 +170,13 @@ export const ASSUMPTIONS = {
   transformerEmfMetrics: { value: 12, why: 'ALT/Transformer Records by (outcome, reason) and by outcome' },
   alarms: {
     value: 13,
-    why: 'the stack’s alarms: one per row of infra/components/monitoring-alarms.ts and the 404-spike anomaly band (monitoring.ts), behind either load balancer',
+    why: 'the stack’s alarms: one per row of infra/components/monitoring-alarms.ts and the 404-spike anomaly band (monitoring.ts), behind either load balancer. The managed certificate’s renewer adds its errors alarm, priced on its own with it',
   },
   dashboards: { value: 1, why: 'the pipeline dashboard' },
+  certificateRenewerGbSecondsPerMonth: {
+    value: 30,
+    why: 'the managed certificate’s renewer (256 MB): a daily DescribeCertificate that finds nothing to do (~1 s, 30 a month) and an ACME order every ~60 days (~60 s: DNS-01 through Route 53 waits for INSYNC and for the CA) ≈ 60 s a month ≈ 15 GB-s, doubled for cold starts',
+  },
   athenaScansOfMonth: {
     value: 1,
     why: 'queries read about one month of Parquet a month (partition filters)',

@@ -10,6 +10,7 @@ import { KEEP_ALIVE_TIMEOUT_MS } from '../../collector/keep-alive.ts';
 import { type AssumptionValues, defaultAssumptions } from './assumptions.ts';
 import {
   ALB_IDLE_TIMEOUT_SECONDS,
+  type CertificateSource,
   type LoadBalancerChoice,
   type LoadBalancerKind,
   PRESETS,
@@ -33,6 +34,8 @@ export interface EstimateInput {
    * code inside the page, never fetched.
    */
   snippet?: SnippetKind;
+  /** Price the preset with another certificate than the one it is priced for (presets.ts `certificate`). */
+  certificate?: CertificateSource;
 }
 
 export type SnippetKind = 'src' | 'inline';
@@ -80,7 +83,20 @@ const DAYS_PER_MONTH = 730 / 24;
 const MB_PER_VCPU = 1769;
 
 export function estimate(input: EstimateInput): Estimate {
-  const preset = PRESETS[input.preset] as StackShape;
+  const base = PRESETS[input.preset] as StackShape;
+  if (input.certificate === 'managed' && base.ingestThroughCdn)
+    throw new Error(
+      `the managed certificate is the load balancer's: ${input.preset} takes beacon posts through CloudFront, whose certificate (cdnCertificateArn) browsers see`,
+    );
+  const preset: StackShape =
+    input.certificate === undefined || input.certificate === base.certificate
+      ? base
+      : // The managed certificate is always ECDSA P-256; back on ACM, the preset's key stays.
+        {
+          ...base,
+          certificate: input.certificate,
+          certificateKey: input.certificate === 'managed' ? 'ecdsa' : base.certificateKey,
+        };
   const choice: LoadBalancerChoice = input.loadBalancer ?? preset.loadBalancer;
   if (choice !== 'cheapest' || preset.waf)
     return build(input, withLoadBalancer(preset, choice === 'nlb' && !preset.waf ? 'nlb' : 'alb'));
@@ -156,8 +172,15 @@ function build(input: EstimateInput, shape: StackShape): Estimate {
   const newConnPerPageview =
     a.newConnectionsPerPageviewIdle60 +
     reuse * (a.newConnectionsPerPageviewIdle350 - a.newConnectionsPerPageviewIdle60);
-  const fullHandshake =
-    shape.certificateKey === 'ecdsa' ? a.serverHandshakeBytesEcdsa : a.serverHandshakeBytesRsa;
+  const managedCertificate = shape.certificate === 'managed';
+  const fullHandshake = managedCertificate
+    ? a.serverHandshakeBytesShortChain
+    : shape.certificateKey === 'ecdsa'
+      ? a.serverHandshakeBytesEcdsa
+      : a.serverHandshakeBytesRsa;
+  const certificateLabel = managedCertificate
+    ? 'managed ECDSA, leaf + 1 intermediate'
+    : `${shape.certificateKey.toUpperCase()} ACM`;
   const handshakeBytes =
     (1 - a.resumedHandshakeShare) * fullHandshake + a.resumedHandshakeShare * a.serverHandshakeBytesResumed;
   // The beacon script: hashed and immutable → only cold caches fetch it; b.js (60 s) → most revalidate.
@@ -211,7 +234,7 @@ function build(input: EstimateInput, shape: StackShape): Estimate {
     add('Data transfer out', 'beacon responses (202 + framing)', 'ec2.data-out', ingestOutBytes / GiB);
     add(
       'Data transfer out',
-      `TLS handshakes (${shape.certificateKey.toUpperCase()} certificate, ${round(pageviews > 0 ? newConnections / pageviews : newConnPerPageview)} new connections a pageview${scriptConnections > 0 ? ', script fetches’ own included' : ''})`,
+      `TLS handshakes (${certificateLabel} certificate, ${round(pageviews > 0 ? newConnections / pageviews : newConnPerPageview)} new connections a pageview${scriptConnections > 0 ? ', script fetches’ own included' : ''})`,
       'ec2.data-out',
       ingestHandshakeBytes / GiB,
     );
@@ -254,7 +277,7 @@ function build(input: EstimateInput, shape: StackShape): Estimate {
       add('CloudFront', 'data out: beacon responses', 'cloudfront.data-out', ingestOutBytes / GiB);
       add(
         'CloudFront',
-        `data out: TLS handshakes (${shape.certificateKey.toUpperCase()})`,
+        `data out: TLS handshakes (${certificateLabel})`,
         'cloudfront.data-out',
         ingestHandshakeBytes / GiB,
       );
@@ -388,6 +411,17 @@ function build(input: EstimateInput, shape: StackShape): Estimate {
     compactions * a.compactionFixedSeconds + hitsPerMonth * a.compactionCpuSecondsPerHit * slowdown;
   add('Lambda', 'compaction (every 15 minutes)', 'lambda.arm-gb-second', compactSeconds * gb);
   add('Lambda', 'compaction invocations', 'lambda.requests', per(compactions, 1e6));
+  // The managed certificate's renewer: once a day, an ACME order every ~60 days.
+  const renewerRuns = managedCertificate ? DAYS_PER_MONTH : 0;
+  if (managedCertificate) {
+    add(
+      'Lambda',
+      'certificate renewer (daily)',
+      'lambda.arm-gb-second',
+      a.certificateRenewerGbSecondsPerMonth,
+    );
+    add('Lambda', 'certificate renewer invocations', 'lambda.requests', per(renewerRuns, 1e6));
+  }
 
   // ---- S3 lake ----
   const months = a.storageMonth;
@@ -551,11 +585,16 @@ function build(input: EstimateInput, shape: StackShape): Estimate {
     'cloudwatch.metric',
     metrics,
   );
-  add('CloudWatch', 'alarms', 'cloudwatch.alarm', a.alarms);
+  add(
+    'CloudWatch',
+    managedCertificate ? 'alarms (the certificate renewer’s errors included)' : 'alarms',
+    'cloudwatch.alarm',
+    a.alarms + (managedCertificate ? 1 : 0),
+  );
   add('CloudWatch', 'dashboard', 'cloudwatch.dashboard', a.dashboards);
   const logGb =
     collectorLogGb +
-    ((invocations + compactions) * a.lambdaLogBytesPerInvocation) / GiB +
+    ((invocations + compactions + renewerRuns) * a.lambdaLogBytesPerInvocation) / GiB +
     (a.auroraLogMbPerDay * DAYS_PER_MONTH) / 1024;
   add('CloudWatch', 'logs ingested (collector, Lambdas, postgresql)', 'cloudwatch.logs-ingest', logGb);
   add(
@@ -571,12 +610,19 @@ function build(input: EstimateInput, shape: StackShape): Estimate {
     (collectors + shards) * shards * a.kmsKinesisCallsPerHour * hoursPerMonth +
     (invocations * 3 + compactedFiles) * a.kmsS3RequestShare;
   add('KMS', 'requests (Kinesis data keys, S3 bucket keys)', 'kms.requests', per(kmsCalls, 1e4));
-  add('Secrets Manager', 'Aurora master secret', 'secrets.secret', 1);
+  add(
+    'Secrets Manager',
+    managedCertificate ? 'Aurora master secret, ACME account key' : 'Aurora master secret',
+    'secrets.secret',
+    managedCertificate ? 2 : 1,
+  );
   add(
     'EventBridge Scheduler',
-    'compaction schedule invocations',
+    managedCertificate
+      ? 'compaction and certificate-renewal schedule invocations'
+      : 'compaction schedule invocations',
     'scheduler.invocations',
-    per(compactions, 1e6),
+    per(compactions + renewerRuns, 1e6),
   );
   add(
     'Athena',

@@ -13,6 +13,7 @@ import { validateConfig } from '../../infra/config.ts';
 import { parseValue } from '../../infra/read-config.ts';
 import { stackYamlConfig } from '../../infra/testing/harness.ts';
 import { ASSUMPTIONS } from './assumptions.ts';
+import { estimate } from './model.ts';
 import { CURRENT_ENDPOINT_SERVICES, PRESETS } from './presets.ts';
 
 function prodConfig() {
@@ -82,6 +83,27 @@ describe('the model’s counts of infra resources', () => {
         auroraClusterId: 'db',
       });
       expect(ASSUMPTIONS.alarms.value, kind).toBe(specs.length + 1);
+      // The managed certificate's renewer adds one row; the model prices one more alarm with it.
+      const withRenewer = alarmSpecs({
+        region: 'eu-west-1',
+        accountId: '210987654321',
+        streamName: 's',
+        loadBalancer: { kind, arnSuffix: 'a', targetGroupArnSuffix: 't' },
+        collectorGroupName: 'g',
+        transformerFunctionName: 'f',
+        compactFunctionName: 'c',
+        dlqName: 'd',
+        auroraClusterId: 'db',
+        certificateRenewerFunctionName: 'r',
+      });
+      expect(withRenewer.length, kind).toBe(specs.length + 1);
+      expect(withRenewer.map((s) => s.id)).toContain('certificate-renewal-errors');
+      const alarmsPriced = (certificate: 'acm' | 'managed') =>
+        estimate({ preset: 'scale', hitsPerSecond: 1, region: 'eu-west-1', certificate }).items.find(
+          (i) => i.priceId === 'cloudwatch.alarm',
+        )?.quantity;
+      expect(alarmsPriced('acm')).toBe(specs.length + 1);
+      expect(alarmsPriced('managed')).toBe(withRenewer.length + 1);
     }
     expect(COMPACTION_SCHEDULE).toBe(`rate(${60 / ASSUMPTIONS.compactionRunsPerHour.value} minutes)`);
   });

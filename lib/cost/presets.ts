@@ -11,6 +11,8 @@ import { KEEP_ALIVE_TIMEOUT_MS } from '../../collector/keep-alive.ts';
 export type LoadBalancerChoice = 'alb' | 'nlb' | 'cheapest';
 export type LoadBalancerKind = 'alb' | 'nlb';
 export type CertificateKey = 'rsa' | 'ecdsa';
+/** Who issues the listener's certificate: ACM, or the stack's renewer Lambda (`alt:managedCertificate`). */
+export type CertificateSource = 'acm' | 'managed';
 
 /** ALB idle timeout (infra/components/edge.ts); the collector's keep-alive outlasts it. */
 export const ALB_IDLE_TIMEOUT_SECONDS = 60;
@@ -31,6 +33,14 @@ export interface StackShape {
   idleTimeoutSeconds: number;
   /** The ACM certificate's key: an ECDSA chain and signature make every full TLS handshake smaller. */
   certificateKey: CertificateKey;
+  /**
+   * `acm`: a certificate ACM issues (`certificateArn`), whose chain sends three certificates (leaf,
+   * Amazon intermediate, the Amazon root cross-signed by Starfield). `managed`: the stack's own
+   * (`alt:managedCertificate`): an ECDSA P-256 leaf and one intermediate from an ACME CA, imported
+   * into ACM and renewed by a daily Lambda — a smaller full handshake, plus the renewer's Lambda,
+   * schedule, secret and errors alarm. `managed` implies `certificateKey: 'ecdsa'`.
+   */
+  certificate: CertificateSource;
   /** A web ACL on the ingest path (the ALB, or the CloudFront distribution when ingest goes through it). */
   waf: boolean;
   /** `/v1/*` through CloudFront (routeApiThroughCdn), else straight to the load balancer. */
@@ -123,6 +133,7 @@ export const PRESETS = {
     loadBalancer: 'alb',
     idleTimeoutSeconds: ALB_IDLE_TIMEOUT_SECONDS,
     certificateKey: 'ecdsa',
+    certificate: 'acm',
     waf: false,
     ingestThroughCdn: false,
     beaconFrom: 'collector',
@@ -151,7 +162,7 @@ export const PRESETS = {
   },
   scale: {
     description:
-      'collectors by request rate (public subnets) behind an NLB with a TLS listener, no WAF, no CloudFront, a provisioned stream sized from the rate, one Aurora writer scaling with load plus a reader at 0.5 ACU, one interface endpoint (Secrets Manager), hits/ in Intelligent-Tiering, raw/ in Glacier IR after a day',
+      'collectors by request rate (public subnets) behind an NLB with a TLS listener, no WAF, no CloudFront, a provisioned stream sized from the rate, one Aurora writer scaling with load plus a reader at 0.5 ACU, one interface endpoint (Secrets Manager), hits/ in Intelligent-Tiering, raw/ in Glacier IR after a day, the managed short-chain ECDSA certificate (`managedCertificate`)',
     availabilityZones: 2,
     // An NLB is cheaper than the ALB from about 1,000 hits/s: its capacity unit takes 50 new TLS
     // connections a second, the ALB's 25. What only the ALB provided comes from the collector: its
@@ -160,6 +171,9 @@ export const PRESETS = {
     loadBalancer: 'nlb',
     idleTimeoutSeconds: KEEP_ALIVE_TIMEOUT_MS / 1000,
     certificateKey: 'ecdsa',
+    // At 5,000 hits/s the handshakes are the biggest line: the managed short chain sends 1,190 B
+    // less a full handshake than ACM's (bench/results/tls-handshake-bytes.json).
+    certificate: 'managed',
     waf: false,
     ingestThroughCdn: false,
     beaconFrom: 'collector',
@@ -193,6 +207,7 @@ export const PRESETS = {
     loadBalancer: 'alb',
     idleTimeoutSeconds: ALB_IDLE_TIMEOUT_SECONDS,
     certificateKey: 'rsa',
+    certificate: 'acm',
     waf: true,
     ingestThroughCdn: true,
     beaconFrom: 'cdn',

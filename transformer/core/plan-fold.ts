@@ -103,12 +103,17 @@ export interface RecordSource {
   bare: boolean;
 }
 
-export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
+/** `ids`: the empty sets to keep the batch's `log_id`s in (`planBatch` reuses them batch after batch). */
+export function createPlanFold(
+  batch: StreamBatch,
+  opts: PlanOptions = {},
+  ids: { lake: LogIdSet; dropped: LogIdSet } = { lake: new LogIdSet(), dropped: new LogIdSet() },
+) {
   const derive = opts.deriveFragment ? fromFragment(opts.deriveFragment) : deriveInto;
   const fragment = createFragmentBuffer();
   const bad: BadItem[] = [];
-  const seenLake = new LogIdSet();
-  const seenDropped = new LogIdSet();
+  const seenLake = ids.lake;
+  const seenDropped = ids.dropped;
   const acc = createRollupAccumulator();
   const outcomes = emptyOutcomeCounts();
   // Per hour (epoch ms of its start): the partition name and group, built once; the per-hit path

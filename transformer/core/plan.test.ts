@@ -97,6 +97,20 @@ describe('planBatch', () => {
     expect(plan.deltas.reduce((n, x) => n + x.hits, 0)).toBe(1);
   });
 
+  it('dedupes within a batch only: a log_id kept by one batch is kept again by the next', () => {
+    // planBatch hands its log_id sets to the next batch; they must come back empty.
+    const ids = Array.from({ length: 3_000 }, () => makeRow());
+    const bots = [makeRow({ is_bot: true }), makeRow({ is_bot: true, log_id: 'not-a-uuid' })];
+    const first = planBatch(makeBatch([ids, { dropped: bots }]));
+    expect(first.counts).toMatchObject({ lakeRows: 3_000, droppedBots: 2, duplicates: 0 });
+    const again = planBatch(
+      makeBatch([[ids[0], ids[2_999], makeRow({ log_id: 'other' })], { dropped: bots }]),
+    );
+    expect(again.counts).toMatchObject({ lakeRows: 3, droppedBots: 2, duplicates: 0 });
+    const third = planBatch(makeBatch([[makeRow({ log_id: 'other' }), ids[1], ids[1]]]));
+    expect(third.counts).toMatchObject({ lakeRows: 2, duplicates: 1 });
+  });
+
   it('accepts a bare JSON record, pretty-printed, and hands the writer a single NDJSON line', () => {
     const row = makeRow();
     // Nothing derived, so the line's bytes are what the test can spell (derive.test.ts has the rest).

@@ -144,6 +144,8 @@ export function createPlanFold(
     last = h;
     return h;
   };
+  /** Whether a line went to the plan as a view of its record's body since `takeKeptBody`. */
+  let keptBody = false;
   const addLine = (h: HourState, body: Buffer, start: number, end: number) => {
     h.group.count++;
     const lineEnd = end < body.length ? end + 1 : end; // through its newline, when it has one
@@ -166,8 +168,10 @@ export function createPlanFold(
       const members = fragment.buffer().subarray(0, length);
       const one = Buffer.concat([Buffer.from(json.slice(0, -1)), members, CLOSE_LINE]);
       addLine(h, one, 0, one.length - 1);
-    } else if (length === 0) addLine(h, rec.body, start, end);
-    else {
+    } else if (length === 0) {
+      keptBody = true;
+      addLine(h, rec.body, start, end);
+    } else {
       h.group.count++;
       if (h.body) closeRun(h);
       appendWithFragment(h, rec.body, start, end, fragment.buffer(), length);
@@ -195,6 +199,13 @@ export function createPlanFold(
   };
 
   return {
+    /** Whether the plan holds a view into a record body added since the last call. */
+    takeKeptBody(): boolean {
+      const kept = keptBody;
+      keptBody = false;
+      return kept;
+    },
+
     /** A record that could not be opened. */
     addRecord(o: BadOutcome, sequenceNumber: string): void {
       countOutcome(outcomes, o);

@@ -7,7 +7,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { StreamBatch } from '../../stream/contract.ts';
-import { EnvelopeKind, forEachLine, openEnvelope } from '../../stream/envelope.ts';
+import { createEnvelopeOpener, EnvelopeKind, forEachLine } from '../../stream/envelope.ts';
 import { classifyLine, classifyUndecodable, type LineContext } from './classify.ts';
 import type { DeriveFragment } from './derive.ts';
 import { LogIdSet } from './log-id-set.ts';
@@ -105,6 +105,12 @@ export interface PlanWithIds {
   droppedIds: LogIdSet;
 }
 
+/**
+ * Records are inflated into one buffer, reused record after record and batch after batch while no
+ * plan points into it (`createEnvelopeOpener`). One per thread: planning is synchronous.
+ */
+const opener = createEnvelopeOpener();
+
 /** `ids`: empty sets for the plan's `log_id`s (default: new ones). */
 export function planWithIds(
   batch: StreamBatch,
@@ -113,7 +119,7 @@ export function planWithIds(
 ): PlanWithIds {
   const fold = createPlanFold(batch, opts, ids);
   for (const rec of batch.records) {
-    const opened = openEnvelope(rec.data);
+    const opened = opener.open(rec.data);
     if (!opened.ok) {
       fold.addRecord(classifyUndecodable(rec.data, opened), rec.sequenceNumber);
       continue;
@@ -130,6 +136,8 @@ export function planWithIds(
       fold.addLine(classifyLine(ctx, start, end), src, lineNo++, start, end);
     if (bare) onLine(0, body.length);
     else forEachLine(body, onLine);
+    // A line kept as the body's own bytes: the plan points into it, the next record needs another.
+    if (fold.takeKeptBody()) opener.keep();
   }
   return fold.finish();
 }

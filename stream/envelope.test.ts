@@ -1,6 +1,12 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeEnvelope, EnvelopeKind, encodeEnvelope } from './envelope.ts';
+import {
+  createEnvelopeOpener,
+  decodeEnvelope,
+  EnvelopeKind,
+  encodeEnvelope,
+  openEnvelope,
+} from './envelope.ts';
 
 describe('envelope', () => {
   it('round-trips NDJSON lines with their kind', () => {
@@ -27,5 +33,62 @@ describe('envelope', () => {
     const r = decodeEnvelope(truncated);
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toMatch(/^corrupt gzip body/);
+  });
+});
+
+describe('the reusing envelope opener', () => {
+  const gz = (text: string) => gzipSync(text, { level: 1 });
+  const frame = (kind: number, ...parts: Uint8Array[]) =>
+    new Uint8Array(Buffer.concat([Buffer.from([kind]), ...parts]));
+  const body = (n: number) =>
+    Array.from({ length: n }, (_, i) => `{"i":${i},"s":"é${'x'.repeat(i % 50)}"}\n`).join('');
+  const bigBody = body(20_000);
+  const good = gz(body(40));
+  const forged = Buffer.from(gz(bigBody));
+  forged.writeUInt32LE(10, forged.length - 4); // an ISIZE that says 10 bytes
+  const records: Record<string, Uint8Array> = {
+    lakeRows: frame(1, good),
+    droppedBots: frame(2, good),
+    big: frame(1, gz(bigBody)),
+    twoMembers: frame(1, good, gz('{"more":1}\n')),
+    forgedSize: frame(1, forged),
+    truncated: frame(1, good.subarray(0, good.length - 6)),
+    corrupt: frame(1, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x42, 0x42, 0x42])),
+    trailingBytes: frame(1, good, Buffer.from('xyz')),
+    emptyBody: frame(1),
+    empty: new Uint8Array(),
+    unknown: frame(9, good),
+    bare: new Uint8Array(Buffer.from('{"x":1}')),
+  };
+  const plain = (o: ReturnType<typeof openEnvelope>) =>
+    o.ok ? { ...o, body: o.body.toString('latin1') } : o;
+
+  it('inflates into its own buffer on this Node', () => {
+    expect(createEnvelopeOpener().reusing).toBe(true);
+  });
+
+  it('opens every record as openEnvelope does, errors and their messages included, in any order', () => {
+    const opener = createEnvelopeOpener();
+    const names = Object.keys(records);
+    for (const order of [names, [...names].reverse(), names.flatMap((n) => [n, 'lakeRows'])]) {
+      for (const name of order) {
+        expect({ name, ...plain(opener.open(records[name])) }).toEqual({
+          name,
+          ...plain(openEnvelope(records[name])),
+        });
+      }
+    }
+  });
+
+  it('writes over the last body on the next open, never over one it was told to keep', () => {
+    const opener = createEnvelopeOpener();
+    const first = opener.open(frame(1, gz('{"a":"first"}\n')));
+    opener.keep();
+    const second = opener.open(frame(1, gz('{"a":"2nd!!"}\n')));
+    const third = opener.open(frame(1, gz('{"a":"third"}\n')));
+    expect(first.ok && first.body.toString()).toBe('{"a":"first"}\n');
+    expect(third.ok && third.body.toString()).toBe('{"a":"third"}\n');
+    // The second body was not kept: the third was inflated over it.
+    expect(second.ok && second.body.toString()).toBe('{"a":"third"}\n');
   });
 });

@@ -39,10 +39,14 @@ export const deriveNothing: DeriveFragment = () => '';
 export interface FragmentSink {
   /** Appends `text` as UTF-8. */
   text(text: string): void;
-  /** Appends `value` in double quotes: a JSON string, as `value` needs no escaping. */
-  quoted(value: string): void;
   /** Appends bytes: a member encoded once for the rows that repeat it. */
   bytes(bytes: Uint8Array): void;
+  /**
+   * Appends `key` (a member's `,"<column>":` as bytes) and `value` as a JSON string when `value`
+   * needs no escaping (`quotesAsIs`); else writes nothing and returns false. One call per member:
+   * the per-row path is mostly members, and each call into the sink cost more than a short copy.
+   */
+  member(key: Uint8Array, value: string): boolean;
 }
 
 /**
@@ -68,11 +72,13 @@ export function fragmentText(derive: DeriveInto, hit: DeriveInput): string {
     text: (text) => {
       out += text;
     },
-    quoted: (value) => {
-      out += `"${value}"`;
-    },
     bytes: (bytes) => {
       out += Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    },
+    member: (key, value) => {
+      if (!quotesAsIs(value)) return false;
+      out += `${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('utf8')}"${value}"`;
+      return true;
     },
   });
   return out;
@@ -144,17 +150,17 @@ function compileMembers(): (fields: DerivedFields, sink: FragmentSink) => void {
         `    if (typeof v !== 'string') bad(${name});`,
         `    last${i} = v;`,
         `    bytes${i} = null;`,
-        `    sink.bytes(key${i});`,
-        '    if (asIs(v)) sink.quoted(v);',
-        '    else sink.text(q(v));',
+        `    if (!sink.member(key${i}, v)) {`,
+        `      sink.bytes(key${i});`,
+        '      sink.text(q(v));',
+        '    }',
         '  }',
       ].join('\n'),
     ),
     '};',
   ].join('\n');
-  return new Function('q', 'asIs', 'bad', 'prefix', 'encode', body)(
+  return new Function('q', 'bad', 'prefix', 'encode', body)(
     jsonString,
-    quotesAsIs,
     notAString,
     KEY_PREFIX,
     (text: string) => Buffer.from(text),

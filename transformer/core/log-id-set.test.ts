@@ -59,6 +59,29 @@ describe('LogIdSet', () => {
     );
   });
 
+  it('holds nothing once cleared, its grown table kept, and answers as a Set<string> again', () => {
+    fc.assert(
+      fc.property(fc.array(id, { maxLength: 40 }), fc.array(id, { maxLength: 40 }), (before, after) => {
+        const set = new LogIdSet();
+        for (let i = 0; i < 3_000; i++) set.add(randomUUID());
+        for (const x of before) set.add(x);
+        const slots = set.slots;
+        set.clear();
+        expect(set.size).toBe(0);
+        expect(set.slots).toBe(slots);
+        expect([...set]).toEqual([]);
+        for (const x of before) expect(set.has(x)).toBe(false);
+        const ref = new Set<string>();
+        for (const x of after) {
+          expect(set.add(x)).toBe(!ref.has(x));
+          ref.add(x);
+        }
+        expect(new Set(set)).toEqual(ref);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it('keeps every id as its table grows past its first size', () => {
     const set = new LogIdSet();
     const ids = Array.from({ length: 20_000 }, () => randomUUID());

@@ -111,6 +111,21 @@ export class LogIdSet {
     return parse(id) ? this.#find() : this.#other.has(id);
   }
 
+  /**
+   * Empties the set, keeping its table for the next ids (`plan.ts` hands a batch's sets to the next
+   * batch): only the slots' used flags are reset, the words of an unused slot are never read.
+   */
+  clear(): void {
+    this.#used.fill(0);
+    this.#count = 0;
+    this.#other.clear();
+  }
+
+  /** Slots in the table (tests; `plan.ts` keeps no table beyond a bound). */
+  get slots(): number {
+    return this.#used.length;
+  }
+
   /** Whether the two sets share an id. */
   intersects(that: LogIdSet): boolean {
     const [small, big] = this.size <= that.size ? [this, that] : [that, this];

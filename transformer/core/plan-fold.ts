@@ -103,12 +103,17 @@ export interface RecordSource {
   bare: boolean;
 }
 
-export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
+/** `ids`: the empty sets to keep the batch's `log_id`s in (`planBatch` reuses them batch after batch). */
+export function createPlanFold(
+  batch: StreamBatch,
+  opts: PlanOptions = {},
+  ids: { lake: LogIdSet; dropped: LogIdSet } = { lake: new LogIdSet(), dropped: new LogIdSet() },
+) {
   const derive = opts.deriveFragment ? fromFragment(opts.deriveFragment) : deriveInto;
   const fragment = createFragmentBuffer();
   const bad: BadItem[] = [];
-  const seenLake = new LogIdSet();
-  const seenDropped = new LogIdSet();
+  const seenLake = ids.lake;
+  const seenDropped = ids.dropped;
   const acc = createRollupAccumulator();
   const outcomes = emptyOutcomeCounts();
   // Per hour (epoch ms of its start): the partition name and group, built once; the per-hit path
@@ -139,6 +144,8 @@ export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
     last = h;
     return h;
   };
+  /** Whether a line went to the plan as a view of its record's body since `takeKeptBody`. */
+  let keptBody = false;
   const addLine = (h: HourState, body: Buffer, start: number, end: number) => {
     h.group.count++;
     const lineEnd = end < body.length ? end + 1 : end; // through its newline, when it has one
@@ -161,8 +168,10 @@ export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
       const members = fragment.buffer().subarray(0, length);
       const one = Buffer.concat([Buffer.from(json.slice(0, -1)), members, CLOSE_LINE]);
       addLine(h, one, 0, one.length - 1);
-    } else if (length === 0) addLine(h, rec.body, start, end);
-    else {
+    } else if (length === 0) {
+      keptBody = true;
+      addLine(h, rec.body, start, end);
+    } else {
       h.group.count++;
       if (h.body) closeRun(h);
       appendWithFragment(h, rec.body, start, end, fragment.buffer(), length);
@@ -190,6 +199,13 @@ export function createPlanFold(batch: StreamBatch, opts: PlanOptions = {}) {
   };
 
   return {
+    /** Whether the plan holds a view into a record body added since the last call. */
+    takeKeptBody(): boolean {
+      const kept = keptBody;
+      keptBody = false;
+      return kept;
+    },
+
     /** A record that could not be opened. */
     addRecord(o: BadOutcome, sequenceNumber: string): void {
       countOutcome(outcomes, o);

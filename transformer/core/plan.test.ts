@@ -97,6 +97,44 @@ describe('planBatch', () => {
     expect(plan.deltas.reduce((n, x) => n + x.hits, 0)).toBe(1);
   });
 
+  it('dedupes within a batch only: a log_id kept by one batch is kept again by the next', () => {
+    // planBatch hands its log_id sets to the next batch; they must come back empty.
+    const ids = Array.from({ length: 3_000 }, () => makeRow());
+    const bots = [makeRow({ is_bot: true }), makeRow({ is_bot: true, log_id: 'not-a-uuid' })];
+    const first = planBatch(makeBatch([ids, { dropped: bots }]));
+    expect(first.counts).toMatchObject({ lakeRows: 3_000, droppedBots: 2, duplicates: 0 });
+    const again = planBatch(
+      makeBatch([[ids[0], ids[2_999], makeRow({ log_id: 'other' })], { dropped: bots }]),
+    );
+    expect(again.counts).toMatchObject({ lakeRows: 3, droppedBots: 2, duplicates: 0 });
+    const third = planBatch(makeBatch([[makeRow({ log_id: 'other' }), ids[1], ids[1]]]));
+    expect(third.counts).toMatchObject({ lakeRows: 2, duplicates: 1 });
+  });
+
+  it("keeps a record's lines intact when they go to the plan as its own bytes, record after record", () => {
+    // Records are inflated into one reused buffer: one the plan points into must not be reused.
+    const ts = '2026-11-25T03:10:00Z';
+    const records = Array.from({ length: 4 }, () =>
+      Array.from({ length: 3 }, () => makeRow({ timestamp: ts })),
+    );
+    // Derived members for rows of the second record only: the others stay views of their record.
+    for (const [r, row] of records[1].entries()) row.url = `https://x.example/second/${r}`;
+    const plan = planBatch(makeBatch(records), {
+      deriveFragment: (hit) => (hit.url?.includes('/second/') ? ',"url_host":"x.example"' : ''),
+    });
+    const lines = Buffer.concat(plan.partitions[0].ndjson).toString().trimEnd().split('\n');
+    expect(lines).toEqual(
+      records.flatMap((rows, i) =>
+        rows.map((r) =>
+          i === 1 ? `${JSON.stringify(r).slice(0, -1)},"url_host":"x.example"}` : JSON.stringify(r),
+        ),
+      ),
+    );
+    // And the next batch's records do not write over this plan's bytes either.
+    planBatch(makeBatch(records.map((rows) => rows.map((r) => ({ ...r, log_id: `${r.log_id}x` })))));
+    expect(Buffer.concat(plan.partitions[0].ndjson).toString().trimEnd().split('\n')).toEqual(lines);
+  });
+
   it('accepts a bare JSON record, pretty-printed, and hands the writer a single NDJSON line', () => {
     const row = makeRow();
     // Nothing derived, so the line's bytes are what the test can spell (derive.test.ts has the rest).

@@ -132,8 +132,8 @@ export const ASSUMPTIONS = {
     why: 'writer ACUs with the pipeline idle but connected (never pauses: the transformer connects every batch)',
   },
   auroraAcuPer1000HitsPerSecond: {
-    value: 0.3,
-    why: 'rollup upserts: a batch’s hits collapse into a few hundred keys (docs/transformer.md); 2 ACU at 5,000 hits/s as in the previous estimate',
+    value: 0.06,
+    why: 'rollup upserts, measured: PostgreSQL’s own CPU is 26–30 µs a key upserted at 2,000–10,000 keys a batch (bench/experiments/rollup-server-cpu.ts, backend utime + stime; bench/results/rollup-server-cpu-2026-12-06.json). With a batch’s hits collapsing into at most a third as many keys (2,000 sites, a few dimension values each) that is ≤ 10 µs of server CPU a hit: 1 % of a vCPU per 1,000 hits/s, ×1.5 for WAL and checkpoints (not measured) = 1.5 %. An ACU is ~2 GiB “and corresponding CPU” (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.how-it-works.html), i.e. the memory-optimised ratio of 8 GiB a vCPU (db.r6g.large: 2 vCPUs, 16 GiB, https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.DBInstanceClass.Summary.html): 4 ACU a vCPU → 0.06 ACU per 1,000 hits/s. (It was 0.3, a guess: 2 ACU at 5,000 hits/s.)',
   },
   auroraIoPerBatch: {
     value: 100,

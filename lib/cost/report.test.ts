@@ -85,7 +85,7 @@ describe('alt cost', () => {
     );
     const table = await run(...args, '--snippet', 'inline');
     expect(table).toMatch(/beacon inlined in the snippet \(no script fetch\)/);
-    expect(table).toMatch(/total \$2,794\.00 a month, \$0\.2126 per million hits/);
+    expect(table).toMatch(/total \$2,471\.19 a month, \$0\.1881 per million hits/);
     await expect(run(...args, '--snippet', 'inline', '--assume', 'scriptColdCacheShare=0.3')).rejects.toThrow(
       /--snippet inline fetches no script: scriptColdCacheShare would not be used/,
     );
@@ -94,10 +94,10 @@ describe('alt cost', () => {
 
   it('prices the preset’s certificate unless --certificate names the other', async () => {
     const args = ['--hits-per-second', '5000', '--preset', 'scale'];
-    expect(await run(...args)).toMatch(/total \$3,064\.45 a month, \$0\.2332 per million hits/);
+    expect(await run(...args)).toMatch(/total \$2,741\.64 a month, \$0\.2086 per million hits/);
     const acm = await run(...args, '--certificate', 'acm');
     expect(acm).toMatch(/TLS handshakes \(ECDSA ACM certificate/);
-    expect(acm).toMatch(/total \$3,526\.54 a month, \$0\.2684 per million hits/);
+    expect(acm).toMatch(/total \$3,203\.73 a month, \$0\.2438 per million hits/);
     const small = await run('--pageviews-per-month', '20000000', '--certificate', 'managed');
     expect(small).toMatch(/TLS handshakes \(managed ECDSA, leaf \+ 1 intermediate certificate/);
     expect(small).toMatch(/certificate renewer \(daily\)/);

@@ -2,8 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { availableParallelism } from 'node:os';
-import { needsExternalMemoryFlag, usesSingleThreadedScavenge } from './v8-heap.ts';
+import { needsExternalMemoryFlag } from './v8-heap.ts';
 
 const CHURN = fileURLToPath(new URL('./testing/buffer-churn.ts', import.meta.url));
 
@@ -31,43 +30,5 @@ describe('tuneV8ForCollector', () => {
     const tuned = markCompacts('tuned');
     expect(without).toBeGreaterThanOrEqual(8);
     expect(tuned).toBeLessThanOrEqual(without / 4);
-  });
-});
-
-describe('single-threaded GC on one CPU', () => {
-  it('is chosen for one CPU only', () => {
-    expect(usesSingleThreadedScavenge(1)).toBe(true);
-    expect(usesSingleThreadedScavenge(2)).toBe(false);
-    expect(usesSingleThreadedScavenge(64)).toBe(false);
-  });
-
-  it('sees one CPU in a process pinned to one core (as `alt dev` under taskset), two without', () => {
-    const cpus = (pin: string[]) =>
-      Number(
-        execFileSync(
-          pin.length ? 'taskset' : process.execPath,
-          [...pin, ...(pin.length ? [process.execPath] : []), '-p', 'require("node:os").availableParallelism()'],
-          { encoding: 'utf8' },
-        ).trim(),
-      );
-    expect(cpus(['-c', '0'])).toBe(1);
-    // Unpinned, what this process sees (2 on these machines).
-    expect(cpus([])).toBe(availableParallelism());
-  });
-
-  it('on one CPU, scavenges run without helper threads from the setting on; with two, helpers take part', () => {
-    // Background (helper-thread) time of each scavenge from --trace-gc-nvp, after tsx has loaded.
-    const helperMs = (cpus: number) =>
-      execFileSync(process.execPath, ['--trace-gc-nvp', '--import', 'tsx', CHURN, `young:${cpus}`], {
-        encoding: 'utf8',
-      })
-        .split('\n')
-        .filter((l) => l.includes('gc=s '))
-        .map((l) => Number(/background\.scavenge\.parallel=([\d.]+)/.exec(l)?.[1] ?? Number.NaN));
-    const one = helperMs(1).slice(-5);
-    const two = helperMs(2).slice(-5);
-    expect(one).toHaveLength(5);
-    expect(one.every((ms) => ms === 0)).toBe(true);
-    expect(two.some((ms) => ms > 0)).toBe(true);
   });
 });

@@ -29,27 +29,10 @@
  * of up to 24 ms. With the flag: 5 in the same run. The price is a higher heap ceiling (~170 MB
  * before a mark-compact, against ~100 MB), which a collector's memory has room for.
  */
-import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 
 export const EXTERNAL_MEMORY_FLAG = '--external-memory-accounted-in-global-limit';
 export const HEAP_GROWING_FLAG = '--heap-growing-percent=300';
-export const NO_PARALLEL_SCAVENGE_FLAG = '--no-parallel-scavenge';
-
-/**
- * A third setting, only where the process may run on one CPU (`alt dev` pinned to a core, a
- * one-vCPU machine): `--no-parallel-scavenge`. V8 splits each scavenge among helper threads and the
- * main thread waits for all of them; with one CPU a helper only runs when the scheduler gets to it.
- * `alt dev` at 5,000 hits/s under `taskset -c 0` fell into that in 2 of 4 runs on 2026-12-06
- * (`ALT_BENCH_DEV_NODE_FLAGS=--trace-gc`): scavenges of p50 25 ms and max 54 ms instead of 2.6 / 13 ms,
- * 8× the scavenge time from the first seconds, and 6–8 mark-compacts a minute instead of 1 — p99
- * 57–102 ms a minute. With `--single-threaded-gc` on the command line: p50 1.9–2.4 ms, 1
- * mark-compact a minute, in both runs. Set at runtime, `--single-threaded-gc` does nothing (its
- * implications are applied only at start; `--trace-gc-nvp` still shows background scavenge time),
- * while `--no-parallel-scavenge` is read at every scavenge: background scavenge time 0 from the
- * next one on (`v8-heap.test.ts`).
- */
-export const usesSingleThreadedScavenge = (cpus: number): boolean => cpus <= 1;
 
 /**
  * Whether this V8 has the flag and needs it: V8 13.x (Node 24) up to 14.7. Older V8 (Node 20's
@@ -62,16 +45,11 @@ export function needsExternalMemoryFlag(v8Version: string): boolean {
 }
 
 /**
- * Applies the settings (the external-memory flag only where V8 has it and needs it, scavenges
- * without helper threads only on one CPU; `availableParallelism` follows the process's CPU affinity); returns whether
- * the external-memory flag was applied. Idempotent.
+ * Applies both settings (the external-memory flag only where V8 has it and needs it); returns
+ * whether the external-memory flag was applied. Idempotent.
  */
-export function tuneV8ForCollector(
-  v8Version: string = process.versions.v8,
-  cpus: number = availableParallelism(),
-): boolean {
+export function tuneV8ForCollector(v8Version: string = process.versions.v8): boolean {
   setFlagsFromString(HEAP_GROWING_FLAG);
-  if (usesSingleThreadedScavenge(cpus)) setFlagsFromString(NO_PARALLEL_SCAVENGE_FLAG);
   if (!needsExternalMemoryFlag(v8Version)) return false;
   setFlagsFromString(EXTERNAL_MEMORY_FLAG);
   return true;

@@ -8,22 +8,7 @@
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { tuneV8ForCollector } from '../v8-heap.ts';
 
-const mode = process.argv[2] ?? 'default';
-if (mode.startsWith('young:')) {
-  // `young:<cpus>`: the settings for that many CPUs, then a kept, growing old generation and short
-  // young garbage, so marking runs while scavenges happen (v8-heap.test.ts reads --trace-gc).
-  tuneV8ForCollector(process.versions.v8, Number(mode.slice(6)));
-  const old: { i: number; s: string }[] = [];
-  for (let i = 0; i < 3_000_000; i++) {
-    if (i % 4 === 0) old.push({ i, s: `kept ${i}` });
-    const garbage = { i, s: `young ${i}`, a: [i, i + 1] };
-    if (garbage.a.length !== 2) throw new Error('unreachable');
-    if (i % 20_000 === 0) await new Promise(setImmediate);
-  }
-  process.stdout.write(`${JSON.stringify({ kept: old.length })}\n`);
-  process.exit(0);
-}
-if (mode === 'tuned') tuneV8ForCollector();
+if (process.argv[2] === 'tuned') tuneV8ForCollector();
 let markCompacts = 0;
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {

@@ -5,6 +5,8 @@
  *
  *   npx tsx bench/sustained-dev.ts [--minutes 10] [--rate 5000] [--out FILE] [--keep]
  *   ALT_BENCH_SUSTAINED_MINUTES=1 npm run bench -- --only sustained-dev     # a smoke run
+ *   ALT_BENCH_DEV_NODE_FLAGS=--trace-gc ALT_BENCH_DEV_LOG=/tmp/dev.log npx tsx bench/sustained-dev.ts
+ *     # node flags for `alt dev` and its whole output kept in a file (diagnostics; not for the table)
  *
  * 1. `node bin/alt.mjs dev --data-dir <tmp> --port 0` under `taskset -c 0` (its whole process tree
  *    stays on core 0: affinity is inherited), per-address and per-app rate limits raised through
@@ -22,7 +24,7 @@
  * `bench/results/sustained-dev-<date>.json`; prints the per-minute table and verdicts on stderr.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -569,6 +571,10 @@ export async function runSustainedDev(plan: Plan, o: { keep?: boolean } = {}): P
   const devArgv = [
     process.execPath,
     ...npmStartNodeFlags(),
+    // Diagnostics only (e.g. "--trace-gc"): what a run's collector did, with its whole log kept in
+    // ALT_BENCH_DEV_LOG. A run in which the collector's V8 collected 8× as much as in any other
+    // (2026-12-06 13:11Z, docs/performance.md) could not be told apart afterwards without them.
+    ...(process.env.ALT_BENCH_DEV_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
     join(ROOT, 'bin/alt.mjs'),
     'dev',
     '--data-dir',
@@ -590,8 +596,10 @@ export async function runSustainedDev(plan: Plan, o: { keep?: boolean } = {}): P
   );
   const dev = spawn(argv[0], argv.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let devLog = '';
+  const fullLog = process.env.ALT_BENCH_DEV_LOG;
   const keepLog = (d: Buffer) => {
     devLog = (devLog + d).slice(-20_000);
+    if (fullLog) appendFileSync(fullLog, d);
   };
   dev.stdout!.on('data', keepLog);
   dev.stderr!.on('data', keepLog);

@@ -1,15 +1,6 @@
-/**
- * A PostgreSQL server that only authenticates: it answers the SSL request (with TLS when given a
- * certificate), asks for a cleartext password — what Aurora asks of an IAM-auth login, over TLS —
- * records who logged in with what, and refuses. Enough to see the credentials and the TLS a client
- * really sends, which a trust-auth test server never asks for.
- */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { TLSSocket } from 'node:tls';
+import { selfSigned } from './self-signed.ts';
 
 export interface Login {
   user: string;
@@ -129,34 +120,10 @@ export async function startFakePostgres(
 
 /** A self-signed certificate for `localhost` (openssl), as a stranger's server would present. */
 export function selfSignedLocalhost(): { key: string; cert: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'alt-cert-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    return {
-      key: readFileSync(path.join(dir, 'key.pem'), 'utf8'),
-      cert: readFileSync(path.join(dir, 'cert.pem'), 'utf8'),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return selfSigned({
+    newKey: ['rsa:2048'],
+    commonName: 'localhost',
+    subjectAltName: 'DNS:localhost',
+    days: 1,
+  });
 }

@@ -4,14 +4,15 @@
  * serves its API over TLS with a throwaway certificate for 127.0.0.1 that only the tests trust.
  * `.ci/run` installs the package; in CI a missing pebble fails instead of skipping.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { selfSigned } from '../../../test/helpers/self-signed.ts';
 import { commonName } from '../renewal.ts';
 
 const PEBBLE = '/usr/bin/pebble';
@@ -81,30 +82,15 @@ export async function startPebble(): Promise<Pebble> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=pebble',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    const tlsCa = readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+    const tls = selfSigned({
+      newKey: ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256'],
+      commonName: 'pebble',
+      subjectAltName: 'IP:127.0.0.1,DNS:localhost',
+      days: 2,
+    });
+    writeFileSync(path.join(dir, 'key.pem'), tls.key);
+    writeFileSync(path.join(dir, 'cert.pem'), tls.cert);
+    const tlsCa = tls.cert;
     const [acmePort, mgmtPort, challMgmtPort, dnsPort] = [
       await freePort(),
       await freePort(),

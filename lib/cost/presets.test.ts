@@ -71,7 +71,7 @@ describe('the model’s counts of infra resources', () => {
     // Behind either load balancer: the table's rows plus monitoring.ts's 404-spike band;
     // infra/stack-presets.test.ts counts the built alarms.
     for (const kind of ['alb', 'nlb'] as const) {
-      const specs = alarmSpecs({
+      const stack = {
         region: 'eu-west-1',
         accountId: '210987654321',
         streamName: 's',
@@ -81,21 +81,11 @@ describe('the model’s counts of infra resources', () => {
         compactFunctionName: 'c',
         dlqName: 'd',
         auroraClusterId: 'db',
-      });
+      };
+      const specs = alarmSpecs(stack);
       expect(ASSUMPTIONS.alarms.value, kind).toBe(specs.length + 1);
       // The managed certificate's renewer adds one row; the model prices one more alarm with it.
-      const withRenewer = alarmSpecs({
-        region: 'eu-west-1',
-        accountId: '210987654321',
-        streamName: 's',
-        loadBalancer: { kind, arnSuffix: 'a', targetGroupArnSuffix: 't' },
-        collectorGroupName: 'g',
-        transformerFunctionName: 'f',
-        compactFunctionName: 'c',
-        dlqName: 'd',
-        auroraClusterId: 'db',
-        certificateRenewerFunctionName: 'r',
-      });
+      const withRenewer = alarmSpecs({ ...stack, certificateRenewerFunctionName: 'r' });
       expect(withRenewer.length, kind).toBe(specs.length + 1);
       expect(withRenewer.map((s) => s.id)).toContain('certificate-renewal-errors');
       const alarmsPriced = (certificate: 'acm' | 'managed') =>

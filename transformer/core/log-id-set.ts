@@ -60,6 +60,14 @@ function hashOf(): number {
   return h ^ (h >>> 15);
 }
 
+/** Puts the id held in slot `s` of a table's words into k0…k3. */
+function load(words: Int32Array, s: number): void {
+  k0 = words[s * 4];
+  k1 = words[s * 4 + 1];
+  k2 = words[s * 4 + 2];
+  k3 = words[s * 4 + 3];
+}
+
 const hex8 = (v: number) => (v >>> 0).toString(16).padStart(8, '0');
 
 /** What crosses to another thread: the table's buffers are transferred, not copied. */
@@ -134,10 +142,7 @@ export class LogIdSet {
     const used = small.#used;
     for (let s = 0; s < used.length; s++) {
       if (used[s] === 0) continue;
-      k0 = w[s * 4];
-      k1 = w[s * 4 + 1];
-      k2 = w[s * 4 + 2];
-      k3 = w[s * 4 + 3];
+      load(w, s);
       if (big.#find()) return true;
     }
     return false;
@@ -196,10 +201,7 @@ export class LogIdSet {
     this.#mask = this.#used.length - 1;
     for (let s = 0; s < used.length; s++) {
       if (used[s] === 0) continue;
-      k0 = words[s * 4];
-      k1 = words[s * 4 + 1];
-      k2 = words[s * 4 + 2];
-      k3 = words[s * 4 + 3];
+      load(words, s);
       this.#find();
       this.#insert();
     }

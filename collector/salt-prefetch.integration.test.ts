@@ -7,9 +7,7 @@ import type { Sql } from '../lib/db/sql.ts';
 import { createMemorySaltStore, type SaltStore, utcDay } from './salts.ts';
 import { SALT_PREFETCH_MS } from './service.ts';
 import { openTestDb, startHarness } from './testing/harness.ts';
-
-const CHROME =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+import { CHROME_UA } from './testing/user-agents.ts';
 
 let db: Sql;
 let dbDone: () => Promise<void>;
@@ -43,7 +41,7 @@ describe('salt prefetch before midnight UTC', () => {
       const r = await h.app.inject({
         method: 'POST',
         url: '/v1/hits',
-        headers: { 'content-type': 'text/plain', 'user-agent': CHROME },
+        headers: { 'content-type': 'text/plain', 'user-agent': CHROME_UA },
         payload: JSON.stringify({ app_id: app.appId, event_type: 'pageview', url: 'https://a.example/' }),
       });
       expect(r.statusCode).toBe(202);

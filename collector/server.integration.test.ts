@@ -19,9 +19,7 @@ import { createCollectorLogger } from './logger.ts';
 import { startCollector } from './main.ts';
 import { createSqlRegistry } from './registry/sql-registry.ts';
 import { openTestDb, startHarness } from './testing/harness.ts';
-
-const CHROME =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+import { CHROME_UA } from './testing/user-agents.ts';
 
 // One test database for the harness-based servers of this file.
 let db: Sql;
@@ -42,7 +40,7 @@ describe('X-Forwarded-For', () => {
       const { app } = await h.createApp();
       const r = await fetch(`${base}/v1/hits`, {
         method: 'POST',
-        headers: { 'content-type': 'text/plain', 'user-agent': CHROME, 'x-forwarded-for': xff },
+        headers: { 'content-type': 'text/plain', 'user-agent': CHROME_UA, 'x-forwarded-for': xff },
         body: JSON.stringify({ app_id: app.appId, event_type: 'pageview', url: 'https://a.example/' }),
       });
       expect(r.status).toBe(202);
@@ -124,7 +122,7 @@ describe('keep-alive under overload', () => {
         return new Promise((resolve) => {
           waiting = resolve;
           socket.write(
-            `POST /v1/hits HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\nuser-agent: ${CHROME}\r\n` +
+            `POST /v1/hits HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\nuser-agent: ${CHROME_UA}\r\n` +
               `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
           );
         });
@@ -211,7 +209,7 @@ describe('startCollector as the stack runs it behind an NLB (private port, no tr
       // the client (here 127.0.0.1).
       const r = await fetch(`${c.url}/v1/hits`, {
         method: 'POST',
-        headers: { 'content-type': 'text/plain', 'user-agent': CHROME, 'x-forwarded-for': '203.0.113.77' },
+        headers: { 'content-type': 'text/plain', 'user-agent': CHROME_UA, 'x-forwarded-for': '203.0.113.77' },
         body: JSON.stringify({ app_id: app.appId, event_type: 'pageview', url: 'https://a.example/' }),
       });
       expect(r.status).toBe(202);
@@ -260,7 +258,7 @@ describe('startCollector (production wiring: PGlite registry, batcher, segment l
       const responses = await Promise.all([
         fetch(`${c.url}/v1/hits`, {
           method: 'POST',
-          headers: { 'content-type': 'text/plain', 'user-agent': CHROME },
+          headers: { 'content-type': 'text/plain', 'user-agent': CHROME_UA },
           body: JSON.stringify(hits),
         }),
         fetch(`${c.url}/v1/batch`, {

@@ -6,9 +6,8 @@ import { EnvelopeKind } from '../stream/envelope.ts';
 import { beaconAsset } from './beacon-assets.ts';
 import { PIXEL_GIF } from './routes/pixel.ts';
 import { type Harness, openTestDb, startHarness } from './testing/harness.ts';
+import { CHROME_UA } from './testing/user-agents.ts';
 
-const CHROME =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 const BEACON_SRC = Buffer.from(
   '(function(){/* beacon */window.alt=window.alt||function(){};})();'.repeat(20),
 );
@@ -55,7 +54,7 @@ const post = (payload: unknown, headers: Record<string, string> = {}, url = '/v1
     method: 'POST',
     url,
     payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
-    headers: { 'content-type': 'text/plain;charset=UTF-8', 'user-agent': CHROME, ...headers },
+    headers: { 'content-type': 'text/plain;charset=UTF-8', 'user-agent': CHROME_UA, ...headers },
   });
 const pageview = (app_id: string, over: Record<string, unknown> = {}) => ({
   app_id,
@@ -87,7 +86,7 @@ describe('POST /v1/hits', () => {
       response_time_ms: 87,
       metadata: '{"ab":"x"}',
       client_ip: '127.0.0.0',
-      user_agent: CHROME,
+      user_agent: CHROME_UA,
       is_bot: false,
     });
   });
@@ -250,7 +249,11 @@ describe('GET /v1/p.gif', () => {
       status_code: '200',
       module_id: 'footer',
     });
-    const r = await h.app.inject({ method: 'GET', url: `/v1/p.gif?${q}`, headers: { 'user-agent': CHROME } });
+    const r = await h.app.inject({
+      method: 'GET',
+      url: `/v1/p.gif?${q}`,
+      headers: { 'user-agent': CHROME_UA },
+    });
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toBe('image/gif');
     expect(r.headers['cache-control']).toContain('no-store');
@@ -268,14 +271,14 @@ describe('GET /v1/p.gif', () => {
     const r = await h.app.inject({
       method: 'GET',
       url: `/v1/p.gif?app_id=${open}&event_type=pageview`,
-      headers: { 'user-agent': CHROME, referer: 'https://shop.example/no-js?x=1#top' },
+      headers: { 'user-agent': CHROME_UA, referer: 'https://shop.example/no-js?x=1#top' },
     });
     expect(r.statusCode).toBe(200);
     expect(h.sink.rows().at(-1)).toMatchObject({ source: 'pixel', url: 'https://shop.example/no-js?x=1' });
     const without = await h.app.inject({
       method: 'GET',
       url: `/v1/p.gif?app_id=${open}&event_type=pageview`,
-      headers: { 'user-agent': CHROME },
+      headers: { 'user-agent': CHROME_UA },
     });
     expect(without.statusCode).toBe(400);
   });
@@ -315,7 +318,7 @@ describe('POST /v1/batch', () => {
         log_id: '0190b7a0-0000-7000-8000-0000000000aa',
         timestamp: ts,
         client_ip: '198.51.100.23',
-        user_agent: CHROME,
+        user_agent: CHROME_UA,
         status_code: 500,
         response_time_ms: 1234,
         request_id: 'req-1',
@@ -330,7 +333,7 @@ describe('POST /v1/batch', () => {
       source: 'server',
       timestamp: ts,
       client_ip: '198.51.100.0',
-      user_agent: CHROME,
+      user_agent: CHROME_UA,
       status_code: 500,
       request_id: 'req-1',
     });
@@ -519,7 +522,7 @@ describe('what the alarms watch behind an NLB (own server)', () => {
           method: 'POST',
           url: '/v1/hits',
           payload: JSON.stringify(pageview(app.appId)),
-          headers: { 'content-type': 'text/plain', 'user-agent': CHROME },
+          headers: { 'content-type': 'text/plain', 'user-agent': CHROME_UA },
         });
       for (let i = 0; i < 20; i++) expect((await send()).statusCode).toBe(202);
       // One answer held 150 ms by the sink: in 21 answers the slowest is the p99.

@@ -1,6 +1,7 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { StreamRowSchema, V1_COLUMN_NAMES } from '../../schemas/lake.ts';
+import { CHROME_UA } from '../testing/user-agents.ts';
 import { isBotUserAgent } from './bot.ts';
 import { maskIp, normalizeIp } from './ip.ts';
 import { enrichHit, eventTime, type HitContext } from './row.ts';
@@ -8,8 +9,6 @@ import { stripFragment } from './url.ts';
 import { uuidv7 } from './uuid7.ts';
 import { createVisitorIdCache, visitorId } from './visitor.ts';
 
-const CHROME =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 const APP = 'alt_0123456789abcdefghijkl';
 const saltA = new Uint8Array(32).fill(1);
 const saltB = new Uint8Array(32).fill(2);
@@ -58,29 +57,29 @@ describe('URL, log id', () => {
 
 describe('visitor id', () => {
   it('is stable for the same salt, app, IP and UA, and changes with any of them', () => {
-    const v = visitorId(saltA, APP, '203.0.113.77', CHROME);
+    const v = visitorId(saltA, APP, '203.0.113.77', CHROME_UA);
     expect(v).toMatch(/^[0-9a-f]{32}$/);
-    expect(visitorId(saltA, APP, '203.0.113.77', CHROME)).toBe(v);
-    expect(visitorId(saltB, APP, '203.0.113.77', CHROME)).not.toBe(v);
-    expect(visitorId(saltA, 'alt_0123456789abcdefghijkm', '203.0.113.77', CHROME)).not.toBe(v);
+    expect(visitorId(saltA, APP, '203.0.113.77', CHROME_UA)).toBe(v);
+    expect(visitorId(saltB, APP, '203.0.113.77', CHROME_UA)).not.toBe(v);
+    expect(visitorId(saltA, 'alt_0123456789abcdefghijkm', '203.0.113.77', CHROME_UA)).not.toBe(v);
     // Uses the full address: two visitors in one /24 stay apart.
-    expect(visitorId(saltA, APP, '203.0.113.78', CHROME)).not.toBe(v);
-    expect(visitorId(saltA, APP, '203.0.113.77', `${CHROME} Edg/1`)).not.toBe(v);
+    expect(visitorId(saltA, APP, '203.0.113.78', CHROME_UA)).not.toBe(v);
+    expect(visitorId(saltA, APP, '203.0.113.77', `${CHROME_UA} Edg/1`)).not.toBe(v);
   });
 
   it('memoised: the same ids as visitorId, for every input, across salt changes, expiry and a full map', () => {
     const cached = createVisitorIdCache({ maxEntries: 2, ttlMs: 1000 });
     const cases: [Uint8Array, string, string, string, number][] = [
-      [saltA, APP, '203.0.113.77', CHROME, 0],
-      [saltA, APP, '203.0.113.77', CHROME, 10],
-      [saltB, APP, '203.0.113.77', CHROME, 20],
-      [saltA, APP, '203.0.113.77', CHROME, 30],
-      [saltA, APP, '203.0.113.78', CHROME, 40],
-      [saltA, APP, '203.0.113.79', CHROME, 50],
-      [saltA, 'alt_0123456789abcdefghijkm', '203.0.113.77', CHROME, 60],
-      [saltA, APP, '203.0.113.77', `${CHROME} Edg/1`, 5000],
-      [saltA, APP, '::ffff:203.0.113.77', CHROME, 5010],
-      [saltA, APP, '203.0.113.77', CHROME, 0],
+      [saltA, APP, '203.0.113.77', CHROME_UA, 0],
+      [saltA, APP, '203.0.113.77', CHROME_UA, 10],
+      [saltB, APP, '203.0.113.77', CHROME_UA, 20],
+      [saltA, APP, '203.0.113.77', CHROME_UA, 30],
+      [saltA, APP, '203.0.113.78', CHROME_UA, 40],
+      [saltA, APP, '203.0.113.79', CHROME_UA, 50],
+      [saltA, 'alt_0123456789abcdefghijkm', '203.0.113.77', CHROME_UA, 60],
+      [saltA, APP, '203.0.113.77', `${CHROME_UA} Edg/1`, 5000],
+      [saltA, APP, '::ffff:203.0.113.77', CHROME_UA, 5010],
+      [saltA, APP, '203.0.113.77', CHROME_UA, 0],
     ];
     for (const [salt, app, ip, ua, at] of cases) {
       expect(cached(salt, app, ip, ua, at)).toBe(visitorId(salt, app, ip, ua));
@@ -101,7 +100,7 @@ describe('bot detection', () => {
     ['curl/8.5.0', true],
     ['python-requests/2.31.0', true],
     ['Wget/1.21', true],
-    [CHROME, false],
+    [CHROME_UA, false],
     [
       'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1',
       false,
@@ -117,7 +116,7 @@ describe('enrichHit', () => {
     source: 'beacon',
     receivedAt: received,
     ip: '203.0.113.77',
-    userAgent: CHROME,
+    userAgent: CHROME_UA,
     salt: saltA,
     botPolicy: 'drop',
     ...over,
@@ -219,7 +218,7 @@ describe('enrichHit', () => {
         event_type: 'request',
         log_id: '0190B7A0-0000-7000-8000-000000000001',
         client_ip: '2001:db8:1:2::5',
-        user_agent: CHROME,
+        user_agent: CHROME_UA,
       },
       undefined,
       ctx({ source: 'server', userAgent: 'backend/1.0', ip: '10.1.1.1' }),
@@ -227,10 +226,10 @@ describe('enrichHit', () => {
     expect(e.row).toMatchObject({
       log_id: '0190b7a0-0000-7000-8000-000000000001',
       client_ip: '2001:db8:1::',
-      user_agent: CHROME,
+      user_agent: CHROME_UA,
       source: 'server',
       is_bot: false,
-      visitor_id: visitorId(saltA, APP, '2001:db8:1:2::5', CHROME),
+      visitor_id: visitorId(saltA, APP, '2001:db8:1:2::5', CHROME_UA),
     });
     // Without a client UA the backend's own UA is recorded but is not judged a bot.
     const own = enrichHit(

@@ -1,11 +1,14 @@
-import { gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   createEnvelopeOpener,
   decodeEnvelope,
   EnvelopeKind,
   encodeEnvelope,
+  encodeEnvelopeAsync,
   openEnvelope,
+  reusesDeflateContext,
 } from './envelope.ts';
 
 describe('envelope', () => {
@@ -90,5 +93,38 @@ describe('the reusing envelope opener', () => {
     expect(third.ok && third.body.toString()).toBe('{"a":"third"}\n');
     // The second body was not kept: the third was inflated over it.
     expect(second.ok && second.body.toString()).toBe('{"a":"third"}\n');
+  });
+});
+
+describe('envelopes deflated with one reused context', () => {
+  const lines = (n: number) =>
+    Array.from({ length: n }, (_, i) => `{"i":${i},"u":"/p/${i % 97}"}\n`).join('');
+
+  it('deflates with one context on this Node', () => {
+    expect(reusesDeflateContext()).toBe(true);
+  });
+
+  it('every record inflates to exactly its own body, whatever came before it', async () => {
+    const random = randomBytes(300_000); // incompressible: deflate's output is larger than its input
+    const bodies = [lines(1), lines(2_000), Buffer.from(''), random.subarray(0, 5_000), lines(7), random];
+    const records = [];
+    for (const b of bodies) records.push({ b, sync: encodeEnvelope(EnvelopeKind.DROPPED_BOTS, b) });
+    for (const b of bodies) records.push({ b, sync: await encodeEnvelopeAsync(EnvelopeKind.LAKE_ROWS, b) });
+    for (const { b, sync } of records) {
+      expect(gunzipSync(sync.subarray(1)).equals(Buffer.from(b))).toBe(true);
+    }
+    // Each record is its own memory: a later encode did not write over an earlier one.
+    const first = records[0].sync;
+    expect(first[0]).toBe(EnvelopeKind.DROPPED_BOTS);
+    expect(decodeEnvelope(first)).toEqual({
+      ok: true,
+      kind: EnvelopeKind.DROPPED_BOTS,
+      lines: [lines(1).trimEnd()],
+    });
+  });
+
+  it('is as small as gzipSync at the same level', () => {
+    const body = lines(3_000);
+    expect(encodeEnvelope(EnvelopeKind.LAKE_ROWS, body).length).toBe(gzipSync(body, { level: 1 }).length + 1);
   });
 });

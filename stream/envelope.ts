@@ -10,7 +10,7 @@
  * in raw/. A record that starts with `{` is one bare JSON hit (lenient input, e.g. put by hand).
  */
 import { promisify } from 'node:util';
-import { constants, createGunzip, gunzipSync, gzip, gzipSync } from 'node:zlib';
+import { constants, createGunzip, createGzip, gunzipSync, gzip, gzipSync } from 'node:zlib';
 import type { LakeRow } from '../schemas/lake.ts';
 
 export const EnvelopeKind = { LAKE_ROWS: 0x01, DROPPED_BOTS: 0x02 } as const;
@@ -42,7 +42,72 @@ function frame(kind: EnvelopeKind, body: Uint8Array): Uint8Array {
 }
 
 export function encodeEnvelope(kind: EnvelopeKind, ndjson: string | Uint8Array): Uint8Array {
-  return frame(kind, gzipSync(ndjson, GZIP));
+  return deflateFramed(kind, typeof ndjson === 'string' ? Buffer.from(ndjson) : ndjson);
+}
+
+interface ZlibInternals {
+  _handle: {
+    writeSync(
+      flush: number,
+      input: Uint8Array,
+      inOff: number,
+      inLen: number,
+      out: Uint8Array,
+      outOff: number,
+      outLen: number,
+    ): void;
+  } | null;
+  /** [output bytes left, input bytes left] after a `writeSync`. */
+  _writeState: Uint32Array;
+  destroyed: boolean;
+  reset(): void;
+  on(event: 'error', fn: () => void): unknown;
+}
+
+/**
+ * One deflate context for every record this thread encodes. `gzipSync` builds a whole `Gzip` per
+ * call: a stream object, a native handle and ~270 KiB of zlib state that Node reports to V8 as
+ * external memory. At a record every few milliseconds that churn kept the collector's young
+ * generation full of short-lived handles and its external-memory counter climbing, and under
+ * `alt dev` the collector fell into minutes of slow scavenges and back-to-back mark-compacts
+ * (docs/performance.md). The context is reset between records (deflateReset keeps its memory).
+ * As with the envelope opener, Node has no public call for this, so it drives the `Gzip`'s handle
+ * the way `gzipSync` does; anything unexpected falls back to `gzipSync`.
+ */
+let sharedGzip: ZlibInternals | null | undefined;
+let deflateOut: Buffer | null = null;
+
+function gzipContext(): ZlibInternals | null {
+  if (sharedGzip && !sharedGzip.destroyed) return sharedGzip;
+  const g = createGzip(GZIP) as unknown as ZlibInternals;
+  g.on('error', () => {});
+  sharedGzip = typeof g._handle?.writeSync === 'function' && g._writeState instanceof Uint32Array ? g : null;
+  return sharedGzip;
+}
+
+/** Whether this Node lets envelopes be deflated with one reused context (tests). */
+export function reusesDeflateContext(): boolean {
+  return gzipContext() !== null;
+}
+
+function deflateFramed(kind: EnvelopeKind, bytes: Uint8Array): Uint8Array {
+  const g = gzipContext();
+  if (g?._handle) {
+    // Room for incompressible input: deflate's stored blocks add 5 bytes per 16 KiB, gzip 18.
+    const need = bytes.length + (bytes.length >>> 10) + 64;
+    if (!deflateOut || deflateOut.length < need) deflateOut = Buffer.allocUnsafe(Math.max(need, 64 * 1024));
+    g.reset();
+    g._handle.writeSync(constants.Z_FINISH, bytes, 0, bytes.length, deflateOut, 0, deflateOut.length);
+    const [outLeft, inLeft] = g._writeState;
+    if (!g.destroyed && inLeft === 0 && outLeft !== 0) {
+      const n = deflateOut.length - outLeft;
+      const out = new Uint8Array(n + 1);
+      out[0] = kind;
+      out.set(deflateOut.subarray(0, n), 1);
+      return out;
+    }
+  }
+  return frame(kind, gzipSync(bytes, GZIP));
 }
 
 /**
@@ -59,7 +124,7 @@ export async function encodeEnvelopeAsync(
   ndjson: string | Uint8Array,
 ): Promise<Uint8Array> {
   const bytes = typeof ndjson === 'string' ? Buffer.from(ndjson) : ndjson;
-  if (bytes.length <= SYNC_GZIP_MAX_BYTES) return frame(kind, gzipSync(bytes, GZIP));
+  if (bytes.length <= SYNC_GZIP_MAX_BYTES) return deflateFramed(kind, bytes);
   return frame(kind, await gzipAsync(bytes, GZIP));
 }
 
@@ -126,27 +191,8 @@ export interface EnvelopeOpener {
   readonly reusing: boolean;
 }
 
-interface GunzipInternals {
-  _handle: {
-    writeSync(
-      flush: number,
-      input: Uint8Array,
-      inOff: number,
-      inLen: number,
-      out: Uint8Array,
-      outOff: number,
-      outLen: number,
-    ): void;
-  } | null;
-  /** [output bytes left, input bytes left] after a `writeSync`. */
-  _writeState: Uint32Array;
-  destroyed: boolean;
-  reset(): void;
-  on(event: 'error', fn: () => void): unknown;
-}
-
-function newGunzip(): GunzipInternals | null {
-  const g = createGunzip() as unknown as GunzipInternals;
+function newGunzip(): ZlibInternals | null {
+  const g = createGunzip() as unknown as ZlibInternals;
   // A failed inflate destroys the stream and emits its error: handled by the fallback, not thrown.
   g.on('error', () => {});
   const ok = typeof g._handle?.writeSync === 'function' && g._writeState instanceof Uint32Array;

@@ -40,7 +40,7 @@ import { registerAssetRoutes } from './routes/assets.ts';
 import { registerBatchRoute } from './routes/batch.ts';
 import type { RouteContext } from './routes/context.ts';
 import { registerHealthRoutes } from './routes/health.ts';
-import { registerHitsRoutes } from './routes/hits.ts';
+import { ANY_ORIGIN, registerHitsRoutes } from './routes/hits.ts';
 import { registerPixelRoute } from './routes/pixel.ts';
 import type { SaltStore } from './salts.ts';
 import { createIngestService } from './service.ts';
@@ -297,8 +297,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     // Refused from Content-Length with the body still arriving (Fastify closes the connection):
     // keep reading it for a while so the client receives the 413 instead of a reset.
     if (code === 'too_large' && !req.raw.complete) lingerOnClose(req.raw.socket);
+    // The page may read why its post was refused; an origin the app refuses gets no CORS header.
     if (req.routeOptions.url === '/v1/hits' && code !== 'origin_not_allowed' && req.headers.origin) {
-      reply.header('access-control-allow-origin', req.headers.origin);
+      reply.header('access-control-allow-origin', ANY_ORIGIN);
     }
     metrics.hitsRejected.inc({ reason: code });
     const details: ErrorDetail[] = Array.isArray(err.details) ? err.details : [];

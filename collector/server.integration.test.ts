@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BEACON_DIST, ensureBeacon } from '../beacon/build.ts';
 import { loadConfig } from '../lib/config.ts';
 import { openDatabase } from '../lib/db/open-database.ts';
 import type { Sql } from '../lib/db/sql.ts';
@@ -15,6 +16,7 @@ import type { LakeRow } from '../schemas/lake.ts';
 import { decodeEnvelope, EnvelopeKind } from '../stream/envelope.ts';
 import { localStreamDir } from '../stream/from-config.ts';
 import { createSegmentLogReader } from '../stream/segment-log/index.ts';
+import { loadBeaconAssets } from './beacon-assets.ts';
 import { createCollectorLogger } from './logger.ts';
 import { startCollector } from './main.ts';
 import { createSqlRegistry } from './registry/sql-registry.ts';
@@ -96,14 +98,19 @@ describe('X-Forwarded-For', () => {
   });
 });
 
-describe('keep-alive under overload', () => {
-  /** One keep-alive connection: `send` posts a body and resolves with the status; `closed` tells whether the server ended it. */
+describe('keep-alive', () => {
+  interface Answer {
+    status: number;
+    /** The status line and headers as sent. */
+    head: string;
+  }
+  /** One keep-alive connection: `send` writes a request and resolves with the answer; `closed` tells whether the server ended it. */
   function keepAliveClient(port: number) {
     const socket = connect(port, '127.0.0.1');
     socket.setEncoding('latin1');
     let buffered = '';
     let closed = false;
-    let waiting: ((status: number) => void) | undefined;
+    let waiting: ((a: Answer) => void) | undefined;
     socket.on('close', () => {
       closed = true;
     });
@@ -111,22 +118,24 @@ describe('keep-alive under overload', () => {
       buffered += chunk;
       const end = buffered.indexOf('\r\n\r\n');
       if (end < 0) return;
-      const length = Number(/content-length: (\d+)/i.exec(buffered.slice(0, end))?.[1] ?? 0);
+      const head = buffered.slice(0, end);
+      const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
       if (buffered.length < end + 4 + length) return;
-      const status = Number(buffered.slice(9, 12));
       buffered = buffered.slice(end + 4 + length);
-      waiting?.(status);
+      waiting?.({ status: Number(head.slice(9, 12)), head });
     });
+    const request = (text: string): Promise<Answer> =>
+      new Promise((resolve) => {
+        waiting = resolve;
+        socket.write(text);
+      });
     return {
-      send(body: string): Promise<number> {
-        return new Promise((resolve) => {
-          waiting = resolve;
-          socket.write(
-            `POST /v1/hits HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\nuser-agent: ${CHROME_UA}\r\n` +
-              `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-          );
-        });
+      request,
+      /** A beacon post over HTTP/1.1; resolves with the status. */
+      async send(body: string): Promise<number> {
+        return (await post(body)).status;
       },
+      post,
       /** Whether the server has closed the connection, after giving it a moment to. */
       async closed(): Promise<boolean> {
         await new Promise((r) => setTimeout(r, 100));
@@ -134,7 +143,58 @@ describe('keep-alive under overload', () => {
       },
       end: () => socket.destroy(),
     };
+    function post(body: string, version = '1.1', extra = ''): Promise<Answer> {
+      return request(
+        `POST /v1/hits HTTP/${version}\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\nuser-agent: ${CHROME_UA}\r\n` +
+          `origin: https://a.example\r\n${extra}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    }
   }
+
+  it('answers a browser without Connection or Keep-Alive headers and keeps its connection', async () => {
+    const beacon = await ensureBeacon(BEACON_DIST);
+    const h = await startHarness({ db, beacon: loadBeaconAssets(BEACON_DIST) });
+    try {
+      const port = Number(new URL(await h.listen()).port);
+      const { app, writeKey } = await h.createApp();
+      const body = JSON.stringify({ app_id: app.appId, event_type: 'pageview', url: 'https://a.example/' });
+      const client = keepAliveClient(port);
+      const answers = [await client.post(body), await client.post(body)];
+      expect(answers.map((a) => a.status)).toEqual([202, 202]);
+      for (const a of answers) expect(a.head).not.toMatch(/^(connection|keep-alive):/im);
+      expect(h.sink.rows().filter((r) => r.app_id === app.appId)).toHaveLength(2);
+      // The script, on the same connection, and still open after it.
+      const script = await client.request(
+        `GET /${beacon.file} HTTP/1.1\r\nhost: 127.0.0.1\r\naccept-encoding: br\r\n\r\n`,
+      );
+      expect(script.status).toBe(200);
+      expect(script.head).not.toMatch(/^(connection|keep-alive):/im);
+      expect(await client.closed()).toBe(false);
+      // A server client (/v1/batch) keeps the timeout hint: undici retires a socket before it.
+      const batch = await client.request(
+        `POST /v1/batch HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\nauthorization: Bearer ${writeKey}\r\n` +
+          `content-length: ${Buffer.byteLength(`{"hits":[${body}]}`)}\r\n\r\n{"hits":[${body}]}`,
+      );
+      expect(batch.status).toBe(202);
+      expect(batch.head).toMatch(/^keep-alive: timeout=65$/im);
+      client.end();
+      // HTTP/1.0 keeps a connection only when the answer says so.
+      const old = keepAliveClient(port);
+      const a10 = await old.post(body, '1.0', 'connection: keep-alive\r\n');
+      expect(a10.status).toBe(202);
+      expect(a10.head).toMatch(/^connection: keep-alive$/im);
+      expect(await old.closed()).toBe(false);
+      old.end();
+      // A client that asks to close is told so, and the connection ends.
+      const closing = keepAliveClient(port);
+      expect((await closing.post(body, '1.1', 'connection: close\r\n')).head).toMatch(
+        /^connection: close$/im,
+      );
+      expect(await closing.closed()).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
 
   it('keeps the connection across 202s and closes it after a 503 overloaded', async () => {
     const h = await startHarness({ db });

@@ -1,7 +1,7 @@
 /** `GET /b.js` and `GET /b.<hash>.js`: the beacon, pre-compressed (br, gzip); `b.js` with ETag + 304. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BeaconAsset } from '../beacon-assets.ts';
-import type { RouteContext } from './context.ts';
+import { omitKeepAliveHeaders, type RouteContext } from './context.ts';
 
 /** `b.js` is the stable URL snippets use: short cache so a new build reaches pages within minutes. */
 const SHORT_CACHE = 'public, max-age=300';
@@ -37,6 +37,7 @@ export function registerAssetRoutes(app: FastifyInstance, ctx: RouteContext): vo
       // revalidated every 5 minutes. The If-None-Match check below stays for both, so a copy cached
       // with an ETag before this still gets its 304.
       if (!asset.immutable) reply.header('etag', etag);
+      omitKeepAliveHeaders(reply);
       const inm = req.headers['if-none-match'];
       if (typeof inm === 'string' && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
         return reply.code(304).send();

@@ -1,5 +1,5 @@
 /** What every route module gets from `buildServer`. */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BeaconAssets } from '../beacon-assets.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AppRegistry } from '../registry/registry.ts';
@@ -53,3 +53,23 @@ export const userAgentOf = (req: FastifyRequest): string => {
 /** `Sec-GPC: 1` or `DNT: 1`. */
 export const optedOut = (req: FastifyRequest): boolean =>
   req.headers['sec-gpc'] === '1' || req.headers.dnt === '1';
+
+/**
+ * Leaves `Connection: keep-alive` and `Keep-Alive: timeout=65` out of an answer to a browser (48 B
+ * of every beacon post's 202 and of the script). HTTP/1.1 connections persist unless one side says
+ * `close` (RFC 9112 §9.3), so the first says nothing to an HTTP/1.1 client; the second is only a
+ * hint, which browsers either ignore (Chromium) or use to close idle connections sooner than
+ * their own limit — and a browser that reuses a connection the server has just closed sends the
+ * request again on a new one (an idle connection that sees the close is not reused). Node sends
+ * both itself; after `removeHeader('connection')` it sends neither and keeps an HTTP/1.1 connection
+ * open (Node's own test-http-remove-connection-header-persists-connection.js holds it).
+ * Only for HTTP/1.1 requests the server means to keep alive: an HTTP/1.0 client needs the header
+ * to keep its connection, and a closing answer keeps Node's `Connection: close`. `/v1/batch` keeps
+ * both: server-side HTTP clients (undici) use the timeout to retire a socket before the server does.
+ */
+export function omitKeepAliveHeaders(reply: FastifyReply): void {
+  const res = reply.raw;
+  if (res.req.httpVersionMinor === 1 && res.req.httpVersionMajor === 1 && res.shouldKeepAlive) {
+    res.removeHeader('connection');
+  }
+}

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { LIMITS } from '../../schemas/wire.ts';
 import { Errors, withDetails } from '../errors.ts';
-import { optedOut, type RouteContext, requestOrigin, userAgentOf } from './context.ts';
+import { omitKeepAliveHeaders, optedOut, type RouteContext, requestOrigin, userAgentOf } from './context.ts';
 
 /**
  * `*` rather than the page's origin: the beacon posts without credentials (`credentials: 'omit'`;
@@ -64,6 +64,7 @@ export function registerHitsRoutes(app: FastifyInstance, ctx: RouteContext): voi
             // No body and so no Content-Type: the beacon never reads the answer, only a 202 means
             // anything, and at a billion hits a month `{"accepted":1}` with its Content-Type is
             // ~60 GB of egress. /v1/batch, whose callers do read it, keeps `{"accepted":n}`.
+            omitKeepAliveHeaders(reply);
             reply.code(202).send();
           },
           (err: Error) => reply.send(err),

@@ -1,7 +1,7 @@
 /** `GET /v1/p.gif`: the `<noscript>` fallback; a query string becomes one hit with source `pixel`. */
 import type { FastifyInstance } from 'fastify';
 import { Errors, withDetails } from '../errors.ts';
-import { optedOut, type RouteContext, requestOrigin, userAgentOf } from './context.ts';
+import { omitKeepAliveHeaders, optedOut, type RouteContext, requestOrigin, userAgentOf } from './context.ts';
 
 /** The smallest transparent 1×1 GIF (42 bytes). */
 export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -30,6 +30,7 @@ export function registerPixelRoute(app: FastifyInstance, ctx: RouteContext): voi
       origin: requestOrigin(req, 'referer'),
       optOut: optedOut(req),
     });
+    omitKeepAliveHeaders(reply);
     return reply
       .code(200)
       .header('content-type', 'image/gif')

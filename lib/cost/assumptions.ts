@@ -57,12 +57,12 @@ export const ASSUMPTIONS = {
     why: 'a beacon POST on the wire: headers (user agent, referer, origin) and a ~300 B JSON hit',
   },
   responseBytes: {
-    value: 235,
-    why: 'the 202 answer on the wire: 161 B of HTTP as the collector sends it (measured on loopback and held to the collector by lib/cost/wire-bytes.integration.test.ts: status line, `access-control-allow-origin: *`, content-length: 0, Date, Connection, Keep-Alive; no body, no content-type, no vary), one TLS 1.3 record (+22 B: header, content type, AEAD tag) and one TCP/IP segment with timestamps (+52 B); the request’s ACK rides on it (it leaves within milliseconds, before a delayed ACK would). Was 333 while the answer carried {"accepted":1}, its content-type, `vary: Origin` and the page’s origin echoed (259 B of HTTP for a 23-character origin), and before that an estimate of 300',
+    value: 187,
+    why: 'the 202 answer on the wire: 113 B of HTTP as the collector sends it (measured on loopback and held to the collector by lib/cost/wire-bytes.integration.test.ts: status line, `access-control-allow-origin: *`, content-length: 0, Date; no body, no content-type, no vary, and no Connection / Keep-Alive headers, which an HTTP/1.1 browser does not need: collector/routes/context.ts `omitKeepAliveHeaders`), one TLS 1.3 record (+22 B: header, content type, AEAD tag) and one TCP/IP segment with timestamps (+52 B); the request’s ACK rides on it (it leaves within milliseconds, before a delayed ACK would). Was 235 with `connection: keep-alive` and `keep-alive: timeout=65`, 333 while the answer carried {"accepted":1}, its content-type, `vary: Origin` and the page’s origin echoed (259 B of HTTP for a 23-character origin), and before that an estimate of 300',
   },
   beaconScriptBytes: {
-    value: 1_239,
-    why: 'the hashed beacon script on the wire: 1,165 B of HTTP as the collector sends it with brotli (measured on loopback and held by lib/cost/wire-bytes.integration.test.ts: 865 B of body, 300 B of headers; no ETag, which an immutable name never uses), one TLS record (+22 B) and one TCP/IP segment (+52 B). Was 1,274 with the ETag (1,200 B of HTTP), and before that an estimate of 1,300',
+    value: 1_191,
+    why: 'the hashed beacon script on the wire: 1,117 B of HTTP as the collector sends it with brotli (measured on loopback and held by lib/cost/wire-bytes.integration.test.ts: 865 B of body, 252 B of headers; no ETag, which an immutable name never uses, and no Connection / Keep-Alive), one TLS record (+22 B) and one TCP/IP segment (+52 B). Was 1,239 with the keep-alive headers, 1,274 with the ETag too (1,200 B of HTTP), and before that an estimate of 1,300',
   },
   revalidationBytes: { value: 300, why: 'a 304 answer to a conditional GET of b.js' },
   scriptColdCacheShare: {

@@ -79,13 +79,13 @@ describe('alt cost', () => {
     const inline = JSON.parse(await run(...args, '--snippet', 'inline', '--format', 'json'));
     expect(src.snippet).toBe('src');
     expect(inline.snippet).toBe('inline');
-    expect(src.total - inline.total).toBeCloseTo(257.76, 2);
+    expect(src.total - inline.total).toBeCloseTo(247.77, 2);
     expect(inline.items.map((i: { item: string }) => i.item)).not.toContainEqual(
       expect.stringMatching(/beacon script/),
     );
     const table = await run(...args, '--snippet', 'inline');
     expect(table).toMatch(/beacon inlined in the snippet \(no script fetch\)/);
-    expect(table).toMatch(/total \$2,403\.58 a month, \$0\.1829 per million hits/);
+    expect(table).toMatch(/total \$2,353\.65 a month, \$0\.1791 per million hits/);
     await expect(run(...args, '--snippet', 'inline', '--assume', 'scriptColdCacheShare=0.3')).rejects.toThrow(
       /--snippet inline fetches no script: scriptColdCacheShare would not be used/,
     );
@@ -94,10 +94,10 @@ describe('alt cost', () => {
 
   it('prices the preset’s certificate unless --certificate names the other', async () => {
     const args = ['--hits-per-second', '5000', '--preset', 'scale'];
-    expect(await run(...args)).toMatch(/total \$2,661\.34 a month, \$0\.2025 per million hits/);
+    expect(await run(...args)).toMatch(/total \$2,601\.42 a month, \$0\.198 per million hits/);
     const acm = await run(...args, '--certificate', 'acm');
     expect(acm).toMatch(/TLS handshakes \(ECDSA ACM certificate/);
-    expect(acm).toMatch(/total \$3,123\.42 a month, \$0\.2377 per million hits/);
+    expect(acm).toMatch(/total \$3,063\.51 a month, \$0\.2331 per million hits/);
     const small = await run('--pageviews-per-month', '20000000', '--certificate', 'managed');
     expect(small).toMatch(/TLS handshakes \(managed ECDSA, leaf \+ 1 intermediate certificate/);
     expect(small).toMatch(/certificate renewer \(daily\)/);

@@ -7,6 +7,8 @@
  *   ALT_BENCH_SUSTAINED_MINUTES=1 npm run bench -- --only sustained-dev     # a smoke run
  *   ALT_BENCH_DEV_NODE_FLAGS=--trace-gc ALT_BENCH_DEV_LOG=/tmp/dev.log npx tsx bench/sustained-dev.ts
  *     # node flags for `alt dev` and its whole output kept in a file (diagnostics; not for the table)
+ *   ALT_BENCH_DEV_ARGS="--flush-interval 3600" npx tsx bench/sustained-dev.ts --minutes 2
+ *     # more `alt dev` options (diagnostics: here, no transformer run during the steady load)
  *
  * 1. `node bin/alt.mjs dev --data-dir <tmp> --port 0` under `taskset -c 0` (its whole process tree
  *    stays on core 0: affinity is inherited), per-address and per-app rate limits raised through
@@ -581,6 +583,8 @@ export async function runSustainedDev(plan: Plan, o: { keep?: boolean } = {}): P
     dataDir,
     '--port',
     '0',
+    // Diagnostics only (e.g. "--flush-interval 3600" to keep the transformer out of a run).
+    ...(process.env.ALT_BENCH_DEV_ARGS ?? '').split(/\s+/).filter(Boolean),
   ];
   const argv = cpus.dev ? ['taskset', '-c', cpus.dev, ...devArgv] : devArgv;
   const env = {

@@ -208,6 +208,10 @@ export async function openSegmentLog(dir: string, options: SegmentLogOptions = {
         failed = new Error(`segment log ${dir} failed: ${(err as Error).message}`);
         for (const p of group) p.reject(failed);
       }
+      // Emptied once answered: a group promoted while its write was in flight would otherwise keep
+      // its records and callbacks through every scavenge until the next mark-compact (see the
+      // batcher's `dispatch`).
+      group.length = 0;
     }
     flushing = null;
   }

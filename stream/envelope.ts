@@ -64,6 +64,28 @@ interface ZlibInternals {
   on(event: 'error', fn: () => void): unknown;
 }
 
+/** The stream if this Node's zlib has the internals used here, else null (callers fall back). */
+function withInternals(stream: unknown): ZlibInternals | null {
+  const z = stream as ZlibInternals;
+  // A failed run destroys the stream and emits its error: handled by the fallback, not thrown.
+  z.on('error', () => {});
+  return typeof z._handle?.writeSync === 'function' && z._writeState instanceof Uint32Array ? z : null;
+}
+
+/**
+ * Runs all of `input` through the reset stream into `out` in one call, as zlib's own sync functions
+ * do; the bytes written, or null unless the stream ended with room to spare (a corrupt input, or an
+ * `out` too small: the caller's fallback decides).
+ */
+function finishInto(z: ZlibInternals, input: Uint8Array, out: Uint8Array): number | null {
+  if (!z._handle) return null;
+  z.reset();
+  z._handle.writeSync(constants.Z_FINISH, input, 0, input.length, out, 0, out.length);
+  const [outLeft, inLeft] = z._writeState;
+  if (z.destroyed || inLeft !== 0 || outLeft === 0) return null;
+  return out.length - outLeft;
+}
+
 /**
  * One deflate context for every record this thread encodes. `gzipSync` builds a whole `Gzip` per
  * call: a stream object, a native handle and ~270 KiB of zlib state that Node reports to V8 as
@@ -78,10 +100,7 @@ let sharedGzip: ZlibInternals | null | undefined;
 let deflateOut: Buffer | null = null;
 
 function gzipContext(): ZlibInternals | null {
-  if (sharedGzip && !sharedGzip.destroyed) return sharedGzip;
-  const g = createGzip(GZIP) as unknown as ZlibInternals;
-  g.on('error', () => {});
-  sharedGzip = typeof g._handle?.writeSync === 'function' && g._writeState instanceof Uint32Array ? g : null;
+  if (!sharedGzip || sharedGzip.destroyed) sharedGzip = withInternals(createGzip(GZIP));
   return sharedGzip;
 }
 
@@ -92,20 +111,12 @@ export function reusesDeflateContext(): boolean {
 
 function deflateFramed(kind: EnvelopeKind, bytes: Uint8Array): Uint8Array {
   const g = gzipContext();
-  if (g?._handle) {
+  if (g) {
     // Room for incompressible input: deflate's stored blocks add 5 bytes per 16 KiB, gzip 18.
     const need = bytes.length + (bytes.length >>> 10) + 64;
     if (!deflateOut || deflateOut.length < need) deflateOut = Buffer.allocUnsafe(Math.max(need, 64 * 1024));
-    g.reset();
-    g._handle.writeSync(constants.Z_FINISH, bytes, 0, bytes.length, deflateOut, 0, deflateOut.length);
-    const [outLeft, inLeft] = g._writeState;
-    if (!g.destroyed && inLeft === 0 && outLeft !== 0) {
-      const n = deflateOut.length - outLeft;
-      const out = new Uint8Array(n + 1);
-      out[0] = kind;
-      out.set(deflateOut.subarray(0, n), 1);
-      return out;
-    }
+    const n = finishInto(g, bytes, deflateOut);
+    if (n !== null) return frame(kind, deflateOut.subarray(0, n));
   }
   return frame(kind, gzipSync(bytes, GZIP));
 }
@@ -191,31 +202,20 @@ export interface EnvelopeOpener {
   readonly reusing: boolean;
 }
 
-function newGunzip(): ZlibInternals | null {
-  const g = createGunzip() as unknown as ZlibInternals;
-  // A failed inflate destroys the stream and emits its error: handled by the fallback, not thrown.
-  g.on('error', () => {});
-  const ok = typeof g._handle?.writeSync === 'function' && g._writeState instanceof Uint32Array;
-  return ok ? g : null;
-}
-
 export function createEnvelopeOpener(): EnvelopeOpener {
+  const newGunzip = () => withInternals(createGunzip());
   let gunzip = newGunzip();
   const reusing = gunzip !== null;
   let out: Buffer | null = null;
   let lastWasOurs = false;
   const inflate = (gz: Uint8Array): Buffer | null => {
     if (!gunzip || gunzip.destroyed) gunzip = newGunzip();
-    if (!gunzip?._handle) return null;
+    if (!gunzip) return null;
     const need = gunzipChunkSize(gz);
     if (!out || out.length < need) out = Buffer.allocUnsafe(need);
-    gunzip.reset();
-    gunzip._handle.writeSync(constants.Z_FINISH, gz, 0, gz.length, out, 0, out.length);
-    const [outLeft, inLeft] = gunzip._writeState;
-    // All input read and room left over: the stream ended (a truncated one is an error, which
-    // destroys the stream). Otherwise let gunzipSync decide.
-    if (gunzip.destroyed || inLeft !== 0 || outLeft === 0) return null;
-    return out.subarray(0, out.length - outLeft);
+    // A truncated stream is an error, which destroys the stream: gunzipSync then decides.
+    const n = finishInto(gunzip, gz, out);
+    return n === null ? null : out.subarray(0, n);
   };
   return {
     reusing,

@@ -192,9 +192,9 @@ export function createBatcher(options: BatcherOptions): HitSink {
       // use (every mark-compact promotes what is live) stays in the old generation, dead, until
       // the next mark-compact — and whatever young objects it still points to survive every
       // scavenge until then and are promoted in turn ("nepotism"). Rows and tickets point on to the
-      // requests' promises and replies: measured with 400 keep-alive connections, 1,208 bytes of
-      // garbage promoted per request, 266 once emptied (bench/experiments/promotion-per-request.ts),
-      // and under `alt dev` the same kept scavenges at 13-15 ms for whole runs.
+      // requests' promises and replies: with 400 keep-alive connections, 1,226 bytes of garbage
+      // promoted per request, 257 once emptied (bench/experiments/promotion-per-request.ts,
+      // bench/results/promotion-per-request-*-2026-12-06.json).
       chunks.length = 0;
       slotFreed();
     }

@@ -637,6 +637,8 @@ export async function runSustainedDev(plan: Plan, o: { keep?: boolean } = {}): P
         durationSec: plan.minutes * 60,
         connections: plan.poolConnections,
         mode: 'pool',
+        // undici's own garbage, not the server, set this run's p99 (bench/lib/raw-transport.ts).
+        transport: 'raw',
         timeoutMs: 10_000,
         // 10 s of requests: beyond that the server has fallen so far behind that users give up.
         maxInFlight: plan.rate * 10,
@@ -671,6 +673,7 @@ export async function runSustainedDev(plan: Plan, o: { keep?: boolean } = {}): P
         durationSec: plan.connectionsSec,
         connections: plan.connections,
         mode: 'pinned',
+        transport: 'raw',
         timeoutMs: 30_000,
         maxInFlight: plan.connectionsRate * 30,
       },

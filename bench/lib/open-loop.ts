@@ -6,11 +6,13 @@
  *
  * Connections: `pool` shares K keep-alive connections (a free one takes the next request);
  * `pinned` sends request i on connection i mod K, which forces all K connections open and in use
- * (the 10,000-connection run). Transport: undici (a devDependency) when it can be loaded, else
- * `node:http` with a keep-alive Agent per connection.
+ * (the 10,000-connection run). Transport: `raw` (bench/lib/raw-transport.ts) when asked for, else
+ * undici (a devDependency) when it can be loaded, else `node:http` with a keep-alive Agent per
+ * connection.
  */
 import http from 'node:http';
 import { buildSchedule, type LatencySummary, summarize } from './percentiles.ts';
+import { createRawTransport } from './raw-transport.ts';
 
 export interface OpenLoopOptions {
   url: string;
@@ -21,6 +23,11 @@ export interface OpenLoopOptions {
   durationSec: number;
   connections: number;
   mode: 'pool' | 'pinned';
+  /**
+   * `raw` (bench/lib/raw-transport.ts: net sockets, request bytes built once) costs the client least;
+   * without it, undici when it can be loaded, else `node:http`.
+   */
+  transport?: 'raw' | 'undici' | 'node:http';
   /** A request not answered within this is counted as a timeout error. */
   timeoutMs?: number;
   /**
@@ -60,7 +67,7 @@ export interface OpenLoopWindow {
 }
 
 export interface OpenLoopResult {
-  transport: 'undici' | 'node:http';
+  transport: 'raw' | 'undici' | 'node:http';
   intended: number;
   sent: number;
   /** 2xx responses. */
@@ -123,7 +130,12 @@ async function createTransport(o: OpenLoopOptions): Promise<Transport> {
   const path = `${u.pathname}${u.search}`;
   const method = o.method ?? (o.body === undefined ? 'GET' : 'POST');
   const timeoutMs = o.timeoutMs ?? 10_000;
-  const undici = await loadUndici();
+  if (o.transport === 'raw') {
+    const raw = createRawTransport({ ...o, method, timeoutMs });
+    return { name: 'raw', send: raw.send, close: raw.close };
+  }
+  const undici = o.transport === 'node:http' ? null : await loadUndici();
+  if (o.transport === 'undici' && !undici) throw new Error('undici could not be loaded');
   if (undici) {
     const opts = {
       pipelining: 1,

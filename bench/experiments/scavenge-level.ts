@@ -5,7 +5,7 @@
  * pinned to core 1, at a fixed rate. Prints, per run, the scavenges' median pause, how much the old
  * generation grew per scavenge (what they promoted), the mark-compacts, and the client's p99.
  *
- *   node --import tsx bench/experiments/scavenge-level.ts [--server segment-log|none|skeleton]
+ *   node --import tsx bench/experiments/scavenge-level.ts [--server segment-log|none|skeleton|main|dev]
  *     [--connections 512] [--rate 5000] [--seconds 60] [--warmup 30] [--runs 1] [--out FILE]
  *     [--node-flags "…"] [--server-args "…"]
  *
@@ -13,12 +13,13 @@
  * 13–15 ms slow under `alt dev`).
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { readDevLock } from '../../lib/local-stack/dev-lock.ts';
 import { BROWSER_HEADERS, pageviewBody } from '../collector.ts';
 import type { OpenLoopResult } from '../lib/open-loop.ts';
 import { READY_PREFIX } from '../servers/announce.ts';
@@ -75,18 +76,54 @@ function promotedPerScavenge(gcs: readonly Gc[]): number[] {
 const median = (xs: number[]) =>
   xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : NaN;
 
+/** `collector/main.ts` as production runs it: an app made beforehand in its data dir's database. */
+async function mainCollectorApp(dataDir: string): Promise<string> {
+  const out = await new Promise<string>((resolve, reject) => {
+    const c = spawn(
+      process.execPath,
+      [join(ROOT, 'bin/alt.mjs'), 'apps', 'create', '--data-dir', dataDir, '--name', 'level', '--json'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let s = '';
+    c.stdout.on('data', (d) => {
+      s += d;
+    });
+    c.on('close', (code) => (code === 0 ? resolve(s) : reject(new Error(`apps create exited with ${code}`))));
+  });
+  return (JSON.parse(out.trim()) as { app_id: string }).app_id;
+}
+
+/** `alt dev`'s collector URL from its lock, then an app made through it. */
+async function devReady(dataDir: string, exited: () => boolean): Promise<{ port: number; appId: string }> {
+  for (let i = 0; i < 720; i++) {
+    if (exited()) throw new Error('alt dev exited before it was ready');
+    const lock = readDevLock(dataDir);
+    if (lock) {
+      const appId = await mainCollectorApp(dataDir).catch(() => undefined);
+      if (appId) return { port: Number(new URL(lock.collectorUrl).port), appId };
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('alt dev not ready within 180 s');
+}
+
 async function startServer(dataDir: string) {
   const flags = ['--trace-gc', '--expose-gc', ...values['node-flags'].split(/\s+/).filter(Boolean)];
+  const appId = values.server === 'main' ? await mainCollectorApp(dataDir) : undefined;
   const script =
-    values.server === 'skeleton'
-      ? [join(ROOT, 'bench/servers/fastify-skeleton.ts')]
-      : [
-          join(ROOT, 'bench/servers/collector.ts'),
-          '--data-dir',
-          dataDir,
-          '--stream',
-          values.server === 'none' ? 'none' : 'segment-log',
-        ];
+    values.server === 'dev'
+      ? [join(ROOT, 'bin/alt.mjs'), 'dev', '--data-dir', dataDir, '--port', '0']
+      : values.server === 'skeleton'
+        ? [join(ROOT, 'bench/servers/fastify-skeleton.ts')]
+        : values.server === 'main'
+          ? [join(ROOT, 'collector/main.ts'), '--data-dir', dataDir, '--port', '0', '--log-level', 'info']
+          : [
+              join(ROOT, 'bench/servers/collector.ts'),
+              '--data-dir',
+              dataDir,
+              '--stream',
+              values.server === 'none' ? 'none' : 'segment-log',
+            ];
   const args = [
     '-c',
     '0',
@@ -97,7 +134,13 @@ async function startServer(dataDir: string) {
     ...script,
     ...values['server-args'].split(/\s+/).filter(Boolean),
   ];
-  const child = spawn('taskset', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // bin/alt.mjs loads tsx itself.
+  if (values.server === 'dev') args.splice(args.indexOf('--import'), 2);
+  const child = spawn('taskset', args, {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ALT_RATE_LIMIT_IP: '1000000', ALT_RATE_LIMIT_APP: '100000000' },
+  });
   const gcs: Gc[] = [];
   let partial = '';
   const ready = new Promise<{ port: number; appId?: string }>((resolve, reject) => {
@@ -105,8 +148,14 @@ async function startServer(dataDir: string) {
       partial += d;
       const lines = partial.split('\n');
       partial = lines.pop()!;
+      if (process.env.SCAVENGE_LEVEL_SERVER_LOG)
+        appendFileSync(process.env.SCAVENGE_LEVEL_SERVER_LOG, `${lines.join('\n')}\n`);
       for (const line of lines) {
         if (line.startsWith(READY_PREFIX)) resolve(JSON.parse(line.slice(READY_PREFIX.length)));
+        // collector/main.ts logs its URL (pino JSON) instead.
+        if (line.includes('"collector listening"')) {
+          resolve({ port: Number(new URL((JSON.parse(line) as { url: string }).url).port), appId });
+        }
         const gc = parseTraceGc(line);
         if (gc) gcs.push(gc);
       }
@@ -114,7 +163,12 @@ async function startServer(dataDir: string) {
     child.stderr.on('data', (d) => process.stderr.write(d));
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
-  return { child, gcs, info: await ready };
+  if (values.server === 'dev') ready.catch(() => {});
+  const info =
+    values.server === 'dev'
+      ? await devReady(dataDir, () => child.exitCode !== null || child.signalCode !== null)
+      : await ready;
+  return { child, gcs, info };
 }
 
 function client(url: string, body: string): Promise<{ result: OpenLoopResult; gcs: Gc[] }> {

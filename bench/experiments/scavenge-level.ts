@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { readDevLock } from '../../lib/local-stack/dev-lock.ts';
 import { BROWSER_HEADERS, pageviewBody } from '../collector.ts';
 import type { OpenLoopResult } from '../lib/open-loop.ts';
+import { runToCompletion } from '../lib/proc.ts';
 import { READY_PREFIX } from '../servers/announce.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -76,20 +77,16 @@ function promotedPerScavenge(gcs: readonly Gc[]): number[] {
 const median = (xs: number[]) =>
   xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : NaN;
 
-/** `collector/main.ts` as production runs it: an app made beforehand in its data dir's database. */
-async function mainCollectorApp(dataDir: string): Promise<string> {
-  const out = await new Promise<string>((resolve, reject) => {
-    const c = spawn(
-      process.execPath,
-      [join(ROOT, 'bin/alt.mjs'), 'apps', 'create', '--data-dir', dataDir, '--name', 'level', '--json'],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let s = '';
-    c.stdout.on('data', (d) => {
-      s += d;
-    });
-    c.on('close', (code) => (code === 0 ? resolve(s) : reject(new Error(`apps create exited with ${code}`))));
-  });
+/**
+ * An app in the data dir: made in its database before `collector/main.ts` starts, or through a
+ * running `alt dev`'s admin API.
+ */
+async function createApp(dataDir: string): Promise<string> {
+  const out = await runToCompletion(
+    process.execPath,
+    [join(ROOT, 'bin/alt.mjs'), 'apps', 'create', '--data-dir', dataDir, '--name', 'level', '--json'],
+    { timeoutMs: 120_000, cwd: ROOT },
+  );
   return (JSON.parse(out.trim()) as { app_id: string }).app_id;
 }
 
@@ -99,7 +96,7 @@ async function devReady(dataDir: string, exited: () => boolean): Promise<{ port:
     if (exited()) throw new Error('alt dev exited before it was ready');
     const lock = readDevLock(dataDir);
     if (lock) {
-      const appId = await mainCollectorApp(dataDir).catch(() => undefined);
+      const appId = await createApp(dataDir).catch(() => undefined);
       if (appId) return { port: Number(new URL(lock.collectorUrl).port), appId };
     }
     await new Promise((r) => setTimeout(r, 250));
@@ -109,7 +106,7 @@ async function devReady(dataDir: string, exited: () => boolean): Promise<{ port:
 
 async function startServer(dataDir: string) {
   const flags = ['--trace-gc', '--expose-gc', ...values['node-flags'].split(/\s+/).filter(Boolean)];
-  const appId = values.server === 'main' ? await mainCollectorApp(dataDir) : undefined;
+  const appId = values.server === 'main' ? await createApp(dataDir) : undefined;
   const script =
     values.server === 'dev'
       ? [join(ROOT, 'bin/alt.mjs'), 'dev', '--data-dir', dataDir, '--port', '0']

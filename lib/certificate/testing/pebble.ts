@@ -138,6 +138,9 @@ export async function startPebble(): Promise<Pebble> {
           ...process.env,
           PEBBLE_VA_NOSLEEP: '1',
           PEBBLE_WFE_NONCEREJECT: '0',
+          // Makes reuse rare, not impossible: pebble makes a new authorization only when
+          // rand.Intn(100) > this, so ~1 order in 100 still gets the account's earlier one. A test
+          // that needs a challenge on a second order uses a new account (renewer.integration.test.ts).
           PEBBLE_AUTHZREUSE: '0',
           // A second chain to a second root, as Let's Encrypt offers ISRG Root X2's beside X1's.
           PEBBLE_ALTERNATE_ROOTS: '1',

@@ -8,6 +8,11 @@
  *   node --import tsx bench/experiments/scavenge-level.ts [--server segment-log|none|skeleton|main|dev]
  *     [--connections 512] [--rate 5000] [--seconds 60] [--warmup 30] [--runs 1] [--out FILE]
  *     [--node-flags "…"] [--server-args "…"]
+ *     [--heap-profile FILE [--heap-profile-all] [--heap-profile-start 60] [--heap-profile-seconds 20]]
+ *
+ * `--heap-profile` preloads `heap-sampling-probe.mjs` into the server: a sampling heap profile of what
+ * its scavenges promoted (or, with `--heap-profile-all`, of everything it allocated), from
+ * `--heap-profile-start` seconds after the server started; `heap-sites.ts` compares two such files.
  *
  * A run is "slow" when its scavenges' median pause is ≥ 8 ms (docs/performance.md: ~1–5 ms fast,
  * 13–15 ms slow under `alt dev`).
@@ -42,6 +47,10 @@ const { values } = parseArgs({
     mode: { type: 'string', default: 'pool' },
     transport: { type: 'string', default: 'raw' },
     out: { type: 'string' },
+    'heap-profile': { type: 'string' },
+    'heap-profile-all': { type: 'boolean', default: false },
+    'heap-profile-start': { type: 'string', default: '60' },
+    'heap-profile-seconds': { type: 'string', default: '20' },
   },
 });
 
@@ -106,6 +115,7 @@ async function devReady(dataDir: string, exited: () => boolean): Promise<{ port:
 
 async function startServer(dataDir: string) {
   const flags = ['--trace-gc', '--expose-gc', ...values['node-flags'].split(/\s+/).filter(Boolean)];
+  if (values['heap-profile']) flags.push(`--import=${join(HERE, 'heap-sampling-probe.mjs')}`);
   const appId = values.server === 'main' ? await createApp(dataDir) : undefined;
   const script =
     values.server === 'dev'
@@ -136,7 +146,17 @@ async function startServer(dataDir: string) {
   const child = spawn('taskset', args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ALT_RATE_LIMIT_IP: '1000000', ALT_RATE_LIMIT_APP: '100000000' },
+    env: {
+      ...process.env,
+      ALT_RATE_LIMIT_IP: '1000000',
+      ALT_RATE_LIMIT_APP: '100000000',
+      ...(values['heap-profile'] && {
+        ALT_HEAP_SAMPLE_OUT: values['heap-profile'],
+        ALT_HEAP_SAMPLE_ALL: values['heap-profile-all'] ? '1' : '0',
+        ALT_HEAP_SAMPLE_START: values['heap-profile-start'],
+        ALT_HEAP_SAMPLE_SECONDS: values['heap-profile-seconds'],
+      }),
+    },
   });
   const gcs: Gc[] = [];
   let partial = '';

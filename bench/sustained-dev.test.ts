@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { OpenLoopResult, OpenLoopWindow } from './lib/open-loop.ts';
 import type { LatencySummary } from './lib/percentiles.ts';
 import {
+  minuteCoreSpeed,
   minutesFrom,
   minuteTable,
   type Sample,
@@ -142,6 +143,39 @@ describe('sustained alt dev verdicts', () => {
     expect(f?.note).toBe('30 ms in all, 0.77 a minute');
   });
 
+  it("says how fast the machine ran alt dev's core in each minute, and names a slow one beside the worst p99", () => {
+    const r = run({
+      windows: [minute(0, 8), minute(1, 9), minute(2, 66), minute(3, 9)],
+      lag: 2,
+      inLake: 1_250_000,
+    });
+    expect(r.byId['machine.dev-core-speed']).toBeUndefined(); // no canary (one core): no figure
+    // Minute 3 (120–180 s): the same fixed work took 1.6× as long on core 0.
+    r.raw.samples = r.raw.samples.map((s) => ({
+      ...s,
+      coreSpeed: { dev: s.tSec >= 120 && s.tSec < 180 ? 0.625 : 1, client: 0.98 },
+    }));
+    r.raw.canary = {
+      realtime: true,
+      baselineUs: { dev: 165, client: 170 },
+      readings: { dev: [], client: [] },
+    };
+    expect(minuteCoreSpeed(r.raw.samples, 120, 'dev')).toBe(0.625);
+    expect(minuteCoreSpeed(r.raw.samples, 60, 'client')).toBe(0.98);
+    const byId = Object.fromEntries(sustainedFigures(r.raw).map((f) => [f.id, f]));
+    expect(byId['sustained-dev.machine.dev-core-speed']).toMatchObject({ value: 0.625, unit: '×' });
+    expect(byId['sustained-dev.machine.dev-core-speed'].note).toMatch(
+      /^minute 3; by minute 1\.00, 1\.00, 0\.63, 1\.00; the client's core at least 0\.98;/,
+    );
+    expect(byId['sustained-dev.machine.dev-core-speed'].met).toBeUndefined(); // a diagnostic, no target
+    expect(byId['sustained-dev.p99.worst-minute'].note).toMatch(
+      /^minute 3, alt dev's core at 0\.63× its calibrated speed that minute;/,
+    );
+    const table = minuteTable(r.raw).split('\n');
+    expect(table[0]).toMatch(/core speed dev\/client$/);
+    expect(table[3]).toMatch(/0\.63\/0\.98$/);
+  });
+
   it('holds the worst minute to p99 < 50 ms, so one bad minute fails the run', () => {
     const good = run({
       windows: [minute(0, 8), minute(1, 9), minute(2, 7), minute(3, 9)],
@@ -186,7 +220,7 @@ describe('sustained alt dev verdicts', () => {
     expect(lag.met).toBeUndefined();
     expect(lag.value).toBeNaN();
     expect(lag.note).toMatch(/lag not reported/);
-    expect(minuteTable(r.raw).split('\n')[1]).toMatch(/—\s+—\s+600$/);
+    expect(minuteTable(r.raw).split('\n')[1]).toMatch(/—\s+—\s+600\s+—\/—$/);
     const reported = run({ windows: [minute(0, 8)], lag: 45, inLake: 350_000 });
     expect(reported.byId['lag.max-seconds']).toMatchObject({ value: 45, met: false });
   });

@@ -10,6 +10,9 @@
  *   ALT_BENCH_DEV_ARGS="--flush-interval 3600" npx tsx bench/sustained-dev.ts --minutes 2
  *     # more `alt dev` options (diagnostics: here, no transformer run during the steady load)
  *
+ * 0. A CPU canary on each of the two cores (`lib/cpu-canary.ts`), calibrated for 5 s while nothing else
+ *    runs and read all run: how fast the machine ran each core, minute by minute, so that a minute
+ *    lost to the host (these are virtual machines; the guest sees no steal) is not taken for alt dev's.
  * 1. `node bin/alt.mjs dev --data-dir <tmp> --port 0` under `taskset -c 0` (its whole process tree
  *    stays on core 0: affinity is inherited), per-address and per-app rate limits raised through
  *    their environment variables (every bench request comes from 127.0.0.1); an app made with
@@ -35,6 +38,7 @@ import { parseArgs } from 'node:util';
 import { COLLECTOR_METRICS } from '../collector/metric-names.ts';
 import { type DevLock, readDevLock } from '../lib/local-stack/dev-lock.ts';
 import { BROWSER_HEADERS, pageviewBody } from './collector.ts';
+import { type Canary, type CanaryReading, startCanary } from './lib/cpu-canary.ts';
 import {
   type OpenLoopOptions,
   type OpenLoopResult,
@@ -132,6 +136,12 @@ export interface Sample {
    * queues (or the kernel's, before the collector reads a request).
    */
   serverP99Ms?: number | null;
+  /**
+   * How fast each core ran over the last `sampleSec`, against its calibration before `alt dev` started
+   * (`lib/cpu-canary.ts`; 1 = as calibrated, null without a reading): a minute in which the machine
+   * slowed shows here, not only as `alt dev` using more of its core.
+   */
+  coreSpeed?: { dev: number | null; client: number | null };
 }
 
 export interface SustainedRaw {
@@ -154,6 +164,12 @@ export interface SustainedRaw {
   hitsAcceptedByCollector: number | null;
   stop: { exitCode: number | null; signal: string | null; seconds: number; killed: boolean };
   lake: { rows: number; distinctLogIds: number; query: string };
+  /** The per-core speed gauges (absent when nothing is pinned: one core). */
+  canary?: {
+    realtime: boolean;
+    baselineUs: { dev: number; client: number };
+    readings: { dev: CanaryReading[]; client: CanaryReading[] };
+  };
 }
 
 /** Figures and verdicts from one run. Pure. */
@@ -173,7 +189,7 @@ export function sustainedFigures(raw: SustainedRaw): Figure[] {
       value: worst.latency.p99,
       unit: 'ms',
       target: { on: 'value', op: '<', value: TARGETS.p99Ms },
-      note: `minute ${worst.fromSec / 60 + 1}; ${cpuShareText(raw.samples)}p99 by minute ${windows.map((w) => formatNumber(w.latency.p99)).join(', ')} ms; max ${formatNumber(Math.max(...windows.map((w) => w.latency.max)))} ms${serverP99Text(raw.samples, windows)}`,
+      note: `minute ${worst.fromSec / 60 + 1}${speedText(minuteCoreSpeed(raw.samples, worst.fromSec, 'dev'), ' that minute')}; ${cpuShareText(raw.samples)}p99 by minute ${windows.map((w) => formatNumber(w.latency.p99)).join(', ')} ms; max ${formatNumber(Math.max(...windows.map((w) => w.latency.max)))} ms${serverP99Text(raw.samples, windows)}`,
     });
   }
   const warm = raw.steady.warmup;
@@ -283,6 +299,23 @@ export function sustainedFigures(raw: SustainedRaw): Figure[] {
       note: `${formatNumber(sec * 1000)} ms in all, ${formatNumber(n / Math.max(1e-9, (last.tSec - first.tSec) / 60))} a minute`,
     });
   }
+  // Diagnostic: how fast the machine ran alt dev's core, minute by minute (lib/cpu-canary.ts).
+  const speeds = windows.map((w) => minuteCoreSpeed(raw.samples, w.fromSec, 'dev'));
+  const known = speeds.filter((v): v is number => v !== null);
+  if (raw.canary && known.length) {
+    const slowest = Math.min(...known);
+    const client = windows
+      .map((w) => minuteCoreSpeed(raw.samples, w.fromSec, 'client'))
+      .filter((v): v is number => v !== null);
+    f.push({
+      id: 'sustained-dev.machine.dev-core-speed',
+      label:
+        "the machine: alt dev's core in its slowest minute, against its calibration before the run (diagnostic; 1 = as calibrated)",
+      value: slowest,
+      unit: '×',
+      note: `minute ${speeds.indexOf(slowest) + 1}; by minute ${speeds.map((v) => (v === null ? '—' : v.toFixed(2))).join(', ')}; the client's core at least ${client.length ? Math.min(...client).toFixed(2) : '—'}; fixed work of ${formatNumber(raw.canary.baselineUs.dev)} µs as calibrated${raw.canary.realtime ? ', at real-time priority' : ', at normal priority (not root)'}`,
+    });
+  }
   const c = raw.connections;
   f.push({
     id: 'sustained-dev.connections.errors',
@@ -313,6 +346,13 @@ function serverP99Text(samples: readonly Sample[], windows: readonly OpenLoopWin
     : `; the collector's own p99 by minute ${v.map((x) => (x === null ? '—' : formatNumber(x))).join(', ')} ms`;
 }
 
+/** `, alt dev's core at 0.62× its calibrated speed<suffix>` when the machine ran it noticeably slow; else ''. */
+function speedText(speed: number | null, suffix: string): string {
+  return speed !== null && speed < 0.9
+    ? `, alt dev's core at ${speed.toFixed(2)}× its calibrated speed${suffix}`
+    : '';
+}
+
 /** How much of its core `alt dev` used over the steady run: low means it was starved, not slow. */
 function cpuShareText(samples: readonly Sample[]): string {
   const steady = samples.filter((s) => s.phase === 'steady');
@@ -340,6 +380,26 @@ export function serverP99(samples: readonly Sample[], fromSec: number): number |
   return after?.serverP99Ms ?? null;
 }
 
+/** Samples taken during the minute of the schedule starting at `fromSec` (by the clock: a server that falls behind answers it later). */
+function samplesInMinute(samples: readonly Sample[], fromSec: number): Sample[] {
+  return samples.filter((x) => x.phase === 'steady' && x.tSec >= fromSec && x.tSec < fromSec + 60);
+}
+
+/** The median core speed (`Sample.coreSpeed`) over the minute starting at `fromSec`; null without readings. Pure. */
+export function minuteCoreSpeed(
+  samples: readonly Sample[],
+  fromSec: number,
+  core: 'dev' | 'client',
+): number | null {
+  const v = samplesInMinute(samples, fromSec)
+    .map((x) => x.coreSpeed?.[core])
+    .filter((x): x is number => typeof x === 'number')
+    .sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
 /** The per-minute table printed at the end. Pure. */
 export function minuteTable(raw: SustainedRaw): string {
   const rows = [
@@ -360,13 +420,13 @@ export function minuteTable(raw: SustainedRaw): string {
       'lag s',
       'lag hits',
       'RSS MiB',
+      'core speed dev/client',
     ],
   ];
-  const steady = raw.samples.filter((x) => x.phase === 'steady');
   const n = (v: number | null | undefined) => (v === null || v === undefined ? '—' : formatNumber(v));
+  const speed = (v: number | null) => (v === null ? '—' : v.toFixed(2));
   for (const w of raw.steady.windows ?? []) {
-    // Samples taken during the minute (by the clock: a server that falls behind answers it later).
-    const inMinute = steady.filter((x) => x.tSec >= w.fromSec && x.tSec < w.fromSec + 60);
+    const inMinute = samplesInMinute(raw.samples, w.fromSec);
     const first = inMinute[0];
     const last = inMinute.at(-1);
     const accepted =
@@ -403,6 +463,7 @@ export function minuteTable(raw: SustainedRaw): string {
       n(last?.lagSeconds),
       n(last?.lagHits),
       n(last?.rssMiB),
+      `${speed(minuteCoreSpeed(raw.samples, w.fromSec, 'dev'))}/${speed(minuteCoreSpeed(raw.samples, w.fromSec, 'client'))}`,
     ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
@@ -481,7 +542,12 @@ function openLoop(
 }
 
 /** Every `sampleSec`: RSS of the whole tree, lag gauges and the collector's accepted count. */
-function startSampling(pid: number, url: string, sampleSec: number) {
+function startSampling(
+  pid: number,
+  url: string,
+  sampleSec: number,
+  canaries?: { dev: Canary; client: Canary },
+) {
   const samples: Sample[] = [];
   const t0 = Date.now();
   let phase: Sample['phase'] = 'warmup';
@@ -512,6 +578,10 @@ function startSampling(pid: number, url: string, sampleSec: number) {
         flushSeconds: m(`${FLUSH_LATENCY}_sum`),
         gcSeconds: text === undefined ? undefined : promByLabel(text, `${GC_DURATION}_sum`, 'kind'),
         gcCounts: text === undefined ? undefined : promByLabel(text, `${GC_DURATION}_count`, 'kind'),
+        coreSpeed: canaries && {
+          dev: canaries.dev.speed(Date.now() - sampleSec * 1000, Date.now()),
+          client: canaries.client.speed(Date.now() - sampleSec * 1000, Date.now()),
+        },
       });
     } finally {
       busy = false;
@@ -568,6 +638,22 @@ export async function runSustainedDev(plan: Plan, o: { keep?: boolean } = {}): P
     );
   }
   const cpus = os.cpus().length >= 2 ? { dev: '0', client: '1' } : {};
+  // Before alt dev starts, with the machine otherwise quiet: each pinned core's speed as calibrated.
+  let canaries: { dev: Canary; client: Canary } | undefined;
+  if (cpus.dev && cpus.client) {
+    canaries = { dev: startCanary(cpus.dev), client: startCanary(cpus.client) };
+    const calibrating = progress.step(`cpu canaries: calibrate cores ${cpus.dev} and ${cpus.client}`, 6);
+    try {
+      const [dev, client] = await Promise.all([canaries.dev.calibrate(5), canaries.client.calibrate(5)]);
+      calibrating(
+        `${formatNumber(dev)} µs and ${formatNumber(client)} µs of fixed work${canaries.dev.realtime ? ' (real-time priority)' : ''}`,
+      );
+    } catch (err) {
+      canaries.dev.stop();
+      canaries.client.stop();
+      throw err;
+    }
+  }
   const dataDir = await mkdtemp(join(os.tmpdir(), 'alt-sustained-'));
   // As `npm start` runs it: the Node flags of its script too.
   const devArgv = [
@@ -598,6 +684,7 @@ export async function runSustainedDev(plan: Plan, o: { keep?: boolean } = {}): P
     `alt dev: start (${cpus.dev ? `taskset -c ${cpus.dev}, ` : ''}data in ${dataDir})`,
     15,
   );
+  const spawnedAt = Date.now();
   const dev = spawn(argv[0], argv.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let devLog = '';
   const fullLog = process.env.ALT_BENCH_DEV_LOG;
@@ -611,7 +698,7 @@ export async function runSustainedDev(plan: Plan, o: { keep?: boolean } = {}): P
   let sampling: ReturnType<typeof startSampling> | undefined;
   try {
     const lock = await waitReady(dev, dataDir, 180_000, () => devLog.slice(-3000));
-    const startupSec = (Date.now() - t0) / 1000;
+    const startupSec = (Date.now() - spawnedAt) / 1000;
     done(`pid ${dev.pid}, ${lock.collectorUrl}, ready in ${startupSec.toFixed(1)} s`);
     const alt = (args: string[], timeoutMs = 120_000) =>
       runToCompletion(process.execPath, [join(ROOT, 'bin/alt.mjs'), ...args], { timeoutMs, cwd: ROOT });
@@ -620,7 +707,7 @@ export async function runSustainedDev(plan: Plan, o: { keep?: boolean } = {}): P
     ) as { app_id: string };
     progress.log(`  app ${app.app_id} (alt apps create --json)`);
 
-    sampling = startSampling(dev.pid!, lock.collectorUrl, plan.sampleSec);
+    sampling = startSampling(dev.pid!, lock.collectorUrl, plan.sampleSec, canaries);
     const target = {
       url: `${lock.collectorUrl}/v1/hits`,
       body: pageviewBody(app.app_id),
@@ -734,6 +821,11 @@ export async function runSustainedDev(plan: Plan, o: { keep?: boolean } = {}): P
       hitsAcceptedByCollector: hitsAccepted,
       stop,
       lake,
+      canary: canaries && {
+        realtime: canaries.dev.realtime,
+        baselineUs: { dev: canaries.dev.baselineUs()!, client: canaries.client.baselineUs()! },
+        readings: { dev: canaries.dev.readings, client: canaries.client.readings },
+      },
     };
     const figures = sustainedFigures(raw);
     progress.log(`\n${minuteTable(raw)}\n`);
@@ -749,6 +841,8 @@ export async function runSustainedDev(plan: Plan, o: { keep?: boolean } = {}): P
     throw err;
   } finally {
     sampling?.stop();
+    canaries?.dev.stop();
+    canaries?.client.stop();
     if (dev.exitCode === null && dev.signalCode === null) {
       dev.kill('SIGKILL');
       await exited;

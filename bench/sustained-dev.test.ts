@@ -156,7 +156,6 @@ describe('sustained alt dev verdicts', () => {
       coreSpeed: { dev: s.tSec >= 120 && s.tSec < 180 ? 0.625 : 1, client: 0.98 },
     }));
     r.raw.canary = {
-      realtime: true,
       baselineUs: { dev: 165, client: 170 },
       readings: { dev: [], client: [] },
     };

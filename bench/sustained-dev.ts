@@ -166,7 +166,6 @@ export interface SustainedRaw {
   lake: { rows: number; distinctLogIds: number; query: string };
   /** The per-core speed gauges (absent when nothing is pinned: one core). */
   canary?: {
-    realtime: boolean;
     baselineUs: { dev: number; client: number };
     readings: { dev: CanaryReading[]; client: CanaryReading[] };
   };
@@ -313,7 +312,7 @@ export function sustainedFigures(raw: SustainedRaw): Figure[] {
         "the machine: alt dev's core in its slowest minute, against its calibration before the run (diagnostic; 1 = as calibrated)",
       value: slowest,
       unit: '×',
-      note: `minute ${speeds.indexOf(slowest) + 1}; by minute ${speeds.map((v) => (v === null ? '—' : v.toFixed(2))).join(', ')}; the client's core at least ${client.length ? Math.min(...client).toFixed(2) : '—'}; fixed work of ${formatNumber(raw.canary.baselineUs.dev)} µs as calibrated${raw.canary.realtime ? ', at real-time priority' : ', at normal priority (not root)'}`,
+      note: `minute ${speeds.indexOf(slowest) + 1}; by minute ${speeds.map((v) => (v === null ? '—' : v.toFixed(2))).join(', ')}; the client's core at least ${client.length ? Math.min(...client).toFixed(2) : '—'}; fixed work of ${formatNumber(raw.canary.baselineUs.dev)} µs as calibrated`,
     });
   }
   const c = raw.connections;
@@ -645,9 +644,7 @@ export async function runSustainedDev(plan: Plan, o: { keep?: boolean } = {}): P
     const calibrating = progress.step(`cpu canaries: calibrate cores ${cpus.dev} and ${cpus.client}`, 6);
     try {
       const [dev, client] = await Promise.all([canaries.dev.calibrate(5), canaries.client.calibrate(5)]);
-      calibrating(
-        `${formatNumber(dev)} µs and ${formatNumber(client)} µs of fixed work${canaries.dev.realtime ? ' (real-time priority)' : ''}`,
-      );
+      calibrating(`${formatNumber(dev)} µs and ${formatNumber(client)} µs of fixed work`);
     } catch (err) {
       canaries.dev.stop();
       canaries.client.stop();
@@ -822,7 +819,6 @@ export async function runSustainedDev(plan: Plan, o: { keep?: boolean } = {}): P
       stop,
       lake,
       canary: canaries && {
-        realtime: canaries.dev.realtime,
         baselineUs: { dev: canaries.dev.baselineUs()!, client: canaries.client.baselineUs()! },
         readings: { dev: canaries.dev.readings, client: canaries.client.readings },
       },

@@ -1,10 +1,11 @@
-// The process `cpu-canary.ts` starts, pinned to one core at real-time priority: a fixed piece of CPU
-// work every PERIOD_MS, and once a second `<epoch ms> <bursts> <median µs>` on stdout. Integer
-// arithmetic on one variable: no allocation, no memory traffic, so what slows it is the core itself
-// (a host that takes the vCPU away or shares its physical core), not caches or GC.
-// Plain JavaScript: started bare, without the project's TypeScript loader.
+// The process `cpu-canary.ts` starts, pinned to one core: a fixed piece of CPU work every PERIOD_MS,
+// and once a second `<epoch ms> <bursts> <median µs>` on stdout. Integer arithmetic on one variable:
+// no allocation, no memory traffic, so what slows it is the core itself (a host that takes the vCPU
+// away or shares its physical core), not caches or GC. Started with `--jitless` (the loop always runs
+// in the interpreter: no tier-up or deoptimisation to change its cost midway) and without V8's
+// helper threads. Plain JavaScript: started bare, without the project's TypeScript loader.
 const PERIOD_MS = Number(process.env.ALT_CANARY_PERIOD_MS ?? 50);
-const ITERATIONS = Number(process.env.ALT_CANARY_ITERATIONS ?? 100_000);
+const ITERATIONS = Number(process.env.ALT_CANARY_ITERATIONS ?? 6_000);
 
 function work(n) {
   let x = 0x9e3779b9 | 0;
@@ -16,9 +17,8 @@ function work(n) {
   return x;
 }
 
-// Optimised before the first reading: the first calls run in the interpreter, ~50× slower.
 let sink = 0;
-for (let i = 0; i < 200; i++) sink ^= work(ITERATIONS);
+for (let i = 0; i < 20; i++) sink ^= work(ITERATIONS);
 
 let bursts = [];
 setInterval(() => {

@@ -10,10 +10,13 @@
  * (docs/performance.md) had minutes in which the collector used 80 % of its core instead of 50 % at
  * the same load; without a gauge beside it, the machine and the product could not be told apart.
  *
- * With root the child runs at real-time priority (`chrt -f`), so nothing in the guest delays it and
- * its timings measure the core alone: ~0.2 ms of work 20 times a second, ~0.3 % of the core. Without
- * root it runs at normal priority and a busy core delays some bursts; the median of 20 still reads
- * the core's speed while the benchmarked process leaves it idle more than half the time.
+ * The child runs at normal priority. A 0.2-ms burst after 50 ms asleep gets the core at once from
+ * Linux's scheduler (a waking task with little CPU used goes first) and rarely loses it midway, so
+ * the median of a second's 20 bursts reads the core's speed, not how busy the guest keeps it. Not at
+ * real-time priority: a stand-alone version at `chrt -f` once fell, after 100 minutes, into holding
+ * its core ~0.95 s of every second (the kernel's real-time throttling limit) with its V8 threads,
+ * which stalled the collector beside it for as long (2026-12-07, docs/performance.md). For the same
+ * reason it runs `--jitless` with no V8 helper threads: nothing in it changes its cost midway.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -21,7 +24,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'cpu-canary-child.mjs');
-const CHRT = ['/usr/bin/chrt', '/bin/chrt'].find((p) => existsSync(p));
 const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p));
 
 export interface CanaryReading {
@@ -68,8 +70,6 @@ export function speedBetween(
 
 export interface Canary {
   core: string;
-  /** Whether it got real-time priority (only root may ask for it). */
-  realtime: boolean;
   readings: CanaryReading[];
   /** Takes `seconds` of readings and keeps their median as the baseline (1×). */
   calibrate(seconds: number): Promise<number>;
@@ -81,10 +81,8 @@ export interface Canary {
 
 /** Starts the gauge on `core` (a `taskset -c` list); it runs until `stop()`. */
 export function startCanary(core: string): Canary {
-  const realtime = CHRT !== undefined && process.getuid?.() === 0;
-  const node = [process.execPath, CHILD];
-  const pinned = TASKSET ? [TASKSET, '-c', core, ...node] : node;
-  const argv = realtime ? [CHRT!, '-f', '10', ...pinned] : pinned;
+  const node = [process.execPath, '--jitless', '--single-threaded', '--v8-pool-size=0', CHILD];
+  const argv = TASKSET ? [TASKSET, '-c', core, ...node] : node;
   const child: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
   child.on('error', () => {});
   const readings: CanaryReading[] = [];
@@ -100,7 +98,6 @@ export function startCanary(core: string): Canary {
   let baseline: number | undefined;
   return {
     core,
-    realtime,
     readings,
     async calibrate(seconds) {
       // Its first second still holds the child's start.

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ensureBeacon } from '../../beacon/build.ts';
 import { renderSnippet } from '../../beacon/snippet.ts';
+import { startHeapCycle } from '../../collector/heap-cycle.ts';
 import type { AppRegistry } from '../../collector/registry/registry.ts';
 import { loadConfig, SETTINGS } from '../../lib/config.ts';
 import { dataDirLayout } from '../../lib/data-dir.ts';
@@ -97,6 +98,8 @@ export function registerDev(program: Command): void {
         },
         log: say,
       });
+      // This process is the collector: its old generation returned every two minutes, not every half hour.
+      const heapCycle = startHeapCycle();
       const collectorUrl = stack.collectorUrl;
       const demo = await demoApp(stack.registry, dataDir);
       const snippet = renderSnippet({ appId: demo.app_id, collectorUrl, manifest });
@@ -135,6 +138,7 @@ export function registerDev(program: Command): void {
         process.once('SIGTERM', shutdown);
       });
       say('stopping: flushing the collector and draining the stream…');
+      heapCycle.stop();
       await stack.stop();
       say('stopped.');
     });

@@ -24,6 +24,23 @@ async function majorsDuring(fn: () => Promise<void>): Promise<number> {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Runs `fn(warnings, cycle)` with a heap cycle of `periodMs` and the process's warnings collected. */
+async function withCycle(
+  periodMs: number,
+  fn: (warnings: string[], cycle: ReturnType<typeof startHeapCycle>) => Promise<void>,
+): Promise<void> {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on('warning', onWarning);
+  const cycle = startHeapCycle({ periodMs });
+  try {
+    await fn(warnings, cycle);
+  } finally {
+    cycle.stop();
+    process.off('warning', onWarning);
+  }
+}
+
 describe('heap cycle', () => {
   it('is due once a period has passed without a major collection, and never twice at once', () => {
     expect(dueForCycle(120_000, 0, 120_000, false)).toBe(true);
@@ -31,45 +48,25 @@ describe('heap cycle', () => {
     expect(dueForCycle(500_000, 0, 120_000, true)).toBe(false);
   });
 
-  it('runs a mark-compact when none ran for a period, and prints no warning', async () => {
-    const warnings: string[] = [];
-    const onWarning = (w: Error) => warnings.push(w.message);
-    process.on('warning', onWarning);
-    const cycle = startHeapCycle({ periodMs: 400 });
-    try {
+  it('runs a mark-compact when none ran for a period, and prints no warning', () =>
+    withCycle(400, async (warnings, cycle) => {
       const majors = await majorsDuring(() => sleep(1500));
       expect(cycle.started()).toBeGreaterThanOrEqual(1);
       expect(majors).toBeGreaterThanOrEqual(cycle.started());
       expect(warnings.filter((w) => w.includes('measureMemory'))).toEqual([]);
-    } finally {
-      cycle.stop();
-      process.off('warning', onWarning);
-    }
-  });
+    }));
 
-  it('starts none while the period has not passed', async () => {
-    const cycle = startHeapCycle({ periodMs: 600_000 });
-    try {
+  it('starts none while the period has not passed', () =>
+    withCycle(600_000, async (_warnings, cycle) => {
       await sleep(500);
       expect(cycle.started()).toBe(0);
-    } finally {
-      cycle.stop();
-    }
-  });
+    }));
 
-  it('leaves other warnings alone', async () => {
-    const warnings: string[] = [];
-    const onWarning = (w: Error) => warnings.push(w.message);
-    process.on('warning', onWarning);
-    const cycle = startHeapCycle({ periodMs: 200 });
-    try {
+  it('leaves other warnings alone', () =>
+    withCycle(200, async (warnings) => {
       await sleep(400);
       process.emitWarning('something else');
       await sleep(10);
       expect(warnings).toContain('something else');
-    } finally {
-      cycle.stop();
-      process.off('warning', onWarning);
-    }
-  });
+    }));
 });

@@ -45,6 +45,7 @@ import {
   type OpenLoopWindow,
   WINDOW_PREFIX,
 } from './lib/open-loop.ts';
+import { median } from './lib/percentiles.ts';
 import { countFds, readTreeUsage, runToCompletion } from './lib/proc.ts';
 import { createProgress } from './lib/progress.ts';
 import { promByLabel, promValue } from './lib/prom-text.ts';
@@ -392,11 +393,8 @@ export function minuteCoreSpeed(
 ): number | null {
   const v = samplesInMinute(samples, fromSec)
     .map((x) => x.coreSpeed?.[core])
-    .filter((x): x is number => typeof x === 'number')
-    .sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const mid = v.length >> 1;
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+    .filter((x): x is number => typeof x === 'number');
+  return median(v) ?? null;
 }
 
 /** The per-minute table printed at the end. Pure. */

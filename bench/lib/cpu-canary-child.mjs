@@ -26,7 +26,7 @@ setInterval(() => {
   sink ^= work(ITERATIONS);
   bursts.push(Number(process.hrtime.bigint() - t0) / 1000);
 }, PERIOD_MS);
-// The benchmark that started it may die without stopping it; a real-time process must not outlive it.
+// The benchmark that started it may die without stopping it; a gauge must not outlive its benchmark.
 const parent = process.ppid;
 setInterval(() => {
   if (process.ppid !== parent) process.exit(0);

@@ -22,6 +22,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './percentiles.ts';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'cpu-canary-child.mjs');
 const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p));
@@ -38,13 +39,6 @@ export function parseReading(line: string): CanaryReading | undefined {
   const m = /^(\d+) (\d+) (\d+(?:\.\d+)?)$/.exec(line.trim());
   return m ? { epochMs: Number(m[1]), bursts: Number(m[2]), medianUs: Number(m[3]) } : undefined;
 }
-
-const median = (xs: number[]): number | undefined => {
-  if (xs.length === 0) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
 
 /** The median of the readings taken in [fromMs, toMs); null when there are none. Pure. */
 export function medianUsBetween(

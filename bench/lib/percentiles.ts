@@ -24,6 +24,14 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[rank - 1];
 }
 
+/** The middle value (the mean of the two middle ones for an even count); undefined for none. */
+export function median(xs: readonly number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
 export function summarize(samples: ArrayLike<number>): LatencySummary {
   const sorted = Float64Array.from(samples).sort();
   let sum = 0;
